@@ -1,0 +1,144 @@
+"""Response encoders, compiled once per route at registration.
+
+:func:`compile_encoder` looks at what a route declares (``response_model=``, the return
+annotation, ``status_code=``) and returns one function ``result -> (status, headers, body)``.
+When the declared type is known the function checks one exact type and encodes; any other
+value falls through to a lookup by ``type(result)`` — never a per-request ``isinstance``
+ladder for the common case.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import msgspec
+
+from .engine import ResponseTuple
+from .exceptions import BoltException
+from .responses import Response
+
+__all__ = ["ResponseValidationError", "compile_encoder", "encode_json"]
+
+JSON_HEADERS: tuple[tuple[str, str], ...] = (("content-type", "application/json"),)
+TEXT_HEADERS: tuple[tuple[str, str], ...] = (("content-type", "text/plain; charset=utf-8"),)
+OCTET_HEADERS: tuple[tuple[str, str], ...] = (("content-type", "application/octet-stream"),)
+NO_HEADERS: tuple[tuple[str, str], ...] = ()
+
+
+def _enc_hook(value: Any) -> Any:
+    if isinstance(value, str):  # str subclasses (e.g. Django's SafeString)
+        return str(value)
+    if isinstance(value, (set, frozenset)):
+        return list(value)
+    raise NotImplementedError(f"Objects of type {type(value).__name__} are not JSON serializable")
+
+
+_encoder = msgspec.json.Encoder(enc_hook=_enc_hook, decimal_format="number")
+#: Encode a value to JSON bytes (datetime, date, time, UUID, Decimal, enums, dataclasses,
+#: Structs are handled by msgspec natively).
+encode_json: Callable[[Any], bytes] = _encoder.encode
+
+
+class ResponseValidationError(BoltException):
+    """The handler's return value does not match its declared response type (a 500)."""
+
+    def __init__(self, type_name: str, message: str) -> None:
+        self.errors = [{
+            "loc": ["response"],
+            "msg": f"Response validation failed for {type_name}: {message}",
+            "type": "validation_error",
+        }]
+        super().__init__(self.errors[0]["msg"])
+
+
+Encoder = Callable[[Any], ResponseTuple]
+
+
+def _generic(status: int) -> Encoder:
+    """The fallback encoder: dispatch on ``type(result)``, then on ``Response``."""
+    empty = status in (204, 304) or status < 200
+
+    def encode_json_value(result: Any) -> ResponseTuple:
+        return status, JSON_HEADERS, _encoder.encode(result)
+
+    def encode_str(result: str) -> ResponseTuple:
+        return status, TEXT_HEADERS, result.encode()
+
+    def encode_bytes(result: bytes) -> ResponseTuple:
+        return status, OCTET_HEADERS, bytes(result)
+
+    def encode_none(result: None) -> ResponseTuple:
+        if empty:
+            return status, NO_HEADERS, b""
+        return status, JSON_HEADERS, b"null"
+
+    by_type: dict[type, Encoder] = {
+        dict: encode_json_value,
+        list: encode_json_value,
+        str: encode_str,
+        bytes: encode_bytes,
+        bytearray: encode_bytes,
+        type(None): encode_none,
+    }
+
+    def encode(result: Any) -> ResponseTuple:
+        fn = by_type.get(type(result))
+        if fn is not None:
+            return fn(result)
+        if isinstance(result, Response):
+            return result.render(_encoder.encode)
+        if isinstance(result, str):
+            return encode_str(result)
+        return encode_json_value(result)
+
+    return encode
+
+
+_UNVALIDATED = (dict, list, str, bytes, object, Any, None, type(None))
+
+
+def _needs_validation(tp: Any) -> bool:
+    if tp in _UNVALIDATED or tp is Response:
+        return False
+    if isinstance(tp, type) and issubclass(tp, Response):
+        return False
+    return True
+
+
+def compile_encoder(response_type: Any, status_code: int | None) -> Encoder:
+    """Build the encoder for one route.
+
+    ``response_type`` is ``response_model`` or the return annotation (``None``/``Any`` when
+    undeclared). A declared type other than plain ``dict``/``list``/``str``/``bytes`` is
+    validated with ``msgspec.convert`` before encoding; a mismatch raises
+    :class:`ResponseValidationError`.
+    """
+    status = 200 if status_code is None else status_code
+    generic = _generic(status)
+    if response_type is None or not _needs_validation(response_type):
+        if response_type in (dict, list):
+            exact = response_type
+
+            def encode_exact(result: Any) -> ResponseTuple:
+                if type(result) is exact:
+                    return status, JSON_HEADERS, _encoder.encode(result)
+                return generic(result)
+
+            return encode_exact
+        return generic
+
+    type_name = getattr(response_type, "__name__", None) or repr(response_type)
+    exact_type = response_type if isinstance(response_type, type) else None
+    def encode_validated(result: Any) -> ResponseTuple:
+        if isinstance(result, Response):
+            return result.render(_encoder.encode)
+        if exact_type is None or type(result) is not exact_type:
+            try:
+                result = msgspec.convert(result, response_type, from_attributes=True)
+            except msgspec.ValidationError as exc:
+                raise ResponseValidationError(type_name, str(exc)) from None
+        return generic(result)
+
+    return encode_validated
+

@@ -1,0 +1,173 @@
+"""The engine contract: what bolt-api hands an engine, and what it gets back.
+
+bolt-api decides *what* a request means; an engine decides *how* bytes move. The whole
+interface between the two is in this module (and explained in ``ENGINE_CONTRACT.md``):
+
+* At start, :meth:`Engine.serve` receives a :class:`CompiledApp` — the route table (method,
+  path template, flags, compiled callable), a fallback for misses and a renderer for the
+  errors an engine detects itself — and a :class:`ServerConfig`.
+* Per request, the engine builds its own native object satisfying :class:`Request` and calls
+  the route's ``call`` with it. ``call`` never raises: every exception is already turned into
+  a response by bolt-api.
+* ``call`` returns a :data:`ResponseTuple` ``(status, headers, body)``; for an ``is_async``
+  route it returns a coroutine that resolves to one.
+
+Room for later: ``body`` may become a streaming or file body object (see :data:`Body`), and a
+route kind for WebSockets can be added next to ``is_async`` without changing the rest.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Protocol, TypeAlias, runtime_checkable
+
+__all__ = [
+    "Body",
+    "CompiledApp",
+    "Engine",
+    "ErrorRenderer",
+    "Fallback",
+    "Headers",
+    "Needs",
+    "Request",
+    "ResponseTuple",
+    "RouteCall",
+    "RouteSpec",
+    "ServerConfig",
+]
+
+#: Response headers: ``(name, value)`` pairs, names lowercase. bolt-api reuses one tuple
+#: object per route for static headers, so engines must not mutate it.
+Headers: TypeAlias = Sequence[tuple[str, str]]
+#: A response body. Only ``bytes`` today; streaming and file bodies will be objects
+#: recognised by type, so engines must reject (with a 500) any type they do not know.
+Body: TypeAlias = bytes
+#: ``(status, headers, body)`` — the one value a route callable produces.
+ResponseTuple: TypeAlias = tuple[int, Headers, Body]
+
+
+@runtime_checkable
+class Request(Protocol):
+    """The request object an engine implements natively (a Rust pyclass, a Python class).
+
+    Parts are parsed lazily, on first access, and cached: a handler that never reads the
+    query string or cookies costs nothing for them. Absent parts are ``None`` where noted,
+    never freshly allocated empty containers.
+    """
+
+    #: Upper-case method, e.g. ``"GET"``.
+    method: str
+    #: Percent-decoded path (invalid UTF-8 replaced by U+FFFD), without the query string.
+    path: str
+    #: The raw query string after ``?`` (``""`` when there is none), not decoded.
+    query_string: str
+    #: Captured path parameters, percent-decoded; ``None`` for routes without parameters.
+    path_params: dict[str, str] | None
+    #: The request body as received (de-chunked); ``b""`` when empty.
+    body: bytes
+    #: ``(host, port)`` of the peer, or ``None`` when unknown.
+    client: tuple[str, int] | None
+
+    @property
+    def headers(self) -> Mapping[str, str]:
+        """Lower-case names to values (latin-1 decoded); repeats joined with ``", "``."""
+
+    @property
+    def query(self) -> dict[str, str]:
+        """Query parameters, ``+`` and ``%XX`` decoded, blank values kept; last repeat wins."""
+
+    @property
+    def query_multi(self) -> dict[str, list[str]]:
+        """Query parameters with every repeated value, in order."""
+
+    @property
+    def cookies(self) -> dict[str, str]:
+        """Cookies from the ``Cookie`` header (``name=value`` pairs split on ``;``)."""
+
+    @property
+    def state(self) -> dict[str, Any]:
+        """A per-request dict for middleware and dependencies, created on first use."""
+
+
+#: A route's compiled callable: sync routes return the tuple, async ones a coroutine.
+RouteCall: TypeAlias = Callable[[Any], "ResponseTuple | Awaitable[ResponseTuple]"]
+#: Called on a routing miss: ``allowed`` lists the methods the path does answer to
+#: (``None`` when no route matches the path at all).
+Fallback: TypeAlias = Callable[[Any, "tuple[str, ...] | None"], ResponseTuple]
+#: Renders an error the engine detected itself (bad framing, body too large, a broken
+#: response). Engines call it once per status at start-up and cache the result.
+ErrorRenderer: TypeAlias = Callable[[int], ResponseTuple]
+
+
+class Needs(enum.IntFlag):
+    """Which request parts a route's callable reads; engines may skip copying the others.
+
+    A route whose handler takes the request object gets :attr:`ALL`.
+    """
+
+    NONE = 0
+    QUERY = 1
+    HEADERS = 2
+    COOKIES = 4
+    BODY = 8
+    CLIENT = 16
+    ALL = QUERY | HEADERS | COOKIES | BODY | CLIENT
+
+
+@dataclass(frozen=True, slots=True)
+class RouteSpec:
+    """One entry of the route table, as an engine sees it.
+
+    ``path`` uses the engine template syntax: literal segments, ``{name}`` for one segment
+    and ``{*name}`` for the rest of the path (only as the last segment). Priority when
+    several templates match: per segment, literal before ``{name}`` before ``{*name}``.
+    """
+
+    method: str
+    path: str
+    call: RouteCall
+    is_async: bool
+    needs: Needs = Needs.ALL
+    #: For diagnostics only (``module.function``).
+    name: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledApp:
+    """Everything an engine needs to serve an API; built once by ``BoltAPI.compile()``."""
+
+    routes: tuple[RouteSpec, ...]
+    fallback: Fallback
+    render_error: ErrorRenderer
+    #: Statuses an engine may produce on its own; it renders each once at start-up.
+    engine_error_statuses: tuple[int, ...] = (400, 408, 413, 414, 431, 500, 501, 503)
+
+
+@dataclass(frozen=True, slots=True)
+class ServerConfig:
+    """How to listen. Engines honour every field or fail at start with a clear message."""
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+    #: Engine worker threads per process (the Rust engine); 1 because the GIL is the limit.
+    workers: int = 1
+    backlog: int = 1024
+    #: Seconds an idle keep-alive connection stays open; 0 disables keep-alive.
+    keep_alive: float = 5.0
+    #: Largest accepted request body in bytes; larger ones get 413 before being buffered.
+    max_body_size: int = 1024 * 1024
+    #: Set ``SO_REUSEPORT`` so several processes can share the port.
+    reuse_port: bool = False
+    #: Called once the socket listens, with the bound host and port (port 0 resolved).
+    on_ready: Callable[[str, int], None] | None = field(default=None, compare=False)
+
+
+class Engine(Protocol):
+    """An engine: one object with a name and a blocking ``serve``."""
+
+    name: ClassVar[str]
+
+    def serve(self, app: CompiledApp, config: ServerConfig) -> None:
+        """Serve until stopped by a signal; return normally after a clean stop."""

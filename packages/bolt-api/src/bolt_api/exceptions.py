@@ -1,0 +1,198 @@
+"""Exceptions a handler may raise, and the errors bolt-api raises itself.
+
+Hierarchy::
+
+    BoltException
+    ├── HTTPException(status_code, detail, headers, extra)   -> {"detail": ..., "extra"?: ...}
+    │   ├── ClientException (4xx): BadRequest, Unauthorized, Forbidden, NotFound,
+    │   │   MethodNotAllowed, NotAcceptable, Conflict, Gone, UnprocessableEntity,
+    │   │   TooManyRequests
+    │   └── ServerException (5xx): InternalServerError, NotImplemented, BadGateway,
+    │       ServiceUnavailable, GatewayTimeout
+    └── RequestValidationError(errors)                        -> 422 {"detail": [errors]}
+    EngineNotFoundError (a start-up error, also a LookupError)
+"""
+
+from __future__ import annotations
+
+from http import HTTPStatus
+from typing import Any, ClassVar
+
+__all__ = [
+    "BadGateway",
+    "BadRequest",
+    "BoltException",
+    "ClientException",
+    "Conflict",
+    "EngineNotFoundError",
+    "Forbidden",
+    "GatewayTimeout",
+    "Gone",
+    "HTTPException",
+    "InternalServerError",
+    "MethodNotAllowed",
+    "NotAcceptable",
+    "NotFound",
+    "NotImplemented",
+    "RequestValidationError",
+    "ServerException",
+    "ServiceUnavailable",
+    "TooManyRequests",
+    "Unauthorized",
+    "UnprocessableEntity",
+]
+
+
+class BoltException(Exception):
+    """Root of every exception bolt-api raises on purpose."""
+
+
+class HTTPException(BoltException):
+    """Stop the handler and answer ``status_code`` with ``{"detail": detail}``.
+
+    ``detail`` is turned into a string (empty means the status phrase); ``extra``, when given,
+    is added to the body as ``"extra"``; ``headers`` are sent with the response.
+    """
+
+    status_code: ClassVar[int] = 500
+
+    def __init__(
+        self,
+        status_code: int | None = None,
+        detail: Any = None,
+        headers: dict[str, str] | None = None,
+        extra: Any = None,
+    ) -> None:
+        code = status_code if status_code is not None else type(self).status_code
+        if not 100 <= int(code) <= 599:
+            raise ValueError(f"HTTPException status_code must be 100-599, got {code!r}")
+        self.status_code = int(code)  # type: ignore[misc]
+        if detail is None or detail == "":
+            detail = _phrase(self.status_code)
+        self.detail: str = str(detail)
+        self.headers = headers
+        self.extra = extra
+        super().__init__(self.status_code, self.detail)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(status_code={self.status_code}, detail={self.detail!r})"
+
+
+def _phrase(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Error"
+
+
+class ClientException(HTTPException):
+    status_code = 400
+
+
+class ServerException(HTTPException):
+    status_code = 500
+
+
+class BadRequest(ClientException):
+    """400 Bad Request."""
+
+    status_code = 400
+
+
+class Unauthorized(ClientException):
+    """401 Unauthorized."""
+
+    status_code = 401
+
+
+class Forbidden(ClientException):
+    """403 Forbidden."""
+
+    status_code = 403
+
+
+class NotFound(ClientException):
+    """404 Not Found."""
+
+    status_code = 404
+
+
+class MethodNotAllowed(ClientException):
+    """405 Method Not Allowed."""
+
+    status_code = 405
+
+
+class NotAcceptable(ClientException):
+    """406 Not Acceptable."""
+
+    status_code = 406
+
+
+class Conflict(ClientException):
+    """409 Conflict."""
+
+    status_code = 409
+
+
+class Gone(ClientException):
+    """410 Gone."""
+
+    status_code = 410
+
+
+class UnprocessableEntity(ClientException):
+    """422 Unprocessable Entity."""
+
+    status_code = 422
+
+
+class TooManyRequests(ClientException):
+    """429 Too Many Requests."""
+
+    status_code = 429
+
+
+class InternalServerError(ServerException):
+    """500 Internal Server Error."""
+
+    status_code = 500
+
+
+class NotImplemented(ServerException):  # noqa: A001
+    """501 Not Implemented."""
+
+    status_code = 501
+
+
+class BadGateway(ServerException):
+    """502 Bad Gateway."""
+
+    status_code = 502
+
+
+class ServiceUnavailable(ServerException):
+    """503 Service Unavailable."""
+
+    status_code = 503
+
+
+class GatewayTimeout(ServerException):
+    """504 Gateway Timeout."""
+
+    status_code = 504
+
+
+class RequestValidationError(BoltException):
+    """The request did not bind: answered with 422 and every error found, as a list of
+    ``{"type", "loc", "msg", "input"?, "ctx"?}`` dicts."""
+
+    status_code: ClassVar[int] = 422
+
+    def __init__(self, errors: list[dict[str, Any]]) -> None:
+        self.errors = errors
+        super().__init__(errors)
+
+
+class EngineNotFoundError(LookupError):
+    """The named engine is unknown or its package is not installed."""

@@ -1,0 +1,133 @@
+"""Parameter markers: say where a handler parameter comes from and how it is constrained.
+
+Use a marker as the default (``q: str = Query("x", max_length=10)``) or inside
+``Annotated`` (``q: Annotated[str, Query(max_length=10)] = "x"``). Without a marker the source
+is inferred: a name in the path template is a path parameter, ``request``/``req`` is the
+request object, a ``msgspec.Struct`` or dataclass is the JSON body, anything else is a query
+parameter.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+__all__ = ["Body", "Cookie", "Header", "Param", "Path", "Query", "Source"]
+
+Source = Literal["path", "query", "header", "cookie", "body"]
+
+
+class _Required:
+    """Sentinel: the parameter has no default."""
+
+    def __repr__(self) -> str:
+        return "..."
+
+
+REQUIRED: Any = _Required()
+
+
+@dataclass(frozen=True, slots=True)
+class Param:
+    """What a marker records. Constraints are checked by msgspec (``msgspec.Meta``)."""
+
+    source: Source
+    default: Any = REQUIRED
+    alias: str | None = None
+    embed: bool = False
+    gt: float | None = None
+    ge: float | None = None
+    lt: float | None = None
+    le: float | None = None
+    multiple_of: float | None = None
+    min_length: int | None = None
+    max_length: int | None = None
+    pattern: str | None = None
+    description: str | None = None
+    example: Any = None
+    deprecated: bool = False
+
+    def constraints(self) -> dict[str, Any]:
+        """The constraint keywords that are set, ready for ``msgspec.Meta(**...)``."""
+        names = ("gt", "ge", "lt", "le", "multiple_of", "min_length", "max_length", "pattern")
+        return {n: getattr(self, n) for n in names if getattr(self, n) is not None}
+
+
+def Query(  # noqa: N802 - marker functions are named like the classes users know
+    default: Any = REQUIRED,
+    *,
+    alias: str | None = None,
+    gt: float | None = None,
+    ge: float | None = None,
+    lt: float | None = None,
+    le: float | None = None,
+    multiple_of: float | None = None,
+    min_length: int | None = None,
+    max_length: int | None = None,
+    pattern: str | None = None,
+    description: str | None = None,
+    example: Any = None,
+    deprecated: bool = False,
+) -> Any:
+    """A query-string parameter."""
+    return Param("query", default, alias, False, gt, ge, lt, le, multiple_of, min_length,
+                 max_length, pattern, description, example, deprecated)
+
+
+def Path(  # noqa: N802
+    default: Any = REQUIRED,
+    *,
+    alias: str | None = None,
+    gt: float | None = None,
+    ge: float | None = None,
+    lt: float | None = None,
+    le: float | None = None,
+    multiple_of: float | None = None,
+    min_length: int | None = None,
+    max_length: int | None = None,
+    pattern: str | None = None,
+    description: str | None = None,
+    example: Any = None,
+    deprecated: bool = False,
+) -> Any:
+    """A path parameter (the name, or ``alias``, must appear in the route template)."""
+    return Param("path", default, alias, False, gt, ge, lt, le, multiple_of, min_length,
+                 max_length, pattern, description, example, deprecated)
+
+
+def Header(  # noqa: N802
+    default: Any = REQUIRED,
+    *,
+    alias: str | None = None,
+    description: str | None = None,
+    example: Any = None,
+    deprecated: bool = False,
+) -> Any:
+    """A request header; without ``alias`` the name is ``x_token`` -> ``x-token``."""
+    return Param("header", default, alias, description=description, example=example,
+                 deprecated=deprecated)
+
+
+def Cookie(  # noqa: N802
+    default: Any = REQUIRED,
+    *,
+    alias: str | None = None,
+    description: str | None = None,
+    example: Any = None,
+    deprecated: bool = False,
+) -> Any:
+    """A cookie from the ``Cookie`` header."""
+    return Param("cookie", default, alias, description=description, example=example,
+                 deprecated=deprecated)
+
+
+def Body(  # noqa: N802
+    default: Any = REQUIRED,
+    *,
+    alias: str | None = None,
+    embed: bool = False,
+    description: str | None = None,
+    example: Any = None,
+) -> Any:
+    """The JSON body (``embed=True``: one key of a JSON object body)."""
+    return Param("body", default, alias, embed, description=description, example=example)

@@ -1,0 +1,136 @@
+"""Decorator routing: :class:`Router` collects route definitions; ``BoltAPI`` compiles them.
+
+A :class:`Router` only records what was declared (:class:`RouteDef`); nothing is compiled
+until the router is included into a ``BoltAPI``, because only then is the final path — and
+so the set of path parameters — known.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field, replace
+from typing import Any, TypeVar
+
+from .routing import join_paths
+
+__all__ = ["UNSET", "RouteDef", "RouteRegistrar", "Router"]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class _Unset:
+    def __repr__(self) -> str:
+        return "UNSET"
+
+
+#: ``response_model`` default: take the return annotation (``None`` means "untyped").
+UNSET: Any = _Unset()
+
+
+@dataclass(frozen=True, slots=True)
+class RouteDef:
+    """One declared route, before compilation."""
+
+    methods: tuple[str, ...]
+    path: str
+    handler: Callable[..., Any]
+    status_code: int | None = None
+    response_model: Any = UNSET
+    tags: tuple[str, ...] = ()
+    summary: str | None = None
+    description: str | None = None
+    name: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class RouteRegistrar:
+    """The decorator surface shared by ``Router`` and ``BoltAPI``."""
+
+    def _add(self, route: RouteDef) -> None:
+        raise NotImplementedError
+
+    def route(
+        self,
+        path: str,
+        methods: list[str] | tuple[str, ...],
+        *,
+        response_model: Any = UNSET,
+        status_code: int | None = None,
+        tags: list[str] | None = None,
+        summary: str | None = None,
+        description: str | None = None,
+        name: str | None = None,
+    ) -> Callable[[F], F]:
+        """Register the decorated function for ``methods`` on ``path``."""
+        if not isinstance(path, str):
+            raise TypeError(f"route path must be a str, got {type(path).__name__}")
+        upper = tuple(m.upper() for m in methods)
+
+        def decorator(fn: F) -> F:
+            if not callable(fn):
+                raise TypeError(f"route handler for {path!r} must be callable")
+            self._add(RouteDef(upper, path, fn, status_code, response_model,
+                               tuple(tags or ()), summary, description, name))
+            return fn
+
+        return decorator
+
+    def get(self, path: str, **options: Any) -> Callable[[F], F]:
+        """Register a ``GET`` route (``HEAD`` is answered from it automatically)."""
+        return self.route(path, ("GET",), **options)
+
+    def post(self, path: str, **options: Any) -> Callable[[F], F]:
+        """Register a ``POST`` route."""
+        return self.route(path, ("POST",), **options)
+
+    def put(self, path: str, **options: Any) -> Callable[[F], F]:
+        """Register a ``PUT`` route."""
+        return self.route(path, ("PUT",), **options)
+
+    def patch(self, path: str, **options: Any) -> Callable[[F], F]:
+        """Register a ``PATCH`` route."""
+        return self.route(path, ("PATCH",), **options)
+
+    def delete(self, path: str, **options: Any) -> Callable[[F], F]:
+        """Register a ``DELETE`` route."""
+        return self.route(path, ("DELETE",), **options)
+
+    def head(self, path: str, **options: Any) -> Callable[[F], F]:
+        """Register an explicit ``HEAD`` route (it wins over the automatic one)."""
+        return self.route(path, ("HEAD",), **options)
+
+    def options(self, path: str, **options: Any) -> Callable[[F], F]:
+        """Register an explicit ``OPTIONS`` route."""
+        return self.route(path, ("OPTIONS",), **options)
+
+
+class Router(RouteRegistrar):
+    """A group of routes with a common prefix and tags, included into an API later."""
+
+    def __init__(self, prefix: str = "", tags: list[str] | None = None) -> None:
+        self.prefix = prefix
+        self.tags = tuple(tags or ())
+        self._defs: list[RouteDef] = []
+        self._children: list[tuple[Router, str]] = []
+
+    def _add(self, route: RouteDef) -> None:
+        self._defs.append(route)
+
+    def include_router(self, router: Router, prefix: str = "") -> None:
+        """Nest ``router`` under this one (with an extra ``prefix``)."""
+        if not isinstance(router, Router):
+            raise TypeError(f"include_router() takes a Router, got {type(router).__name__}")
+        if router is self:
+            raise ValueError("a router cannot include itself")
+        self._children.append((router, prefix))
+
+    def iter_routes(self, prefix: str = "", tags: tuple[str, ...] = ()) -> Iterator[RouteDef]:
+        """Every route of this router and its children, with prefixes and tags applied."""
+        base = join_paths(prefix, self.prefix) if self.prefix else prefix
+        all_tags = tags + tuple(t for t in self.tags if t not in tags)
+        for d in self._defs:
+            merged = all_tags + tuple(t for t in d.tags if t not in all_tags)
+            yield replace(d, path=join_paths(base, d.path) if base else d.path, tags=merged)
+        for child, child_prefix in self._children:
+            yield from child.iter_routes(join_paths(base, child_prefix) if child_prefix else base,
+                                         all_tags)

@@ -1,0 +1,148 @@
+"""``manage.py runbolt``: serve the project's Bolt APIs on the Rust or the Python engine.
+
+Built like Django's ``runserver``: overridable defaults as class attributes, bad input as
+``CommandError`` (before anything is served), output through ``self.stdout``, and hooks
+(:meth:`Command.get_api`, :meth:`Command.inner_run`) that a project can override in its own
+``runbolt`` command. The engine name is checked first, so a typo fails in milliseconds
+instead of after importing every API module.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+from argparse import ArgumentParser
+from typing import Any, ClassVar, TextIO, cast
+
+from bolt_api import BoltAPI, EngineNotFoundError, load_engine, serve
+from bolt_api.engines import DEFAULT_ENGINE, ENGINE_PACKAGES
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connections
+
+from bolt_django.discovery import discover_apis
+
+__all__ = ["Command"]
+
+#: Environment variable giving the default of ``--workers``.
+WORKERS_ENV = "BOLT_WORKERS"
+
+_BIND_ERRORS = {
+    errno.EACCES: "You don't have permission to access that port.",
+    errno.EADDRINUSE: "That port is already in use.",
+    errno.EADDRNOTAVAIL: "That IP address can't be assigned to.",
+}
+
+
+class Command(BaseCommand):
+    help = "Serves the project's Bolt APIs on the chosen engine (rust or python)."
+
+    # Checks run in handle() so that --skip-checks works, as in runserver.
+    requires_system_checks: ClassVar[list[str]] = []
+
+    default_host = "0.0.0.0"
+    default_port = 8000
+    default_engine: str = DEFAULT_ENGINE
+    default_backlog = 1024
+    default_keep_alive = 5.0
+
+    def add_arguments(self, parser: ArgumentParser) -> None:
+        # No argparse `choices` for --engine: load_engine() gives the better message
+        # (which package to install), and third-party engines can register new names.
+        parser.add_argument(
+            "--engine", default=self.default_engine,
+            help=f"Engine to serve with: {', '.join(ENGINE_PACKAGES)} "
+                 f"(default: {self.default_engine}).")
+        parser.add_argument(
+            "--host", default=self.default_host,
+            help=f"Address to bind (default: {self.default_host}).")
+        parser.add_argument(
+            "--port", type=int, default=self.default_port,
+            help=f"Port to bind (default: {self.default_port}); 0 picks a free port.")
+        parser.add_argument(
+            "--workers", type=int, default=None,
+            help=f"Engine worker threads per process (default: ${WORKERS_ENV} or 1).")
+        parser.add_argument(
+            "--backlog", type=int, default=self.default_backlog,
+            help=f"Listen backlog (default: {self.default_backlog}).")
+        parser.add_argument(
+            "--keep-alive", type=float, default=self.default_keep_alive,
+            help=f"Seconds an idle keep-alive connection stays open; 0 disables it "
+                 f"(default: {self.default_keep_alive:g}).")
+        parser.add_argument(
+            "--skip-checks", action="store_true", help="Skip system checks.")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        engine = options["engine"]
+        try:
+            load_engine(engine)
+        except EngineNotFoundError as exc:
+            raise CommandError(str(exc)) from exc
+        server_options = self.server_options(options)
+        try:
+            self.inner_run(engine, options["host"], options["port"], server_options,
+                           skip_checks=options["skip_checks"])
+        except KeyboardInterrupt:
+            pass
+
+    def server_options(self, options: dict[str, Any]) -> dict[str, Any]:
+        """Validated ``ServerConfig`` fields besides host and port."""
+        port = options["port"]
+        if not 0 <= port <= 65535:
+            raise CommandError(f"--port must be 0-65535, got {port}.")
+        workers = options["workers"]
+        if workers is None:
+            raw = os.environ.get(WORKERS_ENV, "1")
+            try:
+                workers = int(raw)
+            except ValueError:
+                raise CommandError(f"${WORKERS_ENV} must be an integer, got {raw!r}.") from None
+        if workers < 1:
+            raise CommandError(f"--workers must be 1 or more, got {workers}.")
+        if options["backlog"] < 1:
+            raise CommandError(f"--backlog must be 1 or more, got {options['backlog']}.")
+        if not options["keep_alive"] >= 0:
+            raise CommandError(f"--keep-alive must be 0 or more, got {options['keep_alive']}.")
+        return {"workers": workers, "backlog": options["backlog"],
+                "keep_alive": options["keep_alive"]}
+
+    def get_api(self) -> BoltAPI:
+        """The one API to serve: every discovered API merged. Override to serve another."""
+        found = discover_apis()
+        if not found:
+            raise CommandError(
+                "No Bolt API found: define `api = BoltAPI()` in an installed app's api.py "
+                "(or in <project>/api.py), or list them in settings.BOLT_API = "
+                "['module:attr', ...].")
+        try:
+            merged = BoltAPI.merge(api for _, api in found)
+        except ValueError as exc:
+            raise CommandError(str(exc)) from exc
+        noun = "API" if len(found) == 1 else "APIs"
+        self.stdout.write(f"Found {len(found)} Bolt {noun}:")
+        for label, api in found:
+            self.stdout.write(f"  {label} ({_routes(len(api.routes))})")
+        self.stdout.write(f"Serving {_routes(len(merged.routes))}.")
+        return merged
+
+    def inner_run(self, engine: str, host: str, port: int, server_options: dict[str, Any],
+                  *, skip_checks: bool = False) -> None:
+        """Check the project, build the API and serve it until interrupted."""
+        if not skip_checks:
+            self.stdout.write("Performing system checks...")
+            self.check(display_num_errors=True)
+        self.check_migrations()
+        api = self.get_api()
+        self.stdout.write("Quit the server with CONTROL-C.")
+        self.stdout.flush()
+        # The engine's threads open their own connections; none may be inherited.
+        connections.close_all()
+        try:
+            serve(api, engine=engine, host=host, port=port,
+                  out=cast(TextIO, self.stdout), **server_options)
+        except OSError as exc:
+            reason = _BIND_ERRORS.get(exc.errno or 0, str(exc))
+            raise CommandError(f"Cannot serve on {host}:{port}: {reason}") from exc
+
+
+def _routes(count: int) -> str:
+    return f"{count} route" if count == 1 else f"{count} routes"

@@ -1,0 +1,156 @@
+from __future__ import annotations
+
+from io import StringIO
+from typing import Any
+
+import pytest
+from bolt_api import BoltAPI, available_engines
+from bolt_api.serving import banner
+from django.core.management import CommandError, call_command
+from django.test import override_settings
+
+from bolt_django.management.commands import runbolt
+
+
+class FakeServe:
+    """Stands in for ``bolt_api.serve``: records the call and prints the banner."""
+
+    def __init__(self) -> None:
+        self.calls: list[dict[str, Any]] = []
+
+    def __call__(self, api: BoltAPI, engine: str, host: str, port: int, *, out: Any,
+                 **options: Any) -> None:
+        self.calls.append({"api": api, "engine": engine, "host": host, "port": port,
+                           **options})
+        out.write(banner(engine, host, port or 54321) + "\n")
+        out.flush()
+
+
+@pytest.fixture
+def fake_serve(monkeypatch: pytest.MonkeyPatch) -> FakeServe:
+    """No engine is needed: the name check passes and serving is recorded."""
+    fake = FakeServe()
+    monkeypatch.setattr(runbolt, "load_engine", lambda name: object())
+    monkeypatch.setattr(runbolt, "serve", fake)
+    monkeypatch.delenv("BOLT_WORKERS", raising=False)
+    return fake
+
+
+def run(*args: str) -> str:
+    out = StringIO()
+    call_command("runbolt", *args, "--skip-checks", stdout=out)
+    return out.getvalue()
+
+
+def test_unknown_engine_names_the_engines() -> None:
+    with pytest.raises(CommandError) as info:
+        call_command("runbolt", "--engine", "nope", stdout=StringIO())
+    message = str(info.value)
+    assert "'nope'" in message
+    assert "'rust'" in message and "'python'" in message
+
+
+def test_engine_checked_before_discovery() -> None:
+    with override_settings(BOLT_API=["no_such_module_xyz:api"]), \
+            pytest.raises(CommandError, match="Unknown engine 'nope'"):
+        call_command("runbolt", "--engine", "nope", stdout=StringIO())
+
+
+def test_serves_merged_apis_with_defaults(fake_serve: FakeServe) -> None:
+    output = run()
+    [call] = fake_serve.calls
+    assert call["engine"] == "rust"
+    assert (call["host"], call["port"]) == ("0.0.0.0", 8000)
+    assert (call["workers"], call["backlog"], call["keep_alive"]) == (1, 1024, 5.0)
+    paths = {route.template.source for route in call["api"].routes}
+    assert paths == {"/project", "/items", "/items/{item_id}"}
+    assert "Found 2 Bolt APIs:" in output
+    assert "testproject.api:api (1 route)" in output
+    assert "shop.api:api (2 routes)" in output
+    assert "Serving 3 routes." in output
+    assert "Bolt serving on http://0.0.0.0:8000 (engine=rust" in output
+
+
+def test_options_reach_serve(fake_serve: FakeServe) -> None:
+    output = run("--engine", "python", "--host", "127.0.0.1", "--port", "0",
+                 "--workers", "3", "--backlog", "16", "--keep-alive", "0.5")
+    [call] = fake_serve.calls
+    assert call["engine"] == "python"
+    assert (call["host"], call["port"]) == ("127.0.0.1", 0)
+    assert (call["workers"], call["backlog"], call["keep_alive"]) == (3, 16, 0.5)
+    assert "Bolt serving on http://127.0.0.1:54321 (engine=python" in output
+
+
+def test_workers_default_from_environment(fake_serve: FakeServe,
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BOLT_WORKERS", "4")
+    run()
+    assert fake_serve.calls[0]["workers"] == 4
+
+
+@pytest.mark.parametrize(("args", "env", "message"), [
+    (["--workers", "0"], None, "--workers must be 1 or more"),
+    ([], "many", "$BOLT_WORKERS must be an integer"),
+    (["--port", "70000"], None, "--port must be 0-65535"),
+    (["--backlog", "0"], None, "--backlog must be 1 or more"),
+    (["--keep-alive", "-1"], None, "--keep-alive must be 0 or more"),
+])
+def test_bad_options(fake_serve: FakeServe, monkeypatch: pytest.MonkeyPatch,
+                     args: list[str], env: str | None, message: str) -> None:
+    if env is not None:
+        monkeypatch.setenv("BOLT_WORKERS", env)
+    with pytest.raises(CommandError) as info:
+        run(*args)
+    assert message in str(info.value)
+    assert fake_serve.calls == []
+
+
+def test_route_conflict_is_a_command_error(fake_serve: FakeServe) -> None:
+    with override_settings(INSTALLED_APPS=["bolt_django", "shop", "clash"]), \
+            pytest.raises(CommandError, match=r"Route conflict: GET /items"):
+        run()
+    assert fake_serve.calls == []
+
+
+def test_no_api_found(fake_serve: FakeServe) -> None:
+    with override_settings(BOLT_API=[]), \
+            pytest.raises(CommandError, match=r"No Bolt API found: .*api\.py.*BOLT_API"):
+        run()
+
+
+def test_bad_bolt_api_entry(fake_serve: FakeServe) -> None:
+    with override_settings(BOLT_API=["settings_apis:missing"]), \
+            pytest.raises(CommandError, match="'settings_apis:missing'"):
+        run()
+
+
+def test_keyboard_interrupt_exits_quietly(monkeypatch: pytest.MonkeyPatch) -> None:
+    def interrupted(*args: Any, **kwargs: Any) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(runbolt, "load_engine", lambda name: object())
+    monkeypatch.setattr(runbolt, "serve", interrupted)
+    run()
+
+
+def test_port_in_use_is_a_command_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    def in_use(*args: Any, **kwargs: Any) -> None:
+        raise OSError(98, "Address already in use")
+
+    monkeypatch.setattr(runbolt, "load_engine", lambda name: object())
+    monkeypatch.setattr(runbolt, "serve", in_use)
+    with pytest.raises(CommandError, match="That port is already in use"):
+        run("--port", "8123")
+
+
+def test_system_checks_run_unless_skipped(fake_serve: FakeServe) -> None:
+    out = StringIO()
+    call_command("runbolt", stdout=out, skip_checks=False)  # call_command skips by default
+    assert "System check identified no issues" in out.getvalue()
+    assert fake_serve.calls
+
+
+@pytest.mark.skipif("rust" in available_engines(), reason="the rust engine is installed")
+def test_uninstalled_engine_names_its_package() -> None:
+    with pytest.raises(CommandError, match="install the 'bolt-rust' package"):
+        call_command("runbolt", "--engine", "rust", stdout=StringIO())

@@ -1,0 +1,149 @@
+"""The native request object the Python engine hands to a route callable.
+
+It satisfies :class:`bolt_api.engine.Request`. Construction must cost next to nothing,
+because most handlers read only one or two parts: the protocol stores what the parser
+produced (the raw header list, the raw query string) and every derived view — ``headers``,
+``query``, ``query_multi``, ``cookies``, ``state`` — is built on first access and cached in
+a slot. ``__slots__`` keeps the object small and attribute access fast.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import parse_qsl, unquote
+
+__all__ = ["Request", "decode_path"]
+
+RawHeaders = list[tuple[bytes, bytes]]
+
+
+def decode_path(raw_path: str) -> str:
+    """Percent-decode a raw request path (UTF-8, invalid bytes become U+FFFD)."""
+    if "%" not in raw_path:
+        return raw_path
+    return unquote(raw_path, errors="replace")
+
+
+class Request:
+    """One HTTP request: eager scalar parts, lazily parsed and cached mappings."""
+
+    __slots__ = (
+        "_cookies",
+        "_headers",
+        "_query",
+        "_query_multi",
+        "_raw_headers",
+        "_state",
+        "body",
+        "client",
+        "method",
+        "path",
+        "path_params",
+        "query_string",
+    )
+
+    method: str
+    path: str
+    query_string: str
+    path_params: dict[str, str] | None
+    body: bytes
+    client: tuple[str, int] | None
+
+    def __init__(
+        self,
+        method: str,
+        path: str,
+        query_string: str,
+        path_params: dict[str, str] | None,
+        body: bytes,
+        client: tuple[str, int] | None,
+        raw_headers: RawHeaders,
+    ) -> None:
+        self.method = method
+        self.path = path
+        self.query_string = query_string
+        self.path_params = path_params
+        self.body = body
+        self.client = client
+        self._raw_headers = raw_headers
+        self._headers: dict[str, str] | None = None
+        self._query: dict[str, str] | None = None
+        self._query_multi: dict[str, list[str]] | None = None
+        self._cookies: dict[str, str] | None = None
+        self._state: dict[str, Any] | None = None
+
+    @property
+    def raw_headers(self) -> RawHeaders:
+        """The header list as received: ``(name, value)`` byte pairs, original case."""
+        return self._raw_headers
+
+    @property
+    def headers(self) -> dict[str, str]:
+        """Lower-case names to values (latin-1 decoded); repeats joined with ``", "``."""
+        headers = self._headers
+        if headers is None:
+            headers = {}
+            for raw_name, raw_value in self._raw_headers:
+                name = raw_name.decode("latin-1").lower()
+                value = raw_value.decode("latin-1")
+                previous = headers.get(name)
+                headers[name] = value if previous is None else previous + ", " + value
+            self._headers = headers
+        return headers
+
+    @property
+    def query(self) -> dict[str, str]:
+        """Query parameters, ``+`` and ``%XX`` decoded, blank values kept; last repeat wins."""
+        query = self._query
+        if query is None:
+            qs = self.query_string
+            query = dict(parse_qsl(qs, keep_blank_values=True, errors="replace")) if qs else {}
+            self._query = query
+        return query
+
+    @property
+    def query_multi(self) -> dict[str, list[str]]:
+        """Query parameters with every repeated value, in order."""
+        multi = self._query_multi
+        if multi is None:
+            multi = {}
+            qs = self.query_string
+            if qs:
+                for key, value in parse_qsl(qs, keep_blank_values=True, errors="replace"):
+                    values = multi.get(key)
+                    if values is None:
+                        multi[key] = [value]
+                    else:
+                        values.append(value)
+            self._query_multi = multi
+        return multi
+
+    @property
+    def cookies(self) -> dict[str, str]:
+        """Cookies from the ``Cookie`` header (``name=value`` pairs split on ``;``)."""
+        cookies = self._cookies
+        if cookies is None:
+            cookies = {}
+            header = self.headers.get("cookie")
+            if header:
+                for part in header.split(";"):
+                    key, sep, value = part.partition("=")
+                    if not sep:
+                        key, value = "", part
+                    key = key.strip()
+                    value = value.strip()
+                    if key or value:
+                        cookies[key] = value
+            self._cookies = cookies
+        return cookies
+
+    @property
+    def state(self) -> dict[str, Any]:
+        """A per-request dict for middleware and dependencies, created on first use."""
+        state = self._state
+        if state is None:
+            state = self._state = {}
+        return state
+
+    def __repr__(self) -> str:
+        return f"<Request {self.method} {self.path!r}>"

@@ -1,0 +1,117 @@
+"""Response heads: status lines, validated header blocks and the ``date`` header.
+
+Everything here is about not redoing work per response. Status lines are built once per
+status; a route's header tuple (bolt-api reuses one tuple object per route for static
+headers) is validated and encoded once and then found in a small cache; the ``date`` line
+is formatted at most once per second. The protocol then assembles a response with a single
+``b"".join``.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Sequence
+from email.utils import formatdate
+from http import HTTPStatus
+from typing import Any
+
+__all__ = [
+    "CONTINUE",
+    "STATUS_LINES",
+    "DateHeader",
+    "encode_headers",
+    "header_block",
+    "status_line",
+]
+
+#: The interim response for ``Expect: 100-continue``.
+CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
+
+# RFC 9110 token characters for a field name.
+_TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+# Control characters other than HTAB are not allowed in a field value (CR, LF and NUL
+# included).
+_BAD_VALUE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
+# Framing belongs to the engine: a route's own ``content-length`` or ``transfer-encoding``
+# would contradict the one the engine writes.
+_ENGINE_OWNED = frozenset({"content-length", "transfer-encoding"})
+
+#: ``HTTP/1.1 {status} {reason}\r\n`` per status, filled by :func:`status_line`.
+STATUS_LINES: dict[int, bytes] = {}
+_header_blocks: dict[Any, bytes] = {}
+_HEADER_CACHE_LIMIT = 4096
+
+
+def status_line(status: int) -> bytes:
+    """``HTTP/1.1 {status} {reason}\\r\\n`` for a status in 100-599 (cached)."""
+    line = STATUS_LINES.get(status)
+    if line is None:
+        try:
+            reason = HTTPStatus(status).phrase
+        except ValueError:
+            reason = ""
+        line = STATUS_LINES[status] = f"HTTP/1.1 {status} {reason}\r\n".encode("latin-1")
+    return line
+
+
+def encode_headers(headers: Any) -> bytes | None:
+    """Validate and encode ``(name, value)`` pairs; ``None`` when any pair is not valid HTTP.
+
+    Names must be RFC 9110 tokens; values must hold no control character but HTAB. Values
+    are sent as UTF-8 (plain ASCII in practice).
+    """
+    parts: list[str] = []
+    append = parts.append
+    token = _TOKEN.fullmatch
+    bad_value = _BAD_VALUE.search
+    try:
+        for name, value in headers:
+            if type(name) is not str or type(value) is not str:
+                return None
+            if token(name) is None or bad_value(value) is not None:
+                return None
+            if name.lower() in _ENGINE_OWNED:
+                continue
+            append(f"{name}: {value}\r\n")
+        return "".join(parts).encode("utf-8")
+    except (TypeError, ValueError):  # not pairs, or a lone surrogate
+        return None
+
+
+def header_block(headers: Sequence[tuple[str, str]]) -> bytes | None:
+    """:func:`encode_headers`, cached per (hashable) headers value."""
+    try:
+        block = _header_blocks.get(headers)
+    except TypeError:  # a list, or pairs that are not hashable
+        return encode_headers(headers)
+    if block is None:
+        block = encode_headers(headers)
+        if block is not None:
+            if len(_header_blocks) >= _HEADER_CACHE_LIMIT:
+                _header_blocks.clear()
+            _header_blocks[headers] = block
+    return block
+
+
+class DateHeader:
+    """The ``date: <IMF-fixdate>\\r\\n`` line, reformatted at most once per second.
+
+    The server calls :meth:`refresh` from a once-a-second timer; a connection only reads
+    :attr:`line`.
+    """
+
+    __slots__ = ("line", "second")
+
+    def __init__(self) -> None:
+        self.second = 0
+        self.line = b""
+        self.refresh()
+
+    def refresh(self) -> bytes:
+        now = time.time()
+        second = int(now)
+        if second != self.second:
+            self.second = second
+            self.line = b"date: " + formatdate(second, usegmt=True).encode("ascii") + b"\r\n"
+        return self.line

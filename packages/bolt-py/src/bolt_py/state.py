@@ -1,0 +1,55 @@
+"""What every connection of one server shares, built once at start.
+
+A connection needs the route matcher, the fallback, the pre-rendered engine errors, the
+limits from the config, the cached ``date`` line and the set of live connections (for the
+graceful stop). Gathering them in one object keeps :class:`~bolt_py.protocol.HttpProtocol`
+construction — once per TCP connection — to a handful of attribute copies.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING
+
+from bolt_api.engine import CompiledApp, Fallback, ResponseTuple, ServerConfig
+from bolt_api.routing import RouteMatcher
+
+from .response import DateHeader
+from .routes import Route, build_matcher
+
+if TYPE_CHECKING:
+    from .protocol import HttpProtocol
+
+__all__ = ["ServerState"]
+
+#: Statuses this engine produces itself, rendered even if the app does not list them.
+_OWN_ERRORS: tuple[int, ...] = (400, 408, 413, 414, 431, 500)
+
+
+class ServerState:
+    """Shared, read-mostly state for all connections of one server."""
+
+    __slots__ = (
+        "connections",
+        "date",
+        "errors",
+        "fallback",
+        "keep_alive",
+        "loop",
+        "matcher",
+        "max_body_size",
+        "stopping",
+    )
+
+    def __init__(self, app: CompiledApp, config: ServerConfig,
+                 loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
+        self.matcher: RouteMatcher[Route] = build_matcher(app.routes)
+        self.fallback: Fallback = app.fallback
+        statuses = dict.fromkeys((*app.engine_error_statuses, *_OWN_ERRORS))
+        self.errors: dict[int, ResponseTuple] = {s: app.render_error(s) for s in statuses}
+        self.keep_alive = float(config.keep_alive)
+        self.max_body_size = int(config.max_body_size)
+        self.date = DateHeader()
+        self.connections: set[HttpProtocol] = set()
+        self.stopping = False

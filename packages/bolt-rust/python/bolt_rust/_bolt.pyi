@@ -1,0 +1,55 @@
+"""Type stubs for the native module ``bolt_rust._bolt`` (hand-written; checked by stubtest)."""
+
+from collections.abc import Callable, Sequence
+from typing import Any, final
+
+__version__: str
+
+@final
+class Request:
+    """A request as bolt-api's ``Request`` protocol describes it; parts parsed lazily."""
+
+    @property
+    def method(self) -> str: ...
+    @property
+    def path(self) -> str: ...
+    @property
+    def query_string(self) -> str: ...
+    @property
+    def path_params(self) -> dict[str, str] | None: ...
+    @property
+    def body(self) -> bytes: ...
+    @property
+    def client(self) -> tuple[str, int] | None: ...
+    @property
+    def headers(self) -> dict[str, str]: ...
+    @property
+    def query(self) -> dict[str, str]: ...
+    @property
+    def query_multi(self) -> dict[str, list[str]]: ...
+    @property
+    def cookies(self) -> dict[str, str]: ...
+    @property
+    def state(self) -> dict[str, Any]: ...
+
+@final
+class Completion:
+    """Receives a finished asyncio task and hands its result back to Rust."""
+
+    def __call__(self, task: Any) -> None: ...
+
+def serve(
+    routes: Sequence[tuple[str, str, Callable[[Any], Any], bool, int]],
+    fallback: Callable[[Any, tuple[str, ...] | None], Any],
+    errors: Sequence[tuple[int, Any]],
+    submit: Callable[[Any, Completion], None],
+    host: str,
+    port: int,
+    *,
+    workers: int = 1,
+    backlog: int = 1024,
+    keep_alive: float = 5.0,
+    max_body_size: int = 1048576,
+    reuse_port: bool = False,
+    on_ready: Callable[[str, int], None] | None = None,
+) -> None: ...

@@ -1,0 +1,51 @@
+"""The asyncio loop thread that runs ``async def`` handlers for the Rust engine.
+
+Actix workers are Rust threads; a handler that really awaits needs an event loop. One loop
+(uvloop when installed) runs forever in a daemon thread; :meth:`LoopThread.submit` is what the
+Rust side calls, from any thread, to start a coroutine there and get told when it is done.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+__all__ = ["LoopThread"]
+
+
+def _new_loop() -> asyncio.AbstractEventLoop:
+    try:
+        import uvloop
+    except ImportError:
+        return asyncio.new_event_loop()
+    return uvloop.new_event_loop()
+
+
+class LoopThread:
+    """An event loop running in its own daemon thread."""
+
+    def __init__(self) -> None:
+        self.loop = _new_loop()
+        self._started = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="bolt-asyncio", daemon=True)
+        self._thread.start()
+        self._started.wait()
+
+    def _run(self) -> None:
+        asyncio.set_event_loop(self.loop)
+        self.loop.call_soon(self._started.set)
+        self.loop.run_forever()
+
+    def _start(self, coro: Coroutine[Any, Any, Any], done: Callable[[Any], None]) -> None:
+        self.loop.create_task(coro).add_done_callback(done)
+
+    def submit(self, coro: Coroutine[Any, Any, Any], done: Callable[[Any], None]) -> None:
+        """Run ``coro`` on the loop; ``done(task)`` is called when it finishes."""
+        self.loop.call_soon_threadsafe(self._start, coro, done)
+
+    def stop(self) -> None:
+        """Stop the loop and wait for its thread."""
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self._thread.join(timeout=5)

@@ -1,0 +1,233 @@
+//! The request object handed to bolt-api: a frozen pyclass that parses lazily.
+//!
+//! Construction only moves Rust values in (no Python objects are made). Each part —
+//! decoded path, headers, query, cookies, body bytes — becomes a Python object on first
+//! access and is cached, so a handler pays only for what it reads. Parts a route does not
+//! need (`Needs` flags) are not even copied in; they read as empty.
+
+use std::net::SocketAddr;
+
+use actix_web::http::header::HeaderMap;
+use actix_web::http::Method;
+use bytes::Bytes;
+use percent_encoding::percent_decode_str;
+use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+use pyo3::types::{PyBytes, PyDict, PyList, PyString};
+
+/// One HTTP request, as bolt-api's `Request` protocol describes it.
+#[pyclass(frozen, module = "bolt_rust._bolt", name = "Request")]
+pub struct Request {
+    method: Method,
+    raw_path: String,
+    query_string: String,
+    params: Option<Vec<(String, String)>>,
+    headers: Option<HeaderMap>,
+    body: Bytes,
+    client: Option<SocketAddr>,
+    path_cache: PyOnceLock<Py<PyString>>,
+    params_cache: PyOnceLock<Py<PyDict>>,
+    headers_cache: PyOnceLock<Py<PyDict>>,
+    query_cache: PyOnceLock<Py<PyDict>>,
+    query_multi_cache: PyOnceLock<Py<PyDict>>,
+    cookies_cache: PyOnceLock<Py<PyDict>>,
+    body_cache: PyOnceLock<Py<PyBytes>>,
+    state: PyOnceLock<Py<PyDict>>,
+}
+
+/// Percent-decode a path or parameter: UTF-8, invalid bytes replaced, `+` kept.
+pub fn percent_decode(raw: &str) -> String {
+    percent_decode_str(raw).decode_utf8_lossy().into_owned()
+}
+
+/// Header bytes as text, one char per byte (latin-1), like the Python engine.
+fn latin1(bytes: &[u8]) -> String {
+    match std::str::from_utf8(bytes) {
+        Ok(s) if s.is_ascii() => s.to_owned(),
+        _ => bytes.iter().map(|&b| char::from(b)).collect(),
+    }
+}
+
+impl Request {
+    /// Build a request from the parts the route needs.
+    pub fn new(
+        method: Method,
+        raw_path: String,
+        query_string: String,
+        params: Option<Vec<(String, String)>>,
+        headers: Option<HeaderMap>,
+        body: Bytes,
+        client: Option<SocketAddr>,
+    ) -> Self {
+        Self {
+            method,
+            raw_path,
+            query_string,
+            params,
+            headers,
+            body,
+            client,
+            path_cache: PyOnceLock::new(),
+            params_cache: PyOnceLock::new(),
+            headers_cache: PyOnceLock::new(),
+            query_cache: PyOnceLock::new(),
+            query_multi_cache: PyOnceLock::new(),
+            cookies_cache: PyOnceLock::new(),
+            body_cache: PyOnceLock::new(),
+            state: PyOnceLock::new(),
+        }
+    }
+
+    fn header_dict(&self, py: Python<'_>) -> PyResult<Py<PyDict>> {
+        let dict = PyDict::new(py);
+        if let Some(map) = &self.headers {
+            for (name, value) in map {
+                let key = name.as_str();
+                let text = latin1(value.as_bytes());
+                match dict.get_item(key)? {
+                    Some(existing) => {
+                        let joined = format!("{}, {text}", existing.extract::<String>()?);
+                        dict.set_item(key, joined)?;
+                    }
+                    None => dict.set_item(key, text)?,
+                }
+            }
+        }
+        Ok(dict.unbind())
+    }
+}
+
+#[pymethods]
+impl Request {
+    /// Upper-case method.
+    #[getter]
+    fn method(&self) -> &str {
+        self.method.as_str()
+    }
+
+    /// Percent-decoded path.
+    #[getter]
+    fn path(&self, py: Python<'_>) -> Py<PyString> {
+        self.path_cache
+            .get_or_init(py, || PyString::new(py, &percent_decode(&self.raw_path)).unbind())
+            .clone_ref(py)
+    }
+
+    /// Raw query string (empty when absent).
+    #[getter]
+    fn query_string(&self) -> &str {
+        &self.query_string
+    }
+
+    /// Decoded path parameters, or `None` for a route without any.
+    #[getter]
+    fn path_params(&self, py: Python<'_>) -> PyResult<Option<Py<PyDict>>> {
+        let Some(params) = &self.params else {
+            return Ok(None);
+        };
+        let dict = self.params_cache.get_or_try_init(py, || -> PyResult<_> {
+            let dict = PyDict::new(py);
+            for (k, v) in params {
+                dict.set_item(k, v)?;
+            }
+            Ok(dict.unbind())
+        })?;
+        Ok(Some(dict.clone_ref(py)))
+    }
+
+    /// The request body.
+    #[getter]
+    fn body(&self, py: Python<'_>) -> Py<PyBytes> {
+        self.body_cache
+            .get_or_init(py, || PyBytes::new(py, &self.body).unbind())
+            .clone_ref(py)
+    }
+
+    /// `(host, port)` of the peer.
+    #[getter]
+    fn client(&self) -> Option<(String, u16)> {
+        self.client.map(|a| (a.ip().to_string(), a.port()))
+    }
+
+    /// Lower-case header names to latin-1 values; repeats joined with `", "`.
+    #[getter]
+    fn headers(&self, py: Python<'_>) -> PyResult<Py<PyDict>> {
+        Ok(self
+            .headers_cache
+            .get_or_try_init(py, || self.header_dict(py))?
+            .clone_ref(py))
+    }
+
+    /// Query parameters; the last repeat wins.
+    #[getter]
+    fn query(&self, py: Python<'_>) -> PyResult<Py<PyDict>> {
+        Ok(self
+            .query_cache
+            .get_or_try_init(py, || -> PyResult<_> {
+                let dict = PyDict::new(py);
+                for (k, v) in form_urlencoded::parse(self.query_string.as_bytes()) {
+                    dict.set_item(k.as_ref(), v.as_ref())?;
+                }
+                Ok(dict.unbind())
+            })?
+            .clone_ref(py))
+    }
+
+    /// Query parameters with every value.
+    #[getter]
+    fn query_multi(&self, py: Python<'_>) -> PyResult<Py<PyDict>> {
+        Ok(self
+            .query_multi_cache
+            .get_or_try_init(py, || -> PyResult<_> {
+                let dict = PyDict::new(py);
+                for (k, v) in form_urlencoded::parse(self.query_string.as_bytes()) {
+                    if let Some(list) = dict.get_item(k.as_ref())? {
+                        list.cast::<PyList>()?.append(v.as_ref())?;
+                    } else {
+                        dict.set_item(k.as_ref(), PyList::new(py, [v.as_ref()])?)?;
+                    }
+                }
+                Ok(dict.unbind())
+            })?
+            .clone_ref(py))
+    }
+
+    /// Cookies from the `Cookie` header.
+    #[getter]
+    fn cookies(&self, py: Python<'_>) -> PyResult<Py<PyDict>> {
+        Ok(self
+            .cookies_cache
+            .get_or_try_init(py, || -> PyResult<_> {
+                let dict = PyDict::new(py);
+                let Some(map) = &self.headers else {
+                    return Ok(dict.unbind());
+                };
+                let joined = map
+                    .get_all("cookie")
+                    .map(|v| latin1(v.as_bytes()))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                for part in joined.split(';') {
+                    let (key, value) = part.split_once('=').unwrap_or(("", part));
+                    let (key, value) = (key.trim(), value.trim());
+                    if !(key.is_empty() && value.is_empty()) {
+                        dict.set_item(key, value)?;
+                    }
+                }
+                Ok(dict.unbind())
+            })?
+            .clone_ref(py))
+    }
+
+    /// A per-request dict, created on first use.
+    #[getter]
+    fn state(&self, py: Python<'_>) -> Py<PyDict> {
+        self.state
+            .get_or_init(py, || PyDict::new(py).unbind())
+            .clone_ref(py)
+    }
+
+    fn __repr__(&self) -> String {
+        format!("<Request {} {}>", self.method, self.raw_path)
+    }
+}

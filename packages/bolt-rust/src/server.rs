@@ -1,0 +1,264 @@
+//! The Actix server: socket set-up, body reading, routing and the call into Python.
+//!
+//! A sync route costs one GIL acquisition: build the request object, call the compiled
+//! route callable, convert its tuple. Routing, percent-decoding and body reading happen
+//! before the GIL is taken.
+
+use std::net::{SocketAddr, TcpListener, ToSocketAddrs};
+use std::time::Duration;
+
+use actix_web::http::header::CONTENT_LENGTH;
+use actix_web::http::KeepAlive;
+use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
+use bytes::BytesMut;
+use futures_util::StreamExt;
+use pyo3::exceptions::{PyOSError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::types::PyTuple;
+use socket2::{Domain, Protocol, Socket, Type};
+
+use crate::bridge::Completion;
+use crate::request::{percent_decode, Request};
+use crate::response::{parse, ErrorResponses};
+use crate::router::Router;
+
+/// `Needs` flags from `bolt_api.engine` (kept in sync by value).
+const NEEDS_QUERY: u32 = 1;
+const NEEDS_HEADERS: u32 = 2;
+const NEEDS_COOKIES: u32 = 4;
+const NEEDS_CLIENT: u32 = 16;
+
+struct Route {
+    call: Py<PyAny>,
+    is_async: bool,
+    needs: u32,
+}
+
+struct AppState {
+    routes: Vec<Route>,
+    router: Router,
+    fallback: Py<PyAny>,
+    submit: Py<PyAny>,
+    errors: ErrorResponses,
+    max_body: usize,
+}
+
+enum BodyError {
+    TooLarge,
+    Broken,
+}
+
+async fn read_body(
+    req: &HttpRequest,
+    mut payload: web::Payload,
+    limit: usize,
+) -> Result<bytes::Bytes, BodyError> {
+    let declared = req
+        .headers()
+        .get(CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > limit) {
+        return Err(BodyError::TooLarge);
+    }
+    let mut buf = BytesMut::with_capacity(declared.unwrap_or(0));
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|_| BodyError::Broken)?;
+        if buf.len() + chunk.len() > limit {
+            return Err(BodyError::TooLarge);
+        }
+        buf.extend_from_slice(&chunk);
+    }
+    Ok(buf.freeze())
+}
+
+fn respond(state: &AppState, py: Python<'_>, result: PyResult<Py<PyAny>>) -> HttpResponse {
+    match result {
+        Ok(obj) => match parse(obj.bind(py)) {
+            Some(parts) => parts.into_response(),
+            None => state.errors.internal(),
+        },
+        Err(err) => {
+            err.print(py);
+            state.errors.internal()
+        }
+    }
+}
+
+async fn handle(req: HttpRequest, payload: web::Payload, state: web::Data<AppState>) -> HttpResponse {
+    let body = match read_body(&req, payload, state.max_body).await {
+        Ok(body) => body,
+        Err(BodyError::TooLarge) => return state.errors.get(413, true),
+        Err(BodyError::Broken) => return state.errors.get(400, true),
+    };
+    let path = req.uri().path();
+    let hit = state.router.at(req.method(), path);
+    let (route, params) = match hit {
+        Some(hit) => {
+            let params = hit.params.map(|ps| {
+                ps.into_iter()
+                    .map(|(k, v)| (k.to_owned(), percent_decode(v)))
+                    .collect::<Vec<_>>()
+            });
+            (state.routes.get(hit.index), params)
+        }
+        None => (None, None),
+    };
+    let needs = route.map_or(u32::MAX, |r| r.needs);
+    let request = Request::new(
+        req.method().clone(),
+        path.to_owned(),
+        if needs & NEEDS_QUERY != 0 {
+            req.query_string().to_owned()
+        } else {
+            String::new()
+        },
+        params,
+        if needs & (NEEDS_HEADERS | NEEDS_COOKIES) != 0 {
+            Some(req.headers().clone())
+        } else {
+            None
+        },
+        body,
+        if needs & NEEDS_CLIENT != 0 {
+            req.peer_addr()
+        } else {
+            None
+        },
+    );
+    let Some(route) = route else {
+        let allowed = state.router.allowed(path);
+        return Python::attach(|py| {
+            let allowed = if allowed.is_empty() {
+                py.None()
+            } else {
+                match PyTuple::new(py, allowed) {
+                    Ok(t) => t.into_any().unbind(),
+                    Err(_) => return state.errors.internal(),
+                }
+            };
+            let result = state.fallback.call1(py, (request, allowed));
+            respond(&state, py, result)
+        });
+    };
+    if !route.is_async {
+        return Python::attach(|py| {
+            let result = route.call.call1(py, (request,));
+            respond(&state, py, result)
+        });
+    }
+    let (completion, receiver) = Completion::channel();
+    let submitted = Python::attach(|py| -> PyResult<()> {
+        let coro = route.call.call1(py, (request,))?;
+        state.submit.call1(py, (coro, completion))?;
+        Ok(())
+    });
+    if let Err(err) = submitted {
+        Python::attach(|py| err.print(py));
+        return state.errors.internal();
+    }
+    match receiver.await {
+        Ok(Ok(obj)) => Python::attach(|py| respond(&state, py, Ok(obj))),
+        Ok(Err(message)) => {
+            eprintln!("bolt-rust: async route failed: {message}");
+            state.errors.internal()
+        }
+        Err(_) => state.errors.internal(),
+    }
+}
+
+fn bind(host: &str, port: u16, backlog: i32, reuse_port: bool) -> PyResult<TcpListener> {
+    let addr: SocketAddr = (host, port)
+        .to_socket_addrs()
+        .map_err(|e| PyOSError::new_err(format!("cannot resolve {host}:{port}: {e}")))?
+        .next()
+        .ok_or_else(|| PyOSError::new_err(format!("{host}:{port} resolves to no address")))?;
+    let socket = Socket::new(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP))?;
+    socket.set_reuse_address(true)?;
+    if reuse_port {
+        socket.set_reuse_port(true)?;
+    }
+    socket
+        .bind(&addr.into())
+        .map_err(|e| PyOSError::new_err(format!("cannot listen on {host}:{port}: {e}")))?;
+    socket.listen(backlog)?;
+    socket.set_nonblocking(true)?;
+    Ok(socket.into())
+}
+
+/// A route table entry as bolt-rust's Python side passes it.
+type RouteRow = (String, String, Py<PyAny>, bool, u32);
+
+/// Serve the compiled routes until SIGINT/SIGTERM; returns after a graceful stop.
+#[pyfunction]
+#[pyo3(signature = (routes, fallback, errors, submit, host, port, *, workers=1, backlog=1024,
+                    keep_alive=5.0, max_body_size=1_048_576, reuse_port=false, on_ready=None))]
+#[allow(clippy::too_many_arguments)]
+pub fn serve(
+    py: Python<'_>,
+    routes: Vec<RouteRow>,
+    fallback: Py<PyAny>,
+    errors: Vec<(u16, Bound<'_, PyAny>)>,
+    submit: Py<PyAny>,
+    host: String,
+    port: u16,
+    workers: usize,
+    backlog: i32,
+    keep_alive: f64,
+    max_body_size: usize,
+    reuse_port: bool,
+    on_ready: Option<Py<PyAny>>,
+) -> PyResult<()> {
+    if workers == 0 {
+        return Err(PyValueError::new_err("workers must be at least 1"));
+    }
+    let mut table_router = Router::default();
+    let mut table = Vec::with_capacity(routes.len());
+    for (index, (method, path, call, is_async, needs)) in routes.into_iter().enumerate() {
+        table_router.insert(&method, &path, index).map_err(PyValueError::new_err)?;
+        table.push(Route { call, is_async, needs });
+    }
+    let state = web::Data::new(AppState {
+        routes: table,
+        router: table_router,
+        fallback,
+        submit,
+        errors: ErrorResponses::new(&errors)?,
+        max_body: max_body_size,
+    });
+    let listener = bind(&host, port, backlog, reuse_port)?;
+    let local = listener.local_addr()?;
+    if let Some(callback) = on_ready {
+        callback.call1(py, (local.ip().to_string(), local.port()))?;
+    }
+    let keep_alive = if keep_alive > 0.0 {
+        KeepAlive::Timeout(Duration::from_secs_f64(keep_alive))
+    } else {
+        KeepAlive::Disabled
+    };
+    py.detach(move || run(state, listener, workers, keep_alive))
+        .map_err(|e| PyOSError::new_err(format!("server error: {e}")))
+}
+
+fn run(
+    state: web::Data<AppState>,
+    listener: TcpListener,
+    workers: usize,
+    keep_alive: KeepAlive,
+) -> std::io::Result<()> {
+    actix_rt::System::new().block_on(async move {
+        HttpServer::new(move || {
+            App::new()
+                .app_data(state.clone())
+                .app_data(web::PayloadConfig::new(usize::MAX))
+                .default_service(web::to(handle))
+        })
+        .workers(workers)
+        .keep_alive(keep_alive)
+        .tcp_nodelay(true)
+        .listen(listener)?
+        .run()
+        .await
+    })
+}
+
