@@ -5,10 +5,9 @@ import pytest
 import settings_apis
 import shop.api
 import testproject.api
+from bolt_django import discover_apis
 from django.core.management import CommandError
 from django.test import override_settings
-
-from bolt_django import discover_apis
 
 
 def test_autodiscovers_project_then_apps() -> None:

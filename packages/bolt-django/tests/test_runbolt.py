@@ -6,10 +6,9 @@ from typing import Any
 import pytest
 from bolt_api import BoltAPI, available_engines
 from bolt_api.serving import banner
+from bolt_django.management.commands import runbolt
 from django.core.management import CommandError, call_command
 from django.test import override_settings
-
-from bolt_django.management.commands import runbolt
 
 
 class FakeServe:

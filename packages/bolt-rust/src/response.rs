@@ -88,14 +88,38 @@ pub struct Parts {
 }
 
 impl Parts {
-    /// The Actix response (zero-copy body).
-    pub fn into_response(self) -> HttpResponse {
+    /// The Actix response (zero-copy body). For `HEAD`, see [`head_response`].
+    pub fn into_response(self, head: bool) -> HttpResponse {
         let mut builder = HttpResponse::build(self.status);
         for header in self.headers {
             builder.append_header(header);
         }
+        if head {
+            return head_response(builder, self.status, self.body.len());
+        }
         builder.body(Bytes::from_owner(self.body))
     }
+}
+
+/// A `HEAD` response: the `content-length` of the body that is not sent, and no body.
+///
+/// Actix decides "this is a HEAD response" from the codec's *last decoded* request, which is
+/// wrong when requests are pipelined (a later GET would make it send the body). So the body
+/// is dropped here, and the length is set by hand on an empty stream that Actix does not
+/// measure or chunk.
+fn head_response(
+    mut builder: actix_web::HttpResponseBuilder,
+    status: StatusCode,
+    length: usize,
+) -> HttpResponse {
+    let bodiless = status.is_informational()
+        || status == StatusCode::NO_CONTENT
+        || status == StatusCode::NOT_MODIFIED;
+    if bodiless {
+        return builder.finish();
+    }
+    builder.no_chunking(length as u64);
+    builder.streaming(futures_util::stream::empty::<Result<Bytes, std::convert::Infallible>>())
 }
 
 fn cache(parts: &Parts) -> Cached {

@@ -8,7 +8,7 @@ use std::net::{SocketAddr, TcpListener, ToSocketAddrs};
 use std::time::Duration;
 
 use actix_web::http::header::CONTENT_LENGTH;
-use actix_web::http::KeepAlive;
+use actix_web::http::{KeepAlive, Method};
 use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
 use bytes::BytesMut;
 use futures_util::StreamExt;
@@ -72,10 +72,15 @@ async fn read_body(
     Ok(buf.freeze())
 }
 
-fn respond(state: &AppState, py: Python<'_>, result: PyResult<Py<PyAny>>) -> HttpResponse {
+fn respond(
+    state: &AppState,
+    py: Python<'_>,
+    result: PyResult<Py<PyAny>>,
+    head: bool,
+) -> HttpResponse {
     match result {
         Ok(obj) => match parse(obj.bind(py)) {
-            Some(parts) => parts.into_response(),
+            Some(parts) => parts.into_response(head),
             None => state.errors.internal(),
         },
         Err(err) => {
@@ -91,6 +96,7 @@ async fn handle(req: HttpRequest, payload: web::Payload, state: web::Data<AppSta
         Err(BodyError::TooLarge) => return state.errors.get(413, true),
         Err(BodyError::Broken) => return state.errors.get(400, true),
     };
+    let head = req.method() == Method::HEAD;
     let path = req.uri().path();
     let hit = state.router.at(req.method(), path);
     let (route, params) = match hit {
@@ -138,13 +144,13 @@ async fn handle(req: HttpRequest, payload: web::Payload, state: web::Data<AppSta
                 }
             };
             let result = state.fallback.call1(py, (request, allowed));
-            respond(&state, py, result)
+            respond(&state, py, result, head)
         });
     };
     if !route.is_async {
         return Python::attach(|py| {
             let result = route.call.call1(py, (request,));
-            respond(&state, py, result)
+            respond(&state, py, result, head)
         });
     }
     let (completion, receiver) = Completion::channel();
@@ -158,7 +164,7 @@ async fn handle(req: HttpRequest, payload: web::Payload, state: web::Data<AppSta
         return state.errors.internal();
     }
     match receiver.await {
-        Ok(Ok(obj)) => Python::attach(|py| respond(&state, py, Ok(obj))),
+        Ok(Ok(obj)) => Python::attach(|py| respond(&state, py, Ok(obj), head)),
         Ok(Err(message)) => {
             eprintln!("bolt-rust: async route failed: {message}");
             state.errors.internal()

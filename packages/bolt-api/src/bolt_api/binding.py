@@ -199,7 +199,7 @@ def compile_binder(
         needs |= _NEEDS[source]
         bindings.append(Binding(p.name, source, key, tp, default, convert))
     missing = names - {b.key for b in bindings if b.source == "path"}
-    if missing:
+    if missing and not any(b.source == "request" for b in bindings):
         raise TypeError(f"{fn.__qualname__}: the route path has parameters the handler does not "
                         f"take: {', '.join(sorted(missing))}")
     if not bindings:

@@ -51,6 +51,8 @@ def main(argv: list[str] | None = None) -> int:
         serve(api, engine=args.engine, host=args.host, port=args.port)
     except EngineNotFoundError as exc:
         parser.exit(2, f"bolt: error: {exc}\n")
+    except OSError as exc:  # the address is taken, the host does not resolve, ...
+        parser.exit(1, f"bolt: error: {exc}\n")
     except KeyboardInterrupt:
         pass
     return 0

@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from http import HTTPStatus
 from typing import Any
 
 import msgspec
 
 from .encoding import JSON_HEADERS, ResponseValidationError, encode_json
 from .engine import ResponseTuple
-from .exceptions import HTTPException, RequestValidationError
+from .exceptions import HTTPException, RequestValidationError, reason_phrase
 from .routing import METHOD_ORDER
 
 __all__ = ["fallback", "handle_exception", "render_error"]
@@ -32,11 +31,7 @@ def _json_error(status: int, body: dict[str, Any],
 
 def render_error(status: int) -> ResponseTuple:
     """``{"detail": "<reason phrase>"}`` for a status an engine produces on its own."""
-    try:
-        phrase = HTTPStatus(status).phrase
-    except ValueError:
-        phrase = "Error"
-    return _json_error(status, {"detail": phrase})
+    return _json_error(status, {"detail": reason_phrase(status)})
 
 
 _NOT_FOUND = render_error(404)

@@ -40,6 +40,7 @@ __all__ = [
     "TooManyRequests",
     "Unauthorized",
     "UnprocessableEntity",
+    "reason_phrase",
 ]
 
 
@@ -78,18 +79,48 @@ class HTTPException(BoltException):
         return f"{type(self).__name__}(status_code={self.status_code}, detail={self.detail!r})"
 
 
-def _phrase(status: int) -> str:
+#: RFC 9110 names where Python's ``http.HTTPStatus`` differs between versions.
+_RFC9110_PHRASES = {413: "Content Too Large", 414: "URI Too Long", 416: "Range Not Satisfiable",
+                    422: "Unprocessable Content"}
+
+
+def reason_phrase(status: int) -> str:
+    """The standard reason phrase of ``status`` (the same on every Python version)."""
+    phrase = _RFC9110_PHRASES.get(status)
+    if phrase is not None:
+        return phrase
     try:
         return HTTPStatus(status).phrase
     except ValueError:
         return "Error"
 
 
-class ClientException(HTTPException):
+_phrase = reason_phrase
+
+
+class _FixedStatus(HTTPException):
+    """Base of the named exceptions: ``NotFound("no such item")`` takes the detail first."""
+
+    def __init__(
+        self,
+        detail: Any = None,
+        headers: dict[str, str] | None = None,
+        extra: Any = None,
+        *,
+        status_code: int | None = None,
+    ) -> None:
+        super().__init__(status_code, detail, headers, extra)
+
+
+class ClientException(_FixedStatus):
+    """A 4xx error."""
+
     status_code = 400
 
 
-class ServerException(HTTPException):
+class ServerException(_FixedStatus):
+    """A 5xx error."""
+
     status_code = 500
 
 

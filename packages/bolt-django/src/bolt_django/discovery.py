@@ -42,10 +42,7 @@ def discover_apis() -> list[tuple[str, BoltAPI]]:
     ``BOLT_API`` entry or an API module that fails to import.
     """
     configured = getattr(settings, "BOLT_API", None)
-    if configured is not None:
-        found = _from_setting(configured)
-    else:
-        found = _autodiscover()
+    found = _from_setting(configured) if configured is not None else _autodiscover()
     unique: list[tuple[str, BoltAPI]] = []
     seen: set[int] = set()
     for label, api in found:

@@ -15,14 +15,13 @@ queue, so pipelined requests before them are still answered first.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import socket
 from collections import deque
 from collections.abc import Coroutine
-from typing import Any, Final, TypeAlias
+from typing import Any, Final, TypeAlias, cast
 
 from httptools import HttpParserError, HttpParserUpgrade, HttpRequestParser, parse_url
-
-from bolt_api.engine import ResponseTuple
 
 from .request import Request, decode_path
 from .response import CONTINUE, STATUS_LINES, header_block, status_line
@@ -130,17 +129,16 @@ class HttpProtocol(asyncio.Protocol):
     # -- connection events -------------------------------------------------------------
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
+        # uvloop's transports are not asyncio.Transport subclasses, hence the cast.
+        transport = cast(asyncio.Transport, transport)
         self._transport = transport
         peer = transport.get_extra_info("peername")
         if isinstance(peer, (tuple, list)) and len(peer) >= 2:
             self._client = (str(peer[0]), int(peer[1]))
         sock = transport.get_extra_info("socket")
         if sock is not None:
-            try:
+            with contextlib.suppress(OSError, AttributeError):
                 sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            except (OSError, AttributeError):
-                pass
         self._state.connections.add(self)
         if self._state.stopping:
             self._close()
@@ -188,7 +186,7 @@ class HttpProtocol(asyncio.Protocol):
 
     def resume_writing(self) -> None:
         self._writing_paused = False
-        if len(self._queue) <= LOW_WATER:
+        if not self._closing and len(self._queue) <= LOW_WATER:
             self._resume_reading()
 
     # -- parser callbacks --------------------------------------------------------------
@@ -416,18 +414,14 @@ class HttpProtocol(asyncio.Protocol):
     def _pause_reading(self) -> None:
         if not self._reading_paused and self._transport is not None:
             self._reading_paused = True
-            try:
+            with contextlib.suppress(RuntimeError, AttributeError):
                 self._transport.pause_reading()
-            except (RuntimeError, AttributeError):
-                pass
 
     def _resume_reading(self) -> None:
         if self._reading_paused and self._transport is not None:
             self._reading_paused = False
-            try:
+            with contextlib.suppress(RuntimeError, AttributeError):
                 self._transport.resume_reading()
-            except (RuntimeError, AttributeError):
-                pass
 
     def _on_timer(self) -> None:
         """The keep-alive timer: close a connection idle for ``keep_alive`` seconds."""

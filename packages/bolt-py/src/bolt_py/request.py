@@ -12,9 +12,26 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import parse_qsl, unquote
 
-__all__ = ["Request", "decode_path"]
+__all__ = ["Request", "decode_path", "parse_query"]
 
 RawHeaders = list[tuple[bytes, bytes]]
+
+
+def parse_query(qs: str) -> list[tuple[str, str]]:
+    """``urllib.parse.parse_qsl(qs, keep_blank_values=True, errors="replace")``, faster.
+
+    Query strings without ``%`` or ``+`` (the common case) need no decoding, so they are
+    split directly, with the same rules: ``&`` separates, empty parts are skipped, a part
+    without ``=`` has the value ``""``.
+    """
+    if "%" in qs or "+" in qs:
+        return parse_qsl(qs, keep_blank_values=True, errors="replace")
+    pairs = []
+    for part in qs.split("&"):
+        if part:
+            name, _, value = part.partition("=")
+            pairs.append((name, value))
+    return pairs
 
 
 def decode_path(raw_path: str) -> str:
@@ -97,7 +114,7 @@ class Request:
         query = self._query
         if query is None:
             qs = self.query_string
-            query = dict(parse_qsl(qs, keep_blank_values=True, errors="replace")) if qs else {}
+            query = dict(parse_query(qs)) if qs else {}
             self._query = query
         return query
 
@@ -109,7 +126,7 @@ class Request:
             multi = {}
             qs = self.query_string
             if qs:
-                for key, value in parse_qsl(qs, keep_blank_values=True, errors="replace"):
+                for key, value in parse_query(qs):
                     values = multi.get(key)
                     if values is None:
                         multi[key] = [value]

@@ -9,6 +9,7 @@ instead of after importing every API module.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 from argparse import ArgumentParser
@@ -33,7 +34,7 @@ _BIND_ERRORS = {
 }
 
 
-class Command(BaseCommand):
+class Command(BaseCommand):  # type: ignore[misc]  # Django ships no types
     help = "Serves the project's Bolt APIs on the chosen engine (rust or python)."
 
     # Checks run in handle() so that --skip-checks works, as in runserver.
@@ -78,11 +79,9 @@ class Command(BaseCommand):
         except EngineNotFoundError as exc:
             raise CommandError(str(exc)) from exc
         server_options = self.server_options(options)
-        try:
+        with contextlib.suppress(KeyboardInterrupt):  # CONTROL-C: stop quietly
             self.inner_run(engine, options["host"], options["port"], server_options,
                            skip_checks=options["skip_checks"])
-        except KeyboardInterrupt:
-            pass
 
     def server_options(self, options: dict[str, Any]) -> dict[str, Any]:
         """Validated ``ServerConfig`` fields besides host and port."""

@@ -1,0 +1,69 @@
+"""Every task has one entry point here; the README, CI and developers all run these.
+
+    nox -s tests    build the Rust engine, install the four packages, run the whole suite
+    nox -s serve    the same install, then serve the example Django project on :8000
+    nox -s lint     ruff, mypy, cargo clippy and stubtest
+
+Sessions share one virtualenv per session name (reused between runs) and one cargo target
+directory (``target/`` at the root), so the Rust engine is rebuilt incrementally, not from
+scratch. ``BOLT_RUST_PROFILE`` picks the cargo profile (default ``fast``: optimised, no LTO;
+``release`` is the fat-LTO build the benchmarks use).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import nox
+
+nox.options.reuse_existing_virtualenvs = True
+nox.options.sessions = ["tests"]
+
+ROOT = Path(__file__).parent
+CARGO_ENV = {"CARGO_TARGET_DIR": str(ROOT / "target")}
+PACKAGES = ["packages/bolt-api", "packages/bolt-py", "packages/bolt-django"]
+TEST_DEPS = ["pytest>=8", "httpx>=0.27"]
+
+
+def install(session: nox.Session, profile: str | None = None) -> None:
+    """Install bolt-api, bolt-py, bolt-django (editable) and build bolt-rust into the venv."""
+    session.install("maturin>=1.7,<2", "pip")
+    for package in PACKAGES:
+        session.install("-e", package)
+    profile = profile or os.environ.get("BOLT_RUST_PROFILE", "fast")
+    session.run("maturin", "develop", "--quiet", "--profile", profile,
+                "-m", "packages/bolt-rust/Cargo.toml", env=CARGO_ENV)
+
+
+@nox.session
+def tests(session: nox.Session) -> None:
+    """The whole suite: unit tests of each package and the two-engine conformance suite."""
+    install(session)
+    session.install(*TEST_DEPS)
+    session.run("pytest", *session.posargs)
+
+
+@nox.session
+def serve(session: nox.Session) -> None:
+    """Serve the example project (``nox -s serve -- --engine python`` for the other engine)."""
+    install(session)
+    example = ROOT / "examples"
+    session.chdir(example)
+    session.run("python", "manage.py", "migrate", "--verbosity", "0")
+    session.run("python", "manage.py", "seed")
+    args = session.posargs or ["--engine", "rust"]
+    session.run("python", "manage.py", "runbolt", "--host", "127.0.0.1", "--port", "8000", *args)
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    """Static checks: ruff, mypy (strict on bolt-api), clippy and the native stubs."""
+    install(session)
+    session.install("ruff", "mypy")
+    session.run("ruff", "check", "packages", "tests", "noxfile.py")
+    session.run("mypy", "packages/bolt-api/src/bolt_api")
+    session.run("cargo", "clippy", "--profile", "fast", "--manifest-path",
+                "packages/bolt-rust/Cargo.toml", "--", "-D", "warnings", external=True,
+                env=CARGO_ENV)
+    session.run("python", "-m", "mypy.stubtest", "bolt_rust._bolt")

@@ -1,0 +1,340 @@
+"""The catalog app: one BoltAPI exercising every feature the conformance suite checks.
+
+Both engines serve this same module (``python -m bolt_api serve tests.apps.catalog:api``);
+the tests compare what comes back over real sockets.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime
+import decimal
+import enum
+import uuid
+from typing import Annotated, Any
+
+import msgspec
+
+from bolt_api import (
+    HTML,
+    JSON,
+    BoltAPI,
+    Cookie,
+    Header,
+    HTTPException,
+    NotFound,
+    PlainText,
+    Query,
+    Redirect,
+    Response,
+    Router,
+)
+
+api = BoltAPI()
+
+
+class Item(msgspec.Struct):
+    name: str
+    price: float
+    tags: list[str] = []
+
+
+class Order(msgspec.Struct):
+    id: int
+    items: list[Item]
+
+
+class Color(enum.Enum):
+    RED = "red"
+
+
+# --- basics -----------------------------------------------------------------------------
+
+@api.get("/")
+async def root() -> dict[str, str]:
+    return {"message": "Hello, World!"}
+
+
+@api.get("/sync")
+def sync_root() -> dict[str, str]:
+    return {"message": "sync"}
+
+
+@api.get("/sleep")
+async def sleepy(ms: int = 10) -> dict[str, Any]:
+    await asyncio.sleep(ms / 1000)
+    return {"slept_ms": ms}
+
+
+@api.get("/echo")
+def echo(request: Any) -> dict[str, Any]:
+    return {
+        "method": request.method,
+        "path": request.path,
+        "query_string": request.query_string,
+        "query": request.query,
+        "query_multi": request.query_multi,
+        "cookies": request.cookies,
+        "x_custom": request.headers.get("x-custom"),
+        "has_client": request.client is not None,
+        "body": request.body.decode("latin-1"),
+        "path_params": request.path_params,
+    }
+
+
+@api.post("/echo/{kind}")
+async def echo_post(request: Any) -> dict[str, Any]:
+    return {"path_params": request.path_params, "body_len": len(request.body),
+            "body_head": request.body[:20].decode("latin-1")}
+
+
+# --- path parameters --------------------------------------------------------------------
+
+@api.get("/items/{item_id}")
+def get_item(item_id: int, q: str | None = None) -> dict[str, Any]:
+    return {"item_id": item_id, "q": q}
+
+
+@api.get("/float/{value}")
+def get_float(value: float) -> dict[str, float]:
+    return {"value": value}
+
+
+@api.get("/bool/{flag}")
+def get_bool(flag: bool) -> dict[str, bool]:
+    return {"flag": flag}
+
+
+@api.get("/uuid/{uid}")
+def get_uuid(uid: uuid.UUID) -> dict[str, str]:
+    return {"uid": str(uid), "type": type(uid).__name__}
+
+
+@api.get("/str/{name}")
+def get_str(name: str) -> dict[str, str]:
+    return {"name": name}
+
+
+@api.get("/files/{rest:path}")
+def get_file(rest: str) -> dict[str, str]:
+    return {"rest": rest}
+
+
+@api.get("/users/me")
+def me() -> dict[str, str]:
+    return {"user": "me"}
+
+
+@api.get("/users/{user_id}")
+def user(user_id: int) -> dict[str, int]:
+    return {"user_id": user_id}
+
+
+@api.get("/typed/{item_id:int}")
+def typed(item_id: int) -> dict[str, int]:
+    return {"item_id": item_id}
+
+
+# --- query parameters -------------------------------------------------------------------
+
+@api.get("/search")
+def search(
+    q: str,
+    page: int = 1,
+    size: Annotated[int, Query(ge=1, le=100)] = 10,
+    exact: bool = False,
+    sort: str | None = None,
+    price: float | None = None,
+) -> dict[str, Any]:
+    return {"q": q, "page": page, "size": size, "exact": exact, "sort": sort, "price": price}
+
+
+@api.get("/aliased")
+def aliased(item_query: str = Query("none", alias="item-query", max_length=5)) -> dict[str, str]:
+    return {"item_query": item_query}
+
+
+@api.get("/headers")
+def headers(
+    x_token: Annotated[str, Header()],
+    x_count: Annotated[int, Header(alias="X-Count")] = 0,
+    session: Annotated[str | None, Cookie()] = None,
+) -> dict[str, Any]:
+    return {"x_token": x_token, "x_count": x_count, "session": session}
+
+
+# --- bodies -----------------------------------------------------------------------------
+
+@api.post("/items", status_code=201)
+def create_item(item: Item) -> Item:
+    return item
+
+
+@api.put("/items/{item_id}")
+async def replace_item(item_id: int, item: Item) -> dict[str, Any]:
+    return {"item_id": item_id, "item": item}
+
+
+@api.patch("/items/{item_id}")
+def patch_item(item_id: int, item: Item) -> dict[str, Any]:
+    return {"item_id": item_id, "name": item.name}
+
+
+@api.delete("/items/{item_id}", status_code=204)
+def delete_item(item_id: int) -> None:
+    return None
+
+
+@api.post("/orders")
+def create_order(order: Order) -> Order:
+    return order
+
+
+# --- responses --------------------------------------------------------------------------
+
+@api.get("/list")
+def a_list() -> list[int]:
+    return [1, 2, 3]
+
+
+@api.get("/struct")
+def a_struct() -> Item:
+    return Item(name="widget", price=9.5, tags=["a"])
+
+
+@api.get("/text")
+def text() -> str:
+    return "plain text"
+
+
+@api.get("/bytes")
+def raw_bytes() -> bytes:
+    return b"\x00\x01binary"
+
+
+@api.get("/types")
+def rich_types() -> dict[str, Any]:
+    return {
+        "datetime": datetime.datetime(2024, 1, 2, 3, 4, 5),
+        "date": datetime.date(2024, 1, 2),
+        "time": datetime.time(3, 4, 5),
+        "decimal": decimal.Decimal("1.50"),
+        "uuid": uuid.UUID("12345678-1234-5678-1234-567812345678"),
+        "enum": Color.RED,
+    }
+
+
+@api.get("/json-class")
+def json_class() -> JSON:
+    return JSON({"created": True}, status_code=202, headers={"X-Extra": "1"})
+
+
+@api.get("/plain-class")
+def plain_class() -> PlainText:
+    return PlainText("hello", status_code=200)
+
+
+@api.get("/html-class")
+def html_class() -> HTML:
+    return HTML("<h1>Hi</h1>")
+
+
+@api.get("/redirect")
+def redirect() -> Redirect:
+    return Redirect("/")
+
+
+@api.get("/redirect-301")
+def redirect_301() -> Redirect:
+    return Redirect("/", status_code=301)
+
+
+@api.get("/response-class")
+def response_class() -> Response:
+    return Response(b"<x/>", status_code=203, media_type="application/xml",
+                    headers={"X-Kind": "raw"})
+
+
+@api.get("/custom-status", status_code=202)
+def custom_status() -> dict[str, bool]:
+    return {"accepted": True}
+
+
+@api.get("/bad-model", response_model=Item)
+def bad_model() -> Any:
+    return {"name": 1, "price": "x"}
+
+
+@api.get("/model-coerce", response_model=Item)
+def model_coerce() -> Any:
+    return {"name": "n", "price": 2}
+
+
+@api.get("/bad-header")
+def bad_header() -> JSON:
+    return JSON({}, headers={"X-Bad": "a\r\nInjected: yes"})
+
+
+# --- errors -----------------------------------------------------------------------------
+
+@api.get("/teapot")
+def teapot() -> None:
+    raise HTTPException(418, "I'm a teapot", headers={"X-Tea": "earl-grey"})
+
+
+@api.get("/extra")
+def extra() -> None:
+    raise HTTPException(400, "Bad thing", extra={"field": "name"})
+
+
+@api.get("/missing")
+async def missing() -> None:
+    raise NotFound("No such thing")
+
+
+@api.get("/crash")
+def crash() -> None:
+    raise RuntimeError("boom")
+
+
+@api.get("/crash-async")
+async def crash_async() -> None:
+    await asyncio.sleep(0)
+    raise RuntimeError("boom")
+
+
+# --- routers ----------------------------------------------------------------------------
+
+v1 = Router(prefix="/v1", tags=["v1"])
+
+
+@v1.get("/ping")
+def ping() -> dict[str, str]:
+    return {"pong": "v1"}
+
+
+nested = Router(prefix="/nested")
+
+
+@nested.get("/{thing_id}")
+def nested_thing(thing_id: int) -> dict[str, int]:
+    return {"thing_id": thing_id}
+
+
+v1.include_router(nested)
+api.include_router(v1, prefix="/api")
+
+
+@api.get("/trailing/")
+def trailing() -> dict[str, str]:
+    return {"trailing": "stripped"}
+
+
+@api.head("/explicit-head")
+def explicit_head() -> Response:
+    return Response(b"", headers={"X-Head": "explicit"})
+
+
+@api.get("/explicit-head")
+def explicit_head_get() -> dict[str, str]:
+    return {"get": "yes"}
