@@ -73,8 +73,8 @@ def test_pipelined_requests_are_answered_in_order(conn: socket.socket) -> None:
         b"POST /items HTTP/1.1\r\nHost: x\r\nContent-Length: 22\r\n\r\n"
         b'{"name":"p","price":1}'
         b"GET /sleep?ms=1 HTTP/1.1\r\nHost: x\r\n\r\n"
-        b"HEAD / HTTP/1.1\r\nHost: x\r\n\r\n"
         b"GET /nope HTTP/1.1\r\nHost: x\r\n\r\n"
+        b"HEAD / HTTP/1.1\r\nHost: x\r\n\r\n"
     )
     conn.sendall(requests)
     reader = Reader(conn)
@@ -82,10 +82,26 @@ def test_pipelined_requests_are_answered_in_order(conn: socket.socket) -> None:
     assert reader.response()[2] == b'{"item_id":1,"q":null}'
     assert reader.response()[:3:2] == (201, b'{"name":"p","price":1.0,"tags":[]}')
     assert reader.response()[2] == b'{"slept_ms":1}'
+    assert reader.response()[0] == 404
     status, headers, body = reader.response(head_request=True)
     assert (status, body) == (200, b"")
     assert headers["content-length"] == "27"
-    assert reader.response()[0] == 404
+
+
+def test_pipelined_head_behind_a_slow_request(conn: socket.socket) -> None:
+    """A HEAD queued behind a pending response and followed by another request.
+
+    Each response must be framed by its own request (actix-http 3.20 framed them by the last
+    request decoded; bolt-rust carries a patched copy, see packages/bolt-rust/Cargo.toml).
+    """
+    conn.sendall(b"GET /sleep?ms=30 HTTP/1.1\r\nHost: x\r\n\r\n"
+                 b"HEAD / HTTP/1.1\r\nHost: x\r\n\r\n"
+                 b"GET /items/2 HTTP/1.1\r\nHost: x\r\n\r\n")
+    reader = Reader(conn)
+    assert reader.response()[2] == b'{"slept_ms":30}'
+    status, headers, body = reader.response(head_request=True)
+    assert (status, headers["content-length"]) == (200, "27")
+    assert reader.response()[2] == b'{"item_id":2,"q":null}'
 
 
 def test_connection_close_is_honoured(conn: socket.socket) -> None:

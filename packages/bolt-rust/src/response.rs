@@ -6,6 +6,10 @@
 //! NUL, ...) — yields `None`, and the caller answers with the cached 500 instead.
 
 use std::collections::HashMap;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use actix_web::body::{BodySize, MessageBody};
 
 use actix_web::http::header::{HeaderName, HeaderValue, CONNECTION};
 use actix_web::http::StatusCode;
@@ -102,11 +106,6 @@ impl Parts {
 }
 
 /// A `HEAD` response: the `content-length` of the body that is not sent, and no body.
-///
-/// Actix decides "this is a HEAD response" from the codec's *last decoded* request, which is
-/// wrong when requests are pipelined (a later GET would make it send the body). So the body
-/// is dropped here, and the length is set by hand on an empty stream that Actix does not
-/// measure or chunk.
 fn head_response(
     mut builder: actix_web::HttpResponseBuilder,
     status: StatusCode,
@@ -118,8 +117,25 @@ fn head_response(
     if bodiless {
         return builder.finish();
     }
-    builder.no_chunking(length as u64);
-    builder.streaming(futures_util::stream::empty::<Result<Bytes, std::convert::Infallible>>())
+    builder.body(HeadBody(length as u64))
+}
+
+/// The body of a `HEAD` response: reports the length of the `GET` body, yields no bytes.
+struct HeadBody(u64);
+
+impl MessageBody for HeadBody {
+    type Error = std::convert::Infallible;
+
+    fn size(&self) -> BodySize {
+        BodySize::Sized(self.0)
+    }
+
+    fn poll_next(
+        self: Pin<&mut Self>,
+        _cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Bytes, Self::Error>>> {
+        Poll::Ready(None)
+    }
 }
 
 fn cache(parts: &Parts) -> Cached {
