@@ -21,7 +21,8 @@ ROOT_URLCONF = "project.urls"
 DATABASES = {
     "default": {
         "ENGINE": "django.db.backends.sqlite3",
-        "NAME": BASE_DIR / "db.sqlite3",
+        # BOLT_EXAMPLE_DB lets the test suite use a throw-away database.
+        "NAME": os.environ.get("BOLT_EXAMPLE_DB", BASE_DIR / "db.sqlite3"),
     }
 }
 
