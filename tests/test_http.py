@@ -99,7 +99,7 @@ def test_pipelined_head_behind_a_slow_request(conn: socket.socket) -> None:
                  b"GET /items/2 HTTP/1.1\r\nHost: x\r\n\r\n")
     reader = Reader(conn)
     assert reader.response()[2] == b'{"slept_ms":30}'
-    status, headers, body = reader.response(head_request=True)
+    status, headers, _body = reader.response(head_request=True)
     assert (status, headers["content-length"]) == (200, "27")
     assert reader.response()[2] == b'{"item_id":2,"q":null}'
 
@@ -166,6 +166,6 @@ def test_malformed_request_is_400_and_server_survives(server: Server, conn: sock
 
 def test_declared_body_over_limit_is_413_before_upload(conn: socket.socket) -> None:
     conn.sendall(b"POST /items HTTP/1.1\r\nHost: x\r\nContent-Length: 999999999\r\n\r\n")
-    status, headers, body = Reader(conn).response()
+    status, _headers, body = Reader(conn).response()
     assert status == 413
     assert body == b'{"detail":"Content Too Large"}'

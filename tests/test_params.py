@@ -59,7 +59,8 @@ def test_missing_header_and_bad_header_value(client: httpx.Client) -> None:
     r = client.get("/headers", headers={"X-Count": "many"})
     assert r.status_code == 422
     assert r.json()["detail"] == [
-        {"type": "missing", "loc": ["header", "x-token"], "msg": "Missing required header 'x-token'"},
+        {"type": "missing", "loc": ["header", "x-token"],
+         "msg": "Missing required header 'x-token'"},
         {"type": "validation_error", "loc": ["header", "x-count"],
          "msg": "Expected `int`, got `str`", "input": "many"},
     ]

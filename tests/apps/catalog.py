@@ -14,7 +14,6 @@ import uuid
 from typing import Annotated, Any
 
 import msgspec
-
 from bolt_api import (
     HTML,
     JSON,

@@ -32,8 +32,6 @@ from .router import Router
 from .serving import serve
 
 __all__ = [
-    "HTML",
-    "JSON",
     "BadGateway",
     "BadRequest",
     "Body",
@@ -46,9 +44,11 @@ __all__ = [
     "Forbidden",
     "GatewayTimeout",
     "Gone",
+    "HTML",
     "HTTPException",
     "Header",
     "InternalServerError",
+    "JSON",
     "MethodNotAllowed",
     "NotAcceptable",
     "NotFound",

@@ -7,6 +7,7 @@ then only assembles the route table handed to an engine.
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -17,7 +18,7 @@ from .encoding import compile_encoder
 from .engine import CompiledApp, Needs, RouteSpec
 from .errors import fallback, render_error
 from .handlers import compile_handler
-from .router import UNSET, RouteDef, RouteRegistrar, Router
+from .router import UNSET, RouteDef, Router, RouteRegistrar
 from .routing import PathTemplate, TrailingSlash, join_paths
 
 __all__ = ["BoltAPI", "CompiledRoute"]
@@ -132,8 +133,6 @@ class BoltAPI(RouteRegistrar):
 def _describe(route: RouteDef) -> str:
     fn = route.handler
     where = ""
-    try:
+    with contextlib.suppress(TypeError, OSError):
         where = f" at {inspect.getsourcefile(fn)}:{inspect.getsourcelines(fn)[1]}"
-    except (TypeError, OSError):
-        pass
     return f"{getattr(fn, '__qualname__', fn)!s}{where}"

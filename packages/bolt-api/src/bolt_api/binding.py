@@ -180,7 +180,8 @@ def compile_binder(
         if source == "path":
             key = alias or p.name
             if key not in names:
-                raise TypeError(f"{fn.__qualname__}: path parameter {key!r} is not in the route path")
+                raise TypeError(
+                    f"{fn.__qualname__}: path parameter {key!r} is not in the route path")
             convert = _scalar_converter(tp, marker)
         elif source == "header":
             key = (alias or p.name.replace("_", "-")).lower()
@@ -211,8 +212,8 @@ def compile_binder(
 
 def _make_binder(bindings: tuple[Binding, ...]) -> Binder:
     body_bindings = [b for b in bindings if b.source == "body"]
-    whole_body = body_bindings[0] if len(body_bindings) == 1 and not body_bindings[0].key.startswith(
-        "\0embed:") else None
+    single = len(body_bindings) == 1 and not body_bindings[0].key.startswith("\0embed:")
+    whole_body = body_bindings[0] if single else None
     embedded = [] if whole_body else [
         dataclasses.replace(b, key=b.key.removeprefix("\0embed:")) for b in body_bindings]
     scalars = [b for b in bindings if b.source not in ("body", "request")]

@@ -101,9 +101,7 @@ _UNVALIDATED = (dict, list, str, bytes, object, Any, None, type(None))
 def _needs_validation(tp: Any) -> bool:
     if tp in _UNVALIDATED or tp is Response:
         return False
-    if isinstance(tp, type) and issubclass(tp, Response):
-        return False
-    return True
+    return not (isinstance(tp, type) and issubclass(tp, Response))
 
 
 def compile_encoder(response_type: Any, status_code: int | None) -> Encoder:

@@ -190,7 +190,7 @@ class InternalServerError(ServerException):
     status_code = 500
 
 
-class NotImplemented(ServerException):  # noqa: A001
+class NotImplemented(ServerException):
     """501 Not Implemented."""
 
     status_code = 501

@@ -63,7 +63,8 @@ def compile_handler(
     encoder: Encoder,
 ) -> tuple[Callable[[Any], Any], bool]:
     """Return ``(call, is_async)`` for the engine's route table."""
-    is_coroutine = inspect.iscoroutinefunction(inspect.unwrap(fn)) or inspect.iscoroutinefunction(fn)
+    is_coroutine = (inspect.iscoroutinefunction(inspect.unwrap(fn))
+                    or inspect.iscoroutinefunction(fn))
     if is_coroutine and not never_suspends(fn):
         return _async_call(fn, binder, request_only, encoder), True
     invoke: Callable[..., Any] = fn

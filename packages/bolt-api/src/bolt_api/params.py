@@ -53,7 +53,7 @@ class Param:
         return {n: getattr(self, n) for n in names if getattr(self, n) is not None}
 
 
-def Query(  # noqa: N802 - marker functions are named like the classes users know
+def Query(
     default: Any = REQUIRED,
     *,
     alias: str | None = None,
@@ -74,7 +74,7 @@ def Query(  # noqa: N802 - marker functions are named like the classes users kno
                  max_length, pattern, description, example, deprecated)
 
 
-def Path(  # noqa: N802
+def Path(
     default: Any = REQUIRED,
     *,
     alias: str | None = None,
@@ -95,7 +95,7 @@ def Path(  # noqa: N802
                  max_length, pattern, description, example, deprecated)
 
 
-def Header(  # noqa: N802
+def Header(
     default: Any = REQUIRED,
     *,
     alias: str | None = None,
@@ -108,7 +108,7 @@ def Header(  # noqa: N802
                  deprecated=deprecated)
 
 
-def Cookie(  # noqa: N802
+def Cookie(
     default: Any = REQUIRED,
     *,
     alias: str | None = None,
@@ -121,7 +121,7 @@ def Cookie(  # noqa: N802
                  deprecated=deprecated)
 
 
-def Body(  # noqa: N802
+def Body(
     default: Any = REQUIRED,
     *,
     alias: str | None = None,

@@ -81,9 +81,9 @@ class PathTemplate:
             else:
                 segments.append(("lit", seg))
         slash = path.endswith("/") and len(path) > 1
-        if trailing_slash == "append" or (trailing_slash == "keep" and slash):
-            if segments and segments[-1][0] != "rest":
-                segments.append(("lit", ""))
+        wants_slash = trailing_slash == "append" or (trailing_slash == "keep" and slash)
+        if wants_slash and segments and segments[-1][0] != "rest":
+            segments.append(("lit", ""))
         return cls(path, tuple(segments))
 
     @property
