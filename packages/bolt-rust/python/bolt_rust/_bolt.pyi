@@ -3,6 +3,8 @@
 from collections.abc import Callable, Sequence
 from typing import Any, final
 
+__all__ = ["Completion", "Request", "__version__", "serve"]
+
 __version__: str
 
 @final
