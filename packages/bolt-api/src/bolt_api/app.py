@@ -8,18 +8,20 @@ then only assembles the route table handed to an engine.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import inspect
+from urllib.parse import quote
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, get_type_hints
 
-from .binding import Binding, compile_binder
+from .binding import Binding, compile_plan
 from .encoding import compile_encoder
-from .engine import CompiledApp, Needs, RouteSpec
-from .errors import fallback, render_error
+from .engine import CompiledApp, Needs, ResponseTuple, RouteSpec
+from .errors import ErrorFormatter, ErrorHandling
 from .handlers import compile_handler
 from .router import UNSET, RouteDef, Router, RouteRegistrar
-from .routing import PathTemplate, TrailingSlash, join_paths
+from .routing import PathTemplate, RouteMatcher, TrailingSlash, join_paths
 
 __all__ = ["BoltAPI", "CompiledRoute"]
 
@@ -62,7 +64,13 @@ def _return_type(route: RouteDef) -> Any:
 class BoltAPI(RouteRegistrar):
     """An API: decorators to declare routes, ``include_router`` to add groups of them."""
 
-    def __init__(self, prefix: str = "", trailing_slash: TrailingSlash = "strip") -> None:
+    def __init__(
+        self,
+        prefix: str = "",
+        trailing_slash: TrailingSlash = "strip",
+        *,
+        error_formatter: ErrorFormatter | None = None,
+    ) -> None:
         if trailing_slash not in ("strip", "append", "keep"):
             raise ValueError(f"trailing_slash must be 'strip', 'append' or 'keep', "
                              f"got {trailing_slash!r}")
@@ -70,12 +78,15 @@ class BoltAPI(RouteRegistrar):
         self.trailing_slash: TrailingSlash = trailing_slash
         self._routes: list[CompiledRoute] = []
         self._keys: dict[tuple[str, str], CompiledRoute] = {}
+        self._names: dict[str, CompiledRoute] = {}
+        self._errors = ErrorHandling(error_formatter)
 
     @property
     def routes(self) -> tuple[CompiledRoute, ...]:
         return tuple(self._routes)
 
-    def _add(self, route: RouteDef) -> None:
+    def _add(self, route: RouteDef, errors: ErrorHandling | None = None) -> None:
+        handling = errors or self._errors
         path = join_paths(self.prefix, route.path) if self.prefix else route.path
         try:
             template = PathTemplate.parse(path, self.trailing_slash)
@@ -84,14 +95,14 @@ class BoltAPI(RouteRegistrar):
         for method in route.methods:
             if method not in _METHODS:
                 raise ValueError(f"{_describe(route)}: unknown HTTP method {method!r}")
-            binder, bindings, needs, request_only = compile_binder(
-                route.handler, method, template.param_names)
+            plan = compile_plan(route.handler, method, template.param_names)
             status = route.status_code
             if status is not None and not 100 <= status <= 599:
                 raise ValueError(f"{_describe(route)}: status_code {status} is not 100-599")
             encoder = compile_encoder(_return_type(route), status)
-            call, is_async = compile_handler(route.handler, binder, request_only, encoder)
-            self._insert(CompiledRoute(method, template, route, call, is_async, needs, bindings))
+            call, is_async = compile_handler(plan, encoder, handling.handle_exception)
+            self._insert(CompiledRoute(method, template, route, call, is_async, plan.needs,
+                                       plan.bindings))
 
     def _insert(self, compiled: CompiledRoute) -> None:
         key = (compiled.method, compiled.template.shape)
@@ -103,6 +114,33 @@ class BoltAPI(RouteRegistrar):
                 f"{existing.template.source} ({_describe(existing.definition)})")
         self._keys[key] = compiled
         self._routes.append(compiled)
+        name = compiled.definition.name
+        if name is not None:
+            other = self._names.get(name)
+            if other is not None and other.template.shape != compiled.template.shape:
+                raise ValueError(f"Route name {name!r} is used by {other.template.source} and "
+                                 f"{compiled.template.source}")
+            self._names[name] = compiled
+
+    def url_path_for(self, name: str, /, **params: Any) -> str:
+        """The path of the route named ``name`` with ``params`` filled in (URL reversing)."""
+        route = self._names.get(name)
+        if route is None:
+            raise LookupError(f"No route named {name!r}")
+        return route.template.build(params)
+
+    def mount(self, path: str, api: BoltAPI) -> None:
+        """Serve every route of ``api`` under ``path``, with ``api``'s own error handling."""
+        if not isinstance(api, BoltAPI):
+            raise TypeError(f"mount() takes a BoltAPI, got {type(api).__name__}")
+        if api is self:
+            raise ValueError("an API cannot mount itself")
+        for compiled in api._routes:
+            definition = compiled.definition
+            relative = compiled.template.source
+            mounted = dataclasses.replace(definition, path=join_paths(path, relative),
+                                          methods=(compiled.method,))
+            self._add(mounted, api._errors)
 
     def include_router(self, router: Router, prefix: str = "") -> None:
         """Compile and add every route of ``router`` (and its children) under ``prefix``."""
@@ -124,10 +162,36 @@ class BoltAPI(RouteRegistrar):
         """The route table for an engine: every route, plus ``HEAD`` for each ``GET``."""
         specs = [r.spec() for r in self._routes]
         explicit_head = {r.template.shape for r in self._routes if r.method == "HEAD"}
+        entries = [(r.method, r.template, r) for r in self._routes]
         for r in self._routes:
             if r.method == "GET" and r.template.shape not in explicit_head:
                 specs.append(r.spec("HEAD"))
-        return CompiledApp(routes=tuple(specs), fallback=fallback, render_error=render_error)
+                entries.append(("HEAD", r.template, r))
+        return CompiledApp(routes=tuple(specs),
+                           fallback=_make_fallback(RouteMatcher(entries), self.trailing_slash,
+                                                   self._errors),
+                           render_error=self._errors.render_error)
+
+
+def _make_fallback(matcher: RouteMatcher[CompiledRoute], policy: TrailingSlash,
+                   errors: ErrorHandling) -> Callable[[Any, tuple[str, ...] | None],
+                                                     ResponseTuple]:
+    """The routing-miss handler: 405, a 308 to the other trailing-slash form, or 404."""
+
+    def fallback(request: Any, allowed: tuple[str, ...] | None) -> ResponseTuple:
+        if allowed:
+            return errors.method_not_allowed(request, allowed)
+        if policy != "keep":
+            raw = quote(request.path, safe="/:@!$&'()*+,;=-._~%")
+            if raw != "/":
+                alternate = raw[:-1] if raw.endswith("/") else raw + "/"
+                if matcher.match(request.method, alternate) is not None:
+                    location = alternate + (f"?{request.query_string}"
+                                            if request.query_string else "")
+                    return 308, (("location", location),), b""
+        return errors.not_found(request)
+
+    return fallback
 
 
 def _describe(route: RouteDef) -> str:

@@ -1,15 +1,21 @@
 """Turning exceptions and routing misses into responses: the one place error bodies are made.
 
 Both engines get every error body from here — handler exceptions through the compiled route
-callable, routing misses through :func:`fallback`, and the errors an engine detects itself
-(bad framing, body too large) through :func:`render_error` — so a client sees the same
-status, headers and bytes whichever engine serves it.
+callable, routing misses through :meth:`ErrorHandling.fallback`, and the errors an engine
+detects itself (bad framing, body too large) through :meth:`ErrorHandling.render_error` — so
+a client sees the same status, headers and bytes whichever engine serves it.
+
+Every error is first classified into a :class:`BoltError` (status, stable ``kind``, detail,
+the validation ``errors``, headers, extra). The default rendering is django-bolt's envelope
+``{"detail": ..., "extra"?: ...}``; ``BoltAPI(error_formatter=fn)`` replaces it for every error
+of that API, and :func:`problem_details` is a built-in formatter (RFC 9457).
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import msgspec
@@ -17,46 +23,100 @@ import msgspec
 from .encoding import JSON_HEADERS, ResponseValidationError, encode_json
 from .engine import ResponseTuple
 from .exceptions import HTTPException, RequestValidationError, reason_phrase
+from .responses import Response
 from .routing import METHOD_ORDER
 
-__all__ = ["fallback", "handle_exception", "render_error"]
+__all__ = ["BoltError", "ErrorFormatter", "ErrorHandling", "classify", "problem_details"]
 
 logger = logging.getLogger("bolt_api")
 
-
-def _json_error(status: int, body: dict[str, Any],
-                headers: Sequence[tuple[str, str]] = ()) -> ResponseTuple:
-    return status, (*JSON_HEADERS, *headers), encode_json(body)
-
-
-def render_error(status: int) -> ResponseTuple:
-    """``{"detail": "<reason phrase>"}`` for a status an engine produces on its own."""
-    return _json_error(status, {"detail": reason_phrase(status)})
+_KINDS = {400: "bad_request", 401: "not_authenticated", 403: "forbidden", 404: "not_found",
+          405: "method_not_allowed", 408: "request_timeout", 413: "payload_too_large",
+          414: "uri_too_long", 422: "validation", 429: "rate_limited", 431: "headers_too_large",
+          500: "internal_error", 501: "not_implemented", 503: "service_unavailable"}
+_DJANGO_ERRORS = {("django.core.exceptions", "PermissionDenied"): (403, "Permission denied"),
+                  ("django.core.exceptions", "SuspiciousOperation"): (400, "Bad Request")}
 
 
-_NOT_FOUND = render_error(404)
-_INTERNAL = render_error(500)
+@dataclass(slots=True)
+class BoltError:
+    """One error, whatever produced it, before it is rendered."""
+
+    status: int
+    kind: str
+    detail: Any
+    errors: list[dict[str, Any]] = field(default_factory=list)
+    headers: dict[str, str] = field(default_factory=dict)
+    extra: Any = None
+    exception: BaseException | None = None
 
 
-def handle_exception(exc: BaseException) -> ResponseTuple:
-    """The response for an exception raised while binding or running a handler."""
+#: ``formatter(error, request) -> Response`` (``request`` is ``None`` for engine errors).
+ErrorFormatter = Callable[[BoltError, Any], "Response | ResponseTuple"]
+
+
+def _kind(status: int) -> str:
+    return _KINDS.get(status, "http_error")
+
+
+def _django_error(exc: BaseException) -> tuple[int, str] | None:
+    for cls in type(exc).__mro__:
+        hit = _DJANGO_ERRORS.get((cls.__module__, cls.__name__))
+        if hit is not None:
+            return hit
+    return None
+
+
+def classify(exc: BaseException) -> BoltError:
+    """The :class:`BoltError` for an exception raised while binding or handling."""
     if isinstance(exc, HTTPException):
-        body: dict[str, Any] = {"detail": exc.detail}
-        if exc.extra is not None:
-            body["extra"] = exc.extra
-        headers = [(k.lower(), v) for k, v in (exc.headers or {}).items()]
-        return _json_error(exc.status_code, body, headers)
+        return BoltError(exc.status_code, _kind(exc.status_code), exc.detail,
+                         headers=dict(exc.headers or {}), extra=exc.extra, exception=exc)
     if isinstance(exc, RequestValidationError):
-        return _json_error(422, {"detail": exc.errors})
+        return BoltError(422, "validation", exc.errors, errors=exc.errors, exception=exc)
+    if isinstance(exc, msgspec.ValidationError):
+        errors = [{"type": "validation_error", "loc": ["body"], "msg": str(exc)}]
+        return BoltError(422, "validation", errors, errors=errors, exception=exc)
     if isinstance(exc, ResponseValidationError):
         logger.error("Response validation error: %s", exc)
-        return _json_error(500, {"detail": "Response validation error",
-                                 "extra": {"validation_errors": exc.errors}})
-    if isinstance(exc, msgspec.ValidationError):
-        return _json_error(422, {"detail": [
-            {"type": "validation_error", "loc": ["body"], "msg": str(exc)}]})
+        return BoltError(500, "response_validation", "Response validation error",
+                         errors=exc.errors, extra={"validation_errors": exc.errors},
+                         exception=exc)
+    if isinstance(exc, FileNotFoundError):
+        return BoltError(404, "not_found", "File not found", exception=exc)
+    if isinstance(exc, PermissionError):
+        return BoltError(403, "forbidden", "Permission denied", exception=exc)
+    django = _django_error(exc)
+    if django is not None:
+        return BoltError(django[0], _kind(django[0]), django[1], exception=exc)
     logger.error("Unhandled exception in handler", exc_info=exc)
-    return _INTERNAL
+    return BoltError(500, "internal_error", "Internal Server Error", exception=exc)
+
+
+def default_render(error: BoltError) -> ResponseTuple:
+    """django-bolt's envelope: ``{"detail": ...}`` plus ``"extra"`` when set."""
+    body: dict[str, Any] = {"detail": error.detail}
+    if error.extra is not None:
+        body["extra"] = error.extra
+    headers = tuple((k.lower(), v) for k, v in error.headers.items())
+    return error.status, (*JSON_HEADERS, *headers), encode_json(body)
+
+
+def problem_details(error: BoltError, request: Any) -> Response:
+    """RFC 9457 problem details (``application/problem+json``), for ``error_formatter=``."""
+    body: dict[str, Any] = {"type": "about:blank", "title": reason_phrase(error.status),
+                            "status": error.status}
+    if error.kind == "validation":
+        body["detail"] = "Request validation failed"
+        body["errors"] = error.errors
+    elif error.detail is not None:
+        body["detail"] = str(error.detail)
+    if request is not None:
+        body["instance"] = request.path
+    if error.extra is not None and error.kind != "response_validation":
+        body["extra"] = error.extra
+    return Response(encode_json(body), status_code=error.status, headers=error.headers,
+                    media_type="application/problem+json")
 
 
 def _sort_methods(methods: Sequence[str]) -> list[str]:
@@ -64,12 +124,39 @@ def _sort_methods(methods: Sequence[str]) -> list[str]:
     return sorted(set(methods), key=lambda m: (rank.get(m, len(rank)), m))
 
 
-def fallback(request: Any, allowed: tuple[str, ...] | None) -> ResponseTuple:
-    """A routing miss: 404, or 405 with ``Allow`` (an ``OPTIONS`` request gets 204 + Allow)."""
-    if not allowed:
-        return _NOT_FOUND
-    methods = _sort_methods([*allowed, "OPTIONS"])
-    allow = ("allow", ", ".join(methods))
-    if request.method == "OPTIONS":
-        return 204, (allow,), b""
-    return _json_error(405, {"detail": "Method Not Allowed"}, (allow,))
+class ErrorHandling:
+    """Error rendering for one API: the default envelope or its ``error_formatter``."""
+
+    def __init__(self, formatter: ErrorFormatter | None = None) -> None:
+        self.formatter = formatter
+
+    def render(self, error: BoltError, request: Any) -> ResponseTuple:
+        if self.formatter is None:
+            return default_render(error)
+        try:
+            result = self.formatter(error, request)
+            if isinstance(result, Response):
+                return result.render(encode_json)
+            return result
+        except Exception:
+            logger.exception("error_formatter failed; using the default error body")
+            return default_render(error)
+
+    def handle_exception(self, exc: BaseException, request: Any) -> ResponseTuple:
+        """The response for an exception raised while binding or running a handler."""
+        return self.render(classify(exc), request)
+
+    def render_error(self, status: int) -> ResponseTuple:
+        """The response for a status an engine produces on its own."""
+        return self.render(BoltError(status, _kind(status), reason_phrase(status)), None)
+
+    def method_not_allowed(self, request: Any, allowed: Sequence[str]) -> ResponseTuple:
+        """405 with ``Allow``; an ``OPTIONS`` request gets 204 and ``Allow`` instead."""
+        methods = ", ".join(_sort_methods([*allowed, "OPTIONS"]))
+        if request.method == "OPTIONS":
+            return 204, (("allow", methods),), b""
+        return self.render(BoltError(405, "method_not_allowed", "Method Not Allowed",
+                                     headers={"allow": methods}), request)
+
+    def not_found(self, request: Any) -> ResponseTuple:
+        return self.render(BoltError(404, "not_found", "Not Found"), request)

@@ -1,113 +1,147 @@
 """Compiling a handler into the route callable an engine calls.
 
-``compile_handler`` joins the three parts built at registration — the parameter binder, the
-handler itself and the response encoder — into one function ``request -> (status, headers,
-body)`` that never raises. It also decides how the handler runs:
+``compile_handler`` joins what was built at registration — the handler's
+:class:`~bolt_api.binding.Plan` (its parameters and dependencies), the handler itself and
+the response encoder — into one function ``request -> (status, headers, body)`` that never
+raises. It also decides how the route runs:
 
-* plain ``def`` handlers are called directly;
-* ``async def`` handlers that contain no ``await``/``async for``/``async with`` anywhere
-  (checked in their bytecode) can never suspend, so they are driven to completion with
-  ``coro.send(None)`` on the calling thread: a sync route, no event loop;
-* other ``async def`` handlers give an ``async`` route callable.
+* plain ``def`` handlers, and ``async def`` handlers that can never suspend (see
+  :mod:`bolt_api.coroutines`), give a sync route: no event loop;
+* a handler or dependency that really awaits gives an ``async`` route.
+
+The simplest shapes (no parameters, only the request, no dependencies or uploads) get their
+own closures, so the common case pays for nothing it does not use.
 """
 
 from __future__ import annotations
 
-import dis
 import inspect
-import types
 from collections.abc import Callable, Coroutine
 from typing import Any
 
-from .binding import Binder
+from .binding import Plan, RequestScope
+from .coroutines import drive, never_suspends
+from .dependencies import solve_async, solve_sync, teardown_async, teardown_sync
 from .encoding import Encoder
 from .engine import ResponseTuple
-from .errors import handle_exception
+from .exceptions import RequestValidationError
 
-__all__ = ["compile_handler", "drive", "never_suspends"]
+__all__ = ["ErrorHandler", "compile_handler", "drive", "never_suspends"]
 
-_SUSPENDING_OPS = frozenset({
-    "GET_AWAITABLE", "SEND", "YIELD_VALUE", "GET_AITER", "GET_ANEXT", "BEFORE_ASYNC_WITH",
-    "END_ASYNC_FOR", "ASYNC_GEN_WRAP", "SETUP_ASYNC_WITH", "CLEANUP_THROW",
-})
+#: Turns an exception (and the request) into the error response; never raises.
+ErrorHandler = Callable[[BaseException, Any], ResponseTuple]
 
 
-def _code_suspends(code: types.CodeType) -> bool:
-    for ins in dis.get_instructions(code):
-        if ins.opname in _SUSPENDING_OPS:
-            return True
-    return any(isinstance(c, types.CodeType) and _code_suspends(c) for c in code.co_consts)
-
-
-def never_suspends(fn: Callable[..., Any]) -> bool:
-    """True when ``fn`` is an ``async def`` whose body cannot await anything."""
-    if not isinstance(fn, types.FunctionType) or not inspect.iscoroutinefunction(fn):
-        return False
-    return not _code_suspends(fn.__code__)
-
-
-def drive(coro: Coroutine[Any, Any, Any]) -> Any:
-    """Run a coroutine that cannot suspend to completion and return its result."""
-    try:
-        coro.send(None)
-    except StopIteration as stop:
-        return stop.value
-    coro.close()
-    raise RuntimeError("a handler judged never to suspend did suspend")
-
-
-def compile_handler(
-    fn: Callable[..., Any],
-    binder: Binder | None,
-    request_only: bool,
-    encoder: Encoder,
-) -> tuple[Callable[[Any], Any], bool]:
+def compile_handler(plan: Plan, encoder: Encoder,
+                    on_error: ErrorHandler) -> tuple[Callable[[Any], Any], bool]:
     """Return ``(call, is_async)`` for the engine's route table."""
-    is_coroutine = (inspect.iscoroutinefunction(inspect.unwrap(fn))
-                    or inspect.iscoroutinefunction(fn))
-    if is_coroutine and not never_suspends(fn):
-        return _async_call(fn, binder, request_only, encoder), True
+    fn = plan.fn
+    unwrapped = inspect.unwrap(fn)
+    is_coroutine = inspect.iscoroutinefunction(unwrapped) or inspect.iscoroutinefunction(fn)
+    awaits = is_coroutine and not never_suspends(fn)
+    if awaits or plan.any_async:
+        return _async_call(plan, encoder, on_error, is_coroutine), True
     invoke: Callable[..., Any] = fn
     if is_coroutine:
         def invoke(*args: Any, **kwargs: Any) -> Any:
             return drive(fn(*args, **kwargs))
-    return _sync_call(invoke, binder, request_only, encoder), False
+    if plan.has_scope:
+        return _scoped_sync_call(plan, invoke, encoder, on_error), False
+    return _sync_call(plan, invoke, encoder, on_error), False
 
 
-def _sync_call(fn: Callable[..., Any], binder: Binder | None, request_only: bool,
-               encoder: Encoder) -> Callable[[Any], ResponseTuple]:
-    if request_only:
+def _sync_call(plan: Plan, fn: Callable[..., Any], encoder: Encoder,
+               on_error: ErrorHandler) -> Callable[[Any], ResponseTuple]:
+    if plan.request_only:
         def call(request: Any) -> ResponseTuple:
             try:
                 return encoder(fn(request))
             except Exception as exc:
-                return handle_exception(exc)
-    elif binder is None:
+                return on_error(exc, request)
+    elif not plan.bindings:
         def call(request: Any) -> ResponseTuple:
             try:
                 return encoder(fn())
             except Exception as exc:
-                return handle_exception(exc)
+                return on_error(exc, request)
     else:
+        bind = plan.bind
+
         def call(request: Any) -> ResponseTuple:
+            errors: list[dict[str, Any]] = []
             try:
-                return encoder(fn(**binder(request)))
+                kwargs = bind(request, None, errors)
+                if errors:
+                    raise RequestValidationError(errors)
+                return encoder(fn(**kwargs))
             except Exception as exc:
-                return handle_exception(exc)
+                return on_error(exc, request)
     return call
 
 
-def _async_call(fn: Callable[..., Any], binder: Binder | None, request_only: bool,
-                encoder: Encoder) -> Callable[[Any], Coroutine[Any, Any, ResponseTuple]]:
-    async def call(request: Any) -> ResponseTuple:
+def _scoped_sync_call(plan: Plan, fn: Callable[..., Any], encoder: Encoder,
+                      on_error: ErrorHandler) -> Callable[[Any], ResponseTuple]:
+    def call(request: Any) -> ResponseTuple:
+        scope = RequestScope()
         try:
-            if request_only:
-                result = await fn(request)
-            elif binder is None:
-                result = await fn()
-            else:
-                result = await fn(**binder(request))
-            return encoder(result)
+            kwargs = solve_sync(plan, request, scope)
+            try:
+                if scope.errors:
+                    raise RequestValidationError(scope.errors)
+                response = encoder(fn(**kwargs))
+            except BaseException as exc:
+                teardown_sync(scope, exc)
+                raise
+            teardown_sync(scope, None)
+            return response
         except Exception as exc:
-            return handle_exception(exc)
+            return on_error(exc, request)
+        finally:
+            scope.close()
     return call
+
+
+def _async_call(plan: Plan, encoder: Encoder, on_error: ErrorHandler,
+                is_coroutine: bool) -> Callable[[Any], Coroutine[Any, Any, ResponseTuple]]:
+    fn = plan.fn
+    if not plan.has_scope:
+        bind = plan.bind
+
+        async def call(request: Any) -> ResponseTuple:
+            errors: list[dict[str, Any]] = []
+            try:
+                if plan.request_only:
+                    result = fn(request)
+                else:
+                    kwargs = bind(request, None, errors)
+                    if errors:
+                        raise RequestValidationError(errors)
+                    result = fn(**kwargs)
+                if is_coroutine:
+                    result = await result
+                return encoder(result)
+            except Exception as exc:
+                return on_error(exc, request)
+        return call
+
+    async def scoped_call(request: Any) -> ResponseTuple:
+        scope = RequestScope()
+        try:
+            kwargs = await solve_async(plan, request, scope)
+            try:
+                if scope.errors:
+                    raise RequestValidationError(scope.errors)
+                result = fn(**kwargs)
+                if is_coroutine:
+                    result = await result
+                response = encoder(result)
+            except BaseException as exc:
+                await teardown_async(scope, exc)
+                raise
+            await teardown_async(scope, None)
+            return response
+        except Exception as exc:
+            return on_error(exc, request)
+        finally:
+            scope.close()
+    return scoped_call

@@ -10,11 +10,13 @@ parameter.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from collections.abc import Callable, Sequence
 from typing import Any, Literal
 
-__all__ = ["Body", "Cookie", "Header", "Param", "Path", "Query", "Source"]
+__all__ = ["Body", "Cookie", "Depends", "File", "Form", "Header", "Param", "Path", "Query",
+           "Source"]
 
-Source = Literal["path", "query", "header", "cookie", "body"]
+Source = Literal["path", "query", "header", "cookie", "body", "form", "file"]
 
 
 class _Required:
@@ -46,6 +48,10 @@ class Param:
     description: str | None = None
     example: Any = None
     deprecated: bool = False
+    max_size: int | None = None
+    min_size: int | None = None
+    allowed_types: tuple[str, ...] | None = None
+    max_files: int | None = None
 
     def constraints(self) -> dict[str, Any]:
         """The constraint keywords that are set, ready for ``msgspec.Meta(**...)``."""
@@ -131,3 +137,56 @@ def Body(
 ) -> Any:
     """The JSON body (``embed=True``: one key of a JSON object body)."""
     return Param("body", default, alias, embed, description=description, example=example)
+
+
+def Form(  # noqa: N802
+    default: Any = REQUIRED,
+    *,
+    alias: str | None = None,
+    min_length: int | None = None,
+    max_length: int | None = None,
+    pattern: str | None = None,
+    gt: float | None = None,
+    ge: float | None = None,
+    lt: float | None = None,
+    le: float | None = None,
+    description: str | None = None,
+    example: Any = None,
+) -> Any:
+    """A field of a urlencoded or multipart form (or a Struct built from all of them)."""
+    return Param("form", default, alias, gt=gt, ge=ge, lt=lt, le=le, min_length=min_length,
+                 max_length=max_length, pattern=pattern, description=description,
+                 example=example)
+
+
+def File(  # noqa: N802
+    default: Any = REQUIRED,
+    *,
+    alias: str | None = None,
+    max_size: int | None = None,
+    min_size: int | None = None,
+    allowed_types: Sequence[str] | None = None,
+    max_files: int | None = None,
+    description: str | None = None,
+) -> Any:
+    """An uploaded file (``UploadFile``) or several (``list[UploadFile]``).
+
+    ``allowed_types`` takes MIME types, with ``type/*`` wildcards; a violated limit is a 422.
+    """
+    if isinstance(allowed_types, str):
+        raise TypeError("File(allowed_types=...) takes a list of MIME types, not a string")
+    return Param("file", default, alias, description=description, max_size=max_size,
+                 min_size=min_size,
+                 allowed_types=tuple(allowed_types) if allowed_types is not None else None,
+                 max_files=max_files)
+
+
+@dataclass(frozen=True, slots=True)
+class Depends:
+    """A dependency: the parameter receives ``dependency(...)``, whose own parameters are
+    bound like a handler's. With ``use_cache`` one request calls it once, however many
+    parameters depend on it. A generator dependency (``yield``) is torn down after the
+    handler, also when the handler raised."""
+
+    dependency: Callable[..., Any] | None = None
+    use_cache: bool = True

@@ -18,7 +18,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Generic, Literal, TypeVar
-from urllib.parse import unquote
+from urllib.parse import quote, unquote
 
 __all__ = ["METHOD_ORDER", "PathTemplate", "RouteMatcher", "TrailingSlash", "join_paths"]
 
@@ -85,6 +85,22 @@ class PathTemplate:
         if wants_slash and segments and segments[-1][0] != "rest":
             segments.append(("lit", ""))
         return cls(path, tuple(segments))
+
+    def build(self, params: dict[str, object]) -> str:
+        """This path with ``params`` filled in and percent-encoded (URL reversing)."""
+        missing = [n for n in self.param_names if n not in params]
+        if missing:
+            raise ValueError(f"{self.source}: missing parameters {', '.join(missing)}")
+        extra = set(params) - set(self.param_names)
+        if extra:
+            raise ValueError(f"{self.source}: unknown parameters {', '.join(sorted(extra))}")
+        out = []
+        for kind, text in self.segments:
+            if kind == "lit":
+                out.append(text)
+            else:
+                out.append(quote(str(params[text]), safe="" if kind == "param" else "/"))
+        return "/" + "/".join(out)
 
     @property
     def param_names(self) -> tuple[str, ...]:
