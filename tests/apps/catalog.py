@@ -337,3 +337,142 @@ def explicit_head() -> Response:
 @api.get("/explicit-head")
 def explicit_head_get() -> dict[str, str]:
     return {"get": "yes"}
+
+
+# --- parameters II: lists, groups, forms, uploads, length ---------------------------------
+
+from bolt_api import Depends, File, Form, UploadFile  # noqa: E402
+from bolt_api.errors import problem_details  # noqa: E402
+
+
+class Filters(msgspec.Struct):
+    status: str = "any"
+    limit: int = 10
+    tags: list[str] = []
+
+
+class Signup(msgspec.Struct):
+    username: str
+    age: int
+
+
+@api.get("/multi")
+def multi(ids: list[int], flags: list[bool] | None = None) -> dict[str, Any]:
+    return {"ids": ids, "flags": flags}
+
+
+@api.get("/grouped")
+def grouped(filters: Annotated[Filters, Query()]) -> Filters:
+    return filters
+
+
+@api.post("/form")
+def form(name: Annotated[str, Form()], age: Annotated[int, Form(ge=0)],
+         tags: Annotated[list[str] | None, Form()] = None) -> dict[str, Any]:
+    return {"name": name, "age": age, "tags": tags}
+
+
+@api.post("/form-struct")
+def form_struct(data: Annotated[Signup, Form()]) -> Signup:
+    return data
+
+
+@api.post("/upload")
+async def upload(
+    doc: Annotated[UploadFile, File(max_size=1000, allowed_types=["text/*", "application/json"])],
+    note: Annotated[str, Form()] = "",
+) -> dict[str, Any]:
+    content = await doc.read()
+    return {"filename": doc.filename, "content_type": doc.content_type, "size": doc.size,
+            "content": content.decode(), "note": note}
+
+
+@api.post("/uploads")
+def uploads(files: Annotated[list[UploadFile], File(max_files=3)]) -> dict[str, Any]:
+    return {"names": [f.filename for f in files], "sizes": [f.size for f in files]}
+
+
+# --- dependencies ---------------------------------------------------------------------------
+
+EVENTS: list[str] = []
+
+
+def get_token(x_token: Annotated[str, Header()]) -> str:
+    return x_token
+
+
+async def get_user(token: Annotated[str, Depends(get_token)], page: int = 1) -> dict[str, Any]:
+    await asyncio.sleep(0)
+    return {"user": f"user-{token}", "page": page}
+
+
+def counter() -> dict[str, int]:
+    EVENTS.append("counter")
+    return {"n": len(EVENTS)}
+
+
+def session(name: str = "db"):  # type: ignore[no-untyped-def]
+    EVENTS.append(f"open {name}")
+    try:
+        yield f"session:{name}"
+    except RuntimeError:
+        EVENTS.append(f"rollback {name}")
+        raise
+    else:
+        EVENTS.append(f"commit {name}")
+
+
+@api.get("/deps/user")
+async def deps_user(user: Annotated[dict[str, Any], Depends(get_user)]) -> dict[str, Any]:
+    return user
+
+
+@api.get("/deps/cached")
+def deps_cached(a: dict[str, int] = Depends(counter),  # noqa: B008 - the usual spelling
+                b: dict[str, int] = Depends(counter)) -> dict[str, bool]:  # noqa: B008
+    return {"same": a is b}
+
+
+@api.get("/deps/session")
+def deps_session(s: Annotated[str, Depends(session)], fail: bool = False) -> dict[str, str]:
+    if fail:
+        raise RuntimeError("handler failed")
+    return {"session": s}
+
+
+@api.get("/deps/events")
+def deps_events(clear: bool = False) -> list[str]:
+    events = list(EVENTS)
+    if clear:
+        EVENTS.clear()
+    return events
+
+
+# --- errors: mapped exceptions, problem details on a mounted API -------------------------------
+
+@api.get("/errors/file")
+def errors_file() -> None:
+    raise FileNotFoundError("/secret/path")
+
+
+@api.get("/errors/permission")
+def errors_permission() -> None:
+    raise PermissionError("nope")
+
+
+problems = BoltAPI(error_formatter=problem_details)
+
+
+@problems.get("/item/{item_id}")
+def problem_item(item_id: int) -> dict[str, int]:
+    if item_id == 0:
+        raise NotFound("Item 0 does not exist")
+    return {"item_id": item_id}
+
+
+api.mount("/problems", problems)
+
+
+@api.get("/named/{slug}", name="named-route")
+def named(slug: str) -> dict[str, str]:
+    return {"url": api.url_path_for("named-route", slug=slug + " x")}

@@ -5,8 +5,10 @@ responses, errors — and the engine contract (:mod:`bolt_api.engine`). It knows
 """
 
 from .app import BoltAPI
+from .datastructures import UploadFile
 from .engine import CompiledApp, Engine, Request, RouteSpec, ServerConfig
 from .engines import available_engines, load_engine
+from .errors import BoltError, problem_details
 from .exceptions import (
     BadGateway,
     BadRequest,
@@ -26,7 +28,7 @@ from .exceptions import (
     Unauthorized,
     UnprocessableEntity,
 )
-from .params import Body, Cookie, Header, Path, Query
+from .params import Body, Cookie, Depends, File, Form, Header, Path, Query
 from .responses import HTML, JSON, PlainText, Redirect, Response
 from .router import Router
 from .serving import serve
@@ -36,12 +38,16 @@ __all__ = [
     "BadRequest",
     "Body",
     "BoltAPI",
+    "BoltError",
     "CompiledApp",
     "Conflict",
     "Cookie",
+    "Depends",
     "Engine",
     "EngineNotFoundError",
+    "File",
     "Forbidden",
+    "Form",
     "GatewayTimeout",
     "Gone",
     "HTML",
@@ -66,7 +72,9 @@ __all__ = [
     "TooManyRequests",
     "Unauthorized",
     "UnprocessableEntity",
+    "UploadFile",
     "available_engines",
     "load_engine",
+    "problem_details",
     "serve",
 ]

@@ -10,10 +10,10 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import inspect
-from urllib.parse import quote
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, get_type_hints
+from urllib.parse import quote
 
 from .binding import Binding, compile_plan
 from .encoding import compile_encoder

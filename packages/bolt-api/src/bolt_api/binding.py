@@ -11,6 +11,7 @@ list, which becomes a single 422. Dependencies (``Depends``) are plans of their 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import inspect
 import os
 import re
@@ -268,9 +269,9 @@ def _group_fields(tp: Any, source: str) -> tuple[tuple[str, str, bool], ...]:
                          _sequence_item(f.type) is not None))
     else:
         hints = get_type_hints(tp)
-        for f in dataclasses.fields(tp):
-            rows.append((f.name, _wire_key(source, f.name, None),
-                         _sequence_item(hints.get(f.name, Any)) is not None))
+        for dc_field in dataclasses.fields(tp):
+            rows.append((dc_field.name, _wire_key(source, dc_field.name, None),
+                         _sequence_item(hints.get(dc_field.name, Any)) is not None))
     return tuple(rows)
 
 
@@ -282,8 +283,12 @@ def compile_plan(
     qualname = getattr(fn, "__qualname__", repr(fn))
     if fn in _stack:
         raise TypeError(f"{qualname}: dependency cycle")
-    target = fn if inspect.isfunction(fn) or inspect.ismethod(fn) else getattr(
-        fn, "__call__", fn)
+    if inspect.isclass(fn):
+        target: Any = fn.__init__
+    elif inspect.isroutine(fn) or isinstance(fn, functools.partial):
+        target = fn
+    else:
+        target = type(fn).__call__
     sig = inspect.signature(fn)
     try:
         hints = get_type_hints(target, include_extras=True)

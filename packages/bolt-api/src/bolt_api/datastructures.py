@@ -33,7 +33,8 @@ class UploadFile:
         self.content_type = content_type
         self.size = size
         self.headers = headers or {}
-        self.file: IO[bytes] = file if file is not None else tempfile.SpooledTemporaryFile(
+        # The file lives as long as the upload; Bolt closes it after the request.
+        self.file: IO[bytes] = file if file is not None else tempfile.SpooledTemporaryFile(  # noqa: SIM115
             max_size=max_spool_size)
 
     @property

@@ -48,8 +48,11 @@ async def _call_async(plan: Plan, kwargs: dict[str, Any], scope: RequestScope) -
 
 
 def solve_sync(plan: Plan, request: Any, scope: RequestScope) -> dict[str, Any]:
-    """Keyword arguments for ``plan.fn``; errors accumulate in ``scope.errors``."""
-    kwargs = plan.bind(request, scope, scope.errors)
+    """Keyword arguments for ``plan.fn``; errors accumulate in ``scope.errors``.
+
+    Dependencies are solved first, then the callable's own parameters, so errors are listed
+    in the order the request is bound."""
+    kwargs: dict[str, Any] = {}
     for b in plan.dependencies:
         dep = b.dependency
         assert dep is not None
@@ -64,12 +67,13 @@ def solve_sync(plan: Plan, request: Any, scope: RequestScope) -> dict[str, Any]:
         if dep.use_cache:
             scope.cache[dep.fn] = value
         kwargs[b.name] = value
+    kwargs.update(plan.bind(request, scope, scope.errors))
     return kwargs
 
 
 async def solve_async(plan: Plan, request: Any, scope: RequestScope) -> dict[str, Any]:
     """The async twin of :func:`solve_sync`, for trees with dependencies that await."""
-    kwargs = plan.bind(request, scope, scope.errors)
+    kwargs: dict[str, Any] = {}
     for b in plan.dependencies:
         dep = b.dependency
         assert dep is not None
@@ -84,6 +88,7 @@ async def solve_async(plan: Plan, request: Any, scope: RequestScope) -> dict[str
         if dep.use_cache:
             scope.cache[dep.fn] = value
         kwargs[b.name] = value
+    kwargs.update(plan.bind(request, scope, scope.errors))
     return kwargs
 
 

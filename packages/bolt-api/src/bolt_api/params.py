@@ -9,8 +9,8 @@ parameter.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any, Literal
 
 __all__ = ["Body", "Cookie", "Depends", "File", "Form", "Header", "Param", "Path", "Query",
@@ -139,7 +139,7 @@ def Body(
     return Param("body", default, alias, embed, description=description, example=example)
 
 
-def Form(  # noqa: N802
+def Form(
     default: Any = REQUIRED,
     *,
     alias: str | None = None,
@@ -159,7 +159,7 @@ def Form(  # noqa: N802
                  example=example)
 
 
-def File(  # noqa: N802
+def File(
     default: Any = REQUIRED,
     *,
     alias: str | None = None,

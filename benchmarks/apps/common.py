@@ -1,0 +1,52 @@
+"""What every benchmark target serves, written down once.
+
+Standard library only: this module is imported by every target (Bolt, django-bolt, FastAPI,
+the raw ASGI and RSGI apps) in its own virtual environment, and by the runner to check the
+answers. Data that a real handler would compute (the 100-item list) is *built per request* by
+calling the function here, in every target alike.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+
+#: E1 ``GET /``.
+HELLO = {"message": "Hello, World!"}
+
+#: E2 ``GET /items/{id}?q=`` and E8 (the same route with a non-integer id).
+ITEM_ID = 42
+ITEM_Q = "hello"
+
+#: E3 ``POST /users``: the ~1 KB JSON body (the wrk Lua script posts the same file).
+USER_BODY_PATH = HERE.parent / "wrk" / "user.json"
+USER_BODY: bytes = USER_BODY_PATH.read_bytes()
+
+#: E6 ``GET /stream``: 64 KB sent as 16 chunks of 4 KB where the target can stream.
+STREAM_CHUNK = (b"0123456789abcdef" * 256)  # 4096 bytes
+STREAM_CHUNKS = 16
+STREAM_BODY = STREAM_CHUNK * STREAM_CHUNKS
+
+#: E5: rows in the sqlite table and how many the endpoint reads.
+DB_ROWS = 100
+DB_READ = 10
+
+
+def make_items() -> list[dict[str, object]]:
+    """E4 ``GET /json-10k``: 100 dicts (about 10 KB of JSON), built anew on every call."""
+    return [
+        {"id": i, "name": f"item-{i:03d}", "sku": f"SKU-{i:06d}", "price": round(i * 1.25, 2),
+         "in_stock": i % 3 != 0, "tags": ["alpha", "beta"]}
+        for i in range(100)
+    ]
+
+
+def seed_row(i: int) -> dict[str, object]:
+    """Row ``i`` (1-based) of the E5 table, without its id."""
+    return {"name": f"user-{i:03d}", "email": f"user{i}@example.com", "score": (i * 7) % 100}
+
+
+def expected_rows() -> list[dict[str, object]]:
+    """What E5 answers: the first ``DB_READ`` rows by id."""
+    return [{"id": i, **seed_row(i)} for i in range(1, DB_READ + 1)]

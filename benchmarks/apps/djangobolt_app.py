@@ -1,0 +1,61 @@
+"""The benchmark endpoints on django-bolt 0.13.0, written with its own API.
+
+Served by django-bolt's ``manage.py runbolt --processes 1`` inside ``benchmarks.apps.djproject``
+(with ``BENCH_FRAMEWORK=django-bolt``). Request logging is switched off
+(``enable_logging=False``) because no other target logs requests either (Bolt has no access
+log yet, uvicorn runs with ``--no-access-log``, nginx with ``access_log off``).
+"""
+
+from __future__ import annotations
+
+import msgspec
+from django_bolt import BoltAPI
+from django_bolt.responses import StreamingResponse
+
+from benchmarks.apps.benchdb.models import Row
+from benchmarks.apps.common import DB_READ, HELLO, STREAM_CHUNK, STREAM_CHUNKS, make_items
+
+api = BoltAPI(enable_logging=False)
+
+
+class User(msgspec.Struct):
+    name: str
+    email: str
+    age: int
+    tags: list[str]
+
+
+@api.get("/")
+async def hello() -> dict[str, str]:  # E1
+    return {"message": HELLO["message"]}
+
+
+@api.get("/items/{id}")
+async def item(id: int, q: str | None = None) -> dict[str, object]:  # E2, E8
+    return {"id": id, "q": q}
+
+
+@api.post("/users")
+async def create_user(user: User) -> User:  # E3
+    return user
+
+
+@api.get("/json-10k")
+async def json_10k() -> list[dict[str, object]]:  # E4
+    return make_items()
+
+
+@api.get("/db/rows")
+async def db_rows() -> list[dict[str, object]]:  # E5
+    rows = Row.objects.order_by("id").values("id", "name", "email", "score")[:DB_READ]
+    return [row async for row in rows]
+
+
+async def _chunks():
+    for _ in range(STREAM_CHUNKS):
+        yield STREAM_CHUNK
+
+
+@api.get("/stream")
+async def stream() -> StreamingResponse:  # E6: 16 chunks of 4 KB
+    return StreamingResponse(_chunks(), media_type="application/octet-stream")

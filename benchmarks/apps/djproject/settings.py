@@ -1,0 +1,39 @@
+"""The tiny Django project the Django-based targets run in (Bolt on both engines, django-bolt).
+
+``BENCH_FRAMEWORK`` (set by the runner) picks the framework app and the API module:
+``bolt`` serves ``benchmarks.apps.bolt_app:api`` through ``bolt_django``'s ``runbolt``;
+``django-bolt`` serves ``benchmarks.apps.djangobolt_app:api`` through django-bolt's own
+``runbolt``. Both read the same sqlite table (``BOLT_BENCH_DB``, created by the runner).
+Production-like settings: ``DEBUG`` off, no middleware, no request logging.
+"""
+
+import os
+
+_FRAMEWORK = os.environ.get("BENCH_FRAMEWORK", "bolt")
+if _FRAMEWORK not in ("bolt", "django-bolt"):
+    raise RuntimeError(f"BENCH_FRAMEWORK must be 'bolt' or 'django-bolt', got {_FRAMEWORK!r}")
+
+SECRET_KEY = "benchmark-only-not-secret"
+DEBUG = False
+ALLOWED_HOSTS = ["*"]
+
+INSTALLED_APPS = [
+    "bolt_django" if _FRAMEWORK == "bolt" else "django_bolt",
+    "benchmarks.apps.benchdb",
+]
+MIDDLEWARE: list[str] = []
+ROOT_URLCONF = "benchmarks.apps.djproject.urls"
+
+BOLT_API = (["benchmarks.apps.bolt_app:api"] if _FRAMEWORK == "bolt"
+            else ["benchmarks.apps.djangobolt_app:api"])
+
+DATABASES = {
+    "default": {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": os.environ.get("BOLT_BENCH_DB", "/tmp/bolt-bench.sqlite3"),
+    }
+}
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+USE_TZ = True
+TIME_ZONE = "UTC"

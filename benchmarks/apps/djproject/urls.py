@@ -1,0 +1,3 @@
+"""No Django URLs: every endpoint is served by the framework under test."""
+
+urlpatterns: list[object] = []
