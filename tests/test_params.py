@@ -88,3 +88,14 @@ def test_request_object_with_path_params_and_body(client: httpx.Client) -> None:
     r = client.post("/echo/some%20kind", content=b"0123456789" * 10)
     assert r.json() == {"path_params": {"kind": "some kind"}, "body_len": 100,
                         "body_head": "01234567890123456789"}
+
+
+def test_request_uri_helpers(client: httpx.Client) -> None:
+    r = client.get("/uri/caf%C3%A9%20x/y?a=1&b=%20", headers={"host": "api.example:8080"})
+    assert r.json() == {
+        "full_path": "/uri/caf%C3%A9%20x/y?a=1&b=%20",
+        "absolute": "http://api.example:8080/uri/caf%C3%A9%20x/y?a=1&b=%20",
+        "joined": "http://api.example:8080/uri/caf%C3%A9%20x/other?x=1",
+        "external": "https://example.com/a",
+        "state_is_dict": True,
+    }

@@ -110,7 +110,8 @@ def test_prefixes_and_routers_compose() -> None:
 
     outer.include_router(inner)
     api.include_router(outer, prefix="/v1")
-    assert [(r.method, r.path) for r in api.compile().routes] == [
+    assert [(r.method, r.path) for r in api.compile().routes
+            if not r.path.startswith("/docs")] == [
         ("GET", "/api/v1/outer/inner/{x}"), ("HEAD", "/api/v1/outer/inner/{x}")]
     assert api.routes[0].definition.tags == ("t",)
 

@@ -13,7 +13,7 @@ use bytes::Bytes;
 use percent_encoding::percent_decode_str;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
-use pyo3::types::{PyBytes, PyDict, PyList, PyString};
+use pyo3::types::{PyBytes, PyDict, PyList, PyModule, PyString};
 
 /// One HTTP request, as bolt-api's `Request` protocol describes it.
 #[pyclass(frozen, module = "bolt_rust._bolt", name = "Request")]
@@ -33,6 +33,16 @@ pub struct Request {
     cookies_cache: PyOnceLock<Py<PyDict>>,
     body_cache: PyOnceLock<Py<PyBytes>>,
     state: PyOnceLock<Py<PyDict>>,
+}
+
+/// bolt-api's module of request methods, imported once.
+fn request_methods(py: Python<'_>) -> PyResult<&Bound<'_, PyModule>> {
+    static MODULE: PyOnceLock<Py<PyModule>> = PyOnceLock::new();
+    MODULE
+        .get_or_try_init(py, || {
+            py.import("bolt_api.request_methods").map(Bound::unbind)
+        })
+        .map(|m| m.bind(py))
 }
 
 /// Percent-decode a path or parameter: UTF-8, invalid bytes replaced, `+` kept.
@@ -225,6 +235,24 @@ impl Request {
         self.state
             .get_or_init(py, || PyDict::new(py).unbind())
             .clone_ref(py)
+    }
+
+    /// The path and query string, like Django's (`bolt_api.request_methods`).
+    fn get_full_path<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
+        request_methods(slf.py())?
+            .getattr("get_full_path")?
+            .call1((slf,))
+    }
+
+    /// An absolute URL for `location` or this request (`bolt_api.request_methods`).
+    #[pyo3(signature = (location=None))]
+    fn build_absolute_uri<'py>(
+        slf: &Bound<'py, Self>,
+        location: Option<&str>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        request_methods(slf.py())?
+            .getattr("build_absolute_uri")?
+            .call1((slf, location))
     }
 
     fn __repr__(&self) -> String {

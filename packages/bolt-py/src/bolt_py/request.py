@@ -12,6 +12,8 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import parse_qsl, unquote
 
+from bolt_api import request_methods
+
 __all__ = ["Request", "decode_path", "parse_query"]
 
 RawHeaders = list[tuple[bytes, bytes]]
@@ -161,6 +163,14 @@ class Request:
         if state is None:
             state = self._state = {}
         return state
+
+    def get_full_path(self) -> str:
+        """The path and query string, like Django's (see ``bolt_api.request_methods``)."""
+        return request_methods.get_full_path(self)
+
+    def build_absolute_uri(self, location: str | None = None) -> str:
+        """An absolute URL for ``location`` or this request (``bolt_api.request_methods``)."""
+        return request_methods.build_absolute_uri(self, location)
 
     def __repr__(self) -> str:
         return f"<Request {self.method} {self.path!r}>"
