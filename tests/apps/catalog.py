@@ -476,3 +476,14 @@ api.mount("/problems", problems)
 @api.get("/named/{slug}", name="named-route")
 def named(slug: str) -> dict[str, str]:
     return {"url": api.url_path_for("named-route", slug=slug + " x")}
+
+
+# --- the request object's Django-style helpers ---------------------------------------------
+
+@api.get("/uri/{rest:path}")
+def uri(request: Any) -> dict[str, Any]:
+    return {"full_path": request.get_full_path(),
+            "absolute": request.build_absolute_uri(),
+            "joined": request.build_absolute_uri("other?x=1"),
+            "external": request.build_absolute_uri("https://example.com/a"),
+            "state_is_dict": request.state == {}}
