@@ -102,3 +102,13 @@ def test_header_injection_is_refused(client: httpx.Client) -> None:
 
 def test_async_handler_that_awaits(client: httpx.Client) -> None:
     assert client.get("/sleep?ms=5").json() == {"slept_ms": 5}
+
+
+def test_set_and_delete_cookies(client: httpx.Client) -> None:
+    r = client.get("/cookies")
+    assert r.headers.get_list("set-cookie") == [
+        "sid=abc; HttpOnly; SameSite=Lax; Path=/; Max-Age=60",
+        'theme="dark mode"; Secure; SameSite=Strict; Path=/',
+        'old=""; expires=Thu, 01 Jan 1970 00:00:00 GMT; Path=/; Max-Age=0',
+    ]
+    assert r.cookies["sid"] == "abc"

@@ -487,3 +487,12 @@ def uri(request: Any) -> dict[str, Any]:
             "joined": request.build_absolute_uri("other?x=1"),
             "external": request.build_absolute_uri("https://example.com/a"),
             "state_is_dict": request.state == {}}
+
+
+@api.get("/cookies")
+def cookies() -> JSON:
+    response = JSON({"ok": True})
+    response.set_cookie("sid", "abc", max_age=60, httponly=True)
+    response.set_cookie("theme", "dark mode", secure=True, samesite="Strict")
+    response.delete_cookie("old")
+    return response

@@ -7,14 +7,24 @@ encoder in :mod:`bolt_api.encoding` handles them.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
-from typing import Any, ClassVar
+from datetime import datetime
+from email.utils import format_datetime
+from http.cookies import SimpleCookie
+from typing import Any, ClassVar, Literal
 
 from .engine import ResponseTuple
 
 __all__ = ["HTML", "JSON", "PlainText", "Redirect", "Response"]
 
 JSONEncode = Callable[[Any], bytes]
+_COOKIE_NAME = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+
+
+def _quote_cookie(value: str) -> str:
+    """Quote a cookie value the way Django (``http.cookies``) does when it must."""
+    return SimpleCookie().value_encode(value)[1]
 
 
 class Response:
@@ -25,7 +35,7 @@ class Response:
     ``media_type``.
     """
 
-    __slots__ = ("content", "headers", "media_type", "status_code")
+    __slots__ = ("_cookies", "content", "headers", "media_type", "status_code")
     default_media_type: ClassVar[str] = "application/json"
 
     def __init__(
@@ -39,6 +49,49 @@ class Response:
         self.status_code = status_code
         self.headers = headers
         self.media_type = media_type or self.default_media_type
+        self._cookies: list[str] | None = None
+
+    def set_cookie(
+        self,
+        name: str,
+        value: str = "",
+        max_age: int | None = None,
+        expires: datetime | str | None = None,
+        path: str | None = "/",
+        domain: str | None = None,
+        secure: bool = False,
+        httponly: bool = False,
+        samesite: Literal["Lax", "Strict", "None"] | None = "Lax",
+    ) -> None:
+        """Add a ``Set-Cookie`` header (value quoted like Django when it needs quoting)."""
+        if not _COOKIE_NAME.fullmatch(name):
+            raise ValueError(f"invalid cookie name {name!r}")
+        if samesite not in (None, "Lax", "Strict", "None"):
+            raise ValueError("samesite must be 'Lax', 'Strict', 'None' or None")
+        parts = [f"{name}={_quote_cookie(value)}"]
+        if expires is not None:
+            parts.append("expires=" + (expires if isinstance(expires, str)
+                                       else format_datetime(expires, usegmt=True)))
+        if domain:
+            parts.append(f"Domain={domain}")
+        if httponly:
+            parts.append("HttpOnly")
+        if secure:
+            parts.append("Secure")
+        if samesite:
+            parts.append(f"SameSite={samesite}")
+        if path:
+            parts.append(f"Path={path}")
+        if max_age is not None:
+            parts.append(f"Max-Age={int(max_age)}")
+        if self._cookies is None:
+            self._cookies = []
+        self._cookies.append("; ".join(parts))
+
+    def delete_cookie(self, name: str, path: str = "/", domain: str | None = None) -> None:
+        """Expire the cookie ``name`` in the client."""
+        self.set_cookie(name, "", max_age=0, expires="Thu, 01 Jan 1970 00:00:00 GMT",
+                        path=path, domain=domain, samesite=None)
 
     def body(self, encode_json: JSONEncode) -> bytes:
         content = self.content
@@ -65,6 +118,8 @@ class Response:
                     content_type = value
                 else:
                     extra.append((lname, value))
+        if self._cookies:
+            extra.extend(("set-cookie", cookie) for cookie in self._cookies)
         if self.status_code in (204, 304) or self.status_code < 200:
             return extra
         return [("content-type", content_type), *extra]
@@ -131,4 +186,6 @@ class Redirect(Response):
         super().__init__(b"", status_code, {**(headers or {}), "location": url})
 
     def _header_list(self) -> list[tuple[str, str]]:
-        return [(k.lower(), v) for k, v in (self.headers or {}).items()]
+        headers = [(k.lower(), v) for k, v in (self.headers or {}).items()]
+        headers.extend(("set-cookie", cookie) for cookie in self._cookies or ())
+        return headers
