@@ -153,3 +153,23 @@ def test_trailing_slash_redirect_keeps_query(client: httpx.Client) -> None:
 
 def test_url_reversing(client: httpx.Client) -> None:
     assert client.get("/named/a%2Fb").json() == {"url": "/named/a%2Fb%20x"}
+
+
+def test_rich_scalar_coercion(client: httpx.Client) -> None:
+    r = client.get("/coerce?amount=10.50&when=2024-05-06T07:08:09Z&day=2024-05-06&at=07:08:00"
+                   "&uid=12345678-1234-5678-1234-567812345678")
+    assert r.json() == {"amount": "10.50", "when": "2024-05-06T07:08:09+00:00",
+                        "day": "2024-05-06", "at": "07:08:00",
+                        "uid": "12345678-1234-5678-1234-567812345678",
+                        "types": ["Decimal", "datetime", "date", "time"]}
+    r = client.get("/coerce?amount=ten&when=yesterday&day=2024-13-01&at=25:00")
+    assert r.status_code == 422
+    assert [e["loc"][1] for e in r.json()["detail"]] == ["amount", "when", "day", "at"]
+
+
+def test_embedded_body_fields(client: httpx.Client) -> None:
+    r = client.post("/embedded", json={"item": {"name": "n", "price": 1}, "count": 3})
+    assert r.json() == {"name": "n", "count": 3}
+    r = client.post("/embedded", json={"count": "x"})
+    assert r.status_code == 422
+    assert [e["loc"] for e in r.json()["detail"]] == [["body", "item"], ["body", "count"]]

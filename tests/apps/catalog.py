@@ -91,6 +91,10 @@ async def echo_post(request: Any) -> dict[str, Any]:
 
 @api.get("/items/{item_id}")
 def get_item(item_id: int, q: str | None = None) -> dict[str, Any]:
+    """Read one item by its id.
+
+    The docstring is the operation's description in the OpenAPI document.
+    """
     return {"item_id": item_id, "q": q}
 
 
@@ -191,7 +195,7 @@ def create_order(order: Order) -> Order:
 
 # --- responses --------------------------------------------------------------------------
 
-@api.get("/list")
+@api.get("/list", summary="A list of numbers", tags=["responses"])
 def a_list() -> list[int]:
     return [1, 2, 3]
 
@@ -341,7 +345,7 @@ def explicit_head_get() -> dict[str, str]:
 
 # --- parameters II: lists, groups, forms, uploads, length ---------------------------------
 
-from bolt_api import Depends, File, Form, UploadFile  # noqa: E402
+from bolt_api import Body, Depends, File, Form, UploadFile  # noqa: E402
 from bolt_api.errors import problem_details  # noqa: E402
 
 
@@ -496,3 +500,22 @@ def cookies() -> JSON:
     response.set_cookie("theme", "dark mode", secure=True, samesite="Strict")
     response.delete_cookie("old")
     return response
+
+
+@api.get("/coerce")
+def coerce(
+    amount: decimal.Decimal,
+    when: datetime.datetime,
+    day: datetime.date,
+    at: datetime.time,
+    uid: uuid.UUID | None = None,
+) -> dict[str, Any]:
+    return {"amount": str(amount), "when": when.isoformat(), "day": day.isoformat(),
+            "at": at.isoformat(), "uid": str(uid) if uid else None,
+            "types": [type(v).__name__ for v in (amount, when, day, at)]}
+
+
+@api.post("/embedded")
+def embedded(item: Annotated[Item, Body(embed=True)],
+             count: Annotated[int, Body(embed=True)] = 1) -> dict[str, Any]:
+    return {"name": item.name, "count": count}
