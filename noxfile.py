@@ -13,6 +13,8 @@ scratch. ``BOLT_RUST_PROFILE`` picks the cargo profile (default ``fast``: optimi
 from __future__ import annotations
 
 import os
+import shutil
+import subprocess
 from pathlib import Path
 
 import nox
@@ -23,7 +25,8 @@ nox.options.sessions = ["tests"]
 ROOT = Path(__file__).parent
 CARGO_ENV = {"CARGO_TARGET_DIR": str(ROOT / "target")}
 PACKAGES = ["packages/bolt-api", "packages/bolt-py", "packages/bolt-django"]
-TEST_DEPS = ["pytest>=8", "httpx>=0.27"]
+TEST_DEPS = ["pytest>=8", "httpx>=0.27", "openapi-spec-validator>=0.7", "schemathesis>=4",
+             "flask-openapi-scalar>=1.76", "flask-openapi-elements>=9"]
 
 
 def install(session: nox.Session, profile: str | None = None) -> None:
@@ -41,7 +44,23 @@ def tests(session: nox.Session) -> None:
     """The whole suite: unit tests of each package and the two-engine conformance suite."""
     install(session)
     session.install(*TEST_DEPS)
+    install_browser(session)
     session.run("pytest", *session.posargs)
+
+
+def install_browser(session: nox.Session) -> None:
+    """Best effort, as root only: Debian's Chromium for tests/test_docs_browser.py (which
+    skips its browser tests, saying why, when there is none)."""
+    if any(shutil.which(name) for name in ("chromium", "chromium-browser", "google-chrome")):
+        return
+    if getattr(os, "geteuid", lambda: -1)() != 0 or shutil.which("apt-get") is None:
+        return
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    for command in (["apt-get", "update", "-qq"], ["apt-get", "install", "-y", "-qq", "chromium"]):
+        session.log(" ".join(command))
+        if subprocess.run(command, env=env, check=False).returncode != 0:
+            session.warn("could not install chromium: the browser tests will be skipped")
+            return
 
 
 @nox.session
@@ -67,3 +86,29 @@ def lint(session: nox.Session) -> None:
                 "packages/bolt-rust/Cargo.toml", "--", "-D", "warnings", external=True,
                 env=CARGO_ENV)
     session.run("python", "-m", "mypy.stubtest", "bolt_rust._bolt")
+
+
+@nox.session
+def bench(session: nox.Session) -> None:
+    """The cross-engine benchmark (benchmarks/README.md): ``nox -s bench -- --quick``.
+
+    Builds bolt-rust with ``BOLT_RUST_PROFILE`` (default here ``release``: fat LTO), installs
+    wrk and nginx with apt-get when they are missing (as root only), then runs
+    ``benchmarks/run.py`` with the arguments after ``--``; ``-- --micro`` runs the
+    pytest-benchmark micro-benchmarks instead.
+    """
+    profile = os.environ.get("BOLT_RUST_PROFILE", "release")
+    install(session, profile)
+    session.install("matplotlib>=3.8", "pytest>=8", "pytest-benchmark>=4")
+    missing = [tool for tool in ("wrk", "nginx")
+               if shutil.which(tool) is None and not Path("/usr/sbin", tool).exists()]
+    if missing:
+        if getattr(os, "geteuid", lambda: -1)() != 0 or shutil.which("apt-get") is None:
+            session.error(f"the benchmark needs {' and '.join(missing)}; install them (Debian: "
+                          f"sudo apt-get install {' '.join(missing)}) and run it again")
+        apt_env = {"DEBIAN_FRONTEND": "noninteractive"}
+        session.run("apt-get", "update", "-qq", external=True, env=apt_env)
+        session.run("apt-get", "install", "-y", "-qq", *missing, external=True, env=apt_env)
+    command = " ".join(["nox -s bench", *(["--", *session.posargs] if session.posargs else [])])
+    session.run("python", "benchmarks/run.py", *session.posargs,
+                env={"BOLT_RUST_PROFILE": profile, "BOLT_BENCH_COMMAND": command, **CARGO_ENV})

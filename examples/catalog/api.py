@@ -4,10 +4,23 @@ Async handlers use Django's async ORM directly (``acreate``, ``aget``, ``async f
 """
 
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 
 import msgspec
-from bolt_api import HTML, BoltAPI, HTTPException, NotFound, PlainText, Redirect
+from bolt_api import (
+    HTML,
+    BoltAPI,
+    CursorPagination,
+    HTTPException,
+    LimitOffsetPagination,
+    ModelViewSet,
+    NotFound,
+    PageNumberPagination,
+    PlainText,
+    Redirect,
+    action,
+    paginate,
+)
 
 from catalog.models import Item
 
@@ -15,8 +28,10 @@ api = BoltAPI()
 
 
 class ItemIn(msgspec.Struct):
-    name: str
-    price: float
+    name: Annotated[str, msgspec.Meta(max_length=100)]
+    # Item.price is a DecimalField(max_digits=8, decimal_places=2): larger prices would be
+    # stored by sqlite and then fail every read of the table.
+    price: Annotated[float, msgspec.Meta(ge=0, le=999_999.99)]
     in_stock: bool = True
 
 
@@ -87,3 +102,48 @@ def old() -> Redirect:
 @api.get("/teapot")
 def teapot() -> None:
     raise HTTPException(418, "I'm a teapot")
+
+
+# --- class-based views and pagination over the ORM -------------------------------------------
+
+class TwoPerPage(PageNumberPagination):
+    page_size = 2
+
+
+@api.viewset("/catalog/items", name="catalog-item", tags=["catalog"])
+class ItemViewSet(ModelViewSet):
+    """CRUD over ``Item``: list (two per page), retrieve, create (201), update, partial
+    update and destroy (204) come from ModelViewSet; bodies are ``ItemIn``, answers
+    ``ItemOut``."""
+
+    queryset = Item.objects.order_by("id")
+    serializer_class = ItemOut
+    create_serializer_class = ItemIn
+    pagination_class = TwoPerPage
+
+    @action(methods=["GET"], detail=False, path="in-stock")
+    async def in_stock(self) -> list[ItemOut]:
+        """The items in stock (a QuerySet, evaluated asynchronously)."""
+        return (await self.get_queryset()).filter(in_stock=True)  # type: ignore[no-any-return]
+
+    @action(methods=["POST"], detail=True)
+    async def restock(self) -> ItemOut:
+        """Mark one item as in stock."""
+        item = await self.get_object()
+        item.in_stock = True
+        await item.asave(update_fields=["in_stock"])
+        return item  # type: ignore[no-any-return]
+
+
+@api.get("/db/pages/offset")
+@paginate(LimitOffsetPagination(page_size=2))
+async def items_by_offset() -> list[ItemOut]:
+    """``?limit=&offset=`` over the items, oldest first."""
+    return Item.objects.order_by("id")  # type: ignore[return-value]
+
+
+@api.get("/db/pages/cursor")
+@paginate(CursorPagination(page_size=2))
+async def items_by_cursor() -> list[ItemOut]:
+    """``?cursor=`` over the items, newest first."""
+    return Item.objects.all()  # type: ignore[return-value]

@@ -65,6 +65,27 @@ async def sleepy(ms: int = 10) -> dict[str, Any]:
     return {"slept_ms": ms}
 
 
+# --- lifecycle (tests/test_lifecycle.py) ------------------------------------------------
+
+@api.get("/pid")
+def serving_pid() -> dict[str, int]:
+    import os
+
+    return {"pid": os.getpid()}
+
+
+@api.get("/lifecycle/slow")
+async def lifecycle_slow(ms: int = 1000, mark: str | None = None) -> dict[str, int]:
+    """Sleeps ``ms``; first creates the file ``mark``, so a test sees the request in flight."""
+    import os
+    import pathlib
+
+    if mark:
+        pathlib.Path(mark).touch()
+    await asyncio.sleep(ms / 1000)
+    return {"slept_ms": ms, "pid": os.getpid()}
+
+
 @api.get("/echo")
 def echo(request: Any) -> dict[str, Any]:
     return {
@@ -388,7 +409,7 @@ async def upload(
 ) -> dict[str, Any]:
     content = await doc.read()
     return {"filename": doc.filename, "content_type": doc.content_type, "size": doc.size,
-            "content": content.decode(), "note": note}
+            "content": content.decode(errors="replace"), "note": note}
 
 
 @api.post("/uploads")
@@ -519,3 +540,262 @@ def coerce(
 def embedded(item: Annotated[Item, Body(embed=True)],
              count: Annotated[int, Body(embed=True)] = 1) -> dict[str, Any]:
     return {"name": item.name, "count": count}
+
+
+# --- streaming, SSE, files ---------------------------------------------------------------------
+
+import os  # noqa: E402
+import tempfile  # noqa: E402
+
+from bolt_api.files import File as FileContent  # noqa: E402
+from bolt_api.files import FileResponse, configure_allowed_paths  # noqa: E402
+from bolt_api.streaming import EventSourceResponse, ServerSentEvent, StreamingResponse  # noqa: E402
+
+FILES_DIR = tempfile.mkdtemp(prefix="bolt-catalog-")
+with open(os.path.join(FILES_DIR, "small.txt"), "wb") as _f:
+    _f.write(b"0123456789abcdefghij")
+with open(os.path.join(FILES_DIR, "big.bin"), "wb") as _f:
+    _f.write(bytes(range(256)) * 1200)  # 307200 bytes
+configure_allowed_paths([FILES_DIR])
+STREAM_EVENTS: list[str] = []
+
+
+@api.get("/stream/sync")
+def stream_sync() -> StreamingResponse:
+    def gen():  # type: ignore[no-untyped-def]
+        yield "a"
+        yield b"b"
+        yield "c"
+    return StreamingResponse(gen(), media_type="text/plain")
+
+
+@api.get("/stream/async")
+async def stream_async(n: int = 3) -> StreamingResponse:
+    async def gen():  # type: ignore[no-untyped-def]
+        for i in range(n):
+            await asyncio.sleep(0.001)
+            yield f"{i};"
+    return StreamingResponse(gen(), media_type="text/plain")
+
+
+@api.get("/stream/big")
+def stream_big() -> StreamingResponse:
+    return StreamingResponse(bytes([i]) * 65536 for i in range(16))
+
+
+@api.get("/stream/endless")
+def stream_endless(kind: str = "async") -> StreamingResponse:
+    async def agen():  # type: ignore[no-untyped-def]
+        try:
+            while True:
+                yield b"x" * 1024
+                await asyncio.sleep(0.005)
+        finally:
+            STREAM_EVENTS.append("async closed")
+
+    def sgen():  # type: ignore[no-untyped-def]
+        import time
+        try:
+            while True:
+                yield b"y" * 1024
+                time.sleep(0.005)
+        finally:
+            STREAM_EVENTS.append("sync closed")
+    return StreamingResponse(agen() if kind == "async" else sgen())
+
+
+@api.get("/stream/events")
+def stream_events() -> list[str]:
+    return list(STREAM_EVENTS)
+
+
+@api.get("/sse")
+def sse() -> EventSourceResponse:
+    def events():  # type: ignore[no-untyped-def]
+        yield {"n": 1}
+        yield ServerSentEvent(data="two\nlines", event="update", id="2")
+        yield "three"
+    return EventSourceResponse(events())
+
+
+@api.get("/sse/ping")
+async def sse_ping() -> EventSourceResponse:
+    async def events():  # type: ignore[no-untyped-def]
+        await asyncio.sleep(0.25)
+        yield "late"
+    return EventSourceResponse(events(), ping_interval=0.05)
+
+
+@api.get("/files/get/{name}")
+def get_file_response(name: str, download: bool = False) -> FileResponse:
+    return FileResponse(os.path.join(FILES_DIR, name),
+                        filename=name if download else None)
+
+
+@api.get("/files/outside")
+def file_outside() -> FileResponse:
+    return FileResponse(__file__)
+
+
+@api.get("/files/inline")
+def file_inline() -> FileContent:
+    return FileContent(os.path.join(FILES_DIR, "small.txt"), filename="small.txt")
+
+
+# --- class-based views and pagination (tests/test_views.py) ----------------------------------
+
+from bolt_api import (  # noqa: E402
+    APIView,
+    CursorPagination,
+    LimitOffsetPagination,
+    ListMixin,
+    PageNumberPagination,
+    PartialUpdateMixin,
+    ReadOnlyModelViewSet,
+    RetrieveMixin,
+    UpdateMixin,
+    ViewSet,
+    action,
+    paginate,
+)
+
+
+@api.view("/cbv/hello", tags=["cbv"])
+class HelloView(APIView):
+    async def get(self, request: Any, name: str = "World") -> dict[str, str]:
+        return {"message": f"Hello, {name}", "method": request.method, "action": str(self.action)}
+
+    async def post(self, item: Item) -> dict[str, Any]:
+        return {"created": item.name, "price": item.price, "seen": self.request is not None}
+
+
+@api.view("/cbv/users/{user_id}", methods=["GET", "PUT"])
+class UserView(APIView):
+    status_code = 202
+
+    def get(self, user_id: int, verbose: bool = False) -> dict[str, Any]:
+        return {"user_id": user_id, "verbose": verbose, "path": self.kwargs}
+
+    async def put(self, user_id: int, item: Item) -> dict[str, Any]:
+        return {"user_id": user_id, "name": item.name}
+
+    async def delete(self, user_id: int) -> None:  # not routed: methods= leaves it out
+        return None
+
+
+class Note(msgspec.Struct):
+    id: int
+    text: str
+    done: bool = False
+
+
+class NoteIn(msgspec.Struct):
+    text: str
+    done: bool = False
+
+
+class TwoPerPage(PageNumberPagination):
+    page_size = 2
+
+
+NOTES: list[dict[str, Any]] = [{"id": i, "text": f"note {i}", "done": i % 2 == 0}
+                               for i in range(1, 6)]
+
+
+@api.viewset("/cbv/notes", name="note", tags=["notes"])
+class NoteViewSet(ListMixin, RetrieveMixin, UpdateMixin, PartialUpdateMixin, ViewSet):
+    """An in-memory ViewSet: list (paged), retrieve, update and partial_update come from the
+    mixins; create, destroy and two actions are written by hand."""
+
+    queryset = NOTES
+    serializer_class = Note
+    update_serializer_class = NoteIn
+    pagination_class = TwoPerPage
+
+    async def create(self, request: Any, data: NoteIn) -> Note:
+        note = {"id": max((n["id"] for n in NOTES), default=0) + 1, "text": data.text,
+                "done": data.done}
+        NOTES.append(note)
+        return Note(**note)
+
+    async def destroy(self, request: Any, pk: int) -> None:
+        NOTES.remove(await self.get_object())
+
+    @action(methods=["GET"], detail=False)
+    async def done(self, request: Any) -> list[Note]:
+        return [n for n in await self.get_queryset() if n["done"]]
+
+    @action(methods=["POST"], detail=True, path="toggle")
+    async def toggle_done(self, pk: int) -> Note:
+        note = await self.get_object(pk)
+        note["done"] = not note["done"]
+        return note  # type: ignore[no-any-return]
+
+
+class Swatch(msgspec.Struct):
+    slug: str
+    hex: str
+
+
+SWATCHES = [Swatch("red", "#f00"), Swatch("green", "#0f0"), Swatch("blue", "#00f")]
+
+
+@api.viewset("/cbv/colors")
+class SwatchViewSet(ReadOnlyModelViewSet):
+    queryset = SWATCHES
+    serializer_class = Swatch
+    lookup_field = "slug"
+
+
+class Row(msgspec.Struct):
+    id: int
+    name: str
+
+
+ROWS = [{"id": i, "name": f"row {i}"} for i in range(1, 8)]
+
+
+@api.get("/cbv/pages/number")
+@paginate(PageNumberPagination)
+async def rows_by_number(q: str | None = None) -> list[Row]:
+    return [r for r in ROWS if q is None or q in r["name"]]
+
+
+class SmallPages(PageNumberPagination):
+    page_size = 3
+    max_page_size = 5
+
+
+@api.get("/cbv/pages/small")
+@paginate(SmallPages)
+def rows_small(request: Any) -> list[Row]:
+    return ROWS  # type: ignore[return-value]
+
+
+@api.get("/cbv/pages/offset")
+@paginate(LimitOffsetPagination(page_size=2))
+def rows_offset() -> list[Row]:
+    return ROWS  # type: ignore[return-value]
+
+
+class AscendingCursor(CursorPagination):
+    page_size = 3
+    ordering = "id"
+
+
+@api.get("/cbv/pages/cursor")
+@paginate(AscendingCursor)
+async def rows_cursor() -> list[Row]:
+    return ROWS  # type: ignore[return-value]
+
+
+@api.get("/cbv/pages/cursor-desc")
+@paginate(CursorPagination(page_size=3))
+async def rows_cursor_desc() -> list[Row]:
+    return ROWS  # type: ignore[return-value]
+
+
+@api.get("/cbv/pages/model", response_model=list[Row])
+@paginate
+def rows_model():  # type: ignore[no-untyped-def]
+    return ROWS

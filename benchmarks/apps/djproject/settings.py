@@ -4,7 +4,11 @@
 ``bolt`` serves ``benchmarks.apps.bolt_app:api`` through ``bolt_django``'s ``runbolt``;
 ``django-bolt`` serves ``benchmarks.apps.djangobolt_app:api`` through django-bolt's own
 ``runbolt``. Both read the same sqlite table (``BOLT_BENCH_DB``, created by the runner).
-Production-like settings: ``DEBUG`` off, no middleware, no request logging.
+Production-like settings: ``DEBUG`` off, no middleware, and no access log: Django's default
+logging sends a line per request through the ``django.server`` logger at INFO when django-bolt
+serves (Bolt has no access log yet, the other targets run with theirs off), so ``LOGGING``
+raises that logger to WARNING. ``BENCH_ACCESS_LOG=1`` (the ``django-bolt-log`` target) keeps
+Django's default logging instead.
 """
 
 import os
@@ -33,6 +37,17 @@ DATABASES = {
         "NAME": os.environ.get("BOLT_BENCH_DB", "/tmp/bolt-bench.sqlite3"),
     }
 }
+
+if os.environ.get("BENCH_ACCESS_LOG") != "1":
+    LOGGING = {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "handlers": {"console": {"class": "logging.StreamHandler"}},
+        "root": {"handlers": ["console"], "level": "WARNING"},
+        "loggers": {
+            "django.server": {"handlers": ["console"], "level": "WARNING", "propagate": False},
+        },
+    }
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 USE_TZ = True

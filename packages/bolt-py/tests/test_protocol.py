@@ -381,11 +381,22 @@ def test_long_url_gets_414_and_too_many_headers_431(loop: asyncio.AbstractEventL
 
 
 def test_graceful_shutdown(loop: asyncio.AbstractEventLoop) -> None:
-    idle = Conn(loop)
+    idle = Conn(loop)  # kept alive after one answer: closed at once
+    idle.send(b"GET /hello HTTP/1.1\r\n\r\n")
+    idle.state.stopping = True
     idle.protocol.shutdown()
-    assert idle.transport.closed and idle.transport.writes == []
+    assert idle.transport.closed and len(idle.responses()) == 1
+    fresh = Conn(loop)  # accepted just before the stop: its first request is still answered
+    fresh.state.stopping = True
+    fresh.protocol.shutdown()
+    assert not fresh.transport.closed
+    fresh.send(b"GET /hello HTTP/1.1\r\n\r\n")
+    [(status, headers, _)] = fresh.responses()
+    assert status == 200 and headers["connection"] == "close"
+    assert fresh.transport.closed
     busy = Conn(loop)
     busy.send(b"GET /slow HTTP/1.1\r\n\r\n")
+    busy.state.stopping = True
     busy.protocol.shutdown()
     assert not busy.transport.closed
     busy.settle()

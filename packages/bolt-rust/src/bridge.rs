@@ -11,8 +11,8 @@ use std::sync::Mutex;
 use pyo3::prelude::*;
 use tokio::sync::oneshot;
 
-/// What a finished task produced: the response tuple, or the error as text.
-pub type TaskResult = Result<Py<PyAny>, String>;
+/// What a finished task produced: its result, or the exception it raised.
+pub type TaskResult = Result<Py<PyAny>, PyErr>;
 
 /// A one-shot callback for `asyncio.Task.add_done_callback`.
 #[pyclass(frozen, module = "bolt_rust._bolt")]
@@ -37,10 +37,7 @@ impl Completion {
 impl Completion {
     /// Called by asyncio with the finished task (or a future).
     fn __call__(&self, task: &Bound<'_, PyAny>) {
-        let result = task
-            .call_method0("result")
-            .map(Bound::unbind)
-            .map_err(|e| e.to_string());
+        let result = task.call_method0("result").map(Bound::unbind);
         let sender = match self.sender.lock() {
             Ok(mut guard) => guard.take(),
             Err(poisoned) => poisoned.into_inner().take(),

@@ -6,6 +6,7 @@
 
 use pyo3::prelude::*;
 
+mod body;
 mod bridge;
 mod request;
 mod response;

@@ -11,13 +11,18 @@ use std::task::{Context, Poll};
 
 use actix_web::body::{BodySize, MessageBody};
 
-use actix_web::http::header::{HeaderName, HeaderValue, CONNECTION};
+use actix_web::http::header::{
+    HeaderName, HeaderValue, CONNECTION, CONTENT_LENGTH, TRANSFER_ENCODING,
+};
 use actix_web::http::StatusCode;
 use actix_web::HttpResponse;
 use bytes::Bytes;
 use pyo3::prelude::*;
 use pyo3::pybacked::{PyBackedBytes, PyBackedStr};
-use pyo3::types::PyTuple;
+use pyo3::sync::PyOnceLock;
+use pyo3::types::{PyTuple, PyType};
+
+use crate::body::{async_stream, file_stream, sync_stream, SizedStream};
 
 /// A response rendered once and replayed: the errors an engine produces itself.
 #[derive(Clone)]
@@ -52,12 +57,12 @@ impl ErrorResponses {
     pub fn new(rendered: &[(u16, Bound<'_, PyAny>)]) -> PyResult<Self> {
         let mut by_status = HashMap::new();
         for (status, obj) in rendered {
-            let parts = parse(obj).ok_or_else(|| {
+            let cached = parse(obj).as_ref().and_then(cache).ok_or_else(|| {
                 pyo3::exceptions::PyValueError::new_err(format!(
-                    "render_error({status}) did not return a valid (status, headers, body)"
+                    "render_error({status}) did not return a valid (status, headers, bytes)"
                 ))
             })?;
-            by_status.insert(*status, cache(&parts));
+            by_status.insert(*status, cached);
         }
         let internal = by_status.get(&500).cloned().unwrap_or_else(|| Cached {
             status: StatusCode::INTERNAL_SERVER_ERROR,
@@ -84,24 +89,65 @@ impl ErrorResponses {
     }
 }
 
-/// A response tuple checked and converted, body still owned by Python.
+/// A response body as bolt-api handed it over.
+pub enum Body {
+    /// `bytes`, still owned by Python (sent without a copy).
+    Bytes(PyBackedBytes),
+    /// A `StreamBody`: its chunk iterator and whether it is async.
+    Stream { chunks: Py<PyAny>, is_async: bool },
+    /// A `FileBody`: bytes `offset..offset + length` of `path`.
+    File { path: String, offset: u64, length: u64 },
+}
+
+/// A response tuple checked and converted.
 pub struct Parts {
     status: StatusCode,
     headers: Vec<(HeaderName, HeaderValue)>,
-    body: PyBackedBytes,
+    body: Body,
 }
 
 impl Parts {
-    /// The Actix response (zero-copy body). For `HEAD`, see [`head_response`].
-    pub fn into_response(self, head: bool) -> HttpResponse {
+    /// The Actix response. For `HEAD`, see [`head_response`]; `submit` runs coroutines on
+    /// the asyncio loop (for async streams).
+    pub fn into_response(self, py: Python<'_>, head: bool, submit: &Py<PyAny>) -> HttpResponse {
         let mut builder = HttpResponse::build(self.status);
         for header in self.headers {
             builder.append_header(header);
         }
-        if head {
-            return head_response(builder, self.status, self.body.len());
+        match self.body {
+            Body::Bytes(bytes) if head => head_response(builder, self.status, bytes.len()),
+            Body::Bytes(bytes) => builder.body(Bytes::from_owner(bytes)),
+            Body::File { length, .. } if head => {
+                head_response(builder, self.status, usize::try_from(length).unwrap_or(0))
+            }
+            Body::File {
+                path,
+                offset,
+                length,
+            } => builder.body(SizedStream::new(length, file_stream(path, offset, length))),
+            Body::Stream { chunks, is_async } if head => {
+                let closed = if is_async {
+                    let (completion, _ignored) = crate::bridge::Completion::channel();
+                    chunks
+                        .call_method0(py, "aclose")
+                        .and_then(|coro| submit.call1(py, (coro, completion)))
+                } else {
+                    chunks.call_method0(py, "close")
+                };
+                if let Err(err) = closed {
+                    err.print(py);
+                }
+                builder.streaming(futures_util::stream::empty::<Result<Bytes, std::io::Error>>())
+            }
+            Body::Stream { chunks, is_async } => {
+                let stream = if is_async {
+                    async_stream(chunks, submit.clone_ref(py))
+                } else {
+                    sync_stream(chunks)
+                };
+                builder.streaming(stream)
+            }
         }
-        builder.body(Bytes::from_owner(self.body))
     }
 }
 
@@ -138,12 +184,15 @@ impl MessageBody for HeadBody {
     }
 }
 
-fn cache(parts: &Parts) -> Cached {
-    Cached {
+fn cache(parts: &Parts) -> Option<Cached> {
+    let Body::Bytes(body) = &parts.body else {
+        return None;
+    };
+    Some(Cached {
         status: parts.status,
         headers: parts.headers.clone(),
-        body: Bytes::copy_from_slice(&parts.body),
-    }
+        body: Bytes::copy_from_slice(body),
+    })
 }
 
 /// Check and convert a `(status, headers, body)` tuple; `None` when it is malformed.
@@ -169,12 +218,46 @@ pub fn parse(obj: &Bound<'_, PyAny>) -> Option<Parts> {
         let value: PyBackedStr = pair.get_item(1).ok()?.extract().ok()?;
         let name = HeaderName::from_bytes(name.as_bytes()).ok()?;
         let value = HeaderValue::from_str(&value).ok()?;
+        if name == CONTENT_LENGTH || name == TRANSFER_ENCODING {
+            continue; // framing is the engine's job
+        }
         headers.push((name, value));
     }
     let body_obj = tuple.get_item(2).ok()?;
-    if !body_obj.is_instance_of::<pyo3::types::PyBytes>() {
-        return None;
-    }
-    let body: PyBackedBytes = body_obj.extract().ok()?;
+    let body = if body_obj.is_instance_of::<pyo3::types::PyBytes>() {
+        Body::Bytes(body_obj.extract().ok()?)
+    } else {
+        let py = body_obj.py();
+        let (stream_type, file_type) = body_types(py)?;
+        if body_obj.is_exact_instance(stream_type) {
+            Body::Stream {
+                chunks: body_obj.getattr("chunks").ok()?.unbind(),
+                is_async: body_obj.getattr("is_async").ok()?.extract().ok()?,
+            }
+        } else if body_obj.is_exact_instance(file_type) {
+            Body::File {
+                path: body_obj.getattr("path").ok()?.extract().ok()?,
+                offset: body_obj.getattr("offset").ok()?.extract().ok()?,
+                length: body_obj.getattr("length").ok()?.extract().ok()?,
+            }
+        } else {
+            return None;
+        }
+    };
     Some(Parts { status, headers, body })
+}
+
+/// `bolt_api.engine.StreamBody` and `FileBody`, looked up once.
+fn body_types(py: Python<'_>) -> Option<(&Bound<'_, PyType>, &Bound<'_, PyType>)> {
+    static TYPES: PyOnceLock<(Py<PyType>, Py<PyType>)> = PyOnceLock::new();
+    let (stream, file) = TYPES
+        .get_or_try_init(py, || -> PyResult<_> {
+            let module = py.import("bolt_api.engine")?;
+            Ok((
+                module.getattr("StreamBody")?.cast_into::<PyType>()?.unbind(),
+                module.getattr("FileBody")?.cast_into::<PyType>()?.unbind(),
+            ))
+        })
+        .ok()?;
+    Some((stream.bind(py), file.bind(py)))
 }

@@ -5,8 +5,13 @@
 //! before the GIL is taken.
 
 use std::net::{SocketAddr, TcpListener, ToSocketAddrs};
+use std::os::fd::{FromRawFd, RawFd};
+use std::pin::pin;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
+use actix_rt::signal::unix::{signal, SignalKind};
+use actix_rt::System;
 use actix_web::http::header::CONTENT_LENGTH;
 use actix_web::http::{KeepAlive, Method};
 use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
@@ -41,6 +46,25 @@ struct AppState {
     submit: Py<PyAny>,
     errors: ErrorResponses,
     max_body: usize,
+    /// Requests being handled right now; reported when a graceful stop runs out of time.
+    in_flight: AtomicUsize,
+}
+
+/// Counts one request in flight for as long as its handler future lives (a forced stop
+/// drops the future, which still decrements).
+struct InFlight<'a>(&'a AtomicUsize);
+
+impl<'a> InFlight<'a> {
+    fn new(counter: &'a AtomicUsize) -> Self {
+        counter.fetch_add(1, Ordering::Relaxed);
+        Self(counter)
+    }
+}
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
+    }
 }
 
 enum BodyError {
@@ -80,7 +104,7 @@ fn respond(
 ) -> HttpResponse {
     match result {
         Ok(obj) => match parse(obj.bind(py)) {
-            Some(parts) => parts.into_response(head),
+            Some(parts) => parts.into_response(py, head, &state.submit),
             None => state.errors.internal(),
         },
         Err(err) => {
@@ -91,6 +115,7 @@ fn respond(
 }
 
 async fn handle(req: HttpRequest, payload: web::Payload, state: web::Data<AppState>) -> HttpResponse {
+    let _in_flight = InFlight::new(&state.in_flight);
     let body = match read_body(&req, payload, state.max_body).await {
         Ok(body) => body,
         Err(BodyError::TooLarge) => return state.errors.get(413, true),
@@ -165,8 +190,8 @@ async fn handle(req: HttpRequest, payload: web::Payload, state: web::Data<AppSta
     }
     match receiver.await {
         Ok(Ok(obj)) => Python::attach(|py| respond(&state, py, Ok(obj), head)),
-        Ok(Err(message)) => {
-            eprintln!("bolt-rust: async route failed: {message}");
+        Ok(Err(err)) => {
+            Python::attach(|py| err.print(py));
             state.errors.internal()
         }
         Err(_) => state.errors.internal(),
@@ -192,13 +217,32 @@ fn bind(host: &str, port: u16, backlog: i32, reuse_port: bool) -> PyResult<TcpLi
     Ok(socket.into())
 }
 
+/// The listening socket a supervisor hands down (already bound and listening).
+fn adopt(fd: RawFd) -> PyResult<TcpListener> {
+    if fd < 0 {
+        return Err(PyValueError::new_err(format!("listen_fd must be >= 0, got {fd}")));
+    }
+    // SAFETY: per the engine contract (`ServerConfig.listen_fd`), the descriptor is an open,
+    // listening TCP socket handed over to the engine: nothing else in this process uses or
+    // closes it. The listener owns it from here and closes it when the server stops accepting.
+    let listener = unsafe { TcpListener::from_raw_fd(fd) };
+    listener.set_nonblocking(true)?;
+    listener.local_addr()?; // not a bound socket: fail here, with an OSError
+    Ok(listener)
+}
+
 /// A route table entry as bolt-rust's Python side passes it.
 type RouteRow = (String, String, Py<PyAny>, bool, u32);
 
 /// Serve the compiled routes until SIGINT/SIGTERM; returns after a graceful stop.
+///
+/// The first SIGINT or SIGTERM closes the listener, closes idle keep-alive connections and
+/// lets requests in flight finish (answered with `connection: close`) for up to
+/// `graceful_timeout` seconds; then the rest are cut. A second SIGINT cuts them at once.
 #[pyfunction]
 #[pyo3(signature = (routes, fallback, errors, submit, host, port, *, workers=1, backlog=1024,
-                    keep_alive=5.0, max_body_size=1_048_576, reuse_port=false, on_ready=None))]
+                    keep_alive=5.0, max_body_size=1_048_576, reuse_port=false,
+                    graceful_timeout=30.0, listen_fd=None, on_ready=None))]
 #[allow(clippy::too_many_arguments)]
 pub fn serve(
     py: Python<'_>,
@@ -213,11 +257,18 @@ pub fn serve(
     keep_alive: f64,
     max_body_size: usize,
     reuse_port: bool,
+    graceful_timeout: f64,
+    listen_fd: Option<RawFd>,
     on_ready: Option<Py<PyAny>>,
 ) -> PyResult<()> {
+    // First, so the descriptor is owned (and closed) whatever fails next.
+    let adopted = listen_fd.map(adopt).transpose()?;
     if workers == 0 {
         return Err(PyValueError::new_err("workers must be at least 1"));
     }
+    let graceful = Duration::try_from_secs_f64(graceful_timeout).map_err(|_| {
+        PyValueError::new_err(format!("graceful_timeout must be >= 0, got {graceful_timeout}"))
+    })?;
     let mut table_router = Router::default();
     let mut table = Vec::with_capacity(routes.len());
     for (index, (method, path, call, is_async, needs)) in routes.into_iter().enumerate() {
@@ -231,19 +282,22 @@ pub fn serve(
         submit,
         errors: ErrorResponses::new(&errors)?,
         max_body: max_body_size,
+        in_flight: AtomicUsize::new(0),
     });
-    let listener = bind(&host, port, backlog, reuse_port)?;
-    let local = listener.local_addr()?;
-    if let Some(callback) = on_ready {
-        callback.call1(py, (local.ip().to_string(), local.port()))?;
-    }
+    let listener = match adopted {
+        Some(listener) => listener,
+        None => bind(&host, port, backlog, reuse_port)?,
+    };
     let keep_alive = if keep_alive > 0.0 {
         KeepAlive::Timeout(Duration::from_secs_f64(keep_alive))
     } else {
         KeepAlive::Disabled
     };
-    py.detach(move || run(state, listener, workers, keep_alive))
-        .map_err(|e| PyOSError::new_err(format!("server error: {e}")))
+    py.detach(move || run(state, listener, workers, keep_alive, graceful, on_ready))
+}
+
+fn server_error(err: std::io::Error) -> PyErr {
+    PyOSError::new_err(format!("server error: {err}"))
 }
 
 fn run(
@@ -251,9 +305,18 @@ fn run(
     listener: TcpListener,
     workers: usize,
     keep_alive: KeepAlive,
-) -> std::io::Result<()> {
-    actix_rt::System::new().block_on(async move {
-        HttpServer::new(move || {
+    graceful: Duration,
+    on_ready: Option<Py<PyAny>>,
+) -> PyResult<()> {
+    let watched = state.clone();
+    let local = listener.local_addr()?;
+    System::new().block_on(async move {
+        // Our own signal handling instead of Actix's: SIGINT stops gracefully too (Actix
+        // would drop every connection), a second SIGINT stops at once, and the graceful
+        // timeout is exact, not rounded up to Actix's whole seconds.
+        let mut sigterm = signal(SignalKind::terminate()).map_err(server_error)?;
+        let mut sigint = signal(SignalKind::interrupt()).map_err(server_error)?;
+        let server = HttpServer::new(move || {
             App::new()
                 .app_data(state.clone())
                 .app_data(web::PayloadConfig::new(usize::MAX))
@@ -262,9 +325,43 @@ fn run(
         .workers(workers)
         .keep_alive(keep_alive)
         .tcp_nodelay(true)
-        .listen(listener)?
-        .run()
-        .await
+        .disable_signals()
+        // A backstop only: the timer below cuts the stop at `graceful` itself.
+        .shutdown_timeout(graceful.as_secs().saturating_add(5))
+        .listen(listener)
+        .map_err(server_error)?
+        .run();
+        // Ready only now that a signal finds its handler: a supervisor may stop us at once.
+        // (The server starts when first polled, below; connections wait in the backlog.)
+        if let Some(callback) = on_ready {
+            Python::attach(|py| callback.call1(py, (local.ip().to_string(), local.port())))?;
+        }
+        let handle = server.handle();
+        let mut server = pin!(server);
+        tokio::select! {
+            result = &mut server => return result.map_err(server_error),
+            _ = sigterm.recv() => {}
+            _ = sigint.recv() => {}
+        }
+        // Stop accepting (the listener closes), close idle connections, let requests in
+        // flight finish with `connection: close`.
+        actix_rt::spawn(handle.stop(true));
+        tokio::select! {
+            result = &mut server => return result.map_err(server_error),
+            () = actix_rt::time::sleep(graceful) => {
+                let cut = watched.in_flight.load(Ordering::Relaxed);
+                if cut > 0 {
+                    eprintln!(
+                        "bolt: graceful timeout ({}s) expired; cutting {cut} request(s) in flight",
+                        graceful.as_secs_f64()
+                    );
+                }
+            }
+            _ = sigint.recv() => eprintln!("bolt: second SIGINT; stopping now"),
+        }
+        // Forced: stopping the worker arbiters drops their connections.
+        System::current().stop();
+        let _ = actix_rt::time::timeout(Duration::from_secs(2), &mut server).await;
+        Ok(())
     })
 }
-

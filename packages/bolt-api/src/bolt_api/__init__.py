@@ -6,6 +6,7 @@ responses, errors — and the engine contract (:mod:`bolt_api.engine`). It knows
 
 from .app import BoltAPI
 from .datastructures import UploadFile
+from .decorators import action
 from .engine import CompiledApp, Engine, Request, RouteSpec, ServerConfig
 from .engines import available_engines, load_engine
 from .errors import BoltError, problem_details
@@ -28,12 +29,34 @@ from .exceptions import (
     Unauthorized,
     UnprocessableEntity,
 )
+from .openapi import OpenAPIConfig
+from .pagination import (
+    CursorPagination,
+    LimitOffsetPagination,
+    PageNumberPagination,
+    PaginatedResponse,
+    PaginationBase,
+    paginate,
+)
 from .params import Body, Cookie, Depends, File, Form, Header, Path, Query
 from .responses import HTML, JSON, PlainText, Redirect, Response
 from .router import Router
 from .serving import serve
+from .views import (
+    APIView,
+    CreateMixin,
+    DestroyMixin,
+    ListMixin,
+    ModelViewSet,
+    PartialUpdateMixin,
+    ReadOnlyModelViewSet,
+    RetrieveMixin,
+    UpdateMixin,
+    ViewSet,
+)
 
 __all__ = [
+    "APIView",
     "BadGateway",
     "BadRequest",
     "Body",
@@ -42,7 +65,10 @@ __all__ = [
     "CompiledApp",
     "Conflict",
     "Cookie",
+    "CreateMixin",
+    "CursorPagination",
     "Depends",
+    "DestroyMixin",
     "Engine",
     "EngineNotFoundError",
     "File",
@@ -55,16 +81,26 @@ __all__ = [
     "Header",
     "InternalServerError",
     "JSON",
+    "LimitOffsetPagination",
+    "ListMixin",
     "MethodNotAllowed",
+    "ModelViewSet",
     "NotAcceptable",
     "NotFound",
+    "OpenAPIConfig",
+    "PageNumberPagination",
+    "PaginatedResponse",
+    "PaginationBase",
+    "PartialUpdateMixin",
     "Path",
     "PlainText",
     "Query",
+    "ReadOnlyModelViewSet",
     "Redirect",
     "Request",
     "RequestValidationError",
     "Response",
+    "RetrieveMixin",
     "RouteSpec",
     "Router",
     "ServerConfig",
@@ -72,9 +108,13 @@ __all__ = [
     "TooManyRequests",
     "Unauthorized",
     "UnprocessableEntity",
+    "UpdateMixin",
     "UploadFile",
+    "ViewSet",
+    "action",
     "available_engines",
     "load_engine",
+    "paginate",
     "problem_details",
     "serve",
 ]

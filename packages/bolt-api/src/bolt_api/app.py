@@ -12,19 +12,23 @@ import dataclasses
 import inspect
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any, get_type_hints
+from typing import Any, TypeVar, get_type_hints
 from urllib.parse import quote
 
 from .binding import Binding, compile_plan
 from .encoding import compile_encoder
 from .engine import CompiledApp, Needs, ResponseTuple, RouteSpec
 from .errors import ErrorFormatter, ErrorHandling
+from .files import FileResponse
 from .handlers import compile_handler
+from .openapi.config import OpenAPIConfig
+from .openapi.views import docs_routes
 from .router import UNSET, RouteDef, Router, RouteRegistrar
 from .routing import PathTemplate, RouteMatcher, TrailingSlash, join_paths
 
 __all__ = ["BoltAPI", "CompiledRoute"]
 
+_V = TypeVar("_V", bound=type[Any])  # a class-based view, for api.view()/api.viewset()
 _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "QUERY"})
 
 
@@ -53,12 +57,21 @@ class CompiledRoute:
 
 def _return_type(route: RouteDef) -> Any:
     if route.response_model is not UNSET:
-        return route.response_model
+        # @paginate turns response_model=list[T] into its page envelope of T.
+        adapt = getattr(route.handler, "__bolt_adapt_response_model__", None)
+        return adapt(route.response_model) if adapt is not None else route.response_model
     try:
         hints = get_type_hints(route.handler)
     except Exception:
         return None
     return hints.get("return")
+
+
+def _may_return_file(return_type: Any) -> bool:
+    """A ``FileResponse`` reads the request's headers (ranges, conditional requests)."""
+    if return_type is None or return_type is Any:
+        return True
+    return isinstance(return_type, type) and issubclass(FileResponse, return_type)
 
 
 class BoltAPI(RouteRegistrar):
@@ -70,6 +83,7 @@ class BoltAPI(RouteRegistrar):
         trailing_slash: TrailingSlash = "strip",
         *,
         error_formatter: ErrorFormatter | None = None,
+        openapi_config: OpenAPIConfig | None = None,
     ) -> None:
         if trailing_slash not in ("strip", "append", "keep"):
             raise ValueError(f"trailing_slash must be 'strip', 'append' or 'keep', "
@@ -80,6 +94,8 @@ class BoltAPI(RouteRegistrar):
         self._keys: dict[tuple[str, str], CompiledRoute] = {}
         self._names: dict[str, CompiledRoute] = {}
         self._errors = ErrorHandling(error_formatter)
+        #: The OpenAPI document and docs pages (``/docs`` by default; see bolt_api.openapi).
+        self.openapi_config = openapi_config if openapi_config is not None else OpenAPIConfig()
 
     @property
     def routes(self) -> tuple[CompiledRoute, ...]:
@@ -99,9 +115,11 @@ class BoltAPI(RouteRegistrar):
             status = route.status_code
             if status is not None and not 100 <= status <= 599:
                 raise ValueError(f"{_describe(route)}: status_code {status} is not 100-599")
-            encoder = compile_encoder(_return_type(route), status)
+            return_type = _return_type(route)
+            encoder = compile_encoder(return_type, status)
             call, is_async = compile_handler(plan, encoder, handling.handle_exception)
-            self._insert(CompiledRoute(method, template, route, call, is_async, plan.needs,
+            needs = plan.needs | (Needs.HEADERS if _may_return_file(return_type) else 0)
+            self._insert(CompiledRoute(method, template, route, call, is_async, needs,
                                        plan.bindings))
 
     def _insert(self, compiled: CompiledRoute) -> None:
@@ -149,11 +167,44 @@ class BoltAPI(RouteRegistrar):
         for route in router.iter_routes(prefix):
             self._add(route)
 
+    def view(self, path: str, *, methods: list[str] | None = None,
+             guards: list[Any] | None = None, auth: list[Any] | None = None,
+             status_code: int | None = None, tags: list[str] | None = None,
+             name: str | None = None) -> Callable[[_V], _V]:
+        """Class decorator: route each HTTP method an ``APIView`` implements on ``path``.
+
+        ``guards``/``auth`` are stored but have no effect yet (no authentication exists).
+        """
+        def decorator(cls: _V) -> _V:
+            from .view_routes import register_view
+
+            register_view(self, cls, path, methods=methods, guards=guards, auth=auth,
+                          status_code=status_code, tags=tags, name=name)
+            return cls
+        return decorator
+
+    def viewset(self, path: str, *, guards: list[Any] | None = None,
+                auth: list[Any] | None = None, status_code: int | None = None,
+                lookup_field: str = "pk", tags: list[str] | None = None,
+                name: str | None = None) -> Callable[[_V], _V]:
+        """Class decorator: route a ``ViewSet``'s actions — ``list``/``create`` on ``path``,
+        ``retrieve``/``update``/``partial_update``/``destroy`` on ``path/{lookup_field}``,
+        and its ``@action`` methods. ``guards``/``auth`` are stored, with no effect yet."""
+        def decorator(cls: _V) -> _V:
+            from .view_routes import register_viewset
+
+            register_viewset(self, cls, path, guards=guards, auth=auth,
+                             status_code=status_code, lookup_field=lookup_field, tags=tags,
+                             name=name)
+            return cls
+        return decorator
+
     @classmethod
     def merge(cls, apis: Iterable[BoltAPI]) -> BoltAPI:
         """One API serving the routes of several; a ``METHOD path`` clash is a ValueError."""
-        merged = cls()
-        for api in apis:
+        listed = list(apis)
+        merged = cls(openapi_config=listed[0].openapi_config if listed else None)
+        for api in listed:
             for compiled in api._routes:
                 merged._insert(compiled)
         return merged
@@ -167,6 +218,8 @@ class BoltAPI(RouteRegistrar):
             if r.method == "GET" and r.template.shape not in explicit_head:
                 specs.append(r.spec("HEAD"))
                 entries.append(("HEAD", r.template, r))
+        taken = {(method, template.shape) for method, template, _ in entries}
+        specs.extend(docs_routes(self, taken, self._errors.handle_exception))
         return CompiledApp(routes=tuple(specs),
                            fallback=_make_fallback(RouteMatcher(entries), self.trailing_slash,
                                                    self._errors),

@@ -1,16 +1,20 @@
 """The ``bolt`` console script (also ``python -m bolt_api``): serve an API outside Django.
 
     bolt serve myproject.api:api --engine python --host 127.0.0.1 --port 8000
+    bolt serve myproject.api:api --processes 4        # supervised, see bolt_api.supervisor
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
+from typing import Any
 
+from . import supervisor
 from .app import BoltAPI
-from .engines import DEFAULT_ENGINE, ENGINE_PACKAGES
+from .engines import DEFAULT_ENGINE, ENGINE_PACKAGES, load_engine
 from .exceptions import EngineNotFoundError
 from .serving import serve
 
@@ -41,18 +45,60 @@ def main(argv: list[str] | None = None) -> int:
                      help=f"engine name ({', '.join(ENGINE_PACKAGES)}; default {DEFAULT_ENGINE})")
     run.add_argument("--host", default="127.0.0.1")
     run.add_argument("--port", type=int, default=8000, help="0 picks a free port")
+    run.add_argument("--workers", type=int, default=None,
+                     help=f"engine worker threads per process (default ${WORKERS_ENV} or 1)")
+    run.add_argument("--backlog", type=int, default=1024, help="listen backlog (default 1024)")
+    run.add_argument("--keep-alive", type=float, default=5.0,
+                     help="seconds an idle keep-alive connection stays open; 0 disables it "
+                          "(default 5)")
+    supervisor.add_arguments(run)
     args = parser.parse_args(argv)
+    try:
+        process = supervisor.options_from(vars(args), watch=[os.getcwd()])
+        options = _server_options(args, process)
+        engine = load_engine(args.engine)
+    except (ValueError, EngineNotFoundError) as exc:
+        parser.exit(2, f"bolt: error: {exc}\n")
+    if process.supervised and supervisor.parent_link() is None:
+        try:
+            return supervisor.Supervisor(engine.name, args.host, args.port, process,
+                                         backlog=args.backlog).run()
+        except OSError as exc:  # the address is taken, the host does not resolve, ...
+            parser.exit(1, f"bolt: error: {exc}\n")
     sys.path.insert(0, ".")
     try:
         api = import_api(args.app)
     except (ImportError, ValueError) as exc:
         parser.exit(2, f"bolt: error: cannot load {args.app!r}: {exc}\n")
     try:
-        serve(api, engine=args.engine, host=args.host, port=args.port)
-    except EngineNotFoundError as exc:
+        serve(api, engine=args.engine, host=args.host, port=args.port, **options)
+    except ValueError as exc:  # a setting the engine refuses
         parser.exit(2, f"bolt: error: {exc}\n")
     except OSError as exc:  # the address is taken, the host does not resolve, ...
         parser.exit(1, f"bolt: error: {exc}\n")
     except KeyboardInterrupt:
         pass
     return 0
+
+
+#: Environment variable giving the default of ``--workers``.
+WORKERS_ENV = "BOLT_WORKERS"
+
+
+def _server_options(args: argparse.Namespace,
+                    process: supervisor.ProcessOptions) -> dict[str, Any]:
+    workers = args.workers
+    if workers is None:
+        raw = os.environ.get(WORKERS_ENV, "1")
+        try:
+            workers = int(raw)
+        except ValueError:
+            raise ValueError(f"${WORKERS_ENV} must be an integer, got {raw!r}.") from None
+    if workers < 1:
+        raise ValueError(f"--workers must be 1 or more, got {workers}.")
+    if args.backlog < 1:
+        raise ValueError(f"--backlog must be 1 or more, got {args.backlog}.")
+    if not args.keep_alive >= 0:
+        raise ValueError(f"--keep-alive must be 0 or more, got {args.keep_alive}.")
+    return {"workers": workers, "backlog": args.backlog, "keep_alive": args.keep_alive,
+            "graceful_timeout": process.graceful_timeout}

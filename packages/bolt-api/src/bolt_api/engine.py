@@ -19,7 +19,7 @@ route kind for WebSockets can be added next to ``is_async`` without changing the
 from __future__ import annotations
 
 import enum
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Protocol, TypeAlias, runtime_checkable
 
@@ -29,6 +29,7 @@ __all__ = [
     "Engine",
     "ErrorRenderer",
     "Fallback",
+    "FileBody",
     "Headers",
     "Needs",
     "Request",
@@ -36,14 +37,44 @@ __all__ = [
     "RouteCall",
     "RouteSpec",
     "ServerConfig",
+    "StreamBody",
 ]
 
 #: Response headers: ``(name, value)`` pairs, names lowercase. bolt-api reuses one tuple
 #: object per route for static headers, so engines must not mutate it.
 Headers: TypeAlias = Sequence[tuple[str, str]]
-#: A response body. Only ``bytes`` today; streaming and file bodies will be objects
-#: recognised by type, so engines must reject (with a 500) any type they do not know.
-Body: TypeAlias = bytes
+
+
+@dataclass(slots=True)
+class StreamBody:
+    """A body sent in chunks as the engine pulls them (``transfer-encoding: chunked``).
+
+    ``chunks`` yields ``bytes`` only (bolt-api has normalised them). A sync iterator is
+    pulled off the event loop / off the Actix worker (it may block); an async iterator is
+    pulled on the event loop. When the client goes away, the engine stops pulling and
+    closes the iterator (``close()`` / ``aclose()``), so the generator's ``finally`` runs.
+    """
+
+    chunks: Iterator[bytes] | AsyncIterator[bytes]
+    is_async: bool
+
+
+@dataclass(frozen=True, slots=True)
+class FileBody:
+    """``length`` bytes of the file at ``path`` from ``offset``, read by the engine.
+
+    bolt-api has already checked the file, answered conditional and range requests and set
+    ``content-length``; the engine only copies the bytes (never into Python).
+    """
+
+    path: str
+    offset: int
+    length: int
+
+
+#: A response body: bytes, or one of the body objects above. An engine answers any other
+#: type with ``render_error(500)``.
+Body: TypeAlias = "bytes | StreamBody | FileBody"
 #: ``(status, headers, body)`` — the one value a route callable produces.
 ResponseTuple: TypeAlias = tuple[int, Headers, Body]
 
@@ -160,6 +191,13 @@ class ServerConfig:
     max_body_size: int = 1024 * 1024
     #: Set ``SO_REUSEPORT`` so several processes can share the port.
     reuse_port: bool = False
+    #: Seconds a graceful stop (SIGTERM, SIGINT) lets requests in flight finish before the
+    #: engine cuts their connections; 0 cuts them at once.
+    graceful_timeout: float = 30.0
+    #: A socket already bound and listening (inherited from a supervisor): serve it instead
+    #: of binding ``host:port``. The engine takes the descriptor over and closes it when it
+    #: stops accepting, so that the last process to let go of the socket refuses connections.
+    listen_fd: int | None = None
     #: Called once the socket listens, with the bound host and port (port 0 resolved).
     on_ready: Callable[[str, int], None] | None = field(default=None, compare=False)
 

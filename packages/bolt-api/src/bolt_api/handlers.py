@@ -25,11 +25,21 @@ from .dependencies import solve_async, solve_sync, teardown_async, teardown_sync
 from .encoding import Encoder
 from .engine import ResponseTuple
 from .exceptions import RequestValidationError
+from .files import PendingFile
 
 __all__ = ["ErrorHandler", "compile_handler", "drive", "never_suspends"]
 
 #: Turns an exception (and the request) into the error response; never raises.
 ErrorHandler = Callable[[BaseException, Any], ResponseTuple]
+
+
+def _finish(response: ResponseTuple, request: Any) -> ResponseTuple:
+    """Resolve a body that depends on the request (a ``FileResponse``'s ranges, 304s)."""
+    body: Any = response[2]
+    if body.__class__ is PendingFile:
+        resolved: ResponseTuple = body.resolve(request, response)
+        return resolved
+    return response
 
 
 def compile_handler(plan: Plan, encoder: Encoder,
@@ -55,13 +65,13 @@ def _sync_call(plan: Plan, fn: Callable[..., Any], encoder: Encoder,
     if plan.request_only:
         def call(request: Any) -> ResponseTuple:
             try:
-                return encoder(fn(request))
+                return _finish(encoder(fn(request)), request)
             except Exception as exc:
                 return on_error(exc, request)
     elif not plan.bindings:
         def call(request: Any) -> ResponseTuple:
             try:
-                return encoder(fn())
+                return _finish(encoder(fn()), request)
             except Exception as exc:
                 return on_error(exc, request)
     else:
@@ -73,7 +83,7 @@ def _sync_call(plan: Plan, fn: Callable[..., Any], encoder: Encoder,
                 kwargs = bind(request, None, errors)
                 if errors:
                     raise RequestValidationError(errors)
-                return encoder(fn(**kwargs))
+                return _finish(encoder(fn(**kwargs)), request)
             except Exception as exc:
                 return on_error(exc, request)
     return call
@@ -88,7 +98,7 @@ def _scoped_sync_call(plan: Plan, fn: Callable[..., Any], encoder: Encoder,
             try:
                 if scope.errors:
                     raise RequestValidationError(scope.errors)
-                response = encoder(fn(**kwargs))
+                response = _finish(encoder(fn(**kwargs)), request)
             except BaseException as exc:
                 teardown_sync(scope, exc)
                 raise
@@ -119,7 +129,7 @@ def _async_call(plan: Plan, encoder: Encoder, on_error: ErrorHandler,
                     result = fn(**kwargs)
                 if is_coroutine:
                     result = await result
-                return encoder(result)
+                return _finish(encoder(result), request)
             except Exception as exc:
                 return on_error(exc, request)
         return call
@@ -134,7 +144,7 @@ def _async_call(plan: Plan, encoder: Encoder, on_error: ErrorHandler,
                 result = fn(**kwargs)
                 if is_coroutine:
                     result = await result
-                response = encoder(result)
+                response = _finish(encoder(result), request)
             except BaseException as exc:
                 await teardown_async(scope, exc)
                 raise

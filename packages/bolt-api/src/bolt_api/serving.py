@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
 from typing import Any, TextIO
 
 from .app import BoltAPI
 from .engine import ServerConfig
 from .engines import DEFAULT_ENGINE, load_engine
+from .supervisor import limit_requests, parent_link
 
 __all__ = ["banner", "serve"]
 
@@ -29,17 +31,35 @@ def serve(
     out: TextIO | None = None,
     **options: Any,
 ) -> None:
-    """Serve ``api`` on the named engine until interrupted.
+    """Serve ``api`` on the named engine until interrupted (SIGINT/SIGTERM: graceful stop).
 
     ``options`` are further :class:`~bolt_api.engine.ServerConfig` fields (``workers``,
-    ``backlog``, ``keep_alive``, ``max_body_size``, ``reuse_port``).
+    ``backlog``, ``keep_alive``, ``max_body_size``, ``reuse_port``, ``graceful_timeout``).
+
+    In a process started by :class:`bolt_api.supervisor.Supervisor` the parent provides the
+    listening socket (one of several sharing the port with ``SO_REUSEPORT``), hears of
+    readiness through its pipe (it prints the banner, once for all its processes) and, with
+    ``--max-requests``, has the requests counted.
     """
     chosen = load_engine(engine)
     stream = out if out is not None else sys.stdout
+    app = api.compile()
+    link = parent_link()
+    if link is not None:
+        host, port = link.host, link.port
+        options["listen_fd"] = link.listen_fd
+        on_ready: Callable[[str, int], None] = link.ready
+        if link.max_requests:
+            app = limit_requests(app, link.max_requests, link.retire)
+    else:
+        on_ready = _announce(chosen.name, stream)
+    config = ServerConfig(host=host, port=port, on_ready=on_ready, **options)
+    chosen.serve(app, config)
 
-    def on_ready(bound_host: str, bound_port: int) -> None:
-        stream.write(banner(chosen.name, bound_host, bound_port) + "\n")
+
+def _announce(engine: str, stream: TextIO) -> Callable[[str, int], None]:
+    def on_ready(host: str, port: int) -> None:
+        stream.write(banner(engine, host, port) + "\n")
         stream.flush()
 
-    config = ServerConfig(host=host, port=port, on_ready=on_ready, **options)
-    chosen.serve(api.compile(), config)
+    return on_ready

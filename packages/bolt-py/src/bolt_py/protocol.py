@@ -16,18 +16,23 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import socket
 from collections import deque
 from collections.abc import Coroutine
 from typing import Any, Final, TypeAlias, cast
 
+from bolt_api.engine import FileBody, StreamBody
 from httptools import HttpParserError, HttpParserUpgrade, HttpRequestParser, parse_url
 
+from .bodies import send_file, send_stream
 from .request import Request, decode_path
 from .response import CONTINUE, STATUS_LINES, header_block, status_line
 from .state import ServerState
 
 __all__ = ["HttpProtocol"]
+
+logger = logging.getLogger("bolt_py")
 
 #: Queue length (pipelined requests waiting) above which reading is paused ...
 HIGH_WATER: Final = 32
@@ -69,6 +74,7 @@ class HttpProtocol(asyncio.Protocol):
         "_allowed",
         "_body",
         "_body_size",
+        "_body_task",
         "_busy",
         "_client",
         "_closing",
@@ -88,11 +94,13 @@ class HttpProtocol(asyncio.Protocol):
         "_parser",
         "_queue",
         "_reading_paused",
+        "_served",
         "_state",
         "_task",
         "_timer",
         "_transport",
         "_url",
+        "_writable_waiter",
         "_writing_paused",
     )
 
@@ -115,7 +123,10 @@ class HttpProtocol(asyncio.Protocol):
         self._in_message = False
         self._reading_paused = False
         self._writing_paused = False
+        self._served = False
         self._task: asyncio.Task[None] | None = None
+        self._body_task: asyncio.Task[None] | None = None
+        self._writable_waiter: asyncio.Future[None] | None = None
         self._timer: asyncio.TimerHandle | None = None
         self._last_active = 0.0
         self._error = 0
@@ -139,16 +150,18 @@ class HttpProtocol(asyncio.Protocol):
         if sock is not None:
             with contextlib.suppress(OSError, AttributeError):
                 sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        # Accepted in the instant the server began to stop: its one request is still answered
+        # (with ``connection: close``, see on_message_complete) rather than dropped.
         self._state.connections.add(self)
-        if self._state.stopping:
-            self._close()
-            return
         if self._keep_alive > 0:
             self._last_active = self._loop.time()
             self._timer = self._loop.call_later(self._keep_alive, self._on_timer)
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._transport = None
+        if self._body_task is not None:  # the client left mid-stream: stop the generator
+            self._body_task.cancel()
+        self._wake_writer()
         self._closing = True
         self._queue.clear()
         if self._timer is not None:
@@ -186,6 +199,7 @@ class HttpProtocol(asyncio.Protocol):
 
     def resume_writing(self) -> None:
         self._writing_paused = False
+        self._wake_writer()
         if not self._closing and len(self._queue) <= LOW_WATER:
             self._resume_reading()
 
@@ -193,6 +207,7 @@ class HttpProtocol(asyncio.Protocol):
 
     def on_message_begin(self) -> None:
         self._in_message = True
+        self._served = True
         self._url = b""
         self._headers = []
         self._header_bytes = 0
@@ -254,7 +269,8 @@ class HttpProtocol(asyncio.Protocol):
         if self._closing:
             return
         parser = self._parser
-        keep_alive = parser.should_keep_alive() and self._keep_alive > 0
+        keep_alive = (parser.should_keep_alive() and self._keep_alive > 0
+                      and not self._state.stopping)
         keep_alive_header = False
         flags = self._flags
         if flags:
@@ -366,8 +382,12 @@ class HttpProtocol(asyncio.Protocol):
         try:
             status, headers, body = result
             block = header_block(headers)
-            if (block is None or type(status) is not int or not 100 <= status <= 599
-                    or not isinstance(body, bytes)):
+            if block is None or type(status) is not int or not 100 <= status <= 599:
+                raise ValueError
+            if not isinstance(body, bytes):
+                if body.__class__ is StreamBody or body.__class__ is FileBody:
+                    self._start_body(status, block, body, head, keep_alive, keep_alive_header)
+                    return
                 raise ValueError
         except (TypeError, ValueError):
             status, headers, body = self._errors[500]
@@ -392,6 +412,88 @@ class HttpProtocol(asyncio.Protocol):
         )))
         if not keep_alive:
             self._close()
+
+    def _start_body(self, status: int, block: bytes, body: StreamBody | FileBody, head: bool,
+                    keep_alive: bool, keep_alive_header: bool) -> None:
+        """Write the head of a streamed or file response and start sending its body."""
+        transport = self._transport
+        assert transport is not None
+        if self._closing and not self._queue:
+            keep_alive = False
+        if isinstance(body, FileBody):
+            framing = b"content-length: %d\r\n" % body.length
+        else:
+            framing = b"transfer-encoding: chunked\r\n"
+        transport.write(b"".join((
+            STATUS_LINES.get(status) or status_line(status), block, framing,
+            self._state.date.line,
+            _CLOSE if not keep_alive else _KEEP_ALIVE if keep_alive_header else b"",
+            b"\r\n")))
+        if head:
+            if isinstance(body, StreamBody):
+                self._close_unsent(body)
+            if not keep_alive:
+                self._close()
+            return
+        self._busy = True
+        self._body_task = self._loop.create_task(self._send_body(body, keep_alive))
+
+    async def _send_body(self, body: StreamBody | FileBody, keep_alive: bool) -> None:
+        try:
+            if isinstance(body, FileBody):
+                await send_file(body, self._write, self._wait_writable)
+            else:
+                await send_stream(body, self._write, self._wait_writable)
+        except asyncio.CancelledError:
+            keep_alive = False
+        except Exception:
+            # The head is gone already: the only honest signal left is closing early.
+            logger.exception("error while sending a response body; closing the connection")
+            keep_alive = False
+        self._body_task = None
+        self._busy = False
+        if self._transport is None:
+            return
+        if not keep_alive:
+            self._close()
+            return
+        if self._timer is not None:
+            self._last_active = self._loop.time()
+        self._drain()
+
+    def _write(self, data: bytes) -> None:
+        transport = self._transport
+        if transport is None:
+            raise ConnectionResetError("the client closed the connection")
+        transport.write(data)
+
+    async def _wait_writable(self) -> None:
+        if self._transport is None:
+            raise ConnectionResetError("the client closed the connection")
+        if self._writing_paused:
+            waiter = self._writable_waiter = self._loop.create_future()
+            await waiter
+            if self._transport is None:
+                raise ConnectionResetError("the client closed the connection")
+
+    def _wake_writer(self) -> None:
+        waiter = self._writable_waiter
+        if waiter is not None:
+            self._writable_waiter = None
+            if not waiter.done():
+                waiter.set_result(None)
+
+    def _close_unsent(self, body: StreamBody) -> None:
+        """A HEAD response never pulls its stream: close the iterator right away."""
+        chunks: Any = body.chunks
+        if body.is_async:
+            aclose = getattr(chunks, "aclose", None)
+            if aclose is not None:
+                self._loop.create_task(aclose())
+        else:
+            close = getattr(chunks, "close", None)
+            if close is not None:
+                close()
 
     def _fail(self, status: int) -> None:
         """Answer an engine-detected error after everything before it, then close."""
@@ -441,12 +543,23 @@ class HttpProtocol(asyncio.Protocol):
         self._timer = self._loop.call_later(delay, self._on_timer)
 
     def shutdown(self) -> None:
-        """Graceful stop: read no more requests, finish the ones in hand, then close."""
-        self._closing = True
-        if not self._busy and not self._queue:
-            self._close()
-        else:
+        """Graceful stop: finish the requests in hand (``connection: close``), then close.
+
+        An idle keep-alive connection closes at once. One that has not had its first request
+        yet (accepted just before the stop), or is in the middle of reading one, still gets
+        that request answered: its client has sent it, or is sending it, and closing would
+        lose it. The keep-alive timer and the graceful timeout bound the wait.
+        """
+        if self._busy or self._queue:
+            self._closing = True
             self._pause_reading()
+        elif self._served and not self._in_message:
+            self._close()
+        # else: on_message_complete sees the server stopping and answers with close
+
+    def in_flight(self) -> int:
+        """Requests received and not yet answered on this connection."""
+        return int(self._busy) + sum(1 for item in self._queue if item[0] is not None)
 
     def abort(self) -> None:
         """Hard stop: drop the connection and cancel a running route task."""

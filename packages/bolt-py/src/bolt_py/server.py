@@ -3,9 +3,10 @@
 :class:`Engine` is what bolt-api loads from the ``bolt_api.engines`` entry point. ``serve``
 creates the socket itself (so ``SO_REUSEPORT``, the backlog and port 0 behave the same way
 as in the Rust engine), serves it with :class:`~bolt_py.protocol.HttpProtocol` on a uvloop
-loop (plain asyncio when uvloop is not installed) and, on SIGINT or SIGTERM, stops accepting,
-closes idle connections, lets requests in flight finish for up to :data:`DRAIN_TIMEOUT`
-seconds and returns.
+loop (plain asyncio when uvloop is not installed) and, on SIGINT or SIGTERM, stops accepting
+(the listening socket is closed), closes idle connections, lets requests in flight finish —
+their responses carry ``connection: close`` — for up to ``config.graceful_timeout`` seconds,
+cuts what is left and returns. A second SIGINT cuts at once.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import asyncio
 import contextlib
 import signal
 import socket
+import sys
 import time
 from typing import ClassVar
 
@@ -22,10 +24,7 @@ from bolt_api.engine import CompiledApp, ServerConfig
 from .protocol import HttpProtocol
 from .state import ServerState
 
-__all__ = ["DRAIN_TIMEOUT", "Engine", "bind_socket", "new_event_loop"]
-
-#: Seconds a graceful stop waits for requests in flight before dropping connections.
-DRAIN_TIMEOUT = 10.0
+__all__ = ["Engine", "bind_socket", "new_event_loop"]
 
 
 def new_event_loop() -> asyncio.AbstractEventLoop:
@@ -38,7 +37,15 @@ def new_event_loop() -> asyncio.AbstractEventLoop:
 
 
 def bind_socket(config: ServerConfig) -> socket.socket:
-    """A non-blocking TCP socket bound to ``config.host:config.port`` and listening."""
+    """A non-blocking TCP socket bound to ``config.host:config.port`` and listening.
+
+    With ``config.listen_fd`` (a supervisor's socket), that socket instead, taken over: it is
+    closed when the server stops accepting.
+    """
+    if config.listen_fd is not None:
+        sock = socket.socket(fileno=config.listen_fd)
+        sock.setblocking(False)
+        return sock
     host = config.host.strip("[]")
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
@@ -73,6 +80,8 @@ def _check(config: ServerConfig) -> None:
         raise ValueError(f"max_body_size must be >= 0, got {config.max_body_size}")
     if config.backlog < 1:
         raise ValueError(f"backlog must be >= 1, got {config.backlog}")
+    if not config.graceful_timeout >= 0:
+        raise ValueError(f"graceful_timeout must be >= 0, got {config.graceful_timeout}")
 
 
 async def _serve(app: CompiledApp, config: ServerConfig) -> None:
@@ -93,10 +102,19 @@ async def _serve(app: CompiledApp, config: ServerConfig) -> None:
 
     tick()
     stop = asyncio.Event()
+    force = asyncio.Event()
+
+    def on_signal(sig: signal.Signals) -> None:
+        if not stop.is_set():
+            stop.set()  # the first SIGINT or SIGTERM: graceful
+        elif sig == signal.SIGINT and not force.is_set():
+            print("bolt: second SIGINT; stopping now", file=sys.stderr, flush=True)
+            force.set()
+
     installed: list[signal.Signals] = []
     for sig in (signal.SIGINT, signal.SIGTERM):
         try:
-            loop.add_signal_handler(sig, stop.set)
+            loop.add_signal_handler(sig, on_signal, sig)
         except (ValueError, RuntimeError, NotImplementedError):
             continue  # not the main thread, or no signal support: run until cancelled
         installed.append(sig)
@@ -104,22 +122,33 @@ async def _serve(app: CompiledApp, config: ServerConfig) -> None:
         if config.on_ready is not None:
             config.on_ready(config.host, sock.getsockname()[1])
         await stop.wait()
+        await _stop(server, state, config.graceful_timeout, force)
     finally:
         for sig in installed:
             loop.remove_signal_handler(sig)
-        await _stop(server, state)
+        if not state.stopping:  # cancelled, or on_ready failed
+            await _stop(server, state, 0.0, force)
 
 
-async def _stop(server: asyncio.AbstractServer, state: ServerState) -> None:
-    """Stop accepting, close idle connections, drain the busy ones (bounded), drop the rest."""
+async def _stop(server: asyncio.AbstractServer, state: ServerState, timeout: float,
+                force: asyncio.Event) -> None:
+    """Stop accepting, close idle connections, drain the busy ones (bounded), cut the rest."""
     loop = state.loop
     server.close()
     state.stopping = True
     for conn in list(state.connections):
         conn.shutdown()
-    deadline = loop.time() + DRAIN_TIMEOUT
-    while state.connections and loop.time() < deadline:
-        await asyncio.sleep(0.05)
+    deadline = loop.time() + timeout
+    while state.connections and not force.is_set():
+        left = deadline - loop.time()
+        if left <= 0:
+            cut = sum(conn.in_flight() for conn in state.connections)
+            if cut:
+                print(f"bolt: graceful timeout ({timeout:g}s) expired; cutting {cut} "
+                      f"request(s) in flight", file=sys.stderr, flush=True)
+            break
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(force.wait(), min(left, 0.05))
     for conn in list(state.connections):
         conn.abort()
     await asyncio.sleep(0)
@@ -141,7 +170,7 @@ class Engine:
     name: ClassVar[str] = "python"
 
     def serve(self, app: CompiledApp, config: ServerConfig) -> None:
-        """Serve ``app`` until SIGINT/SIGTERM; return after a graceful stop."""
+        """Serve ``app`` until SIGINT/SIGTERM; return after a graceful stop (module doc)."""
         _check(config)
         loop = new_event_loop()
         asyncio.set_event_loop(loop)

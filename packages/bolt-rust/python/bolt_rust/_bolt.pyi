@@ -56,5 +56,6 @@ def serve(
     max_body_size: int = 1048576,
     reuse_port: bool = False,
     graceful_timeout: float = 30.0,
+    listen_fd: int | None = None,
     on_ready: Callable[[str, int], None] | None = None,
 ) -> None: ...

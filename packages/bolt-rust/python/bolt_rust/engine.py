@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import signal
+import threading
+from collections.abc import Iterator
 from typing import ClassVar
 
 from bolt_api.engine import CompiledApp, ServerConfig
@@ -22,11 +26,31 @@ class Engine:
         errors = [(status, app.render_error(status)) for status in app.engine_error_statuses]
         loop = LoopThread()
         try:
-            _bolt.serve(
-                routes, app.fallback, errors, loop.submit, config.host, config.port,
-                workers=config.workers, backlog=config.backlog, keep_alive=config.keep_alive,
-                max_body_size=config.max_body_size, reuse_port=config.reuse_port,
-                on_ready=config.on_ready,
-            )
+            with _rust_handles_sigint():
+                _bolt.serve(
+                    routes, app.fallback, errors, loop.submit, config.host, config.port,
+                    workers=config.workers, backlog=config.backlog,
+                    keep_alive=config.keep_alive, max_body_size=config.max_body_size,
+                    reuse_port=config.reuse_port, graceful_timeout=config.graceful_timeout,
+                    listen_fd=config.listen_fd, on_ready=config.on_ready,
+                )
         finally:
             loop.stop()
+
+
+@contextlib.contextmanager
+def _rust_handles_sigint() -> Iterator[None]:
+    """Let the Rust side own SIGINT while it serves.
+
+    Tokio's handler chains to the one installed before it; with Python's in place, the SIGINT
+    that starts a graceful stop would also surface later as a stray ``KeyboardInterrupt``.
+    Python's handler is put back afterwards.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_DFL)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)

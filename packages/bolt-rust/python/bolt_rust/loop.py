@@ -46,6 +46,16 @@ class LoopThread:
         self.loop.call_soon_threadsafe(self._start, coro, done)
 
     def stop(self) -> None:
-        """Stop the loop and wait for its thread."""
-        self.loop.call_soon_threadsafe(self.loop.stop)
+        """Cancel what still runs (handlers cut by a forced stop), stop the loop, join."""
+        self.loop.call_soon_threadsafe(self._shutdown)
         self._thread.join(timeout=5)
+
+    def _shutdown(self) -> None:
+        tasks = [t for t in asyncio.all_tasks(self.loop) if not t.done()]
+        for task in tasks:
+            task.cancel()
+        if not tasks:
+            self.loop.stop()
+            return
+        gathered = asyncio.gather(*tasks, return_exceptions=True)
+        gathered.add_done_callback(lambda _: self.loop.stop())

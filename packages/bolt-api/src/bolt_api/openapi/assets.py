@@ -13,6 +13,8 @@ ReDoc       ``openapi-ui-bundles``, ``drf-spectacular-sidecar``     ``bolt-api``
 RapiDoc     ``openapi-ui-bundles``                                  ``bolt-api`` (dependency)
 Scalar      ``flask-openapi-scalar``, ``flask-openapi3-scalar``,    ``bolt-api[scalar]``
             ``star-openapi-scalar``
+Stoplight   ``flask-openapi-elements``, ``flask-openapi3-elements``, ``bolt-api[stoplight]``
+Elements    ``star-openapi-elements``
 =========== ======================================================= =========================
 """
 
@@ -23,7 +25,8 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
-__all__ = ["RAPIDOC", "REDOC", "SCALAR", "SWAGGER_UI", "AssetBundle", "content_type"]
+__all__ = ["RAPIDOC", "REDOC", "SCALAR", "STOPLIGHT", "SWAGGER_UI", "AssetBundle",
+           "content_type"]
 
 _CONTENT_TYPES = {
     ".js": "text/javascript; charset=utf-8",
@@ -134,4 +137,12 @@ SCALAR = AssetBundle(
                ("star_openapi_scalar", "templates/scalar/js")),
     required=("scalar.standalone.js",),
     install_hint="pip install 'bolt-api[scalar]'",
+)
+STOPLIGHT = AssetBundle(
+    "elements",
+    providers=(("flask_openapi_elements", "templates/elements"),
+               ("flask_openapi3_elements", "templates/elements"),
+               ("star_openapi_elements", "templates/elements")),
+    required=("js/web-components.min.js", "css/styles.min.css"),
+    install_hint="pip install 'bolt-api[stoplight]'",
 )

@@ -29,10 +29,11 @@ class OpenAPIConfig:
     """How the OpenAPI document is built and served.
 
     ``path`` is where the docs live: the UI pages (``render_plugins``; empty means Swagger UI
-    at ``path`` and ``path/swagger``, ReDoc at ``path/redoc``, Scalar at ``path/scalar`` and
-    RapiDoc at ``path/rapidoc``), the document at ``path/openapi.json`` and
-    ``path/openapi.yaml``, and the UIs' files under ``path/static/``. Routes whose path
-    starts with one of ``exclude_paths`` are left out of the document.
+    at ``path`` and ``path/swagger``, ReDoc at ``path/redoc``, Scalar at ``path/scalar``,
+    RapiDoc at ``path/rapidoc`` and Stoplight Elements at ``path/stoplight``), the document
+    at ``path/openapi.json`` and ``path/openapi.yaml``, and the UIs' files under
+    ``path/static/``. Routes whose path starts with one of ``exclude_paths`` are left out of
+    the document.
     """
 
     title: str | None = None

@@ -18,7 +18,7 @@ from typing import Any, ClassVar
 
 import msgspec
 
-from .assets import RAPIDOC, REDOC, SCALAR, SWAGGER_UI, AssetBundle
+from .assets import RAPIDOC, REDOC, SCALAR, STOPLIGHT, SWAGGER_UI, AssetBundle
 
 __all__ = [
     "JsonRenderPlugin",
@@ -27,6 +27,7 @@ __all__ = [
     "RedocRenderPlugin",
     "RenderContext",
     "ScalarRenderPlugin",
+    "StoplightRenderPlugin",
     "SwaggerRenderPlugin",
     "YamlRenderPlugin",
     "default_plugins",
@@ -98,7 +99,7 @@ class OpenAPIRenderPlugin:
     def _favicon(self, context: RenderContext) -> str:
         if self.favicon is not None:
             return self.favicon
-        if "favicon-32x32.png" in SWAGGER_UI.files():
+        if self.uses_local_assets() and "favicon-32x32.png" in SWAGGER_UI.files():
             return f"{context.static_url}/{SWAGGER_UI.name}/favicon-32x32.png"
         return ""
 
@@ -231,6 +232,36 @@ class RapidocRenderPlugin(OpenAPIRenderPlugin):
         return self._page(context, "", body)
 
 
+class StoplightRenderPlugin(OpenAPIRenderPlugin):
+    """Stoplight Elements. ``options`` become ``<elements-api>`` attributes."""
+
+    bundle = STOPLIGHT
+
+    def __init__(self, *, version: str | None = None, js_url: str | None = None,
+                 css_url: str | None = None, path: str = "/stoplight",
+                 options: dict[str, Any] | None = None, favicon: str | None = None,
+                 style: str | None = None) -> None:
+        super().__init__(path=path, favicon=favicon, style=style)
+        self.version = version
+        self.js_url = js_url
+        self.css_url = css_url
+        self.options = {"router": "hash", "layout": "sidebar", **(options or {})}
+
+    def uses_local_assets(self) -> bool:
+        return not (self.js_url and self.css_url)
+
+    def render(self, context: RenderContext) -> str:
+        js = self.js_url or self.asset(context, "js/web-components.min.js")
+        css = self.css_url or self.asset(context, "css/styles.min.css")
+        attrs = "".join(f' {_attr(k)}="{_attr(str(v))}"' for k, v in self.options.items())
+        head = (f'<script src="{_attr(js)}"></script>\n'
+                f'<link rel="stylesheet" href="{_attr(css)}">\n'
+                "<style>html, body { height: 100%; margin: 0; }</style>")
+        body = (f'<elements-api apiDescriptionUrl="{_attr(context.openapi_url)}"{attrs}>'
+                "</elements-api>")
+        return self._page(context, head, body)
+
+
 class JsonRenderPlugin(OpenAPIRenderPlugin):
     """The document as JSON."""
 
@@ -267,4 +298,4 @@ def default_plugins() -> list[OpenAPIRenderPlugin]:
     """The pages served when ``OpenAPIConfig.render_plugins`` is empty (the first UI is also
     served at the docs path itself)."""
     return [SwaggerRenderPlugin(), RedocRenderPlugin(), ScalarRenderPlugin(),
-            RapidocRenderPlugin()]
+            RapidocRenderPlugin(), StoplightRenderPlugin()]

@@ -5,19 +5,25 @@ Built like Django's ``runserver``: overridable defaults as class attributes, bad
 (:meth:`Command.get_api`, :meth:`Command.inner_run`) that a project can override in its own
 ``runbolt`` command. The engine name is checked first, so a typo fails in milliseconds
 instead of after importing every API module.
+
+With ``--processes N`` (or a recycling option, or ``--dev``) this process becomes the
+supervising parent of N serving processes, each running this same command
+(:mod:`bolt_api.supervisor`); the first of them prints the checks and the routes.
 """
 
 from __future__ import annotations
 
 import contextlib
 import errno
+import io
 import os
 from argparse import ArgumentParser
 from typing import Any, ClassVar, TextIO, cast
 
-from bolt_api import BoltAPI, EngineNotFoundError, load_engine, serve
+from bolt_api import BoltAPI, EngineNotFoundError, load_engine, serve, supervisor
 from bolt_api.engines import DEFAULT_ENGINE, ENGINE_PACKAGES
-from django.core.management.base import BaseCommand, CommandError
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError, OutputWrapper
 from django.db import connections
 
 from bolt_django.discovery import discover_apis
@@ -71,6 +77,7 @@ class Command(BaseCommand):  # type: ignore[misc]  # Django ships no types
                  f"(default: {self.default_keep_alive:g}).")
         parser.add_argument(
             "--skip-checks", action="store_true", help="Skip system checks.")
+        supervisor.add_arguments(parser)
 
     def handle(self, *args: Any, **options: Any) -> None:
         engine = options["engine"]
@@ -79,9 +86,18 @@ class Command(BaseCommand):  # type: ignore[misc]  # Django ships no types
         except EngineNotFoundError as exc:
             raise CommandError(str(exc)) from exc
         server_options = self.server_options(options)
+        try:
+            process = supervisor.options_from(options, watch=[self.project_dir()])
+        except ValueError as exc:
+            raise CommandError(str(exc)) from exc
+        server_options["graceful_timeout"] = process.graceful_timeout
         with contextlib.suppress(KeyboardInterrupt):  # CONTROL-C: stop quietly
-            self.inner_run(engine, options["host"], options["port"], server_options,
-                           skip_checks=options["skip_checks"])
+            if process.supervised and supervisor.parent_link() is None:
+                self.supervise(engine, options["host"], options["port"], server_options,
+                               process)
+            else:
+                self.inner_run(engine, options["host"], options["port"], server_options,
+                               skip_checks=options["skip_checks"])
 
     def server_options(self, options: dict[str, Any]) -> dict[str, Any]:
         """Validated ``ServerConfig`` fields besides host and port."""
@@ -123,13 +139,40 @@ class Command(BaseCommand):  # type: ignore[misc]  # Django ships no types
         self.stdout.write(f"Serving {_routes(len(merged.routes))}.")
         return merged
 
+    def project_dir(self) -> str:
+        """What ``--dev`` watches: ``settings.BASE_DIR``, else the current directory."""
+        return str(getattr(settings, "BASE_DIR", None) or os.getcwd())
+
+    def supervise(self, engine: str, host: str, port: int, server_options: dict[str, Any],
+                  process: supervisor.ProcessOptions) -> None:
+        """Run ``process.count`` serving processes (this command again) and supervise them."""
+        # The serving processes are fresh interpreters; none may inherit a connection.
+        connections.close_all()
+        try:
+            code = supervisor.Supervisor(load_engine(engine).name, host, port, process,
+                                         backlog=server_options["backlog"],
+                                         out=cast(TextIO, self.stdout)).run()
+        except OSError as exc:
+            reason = _BIND_ERRORS.get(exc.errno or 0, str(exc))
+            if exc.errno == errno.EADDRINUSE:
+                reason = "That port is already in use by another program."
+            raise CommandError(f"Cannot serve on {host}:{port}: {reason}") from exc
+        if code:
+            raise SystemExit(code)  # the reason is already on stderr
+
     def inner_run(self, engine: str, host: str, port: int, server_options: dict[str, Any],
                   *, skip_checks: bool = False) -> None:
         """Check the project, build the API and serve it until interrupted."""
+        link = supervisor.parent_link()
+        if link is not None and not link.verbose:
+            # One of several serving processes: the first one reports, the others are quiet.
+            skip_checks = True
+            self.stdout = OutputWrapper(io.StringIO())
         if not skip_checks:
             self.stdout.write("Performing system checks...")
             self.check(display_num_errors=True)
-        self.check_migrations()
+        if link is None or link.verbose:
+            self.check_migrations()
         api = self.get_api()
         self.stdout.write("Quit the server with CONTROL-C.")
         self.stdout.flush()
@@ -141,6 +184,8 @@ class Command(BaseCommand):  # type: ignore[misc]  # Django ships no types
         except OSError as exc:
             reason = _BIND_ERRORS.get(exc.errno or 0, str(exc))
             raise CommandError(f"Cannot serve on {host}:{port}: {reason}") from exc
+        except ValueError as exc:  # a setting the engine refuses (e.g. --workers)
+            raise CommandError(str(exc)) from exc
 
 
 def _routes(count: int) -> str:

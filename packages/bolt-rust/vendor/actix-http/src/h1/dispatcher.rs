@@ -183,6 +183,10 @@ pin_project! {
         ka_timer: TimerState,
         shutdown_timer: TimerState,
         graceful_shutdown: Option<crate::config::GracefulShutdownFuture>,
+        // Bolt patch: the graceful shutdown began before this connection's first request (or
+        // in the middle of reading the next one); answer that request with `connection:
+        // close`, then drain, instead of closing the connection unanswered.
+        drain_after_request: bool,
 
         pub(super) io: Option<T>,
         read_buf: BytesMut,
@@ -305,6 +309,7 @@ where
                     ka_timer: TimerState::new(config.keep_alive().enabled()),
                     shutdown_timer: TimerState::new(config.client_disconnect_deadline().is_some()),
                     graceful_shutdown: config.graceful_shutdown(),
+                    drain_after_request: false,
 
                     io: Some(io),
                     read_buf: BytesMut::with_capacity(HW_BUFFER_SIZE),
@@ -504,6 +509,9 @@ where
         let is_upgrade = res.upgrade();
         let (draining, close_for_unread_payload) = {
             let this = self.as_mut().project();
+            if std::mem::take(this.drain_after_request) {
+                this.flags.insert(Flags::DRAINING);
+            }
             (
                 this.flags.contains(Flags::DRAINING),
                 !is_upgrade
@@ -554,6 +562,9 @@ where
         let is_upgrade = res.upgrade();
         let (draining, close_for_unread_payload) = {
             let this = self.as_mut().project();
+            if std::mem::take(this.drain_after_request) {
+                this.flags.insert(Flags::DRAINING);
+            }
             (
                 this.flags.contains(Flags::DRAINING),
                 !is_upgrade
@@ -1177,7 +1188,17 @@ where
         if notified {
             *this.graceful_shutdown = None;
             this.flags.remove(Flags::KEEP_ALIVE);
-            this.flags.insert(Flags::DRAINING);
+
+            if this.state.is_none()
+                && this.messages.is_empty()
+                && (!this.flags.contains(Flags::FINISHED) || !this.read_buf.is_empty())
+            {
+                // Bolt patch: a request is (or is about to be) on its way; see the field.
+                // The first-request (head) timer still bounds a client that sends nothing.
+                *this.drain_after_request = true;
+            } else {
+                this.flags.insert(Flags::DRAINING);
+            }
 
             if this.ka_timer.is_enabled() {
                 this.ka_timer.clear(line!());

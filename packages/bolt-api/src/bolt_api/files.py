@@ -1,0 +1,184 @@
+"""File responses: ``FileResponse`` (streamed from disk by the engine) and ``File`` (in memory).
+
+bolt-api decides what a file request means — the allowed-paths check, ``Content-Type``,
+``Last-Modified``/``ETag``, conditional requests (304), single byte ranges (206, 416) — and
+hands the engine a :class:`~bolt_api.engine.FileBody` (path, offset, length). The engine copies
+those bytes straight from disk, so a large file never passes through Python.
+"""
+
+from __future__ import annotations
+
+import mimetypes
+import os
+from collections.abc import Mapping, Sequence
+from email.utils import formatdate, parsedate_to_datetime
+from typing import Any
+from urllib.parse import quote
+
+from .engine import FileBody, ResponseTuple
+from .responses import JSONEncode, Response
+
+__all__ = ["File", "FileResponse", "PendingFile", "configure_allowed_paths"]
+
+_allowed_paths: tuple[str, ...] | None = None
+
+
+def configure_allowed_paths(paths: Sequence[str | os.PathLike[str]] | None) -> None:
+    """Restrict ``FileResponse``/``File`` to files under ``paths`` (``None``: any file).
+
+    bolt-django calls this with the ``BOLT_ALLOWED_FILE_PATHS`` setting.
+    """
+    global _allowed_paths
+    _allowed_paths = None if paths is None else tuple(os.path.realpath(p) for p in paths)
+
+
+def _checked_path(path: str | os.PathLike[str]) -> str:
+    real = os.path.realpath(path)
+    if _allowed_paths is not None and not any(
+            real == root or real.startswith(root.rstrip(os.sep) + os.sep)
+            for root in _allowed_paths):
+        raise PermissionError(f"{path!s} is outside the allowed file paths")
+    return real
+
+
+def _disposition(filename: str) -> str:
+    if filename.isascii() and '"' not in filename and "\\" not in filename:
+        return f'attachment; filename="{filename}"'
+    return f"attachment; filename*=utf-8''{quote(filename)}"
+
+
+def _media_type(path: str, media_type: str | None) -> str:
+    if media_type:
+        return media_type
+    guessed, _ = mimetypes.guess_type(path)
+    return guessed or "application/octet-stream"
+
+
+class PendingFile:
+    """The body of a rendered ``FileResponse`` until the request is known (see :meth:`resolve`)."""
+
+    __slots__ = ("path",)
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+
+    def resolve(self, request: Any, response: ResponseTuple) -> ResponseTuple:
+        """Stat the file and answer conditional and range requests for ``request``."""
+        status, headers, _ = response
+        st = os.stat(self.path)
+        if not os.path.isfile(self.path):
+            raise FileNotFoundError(self.path)
+        size = st.st_size
+        etag = f'"{st.st_mtime_ns:x}-{size:x}"'
+        last_modified = formatdate(st.st_mtime, usegmt=True)
+        meta = [*headers, ("last-modified", last_modified), ("etag", etag),
+                ("accept-ranges", "bytes")]
+        req_headers = request.headers
+        if status == 200 and _not_modified(req_headers, etag, st.st_mtime):
+            return 304, [h for h in meta if h[0] != "content-type"], b""
+        offset, length = 0, size
+        range_header = req_headers.get("range")
+        if status == 200 and range_header and _if_range_ok(req_headers, etag, last_modified):
+            parsed = _parse_range(range_header, size)
+            if parsed is None:
+                return 416, [("content-range", f"bytes */{size}")], b""
+            if parsed != (0, size):
+                offset, length = parsed
+                status = 206
+                meta.append(("content-range", f"bytes {offset}-{offset + length - 1}/{size}"))
+        return status, meta, FileBody(self.path, offset, length)
+
+
+def _not_modified(headers: Mapping[str, str], etag: str, mtime: float) -> bool:
+    inm = headers.get("if-none-match")
+    if inm is not None:
+        tags = [t.strip().removeprefix("W/") for t in inm.split(",")]
+        return "*" in tags or etag in tags
+    ims = headers.get("if-modified-since")
+    if ims:
+        try:
+            return int(mtime) <= int(parsedate_to_datetime(ims).timestamp())
+        except (TypeError, ValueError):
+            return False
+    return False
+
+
+def _if_range_ok(headers: Mapping[str, str], etag: str, last_modified: str) -> bool:
+    if_range = headers.get("if-range")
+    return if_range is None or if_range.strip() in (etag, last_modified)
+
+
+def _parse_range(value: str, size: int) -> tuple[int, int] | None:
+    """``(offset, length)`` for one ``bytes=`` range; the whole file for forms not served
+    (several ranges, other units); ``None`` when unsatisfiable (416)."""
+    unit, _, spec = value.partition("=")
+    if unit.strip().lower() != "bytes" or "," in spec:
+        return 0, size
+    first, dash, last = spec.strip().partition("-")
+    if not dash:
+        return 0, size
+    try:
+        if first == "":
+            suffix = int(last)
+            if suffix <= 0:
+                return None
+            start = max(size - suffix, 0)
+            end = size - 1
+        else:
+            start = int(first)
+            end = int(last) if last else size - 1
+    except ValueError:
+        return 0, size
+    if start < 0 or start >= size or end < start:
+        return None
+    end = min(end, size - 1)
+    return start, end - start + 1
+
+
+class FileResponse(Response):
+    """A file streamed from disk by the engine (HEAD, ranges, conditional requests)."""
+
+    __slots__ = ("filename", "path")
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        media_type: str | None = None,
+        filename: str | None = None,
+        status_code: int = 200,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        self.path = os.fspath(path)
+        self.filename = filename
+        extra = dict(headers or {})
+        if filename:
+            extra.setdefault("content-disposition", _disposition(filename))
+        super().__init__(None, status_code, extra, _media_type(self.path, media_type))
+
+    def render(self, encode_json: JSONEncode) -> ResponseTuple:
+        real = _checked_path(self.path)
+        return self.status_code, self._header_list(), PendingFile(real)  # type: ignore[return-value]
+
+
+class File(Response):
+    """A (small) file read into memory and sent whole, optionally as an attachment."""
+
+    __slots__ = ()
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        media_type: str | None = None,
+        filename: str | None = None,
+        status_code: int = 200,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        fs_path = os.fspath(path)
+        with open(_checked_path(fs_path), "rb") as f:
+            content = f.read()
+        extra = dict(headers or {})
+        if filename:
+            extra.setdefault("content-disposition", _disposition(filename))
+        super().__init__(content, status_code, extra, _media_type(fs_path, media_type))

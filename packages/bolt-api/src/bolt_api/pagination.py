@@ -1,0 +1,373 @@
+"""Pagination over Django QuerySets and plain lists, for handlers and ViewSets.
+
+``@paginate(PageNumberPagination)`` wraps a handler that returns a QuerySet or a list: the
+wrapper is generated with the handler's own parameters plus the pagination query parameters
+(``page``/``page_size``, ``limit``/``offset``, ``cursor``), so the binder validates them like
+any other parameter — a bad value is the usual 422 — and the OpenAPI spec lists them. The
+answer is a :class:`PaginatedResponse` envelope whose ``None`` fields are omitted::
+
+    {"items": [...], "total": 5, "has_next": true, "has_previous": false,
+     "page": 1, "page_size": 2, "total_pages": 3, "next_page": 2}
+
+A QuerySet is only evaluated through its async API (``acount()``, ``async for`` over a slice),
+so Django is never imported here.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import copy
+import inspect
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Annotated, Any, Generic, TypeVar, get_args, get_origin, overload
+
+import msgspec
+
+from .encoding import ResponseValidationError
+from .exceptions import RequestValidationError
+from .params import Query
+from .querysets import count, model_to_dict, read_field, to_list
+from .signatures import add_keyword, resolved_signature, stamp, with_request
+
+__all__ = [
+    "CursorPagination",
+    "LimitOffsetPagination",
+    "PageNumberPagination",
+    "PageParam",
+    "PaginatedResponse",
+    "PaginationBase",
+    "paginate",
+]
+
+T = TypeVar("T")
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class PaginatedResponse(msgspec.Struct, Generic[T], omit_defaults=True):
+    """The page envelope. Fields left ``None`` are omitted, so each scheme shows its own:
+    page number (``page``, ``page_size``, ``total_pages``, ``next_page``, ``previous_page``),
+    limit/offset (``limit``, ``offset``) or cursor (``page_size``, ``next_cursor``)."""
+
+    items: list[T]
+    total: int
+    has_next: bool
+    has_previous: bool
+    page: int | None = None
+    page_size: int | None = None
+    total_pages: int | None = None
+    next_page: int | None = None
+    previous_page: int | None = None
+    limit: int | None = None
+    offset: int | None = None
+    next_cursor: str | None = None
+    previous_cursor: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PageParam:
+    """A query parameter a pagination scheme reads: ``key`` is the keyword it is passed to
+    :meth:`PaginationBase.paginate_queryset` as, ``query`` its name in the query string."""
+
+    key: str
+    query: str
+    annotation: Any
+    default: Any
+    ge: int | None = None
+
+
+class PaginationBase:
+    """Base of the pagination schemes; configure by subclassing or with keyword arguments
+    (``PageNumberPagination(page_size=2)``).
+
+    ``serializer_class`` converts each item (e.g. a model instance) to a Struct; when it is
+    ``None``, ``@paginate`` takes it from the handler's ``list[T]`` return annotation.
+    """
+
+    page_size: int = 100
+    max_page_size: int = 1000
+    page_size_query_param: str | None = None
+    serializer_class: Any = None
+    response_class: Any = PaginatedResponse
+
+    def __init__(self, **options: Any) -> None:
+        for name, value in options.items():
+            if name.startswith("_") or not hasattr(type(self), name):
+                raise TypeError(f"{type(self).__name__} has no option {name!r}")
+            setattr(self, name, value)
+
+    def query_params(self) -> list[PageParam]:
+        """The query parameters this scheme reads (none for the base class)."""
+        return []
+
+    async def get_page_params(self, request: Any, **bound: Any) -> dict[str, Any]:
+        """Every :meth:`query_params` value: ``bound`` ones as given, the others read from
+        ``request.query`` and validated (a bad value raises the usual 422)."""
+        values: dict[str, Any] = {}
+        errors: list[dict[str, Any]] = []
+        query = getattr(request, "query", None) or {}
+        for p in self.query_params():
+            if p.key in bound:
+                values[p.key] = bound[p.key]
+                continue
+            raw = query.get(p.query)
+            if raw is None:
+                values[p.key] = p.default
+                continue
+            base = _non_optional(p.annotation)
+            target = Annotated[base, msgspec.Meta(ge=p.ge)] if p.ge is not None else base
+            try:
+                values[p.key] = msgspec.convert(raw, target, strict=False)
+            except msgspec.ValidationError as exc:
+                errors.append({"type": "validation_error", "loc": ["query", p.query],
+                               "msg": str(exc), "input": raw})
+        if errors:
+            raise RequestValidationError(errors)
+        return values
+
+    def resolve_page_size(self, requested: int | None) -> int:
+        """The page size to use: the requested one (else ``page_size``), at most
+        ``max_page_size``."""
+        return min(requested or self.page_size, self.max_page_size)
+
+    async def paginate_queryset(self, queryset: Any, request: Any, **params: Any) -> Any:
+        """One page of ``queryset`` as the response envelope."""
+        raise NotImplementedError
+
+    async def serialize_items(self, rows: list[Any]) -> list[Any]:
+        """``rows`` converted to ``serializer_class`` (attributes of model instances are read);
+        without one, model instances become dicts of their fields."""
+        tp = self.serializer_class
+        if tp is None or tp is Any:
+            return [model_to_dict(row) for row in rows]
+        try:
+            items: list[Any] = msgspec.convert(rows, list[tp], from_attributes=True)  # type: ignore[valid-type]
+        except msgspec.ValidationError as exc:
+            raise ResponseValidationError(getattr(tp, "__name__", repr(tp)), str(exc)) from None
+        return items
+
+    def build_response(self, items: list[Any], *, total: int, request: Any, has_next: bool,
+                       has_previous: bool, **info: Any) -> Any:
+        """The envelope; override (with ``response_class``) for another shape."""
+        return self.response_class(items=items, total=total, has_next=has_next,
+                                   has_previous=has_previous, **info)
+
+    def response_type(self, item: Any = Any) -> Any:
+        """The envelope's type for items of type ``item`` (``PaginatedResponse[item]``)."""
+        rc = self.response_class
+        return rc[item] if getattr(rc, "__parameters__", ()) else rc
+
+    def _page_size_param(self) -> list[PageParam]:
+        name = self.page_size_query_param
+        return [PageParam("page_size", name, int | None, None, 1)] if name else []
+
+
+class PageNumberPagination(PaginationBase):
+    """``?page=2&page_size=20``. A page past the last one answers the last page."""
+
+    page_size_query_param: str | None = "page_size"
+    page_query_param: str = "page"
+
+    def query_params(self) -> list[PageParam]:
+        return [PageParam("page", self.page_query_param, int, 1, 1), *self._page_size_param()]
+
+    async def paginate_queryset(self, queryset: Any, request: Any, **params: Any) -> Any:
+        values = await self.get_page_params(request, **params)
+        size = self.resolve_page_size(values.get("page_size"))
+        total = await count(queryset)
+        total_pages = -(-total // size)
+        page = min(values["page"], total_pages) if total_pages else values["page"]
+        offset = (page - 1) * size
+        rows = await to_list(queryset[offset:offset + size])
+        return self.build_response(
+            await self.serialize_items(rows), total=total, request=request,
+            has_next=page < total_pages, has_previous=page > 1, page=page, page_size=size,
+            total_pages=total_pages, next_page=page + 1 if page < total_pages else None,
+            previous_page=page - 1 if page > 1 else None)
+
+
+class LimitOffsetPagination(PaginationBase):
+    """``?limit=10&offset=20``; ``limit`` defaults to ``page_size``, capped at
+    ``max_page_size``."""
+
+    limit_query_param: str = "limit"
+    offset_query_param: str = "offset"
+
+    def query_params(self) -> list[PageParam]:
+        return [PageParam("limit", self.limit_query_param, int | None, None, 1),
+                PageParam("offset", self.offset_query_param, int, 0, 0)]
+
+    async def paginate_queryset(self, queryset: Any, request: Any, **params: Any) -> Any:
+        values = await self.get_page_params(request, **params)
+        limit = self.resolve_page_size(values.get("limit"))
+        offset: int = values["offset"]
+        total = await count(queryset)
+        rows = await to_list(queryset[offset:offset + limit])
+        return self.build_response(
+            await self.serialize_items(rows), total=total, request=request,
+            has_next=offset + limit < total, has_previous=offset > 0, limit=limit,
+            offset=offset)
+
+
+class CursorPagination(PaginationBase):
+    """``?cursor=<opaque>``: rows ordered by ``ordering`` (default ``"-id"``), each page
+    starting after the last row of the previous one. No count is made: ``total`` is 0."""
+
+    page_size_query_param: str | None = "page_size"
+    cursor_query_param: str = "cursor"
+    ordering: str = "-id"
+
+    def query_params(self) -> list[PageParam]:
+        return [PageParam("cursor", self.cursor_query_param, str | None, None),
+                *self._page_size_param()]
+
+    def encode_cursor(self, value: Any) -> str:
+        """The opaque (URL-safe base64 JSON) cursor for an ordering value."""
+        raw = base64.urlsafe_b64encode(msgspec.json.encode({"v": value}))
+        return raw.rstrip(b"=").decode()
+
+    def decode_cursor(self, cursor: str) -> Any:
+        """The ordering value in ``cursor``; a malformed cursor is a 422."""
+        try:
+            text = cursor.replace("+", "-").replace("/", "_")
+            data = msgspec.json.decode(base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)))
+            if isinstance(data, dict) and "v" in data:
+                return data["v"]
+        except (binascii.Error, msgspec.DecodeError, ValueError):
+            pass
+        raise self._bad_cursor(cursor)
+
+    def _bad_cursor(self, cursor: str) -> RequestValidationError:
+        return RequestValidationError([{"type": "validation_error",
+                                        "loc": ["query", self.cursor_query_param],
+                                        "msg": "Invalid cursor", "input": cursor}])
+
+    async def paginate_queryset(self, queryset: Any, request: Any, **params: Any) -> Any:
+        values = await self.get_page_params(request, **params)
+        size = self.resolve_page_size(values.get("page_size"))
+        raw_cursor: str | None = values["cursor"]
+        after = self.decode_cursor(raw_cursor) if raw_cursor is not None else None
+        descending = self.ordering.startswith("-")
+        field = self.ordering.lstrip("-")
+        if hasattr(queryset, "order_by") and hasattr(queryset, "filter"):
+            qs = queryset.order_by(self.ordering)
+            if after is not None:
+                qs = qs.filter(**{f"{field}__{'lt' if descending else 'gt'}": after})
+            rows = await to_list(qs[:size + 1])
+        else:
+            try:
+                rows = sorted(await to_list(queryset), key=lambda r: read_field(r, field),
+                              reverse=descending)
+                if after is not None:
+                    rows = [r for r in rows if (read_field(r, field) < after if descending
+                                                else read_field(r, field) > after)]
+            except TypeError:
+                raise self._bad_cursor(raw_cursor or "") from None
+            rows = rows[:size + 1]
+        has_next = len(rows) > size
+        rows = rows[:size]
+        next_cursor = None
+        if has_next and rows:
+            next_cursor = self.encode_cursor(read_field(rows[-1], field))
+        return self.build_response(
+            await self.serialize_items(rows), total=0, request=request, has_next=has_next,
+            has_previous=after is not None, page_size=size, next_cursor=next_cursor)
+
+
+def _non_optional(tp: Any) -> Any:
+    args = [a for a in get_args(tp) if a is not type(None)]
+    return args[0] if args and len(args) < len(get_args(tp)) else tp
+
+
+def item_type(tp: Any) -> Any:
+    """``T`` of ``list[T]``/``Sequence[T]``/``PaginatedResponse[T]``; ``None`` otherwise."""
+    origin = get_origin(tp)
+    args = get_args(tp)
+    if args and (origin in (list, tuple, Sequence) or
+                 (isinstance(origin, type) and issubclass(origin, PaginatedResponse))):
+        return args[0]
+    return None
+
+
+def _instance(pagination: type[PaginationBase] | PaginationBase) -> PaginationBase:
+    if isinstance(pagination, PaginationBase):
+        return copy.copy(pagination)
+    if isinstance(pagination, type) and issubclass(pagination, PaginationBase):
+        return pagination()
+    raise TypeError(f"expected a PaginationBase subclass or instance, got {pagination!r}")
+
+
+def paginated_handler(handler: Callable[..., Any],
+                      pagination: type[PaginationBase] | PaginationBase,
+                      *, item: Any = None, qualname: str | None = None) -> Callable[..., Any]:
+    """A handler answering one page of what ``handler`` returns.
+
+    Its signature is ``handler``'s plus the scheme's query parameters (keyword-only, under
+    private names) and the request (added when ``handler`` does not take it).
+    """
+    paginator = _instance(pagination)
+    sig = resolved_signature(handler)
+    if item is None:
+        item = item_type(sig.return_annotation)
+    if item is not None and paginator.serializer_class is None:
+        paginator.serializer_class = item
+    page_params = paginator.query_params()
+    names = {p.key: f"_pagination_{p.key}" for p in page_params}
+    extra = [inspect.Parameter(names[p.key], inspect.Parameter.KEYWORD_ONLY, default=p.default,
+                               annotation=Annotated[p.annotation, Query(alias=p.query, ge=p.ge)])
+             for p in page_params]
+    params, request_name, hidden = with_request(list(sig.parameters.values()))
+    params = add_keyword(params, extra)
+    positional = tuple(p.name for p in params)
+
+    async def paginated(*args: Any, **kwargs: Any) -> Any:
+        if args:  # a method's self, or the request of a request-only route
+            kwargs.update(zip(positional, args, strict=False))
+        bound = {key: kwargs.pop(name) for key, name in names.items() if name in kwargs}
+        request = kwargs.pop(request_name) if hidden else kwargs.get(request_name)
+        result = handler(**kwargs)
+        if inspect.isawaitable(result):
+            result = await result
+        return await paginator.paginate_queryset(result, request, **bound)
+
+    def adapt_response_model(model: Any) -> Any:
+        """``response_model=list[T]`` on the route: items become ``T``, the route answers
+        the envelope."""
+        model_item = item_type(model)
+        if model_item is not None and paginator.serializer_class is None:
+            paginator.serializer_class = model_item
+        return paginator.response_type(model_item if model_item is not None else Any)
+
+    stamp(paginated, params, paginator.response_type(item if item is not None else Any),
+          like=handler, qualname=qualname)
+    paginated.__bolt_adapt_response_model__ = adapt_response_model  # type: ignore[attr-defined]
+    paginated.__paginated__ = True  # type: ignore[attr-defined]
+    paginated.__pagination_class__ = type(paginator)  # type: ignore[attr-defined]
+    return paginated
+
+
+@overload
+def paginate(pagination_class: type[PaginationBase] | PaginationBase = ...
+             ) -> Callable[[F], F]: ...
+
+
+@overload
+def paginate(pagination_class: F) -> F: ...
+
+
+def paginate(pagination_class: Any = PageNumberPagination) -> Any:
+    """Decorator: answer one page of what the handler returns (a QuerySet or a list).
+
+    ``pagination_class`` is a :class:`PaginationBase` subclass or instance; the bare form
+    ``@paginate`` uses :class:`PageNumberPagination`. The items take the type of the
+    handler's ``list[T]`` return annotation (or ``response_model=list[T]``).
+    """
+    if inspect.isfunction(pagination_class):
+        return paginated_handler(pagination_class, PageNumberPagination)
+    _instance(pagination_class)  # reject a wrong argument at decoration time
+
+    def decorator(handler: F) -> F:
+        return paginated_handler(handler, pagination_class)  # type: ignore[return-value]
+
+    return decorator

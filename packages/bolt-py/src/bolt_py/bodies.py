@@ -1,0 +1,88 @@
+"""Sending streamed and file bodies (``StreamBody``, ``FileBody`` from the engine contract).
+
+Headers are written by the protocol; these coroutines write the body with flow control
+(``wait_writable`` waits while the transport's buffer is full). A sync iterator or a file is
+read in the default executor, so a blocking generator or a slow disk never stalls the event
+loop. Cancellation (the client went away, the server stops) closes the iterator, so the
+handler's generator runs its ``finally``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Iterator
+from typing import Any
+
+from bolt_api.engine import FileBody, StreamBody
+
+__all__ = ["CHUNK_SIZE", "send_file", "send_stream"]
+
+logger = logging.getLogger("bolt_py")
+
+#: Bytes read from a file per write.
+CHUNK_SIZE = 64 * 1024
+_END = object()
+
+Write = Callable[[bytes], None]
+WaitWritable = Callable[[], Awaitable[None]]
+
+
+def _next(iterator: Iterator[bytes]) -> Any:
+    try:
+        return next(iterator)
+    except StopIteration:
+        return _END
+
+
+async def send_stream(body: StreamBody, write: Write, wait_writable: WaitWritable) -> None:
+    """Write ``body``'s chunks with chunked framing, then the last chunk."""
+    loop = asyncio.get_running_loop()
+    chunks: Any = body.chunks
+    try:
+        if body.is_async:
+            async for chunk in chunks:
+                if chunk:
+                    write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+                    await wait_writable()
+        else:
+            while True:
+                chunk = await loop.run_in_executor(None, _next, chunks)
+                if chunk is _END:
+                    break
+                if chunk:
+                    write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+                    await wait_writable()
+        write(b"0\r\n\r\n")
+    finally:
+        if body.is_async:
+            aclose = getattr(chunks, "aclose", None)
+            if aclose is not None:
+                await aclose()
+        else:
+            close = getattr(chunks, "close", None)
+            if close is not None:
+                close()
+
+
+def _read(f: Any, size: int) -> bytes:
+    data: bytes = f.read(size)
+    return data
+
+
+async def send_file(body: FileBody, write: Write, wait_writable: WaitWritable) -> None:
+    """Write ``body.length`` bytes of the file from ``body.offset``."""
+    loop = asyncio.get_running_loop()
+    f = await loop.run_in_executor(None, open, body.path, "rb")
+    try:
+        await loop.run_in_executor(None, f.seek, body.offset)
+        remaining = body.length
+        while remaining > 0:
+            data = await loop.run_in_executor(None, _read, f, min(CHUNK_SIZE, remaining))
+            if not data:
+                raise OSError(f"{body.path} ended {remaining} bytes early")
+            write(data)
+            remaining -= len(data)
+            await wait_writable()
+    finally:
+        f.close()

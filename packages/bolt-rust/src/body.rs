@@ -1,0 +1,226 @@
+//! Streamed and file response bodies (`StreamBody`, `FileBody` of the engine contract).
+//!
+//! * A sync iterator is pulled on Tokio's blocking pool (it may block), one chunk per GIL
+//!   acquisition, into a small channel; Actix writes from the channel.
+//! * An async iterator is pulled on the asyncio loop thread: each `__anext__()` coroutine is
+//!   submitted like an async handler and awaited here.
+//! * A file is read on the blocking pool in 64 KiB chunks; its bytes never enter Python.
+//!
+//! When the client goes away Actix drops the body: the sync pump sees the closed channel
+//! and the async stream's guard submits `aclose()`, so the handler's generator runs its
+//! `finally` either way.
+
+use std::fs::File;
+use std::io::{self, Read, Seek, SeekFrom};
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use actix_web::body::{BodySize, MessageBody};
+use actix_web::rt::task::spawn_blocking;
+use bytes::Bytes;
+use futures_util::stream::{self, Stream, StreamExt};
+use pyo3::exceptions::{PyStopAsyncIteration, PyStopIteration};
+use pyo3::prelude::*;
+use pyo3::pybacked::PyBackedBytes;
+use tokio::sync::mpsc;
+
+use crate::bridge::Completion;
+
+/// Bytes read from a file per chunk.
+const FILE_CHUNK: usize = 64 * 1024;
+/// Chunks buffered between a producer and Actix.
+const CHANNEL: usize = 8;
+
+/// A boxed stream of body chunks.
+pub type ChunkStream = Pin<Box<dyn Stream<Item = Result<Bytes, io::Error>>>>;
+
+fn broken(err: &PyErr) -> io::Error {
+    io::Error::other(format!("response body failed: {err}"))
+}
+
+fn receiver_stream(rx: mpsc::Receiver<Result<Bytes, io::Error>>) -> ChunkStream {
+    Box::pin(stream::unfold(rx, |mut rx| async move {
+        rx.recv().await.map(|item| (item, rx))
+    }))
+}
+
+fn close_sync(py: Python<'_>, chunks: &Py<PyAny>) {
+    if let Err(err) = chunks.call_method0(py, "close") {
+        err.print(py);
+    }
+}
+
+/// Pull a sync iterator of `bytes` on the blocking pool.
+pub fn sync_stream(chunks: Py<PyAny>) -> ChunkStream {
+    let (tx, rx) = mpsc::channel(CHANNEL);
+    spawn_blocking(move || loop {
+        let next = Python::attach(|py| match chunks.call_method0(py, "__next__") {
+            Ok(obj) => match obj.extract::<PyBackedBytes>(py) {
+                Ok(chunk) => Some(Ok(Bytes::from_owner(chunk))),
+                Err(err) => Some(Err(broken(&err.into()))),
+            },
+            Err(err) if err.is_instance_of::<PyStopIteration>(py) => None,
+            Err(err) => {
+                err.print(py);
+                Some(Err(broken(&err)))
+            }
+        });
+        let Some(item) = next else {
+            Python::attach(|py| close_sync(py, &chunks));
+            break;
+        };
+        let failed = item.is_err();
+        if tx.blocking_send(item).is_err() || failed {
+            // The client left (or the iterator failed): stop the generator.
+            Python::attach(|py| close_sync(py, &chunks));
+            break;
+        }
+    });
+    receiver_stream(rx)
+}
+
+/// Closes an async iterator that was not exhausted, when the body is dropped.
+struct AsyncGuard {
+    chunks: Py<PyAny>,
+    submit: Py<PyAny>,
+    finished: bool,
+}
+
+impl AsyncGuard {
+    /// The iterator is exhausted or failed: nothing to close on drop.
+    fn finish(&mut self) {
+        self.finished = true;
+    }
+}
+
+impl Drop for AsyncGuard {
+    fn drop(&mut self) {
+        if self.finished {
+            return;
+        }
+        Python::attach(|py| {
+            let (completion, _ignored) = Completion::channel();
+            let closed = self
+                .chunks
+                .call_method0(py, "aclose")
+                .and_then(|coro| self.submit.call1(py, (coro, completion)));
+            if let Err(err) = closed {
+                err.print(py);
+            }
+        });
+    }
+}
+
+/// Pull an async iterator of `bytes` on the asyncio loop, one `__anext__` at a time.
+pub fn async_stream(chunks: Py<PyAny>, submit: Py<PyAny>) -> ChunkStream {
+    let guard = AsyncGuard {
+        chunks,
+        submit,
+        finished: false,
+    };
+    Box::pin(stream::unfold(guard, |mut guard| async move {
+        if guard.finished {
+            return None;
+        }
+        let (completion, receiver) = Completion::channel();
+        let submitted = Python::attach(|py| -> PyResult<()> {
+            let coro = guard.chunks.call_method0(py, "__anext__")?;
+            guard.submit.call1(py, (coro, completion))?;
+            Ok(())
+        });
+        if let Err(err) = submitted {
+            Python::attach(|py| err.print(py));
+            return Some((Err(broken(&err)), guard));
+        }
+        let item = match receiver.await {
+            Ok(Ok(obj)) => Python::attach(|py| match obj.extract::<PyBackedBytes>(py) {
+                Ok(chunk) => Ok(Bytes::from_owner(chunk)),
+                Err(err) => Err(broken(&err.into())),
+            }),
+            Ok(Err(err)) => {
+                let done = Python::attach(|py| {
+                    let done = err.is_instance_of::<PyStopAsyncIteration>(py);
+                    if !done {
+                        err.print(py);
+                    }
+                    done
+                });
+                guard.finish();
+                if done {
+                    return None;
+                }
+                Err(broken(&err))
+            }
+            Err(_) => Err(io::Error::other("the event loop dropped a stream chunk")),
+        };
+        Some((item, guard))
+    }))
+}
+
+/// Read `length` bytes of `path` from `offset` on the blocking pool.
+pub fn file_stream(path: String, offset: u64, length: u64) -> ChunkStream {
+    let (tx, rx) = mpsc::channel(CHANNEL);
+    spawn_blocking(move || {
+        let opened = File::open(&path).and_then(|mut f| {
+            f.seek(SeekFrom::Start(offset))?;
+            Ok(f)
+        });
+        let mut file = match opened {
+            Ok(f) => f,
+            Err(err) => {
+                let _ = tx.blocking_send(Err(err));
+                return;
+            }
+        };
+        let mut remaining = length;
+        while remaining > 0 {
+            let want = usize::try_from(remaining).map_or(FILE_CHUNK, |r| r.min(FILE_CHUNK));
+            let mut buf = vec![0; want];
+            let item = match file.read(&mut buf) {
+                Ok(0) => Err(io::Error::new(
+                    io::ErrorKind::UnexpectedEof,
+                    format!("{path} ended {remaining} bytes early"),
+                )),
+                Ok(n) => {
+                    buf.truncate(n);
+                    remaining -= n as u64;
+                    Ok(Bytes::from(buf))
+                }
+                Err(err) => Err(err),
+            };
+            let failed = item.is_err();
+            if tx.blocking_send(item).is_err() || failed {
+                return;
+            }
+        }
+    });
+    receiver_stream(rx)
+}
+
+/// A stream body whose length is known in advance, so Actix frames it with
+/// `content-length` and keeps the connection alive.
+pub struct SizedStream {
+    length: u64,
+    inner: ChunkStream,
+}
+
+impl SizedStream {
+    pub fn new(length: u64, inner: ChunkStream) -> Self {
+        Self { length, inner }
+    }
+}
+
+impl MessageBody for SizedStream {
+    type Error = io::Error;
+
+    fn size(&self) -> BodySize {
+        BodySize::Sized(self.length)
+    }
+
+    fn poll_next(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Bytes, Self::Error>>> {
+        self.inner.poll_next_unpin(cx)
+    }
+}
