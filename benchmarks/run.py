@@ -746,7 +746,8 @@ def snapshot_bolt(tmp: Path) -> Path:
     the moment they start: on a shared checkout another session can edit a module or rebuild
     the extension (``nox -s tests`` builds the ``fast`` profile) between two targets. The
     Bolt targets run from this copy (first on ``PYTHONPATH``), so both engines are measured
-    on the same code, the code the results file names.
+    on the same code, the code the results file names. Under ``nox -s bench`` the extension
+    copied is the session's own build, ``target/$BOLT_RUST_PROFILE/lib_bolt.so``.
     """
     import importlib.util
 
@@ -757,6 +758,13 @@ def snapshot_bolt(tmp: Path) -> Path:
             raise BenchFailure(f"{name} is not installed: run the benchmark with `nox -s bench`")
         source = Path(next(iter(spec.submodule_search_locations)))
         shutil.copytree(source, dest / name, ignore=shutil.ignore_patterns("__pycache__"))
+    # The session's own build: the extension in the checkout may already be another's.
+    profile = os.environ.get("BOLT_RUST_PROFILE")
+    target_dir = Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target"))
+    built = target_dir / (profile or "-") / "lib_bolt.so"
+    installed = sorted((dest / "bolt_rust").glob("_bolt*.so"))
+    if profile and built.exists() and installed:
+        shutil.copyfile(built, installed[0])
     return dest
 
 

@@ -8,9 +8,10 @@ use std::net::{SocketAddr, TcpListener, ToSocketAddrs};
 use std::os::fd::{FromRawFd, RawFd};
 use std::pin::pin;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
-use actix_rt::signal::unix::{signal, SignalKind};
+use actix_rt::signal::unix::{signal, Signal, SignalKind};
 use actix_rt::System;
 use actix_web::http::header::CONTENT_LENGTH;
 use actix_web::http::{KeepAlive, Method};
@@ -21,6 +22,7 @@ use pyo3::exceptions::{PyOSError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::PyTuple;
 use socket2::{Domain, Protocol, Socket, Type};
+use tokio::sync::Notify;
 
 use crate::bridge::Completion;
 use crate::request::{percent_decode, Request};
@@ -242,7 +244,8 @@ type RouteRow = (String, String, Py<PyAny>, bool, u32);
 #[pyfunction]
 #[pyo3(signature = (routes, fallback, errors, submit, host, port, *, workers=1, backlog=1024,
                     keep_alive=5.0, max_body_size=1_048_576, reuse_port=false,
-                    graceful_timeout=30.0, listen_fd=None, on_ready=None))]
+                    graceful_timeout=30.0, listen_fd=None, on_ready=None,
+                    handle_signals=true, stop_handle=None))]
 #[allow(clippy::too_many_arguments)]
 pub fn serve(
     py: Python<'_>,
@@ -260,6 +263,8 @@ pub fn serve(
     graceful_timeout: f64,
     listen_fd: Option<RawFd>,
     on_ready: Option<Py<PyAny>>,
+    handle_signals: bool,
+    stop_handle: Option<Py<StopHandle>>,
 ) -> PyResult<()> {
     // First, so the descriptor is owned (and closed) whatever fails next.
     let adopted = listen_fd.map(adopt).transpose()?;
@@ -293,13 +298,64 @@ pub fn serve(
     } else {
         KeepAlive::Disabled
     };
-    py.detach(move || run(state, listener, workers, keep_alive, graceful, on_ready))
+    let stop_notify = stop_handle.map(|h| Arc::clone(&h.get().notify));
+    py.detach(move || {
+        run(
+            state,
+            listener,
+            workers,
+            keep_alive,
+            graceful,
+            on_ready,
+            handle_signals,
+            stop_notify,
+        )
+    })
 }
 
 fn server_error(err: std::io::Error) -> PyErr {
     PyOSError::new_err(format!("server error: {err}"))
 }
 
+/// Asks a running `serve` to stop gracefully, from another thread (the test client).
+#[pyclass(frozen, module = "bolt_rust._bolt")]
+#[derive(Default)]
+pub struct StopHandle {
+    notify: Arc<Notify>,
+}
+
+#[pymethods]
+impl StopHandle {
+    #[new]
+    fn new() -> Self {
+        Self::default()
+    }
+
+    /// Start the graceful stop (a stored permit if the server is not waiting yet).
+    fn stop(&self) {
+        self.notify.notify_one();
+    }
+}
+
+/// Waits for `signal` when signals are handled, forever otherwise.
+async fn next_signal(signal: &mut Option<Signal>) {
+    match signal {
+        Some(s) => {
+            s.recv().await;
+        }
+        None => std::future::pending::<()>().await,
+    }
+}
+
+/// Waits for the stop handle, forever when there is none.
+async fn stop_requested(notify: Option<&Notify>) {
+    match notify {
+        Some(n) => n.notified().await,
+        None => std::future::pending::<()>().await,
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
 fn run(
     state: web::Data<AppState>,
     listener: TcpListener,
@@ -307,6 +363,8 @@ fn run(
     keep_alive: KeepAlive,
     graceful: Duration,
     on_ready: Option<Py<PyAny>>,
+    handle_signals: bool,
+    stop_notify: Option<Arc<Notify>>,
 ) -> PyResult<()> {
     let watched = state.clone();
     let local = listener.local_addr()?;
@@ -314,8 +372,14 @@ fn run(
         // Our own signal handling instead of Actix's: SIGINT stops gracefully too (Actix
         // would drop every connection), a second SIGINT stops at once, and the graceful
         // timeout is exact, not rounded up to Actix's whole seconds.
-        let mut sigterm = signal(SignalKind::terminate()).map_err(server_error)?;
-        let mut sigint = signal(SignalKind::interrupt()).map_err(server_error)?;
+        let (mut sigterm, mut sigint) = if handle_signals {
+            (
+                Some(signal(SignalKind::terminate()).map_err(server_error)?),
+                Some(signal(SignalKind::interrupt()).map_err(server_error)?),
+            )
+        } else {
+            (None, None)
+        };
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(state.clone())
@@ -340,8 +404,9 @@ fn run(
         let mut server = pin!(server);
         tokio::select! {
             result = &mut server => return result.map_err(server_error),
-            _ = sigterm.recv() => {}
-            _ = sigint.recv() => {}
+            () = next_signal(&mut sigterm) => {}
+            () = next_signal(&mut sigint) => {}
+            () = stop_requested(stop_notify.as_deref()) => {}
         }
         // Stop accepting (the listener closes), close idle connections, let requests in
         // flight finish with `connection: close`.
@@ -357,7 +422,7 @@ fn run(
                     );
                 }
             }
-            _ = sigint.recv() => eprintln!("bolt: second SIGINT; stopping now"),
+            () = next_signal(&mut sigint) => eprintln!("bolt: second SIGINT; stopping now"),
         }
         // Forced: stopping the worker arbiters drops their connections.
         System::current().stop();

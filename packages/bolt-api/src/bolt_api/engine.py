@@ -19,6 +19,7 @@ route kind for WebSockets can be added next to ``is_async`` without changing the
 from __future__ import annotations
 
 import enum
+import threading
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Protocol, TypeAlias, runtime_checkable
@@ -37,6 +38,7 @@ __all__ = [
     "RouteCall",
     "RouteSpec",
     "ServerConfig",
+    "StopToken",
     "StreamBody",
 ]
 
@@ -200,6 +202,48 @@ class ServerConfig:
     listen_fd: int | None = None
     #: Called once the socket listens, with the bound host and port (port 0 resolved).
     on_ready: Callable[[str, int], None] | None = field(default=None, compare=False)
+    #: Install SIGINT/SIGTERM handlers (only possible, and only wanted, in a process's main
+    #: thread; the test client serves from another thread and stops through ``stop_token``).
+    handle_signals: bool = True
+    #: Lets another thread ask for the same graceful stop a SIGTERM starts.
+    stop_token: StopToken | None = field(default=None, compare=False)
+
+
+class StopToken:
+    """Asks a running engine to stop gracefully, from any thread.
+
+    The engine subscribes a callback when it starts; :meth:`request_stop` runs it (at once,
+    if the stop was requested before the engine subscribed).
+    """
+
+    __slots__ = ("_callbacks", "_lock", "_requested")
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._callbacks: list[Callable[[], None]] = []
+        self._requested = False
+
+    @property
+    def requested(self) -> bool:
+        return self._requested
+
+    def subscribe(self, callback: Callable[[], None]) -> None:
+        """Run ``callback`` (from the requesting thread) when a stop is requested."""
+        with self._lock:
+            if not self._requested:
+                self._callbacks.append(callback)
+                return
+        callback()
+
+    def request_stop(self) -> None:
+        """Start the engine's graceful stop; safe to call more than once."""
+        with self._lock:
+            if self._requested:
+                return
+            self._requested = True
+            callbacks, self._callbacks = self._callbacks, []
+        for callback in callbacks:
+            callback()
 
 
 class Engine(Protocol):

@@ -26,7 +26,8 @@ from .exceptions import HTTPException, RequestValidationError, reason_phrase
 from .responses import Response
 from .routing import METHOD_ORDER
 
-__all__ = ["BoltError", "ErrorFormatter", "ErrorHandling", "classify", "problem_details"]
+__all__ = ["BoltError", "ErrorFormatter", "ErrorHandling", "add_exception_sink", "classify",
+           "problem_details", "remove_exception_sink"]
 
 logger = logging.getLogger("bolt_api")
 
@@ -90,7 +91,23 @@ def classify(exc: BaseException) -> BoltError:
     if django is not None:
         return BoltError(django[0], _kind(django[0]), django[1], exception=exc)
     logger.error("Unhandled exception in handler", exc_info=exc)
+    for sink in tuple(_sinks):
+        sink(exc)
     return BoltError(500, "internal_error", "Internal Server Error", exception=exc)
+
+
+#: Callables told about every unhandled handler exception (the test client re-raises them).
+_sinks: list[Callable[[BaseException], None]] = []
+
+
+def add_exception_sink(sink: Callable[[BaseException], None]) -> None:
+    """Tell ``sink`` about each exception answered with a 500 from now on."""
+    _sinks.append(sink)
+
+
+def remove_exception_sink(sink: Callable[[BaseException], None]) -> None:
+    if sink in _sinks:
+        _sinks.remove(sink)
 
 
 def default_render(error: BoltError) -> ResponseTuple:

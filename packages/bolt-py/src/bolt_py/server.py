@@ -111,8 +111,10 @@ async def _serve(app: CompiledApp, config: ServerConfig) -> None:
             print("bolt: second SIGINT; stopping now", file=sys.stderr, flush=True)
             force.set()
 
+    if config.stop_token is not None:
+        config.stop_token.subscribe(lambda: loop.call_soon_threadsafe(stop.set))
     installed: list[signal.Signals] = []
-    for sig in (signal.SIGINT, signal.SIGTERM):
+    for sig in (signal.SIGINT, signal.SIGTERM) if config.handle_signals else ():
         try:
             loop.add_signal_handler(sig, on_signal, sig)
         except (ValueError, RuntimeError, NotImplementedError):

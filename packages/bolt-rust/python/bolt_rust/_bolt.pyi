@@ -3,7 +3,7 @@
 from collections.abc import Callable, Sequence
 from typing import Any, final
 
-__all__ = ["Completion", "Request", "__version__", "serve"]
+__all__ = ["Completion", "Request", "StopHandle", "__version__", "serve"]
 
 __version__: str
 
@@ -42,6 +42,13 @@ class Completion:
 
     def __call__(self, task: Any) -> None: ...
 
+@final
+class StopHandle:
+    """Asks a running ``serve`` to stop gracefully, from another thread."""
+
+    def __init__(self) -> None: ...
+    def stop(self) -> None: ...
+
 def serve(
     routes: Sequence[tuple[str, str, Callable[[Any], Any], bool, int]],
     fallback: Callable[[Any, tuple[str, ...] | None], Any],
@@ -58,4 +65,6 @@ def serve(
     graceful_timeout: float = 30.0,
     listen_fd: int | None = None,
     on_ready: Callable[[str, int], None] | None = None,
+    handle_signals: bool = True,
+    stop_handle: StopHandle | None = None,
 ) -> None: ...

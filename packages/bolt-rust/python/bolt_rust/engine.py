@@ -25,28 +25,33 @@ class Engine:
         routes = [(r.method, r.path, r.call, r.is_async, int(r.needs)) for r in app.routes]
         errors = [(status, app.render_error(status)) for status in app.engine_error_statuses]
         loop = LoopThread()
+        stop_handle = None
+        if config.stop_token is not None:
+            stop_handle = _bolt.StopHandle()
+            config.stop_token.subscribe(stop_handle.stop)
         try:
-            with _rust_handles_sigint():
+            with _rust_handles_sigint(config.handle_signals):
                 _bolt.serve(
                     routes, app.fallback, errors, loop.submit, config.host, config.port,
                     workers=config.workers, backlog=config.backlog,
                     keep_alive=config.keep_alive, max_body_size=config.max_body_size,
                     reuse_port=config.reuse_port, graceful_timeout=config.graceful_timeout,
                     listen_fd=config.listen_fd, on_ready=config.on_ready,
+                    handle_signals=config.handle_signals, stop_handle=stop_handle,
                 )
         finally:
             loop.stop()
 
 
 @contextlib.contextmanager
-def _rust_handles_sigint() -> Iterator[None]:
+def _rust_handles_sigint(handle_signals: bool) -> Iterator[None]:
     """Let the Rust side own SIGINT while it serves.
 
     Tokio's handler chains to the one installed before it; with Python's in place, the SIGINT
     that starts a graceful stop would also surface later as a stray ``KeyboardInterrupt``.
     Python's handler is put back afterwards.
     """
-    if threading.current_thread() is not threading.main_thread():
+    if not handle_signals or threading.current_thread() is not threading.main_thread():
         yield
         return
     previous = signal.signal(signal.SIGINT, signal.SIG_DFL)

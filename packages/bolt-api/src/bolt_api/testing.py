@@ -1,0 +1,196 @@
+"""``TestClient`` / ``AsyncTestClient``: httpx clients talking to a real engine in-process.
+
+The API is served by the chosen engine (``"rust"`` or ``"python"``) in a background thread
+on a free loopback port, so tests go through the same HTTP path production does; the clients
+rewrite every request to that address while keeping ``Host: testserver``. Closing the client
+(or leaving its ``with`` block) stops the engine gracefully.
+
+``raise_server_exceptions=True`` (the default, as in Starlette) re-raises in the test an
+exception a handler did not handle, instead of returning the 500.
+
+Django: the engine thread uses its own database connection, so data written inside a
+``TestCase`` transaction is not visible to the handlers; use ``TransactionTestCase`` (or
+pytest-django's ``transaction=True``) for tests that share rows with the API.
+"""
+
+from __future__ import annotations
+
+import threading
+from types import TracebackType
+from typing import Any
+
+import httpx
+
+from .app import BoltAPI
+from .engine import ServerConfig, StopToken
+from .engines import DEFAULT_ENGINE, load_engine
+from .errors import add_exception_sink, remove_exception_sink
+
+__all__ = ["AsyncTestClient", "TestClient"]
+
+
+class _EngineThread:
+    """One engine serving one API on 127.0.0.1:<free port> in a daemon thread."""
+
+    def __init__(self, api: BoltAPI, engine: str, timeout: float = 30.0) -> None:
+        self.engine = load_engine(engine)
+        self.stop_token = StopToken()
+        self.port = 0
+        self._ready = threading.Event()
+        self._error: BaseException | None = None
+        config = ServerConfig(host="127.0.0.1", port=0, on_ready=self._on_ready,
+                              handle_signals=False, stop_token=self.stop_token,
+                              graceful_timeout=5.0)
+        app = api.compile()
+        self._thread = threading.Thread(target=self._run, args=(app, config),
+                                        name=f"bolt-test-{engine}", daemon=True)
+        self._thread.start()
+        if not self._ready.wait(timeout) or self._error is not None:
+            self.stop()
+            raise RuntimeError(f"the {engine} engine did not start") from self._error
+
+    def _on_ready(self, host: str, port: int) -> None:
+        self.port = port
+        self._ready.set()
+
+    def _run(self, app: Any, config: ServerConfig) -> None:
+        try:
+            self.engine.serve(app, config)
+        except BaseException as exc:  # reported to the starting thread
+            self._error = exc
+            self._ready.set()
+
+    def stop(self) -> None:
+        self.stop_token.request_stop()
+        self._thread.join(timeout=15)
+
+
+class _Sink:
+    """Collects exceptions handlers raised and bolt-api answered with a 500."""
+
+    def __init__(self) -> None:
+        self.errors: list[BaseException] = []
+        self._lock = threading.Lock()
+
+    def __call__(self, exc: BaseException) -> None:
+        with self._lock:
+            self.errors.append(exc)
+
+    def raise_first(self) -> None:
+        with self._lock:
+            errors, self.errors = self.errors, []
+        if errors:
+            raise errors[0]
+
+
+def _rewrite(request: httpx.Request, port: int) -> httpx.Request:
+    """The same request, sent to the engine's port (``Host`` stays as the test wrote it)."""
+    return httpx.Request(request.method,
+                         request.url.copy_with(scheme="http", host="127.0.0.1", port=port),
+                         headers=request.headers, stream=request.stream,
+                         extensions=request.extensions)
+
+
+class _Transport(httpx.HTTPTransport):
+    def __init__(self, port: int, sink: _Sink | None) -> None:
+        super().__init__()
+        self._port = port
+        self._sink = sink
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        response = super().handle_request(_rewrite(request, self._port))
+        if self._sink is not None:
+            response.read()
+            self._sink.raise_first()
+        return response
+
+
+class _AsyncTransport(httpx.AsyncHTTPTransport):
+    def __init__(self, port: int, sink: _Sink | None) -> None:
+        super().__init__()
+        self._port = port
+        self._sink = sink
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        response = await super().handle_async_request(_rewrite(request, self._port))
+        if self._sink is not None:
+            await response.aread()
+            self._sink.raise_first()
+        return response
+
+
+class TestClient(httpx.Client):
+    """A synchronous httpx client for ``api``, served by ``engine`` in this process."""
+
+    __test__ = False  # not a pytest test class
+
+    def __init__(
+        self,
+        api: BoltAPI,
+        engine: str = DEFAULT_ENGINE,
+        *,
+        base_url: str = "http://testserver",
+        raise_server_exceptions: bool = True,
+        follow_redirects: bool = True,
+        **kwargs: Any,
+    ) -> None:
+        self._server = _EngineThread(api, engine)
+        self._sink = _Sink() if raise_server_exceptions else None
+        if self._sink is not None:
+            add_exception_sink(self._sink)
+        super().__init__(base_url=base_url, transport=_Transport(self._server.port, self._sink),
+                         follow_redirects=follow_redirects, **kwargs)
+
+    @property
+    def engine(self) -> str:
+        return self._server.engine.name
+
+    def close(self) -> None:
+        super().close()
+        if self._sink is not None:
+            remove_exception_sink(self._sink)
+        self._server.stop()
+
+    def __exit__(self, exc_type: type[BaseException] | None = None,
+                 exc_value: BaseException | None = None,
+                 traceback: TracebackType | None = None) -> None:
+        self.close()
+
+
+class AsyncTestClient(httpx.AsyncClient):
+    """The ``async`` twin of :class:`TestClient` (``async with AsyncTestClient(api) as c``)."""
+
+    __test__ = False
+
+    def __init__(
+        self,
+        api: BoltAPI,
+        engine: str = DEFAULT_ENGINE,
+        *,
+        base_url: str = "http://testserver",
+        raise_server_exceptions: bool = True,
+        follow_redirects: bool = True,
+        **kwargs: Any,
+    ) -> None:
+        self._server = _EngineThread(api, engine)
+        self._sink = _Sink() if raise_server_exceptions else None
+        if self._sink is not None:
+            add_exception_sink(self._sink)
+        super().__init__(base_url=base_url,
+                         transport=_AsyncTransport(self._server.port, self._sink),
+                         follow_redirects=follow_redirects, **kwargs)
+
+    @property
+    def engine(self) -> str:
+        return self._server.engine.name
+
+    async def aclose(self) -> None:
+        await super().aclose()
+        if self._sink is not None:
+            remove_exception_sink(self._sink)
+        self._server.stop()
+
+    async def __aexit__(self, exc_type: type[BaseException] | None = None,
+                        exc_value: BaseException | None = None,
+                        traceback: TracebackType | None = None) -> None:
+        await self.aclose()
