@@ -26,7 +26,8 @@ ROOT = Path(__file__).parent
 CARGO_ENV = {"CARGO_TARGET_DIR": str(ROOT / "target")}
 PACKAGES = ["packages/bolt-api", "packages/bolt-py", "packages/bolt-django"]
 TEST_DEPS = ["pytest>=8", "httpx>=0.27", "openapi-spec-validator>=0.7", "schemathesis>=4",
-             "flask-openapi-scalar>=1.76", "flask-openapi-elements>=9"]
+             "flask-openapi-scalar>=1.76", "flask-openapi-elements>=9", "brotli>=1.1",
+             "zstandard>=0.22"]
 
 
 def install(session: nox.Session, profile: str | None = None) -> None:

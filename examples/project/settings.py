@@ -32,3 +32,8 @@ TIME_ZONE = "UTC"
 
 # Bolt finds catalog/api.py by itself; to choose the APIs explicitly instead:
 # BOLT_API = ["catalog.api:api"]
+
+# Compress JSON and text responses of 500 bytes or more for clients that accept gzip.
+from bolt_api import CompressionConfig  # noqa: E402
+
+BOLT_COMPRESSION = CompressionConfig(backend="gzip", minimum_size=500)

@@ -799,3 +799,26 @@ async def rows_cursor_desc() -> list[Row]:
 @paginate
 def rows_model():  # type: ignore[no-untyped-def]
     return ROWS
+
+
+# --- compression ------------------------------------------------------------------------------
+
+from bolt_api import no_compress  # noqa: E402
+
+BIG_ROWS = [{"id": i, "name": f"item {i}", "tags": ["a", "b", "c"]} for i in range(200)]
+
+
+@api.get("/compress/big")
+def compress_big() -> list[dict[str, Any]]:
+    return BIG_ROWS
+
+
+@api.get("/compress/off")
+@no_compress
+def compress_off() -> list[dict[str, Any]]:
+    return BIG_ROWS
+
+
+@api.get("/compress/png")
+def compress_png() -> Response:
+    return Response(b"\x89PNG" + b"\x00" * 2000, media_type="image/png")

@@ -5,6 +5,7 @@ responses, errors — and the engine contract (:mod:`bolt_api.engine`). It knows
 """
 
 from .app import BoltAPI
+from .compression import CompressionConfig, no_compress
 from .datastructures import UploadFile
 from .decorators import action
 from .engine import CompiledApp, Engine, Request, RouteSpec, ServerConfig
@@ -63,6 +64,7 @@ __all__ = [
     "BoltAPI",
     "BoltError",
     "CompiledApp",
+    "CompressionConfig",
     "Conflict",
     "Cookie",
     "CreateMixin",
@@ -114,6 +116,7 @@ __all__ = [
     "action",
     "available_engines",
     "load_engine",
+    "no_compress",
     "paginate",
     "problem_details",
     "serve",

@@ -12,10 +12,11 @@ import dataclasses
 import inspect
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any, TypeVar, get_type_hints
+from typing import Any, Literal, TypeVar, get_type_hints
 from urllib.parse import quote
 
 from .binding import Binding, compile_plan
+from .compression import CompressionConfig, Compressor
 from .encoding import compile_encoder
 from .engine import CompiledApp, Needs, ResponseTuple, RouteSpec
 from .errors import ErrorFormatter, ErrorHandling
@@ -84,6 +85,7 @@ class BoltAPI(RouteRegistrar):
         *,
         error_formatter: ErrorFormatter | None = None,
         openapi_config: OpenAPIConfig | None = None,
+        compression: CompressionConfig | Literal[False] | None = None,
     ) -> None:
         if trailing_slash not in ("strip", "append", "keep"):
             raise ValueError(f"trailing_slash must be 'strip', 'append' or 'keep', "
@@ -96,6 +98,9 @@ class BoltAPI(RouteRegistrar):
         self._errors = ErrorHandling(error_formatter)
         #: The OpenAPI document and docs pages (``/docs`` by default; see bolt_api.openapi).
         self.openapi_config = openapi_config if openapi_config is not None else OpenAPIConfig()
+        #: Response compression: ``None`` = ``CompressionConfig()``, ``False`` = off. Read by
+        #: :meth:`compile`, so Django's ``BOLT_COMPRESSION`` can still set it before serving.
+        self.compression: CompressionConfig | Literal[False] | None = compression
 
     @property
     def routes(self) -> tuple[CompiledRoute, ...]:
@@ -203,7 +208,8 @@ class BoltAPI(RouteRegistrar):
     def merge(cls, apis: Iterable[BoltAPI]) -> BoltAPI:
         """One API serving the routes of several; a ``METHOD path`` clash is a ValueError."""
         listed = list(apis)
-        merged = cls(openapi_config=listed[0].openapi_config if listed else None)
+        merged = cls(openapi_config=listed[0].openapi_config if listed else None,
+                     compression=listed[0].compression if listed else None)
         for api in listed:
             for compiled in api._routes:
                 merged._insert(compiled)
@@ -211,12 +217,14 @@ class BoltAPI(RouteRegistrar):
 
     def compile(self) -> CompiledApp:
         """The route table for an engine: every route, plus ``HEAD`` for each ``GET``."""
-        specs = [r.spec() for r in self._routes]
+        config = self.compression
+        compressor = None if config is False else Compressor(config or CompressionConfig())
+        specs = [_compressed(r.spec(), r, compressor) for r in self._routes]
         explicit_head = {r.template.shape for r in self._routes if r.method == "HEAD"}
         entries = [(r.method, r.template, r) for r in self._routes]
         for r in self._routes:
             if r.method == "GET" and r.template.shape not in explicit_head:
-                specs.append(r.spec("HEAD"))
+                specs.append(_compressed(r.spec("HEAD"), r, compressor))
                 entries.append(("HEAD", r.template, r))
         taken = {(method, template.shape) for method, template, _ in entries}
         specs.extend(docs_routes(self, taken, self._errors.handle_exception))
@@ -224,6 +232,23 @@ class BoltAPI(RouteRegistrar):
                            fallback=_make_fallback(RouteMatcher(entries), self.trailing_slash,
                                                    self._errors),
                            render_error=self._errors.render_error)
+
+
+def _compressed(spec: RouteSpec, route: CompiledRoute,
+                compressor: Compressor | None) -> RouteSpec:
+    """``spec`` with its responses compressed (decided here, once per route)."""
+    if compressor is None or getattr(route.definition.handler, "__bolt_no_compress__", False):
+        return spec
+    call, apply = spec.call, compressor.apply
+    if spec.is_async:
+        async def compressed_async(request: Any) -> ResponseTuple:
+            return apply(await call(request), request)  # type: ignore[misc]
+        wrapped: Callable[[Any], Any] = compressed_async
+    else:
+        def compressed(request: Any) -> ResponseTuple:
+            return apply(call(request), request)  # type: ignore[arg-type]
+        wrapped = compressed
+    return dataclasses.replace(spec, call=wrapped, needs=spec.needs | Needs.HEADERS)
 
 
 def _make_fallback(matcher: RouteMatcher[CompiledRoute], policy: TrailingSlash,

@@ -26,6 +26,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, OutputWrapper
 from django.db import connections
 
+from bolt_django.conf import apply_settings
 from bolt_django.discovery import discover_apis
 
 __all__ = ["Command"]
@@ -132,6 +133,7 @@ class Command(BaseCommand):  # type: ignore[misc]  # Django ships no types
             merged = BoltAPI.merge(api for _, api in found)
         except ValueError as exc:
             raise CommandError(str(exc)) from exc
+        apply_settings(merged)
         noun = "API" if len(found) == 1 else "APIs"
         self.stdout.write(f"Found {len(found)} Bolt {noun}:")
         for label, api in found:
