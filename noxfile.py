@@ -46,6 +46,7 @@ def tests(session: nox.Session) -> None:
     install(session)
     session.install(*TEST_DEPS)
     install_browser(session)
+    install_nginx(session)
     session.run("pytest", *session.posargs)
 
 
@@ -61,6 +62,21 @@ def install_browser(session: nox.Session) -> None:
         session.log(" ".join(command))
         if subprocess.run(command, env=env, check=False).returncode != 0:
             session.warn("could not install chromium: the browser tests will be skipped")
+            return
+
+
+def install_nginx(session: nox.Session) -> None:
+    """Best effort, as root only: Debian's nginx for tests/test_nginx.py (which installs it
+    itself the same way, or skips, saying why)."""
+    if shutil.which("nginx") or Path("/usr/sbin/nginx").exists():
+        return
+    if getattr(os, "geteuid", lambda: -1)() != 0 or shutil.which("apt-get") is None:
+        return
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    for command in (["apt-get", "update", "-qq"], ["apt-get", "install", "-y", "-qq", "nginx"]):
+        session.log(" ".join(command))
+        if subprocess.run(command, env=env, check=False).returncode != 0:
+            session.warn("could not install nginx: the nginx tests will be skipped")
             return
 
 

@@ -872,8 +872,8 @@ def measure_target(target: Target, endpoints: list[Endpoint], env: Env,
             if args.warmup > 0:
                 warm = run_wrk(server, ep, args.warmup, args, wrk_log)
                 total_requests += warm["requests"]
-            runs = []
-            attempts = 0
+            runs: list[dict[str, Any]] = []
+            attempts = retried = 0  # retries of the current run, of the endpoint
             while len(runs) < args.runs:
                 wait_for_quiet(args)
                 run = run_wrk(server, ep, args.duration, args, wrk_log)
@@ -888,11 +888,13 @@ def measure_target(target: Target, endpoints: list[Endpoint], env: Env,
                 run["noisy"] = noisy
                 if noisy and attempts < args.retries:
                     attempts += 1
+                    retried += 1
                     log(f"  {ep.key}: noisy run (other load {run['other_server_core']:.0%} / "
                         f"{run['other_client_core']:.0%}, server {run['server_util']:.0%}, "
                         f"wrk {run['client_util']:.0%}), repeating it")
                     continue
                 runs.append(run)
+                attempts = 0
             rps = [r["rps"] for r in runs]
             cpu = [r["cpu_us_per_req"] for r in runs]
             log(f"  {ep.key} {ep.name:<10} {statistics.median(rps):>10,.0f} req/s "
@@ -900,7 +902,7 @@ def measure_target(target: Target, endpoints: list[Endpoint], env: Env,
                 f"p99 {statistics.median(r['latency_us']['p99'] for r in runs) / 1000:.2f} ms  "
                 f"server {statistics.median(r['server_util'] for r in runs):.0%} "
                 f"wrk {statistics.median(r['client_util'] for r in runs):.0%}")
-            result["endpoints"][ep.key] = {"runs": runs, "retried": attempts}
+            result["endpoints"][ep.key] = {"runs": runs, "retried": retried}
         verify(server, eps)  # still alive and still right after the load
         mem_end = memory_kb(process_tree(server.pid))
         result["mem_end"] = mem_end
@@ -1076,8 +1078,8 @@ def render_markdown(data: dict[str, Any], chart_dir: Path | None, stem: str) -> 
                  f"waits for both cores to be idle before each run; a run where other load "
                  f"took more than {args['max_noise']:.0%} of the server's core, or of wrk's "
                  f"core while the server was below 90 % busy (or neither kept its core 80 % "
-                 f"busy), is repeated up to {args['retries']} times, and marked ⚠ if it stayed "
-                 f"noisy: "
+                 f"busy), is repeated up to {args['retries']} times, and the result is marked ⚠ if a "
+                 f"run stayed noisy: "
                  + (", ".join(f"{t} {k}" for t, k in noisy) if noisy else "none") + ".")
     lines.append("- Every target answered every endpoint with the expected status and body "
                  "before and after its runs, and wrk saw no unexpected status in any run.")

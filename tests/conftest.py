@@ -15,6 +15,7 @@ import select
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -38,6 +39,7 @@ class Server:
     port: int
     process: subprocess.Popen[str]
     output: list[str] = field(default_factory=list)
+    _reader: threading.Thread | None = field(default=None, repr=False)
 
     @property
     def url(self) -> str:
@@ -55,10 +57,23 @@ class Server:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait(timeout=5)
+        if self._reader is not None:
+            self._reader.join(timeout=10)
         if self.process.stdout is not None:
-            self.output.append(self.process.stdout.read())
             self.process.stdout.close()
         return "".join(self.output)
+
+    def start_reading(self) -> None:
+        """Keep draining the process's output, so a full pipe can never block the server."""
+        stdout = self.process.stdout
+        assert stdout is not None
+
+        def pump() -> None:
+            for line in stdout:
+                self.output.append(line)
+
+        self._reader = threading.Thread(target=pump, daemon=True)
+        self._reader.start()
 
 
 def start_server(args: list[str], engine: str, *, cwd: Path = ROOT,
@@ -87,7 +102,9 @@ def start_server(args: list[str], engine: str, *, cwd: Path = ROOT,
         if match:
             assert match["engine"] == engine, f"asked for {engine}, got: {line}"
             host = match["host"].strip("[]")
-            return Server(engine, host, int(match["port"]), proc, lines)
+            server = Server(engine, host, int(match["port"]), proc, lines)
+            server.start_reading()
+            return server
     proc.kill()
     proc.wait()
     rest = proc.stdout.read()

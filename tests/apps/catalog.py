@@ -822,3 +822,13 @@ def compress_off() -> list[dict[str, Any]]:
 @api.get("/compress/png")
 def compress_png() -> Response:
     return Response(b"\x89PNG" + b"\x00" * 2000, media_type="image/png")
+
+
+# --- trusted proxies (tests/test_proxies.py, tests/test_nginx.py) ------------------------------
+
+@api.get("/proxy/client")
+def proxy_client(request: Any) -> dict[str, Any]:
+    client = request.client
+    return {"host": client[0] if client else None, "port": client[1] if client else None,
+            "scheme": request.scheme, "absolute": request.build_absolute_uri("/x?y=1"),
+            "pid": os.getpid()}

@@ -170,7 +170,7 @@ def test_keep_alive_and_pipelining_order(loop: asyncio.AbstractEventLoop) -> Non
 
 def test_sync_then_async_in_one_chunk(loop: asyncio.AbstractEventLoop) -> None:
     conn = Conn(loop)
-    conn.send(b"GET /hello HTTP/1.1\r\n\r\nGET /slow HTTP/1.1\r\n\r\n")
+    conn.send(b"GET /hello HTTP/1.1\r\nHost: x\r\n\r\nGET /slow HTTP/1.1\r\nHost: x\r\n\r\n")
     assert len(conn.transport.writes) == 1
     conn.settle()
     assert [s for s, _, _ in conn.responses()] == [200, 200]
@@ -216,7 +216,7 @@ def test_method_not_allowed_has_allow(loop: asyncio.AbstractEventLoop) -> None:
 
 def test_path_params_are_matched_raw_and_decoded(loop: asyncio.AbstractEventLoop) -> None:
     conn = Conn(loop)
-    conn.send(b"GET /files/a%2Fb/c%20d HTTP/1.1\r\n\r\n")
+    conn.send(b"GET /files/a%2Fb/c%20d HTTP/1.1\r\nHost: x\r\n\r\n")
     assert conn.responses()[0][2] == b'{"path":"a/b/c d"}'
 
 
@@ -245,7 +245,7 @@ def test_oversized_content_length_gets_413_and_close(loop: asyncio.AbstractEvent
 
 def test_oversized_chunked_body_gets_413(loop: asyncio.AbstractEventLoop) -> None:
     conn = Conn(loop, max_body_size=10)
-    conn.send(b"POST /echo HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n"
+    conn.send(b"POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
               b"6\r\nabcdef\r\n6\r\nghijkl\r\n0\r\n\r\n")
     [(status, _headers, _)] = conn.responses()
     assert status == 413
@@ -254,7 +254,7 @@ def test_oversized_chunked_body_gets_413(loop: asyncio.AbstractEventLoop) -> Non
 
 def test_chunked_body_is_reassembled(loop: asyncio.AbstractEventLoop) -> None:
     conn = Conn(loop)
-    conn.send(b"POST /echo HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n")
+    conn.send(b"POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n")
     conn.send(b"6\r\n world\r\n0\r\n\r\n")
     [(status, headers, body)] = conn.responses()
     assert status == 200
@@ -264,7 +264,7 @@ def test_chunked_body_is_reassembled(loop: asyncio.AbstractEventLoop) -> None:
 
 def test_connection_close_is_honoured(loop: asyncio.AbstractEventLoop) -> None:
     conn = Conn(loop)
-    conn.send(b"GET /hello HTTP/1.1\r\nConnection: close\r\n\r\nGET /hello HTTP/1.1\r\n\r\n")
+    conn.send(b"GET /hello HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\nGET /hello HTTP/1.1\r\nHost: x\r\n\r\n")
     [(_status, headers, _)] = conn.responses()  # nothing after the closing request
     assert headers["connection"] == "close"
     assert conn.transport.closed
@@ -289,14 +289,14 @@ def test_http10_keep_alive_on_request(loop: asyncio.AbstractEventLoop) -> None:
 
 def test_keep_alive_zero_closes_after_each_response(loop: asyncio.AbstractEventLoop) -> None:
     conn = Conn(loop, keep_alive=0)
-    conn.send(b"GET /hello HTTP/1.1\r\n\r\n")
+    conn.send(b"GET /hello HTTP/1.1\r\nHost: x\r\n\r\n")
     assert conn.responses()[0][1]["connection"] == "close"
     assert conn.transport.closed
 
 
 def test_invalid_response_header_becomes_500(loop: asyncio.AbstractEventLoop) -> None:
     conn = Conn(loop)
-    conn.send(b"GET /bad-header HTTP/1.1\r\n\r\n")
+    conn.send(b"GET /bad-header HTTP/1.1\r\nHost: x\r\n\r\n")
     [(status, headers, _body)] = conn.responses()
     assert status == 500
     assert "x-evil" not in headers and "set-cookie" not in headers
@@ -315,20 +315,20 @@ def test_malformed_route_result_becomes_500(loop: asyncio.AbstractEventLoop) -> 
                 type(API.routes[0])("GET", "/raising", raising, False)),
         fallback=API.fallback, render_error=API.render_error)
     conn = Conn(loop, app=app)
-    conn.send(b"GET /broken HTTP/1.1\r\n\r\nGET /raising HTTP/1.1\r\n\r\n")
+    conn.send(b"GET /broken HTTP/1.1\r\nHost: x\r\n\r\nGET /raising HTTP/1.1\r\nHost: x\r\n\r\n")
     assert [s for s, _, _ in conn.responses()] == [500, 500]
 
 
 def test_no_content_length_for_204(loop: asyncio.AbstractEventLoop) -> None:
     conn = Conn(loop)
-    conn.send(b"GET /no-content HTTP/1.1\r\n\r\n")
+    conn.send(b"GET /no-content HTTP/1.1\r\nHost: x\r\n\r\n")
     assert conn.transport.data.startswith(b"HTTP/1.1 204 No Content\r\n")
     assert b"content-length" not in conn.transport.data
 
 
 def test_expect_100_continue(loop: asyncio.AbstractEventLoop) -> None:
     conn = Conn(loop)
-    conn.send(b"POST /echo HTTP/1.1\r\nContent-Length: 3\r\nExpect: 100-continue\r\n\r\n")
+    conn.send(b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nExpect: 100-continue\r\n\r\n")
     assert conn.transport.writes == [b"HTTP/1.1 100 Continue\r\n\r\n"]
     conn.send(b"abc")
     assert conn.responses()[-1][2] == b"abc"
@@ -336,7 +336,7 @@ def test_expect_100_continue(loop: asyncio.AbstractEventLoop) -> None:
 
 def test_idle_keep_alive_timeout_closes(loop: asyncio.AbstractEventLoop) -> None:
     conn = Conn(loop, keep_alive=0.05)
-    conn.send(b"GET /hello HTTP/1.1\r\n\r\n")
+    conn.send(b"GET /hello HTTP/1.1\r\nHost: x\r\n\r\n")
     assert not conn.transport.closed
     conn.settle(0.15)
     assert conn.transport.closed
@@ -344,7 +344,7 @@ def test_idle_keep_alive_timeout_closes(loop: asyncio.AbstractEventLoop) -> None
 
 def test_pipelining_flow_control_pauses_reading(loop: asyncio.AbstractEventLoop) -> None:
     conn = Conn(loop)
-    conn.send(b"GET /slow HTTP/1.1\r\n\r\n" + b"GET /hello HTTP/1.1\r\n\r\n" * 40)
+    conn.send(b"GET /slow HTTP/1.1\r\nHost: x\r\n\r\n" + b"GET /hello HTTP/1.1\r\nHost: x\r\n\r\n" * 40)
     assert conn.transport.paused
     conn.settle()
     assert len(conn.responses()) == 41
@@ -371,18 +371,18 @@ def test_request_object_parts() -> None:
 
 def test_long_url_gets_414_and_too_many_headers_431(loop: asyncio.AbstractEventLoop) -> None:
     conn = Conn(loop)
-    conn.send(b"GET /" + b"a" * 9000 + b" HTTP/1.1\r\n\r\n")
+    conn.send(b"GET /" + b"a" * 9000 + b" HTTP/1.1\r\nHost: x\r\n\r\n")
     assert conn.responses()[0][0] == 414
     assert conn.transport.closed
     conn = Conn(loop)
-    conn.send(b"GET / HTTP/1.1\r\n" + b"x-h: 1\r\n" * 101 + b"\r\n")
+    conn.send(b"GET / HTTP/1.1\r\nHost: x\r\n" + b"x-h: 1\r\n" * 101 + b"\r\n")
     assert conn.responses()[0][0] == 431
     assert conn.transport.closed
 
 
 def test_graceful_shutdown(loop: asyncio.AbstractEventLoop) -> None:
     idle = Conn(loop)  # kept alive after one answer: closed at once
-    idle.send(b"GET /hello HTTP/1.1\r\n\r\n")
+    idle.send(b"GET /hello HTTP/1.1\r\nHost: x\r\n\r\n")
     idle.state.stopping = True
     idle.protocol.shutdown()
     assert idle.transport.closed and len(idle.responses()) == 1
@@ -390,12 +390,12 @@ def test_graceful_shutdown(loop: asyncio.AbstractEventLoop) -> None:
     fresh.state.stopping = True
     fresh.protocol.shutdown()
     assert not fresh.transport.closed
-    fresh.send(b"GET /hello HTTP/1.1\r\n\r\n")
+    fresh.send(b"GET /hello HTTP/1.1\r\nHost: x\r\n\r\n")
     [(status, headers, _)] = fresh.responses()
     assert status == 200 and headers["connection"] == "close"
     assert fresh.transport.closed
     busy = Conn(loop)
-    busy.send(b"GET /slow HTTP/1.1\r\n\r\n")
+    busy.send(b"GET /slow HTTP/1.1\r\nHost: x\r\n\r\n")
     busy.state.stopping = True
     busy.protocol.shutdown()
     assert not busy.transport.closed

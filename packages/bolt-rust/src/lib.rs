@@ -6,8 +6,10 @@
 
 use pyo3::prelude::*;
 
+mod access_log;
 mod body;
 mod bridge;
+mod limits;
 mod request;
 mod response;
 mod router;
@@ -21,6 +23,7 @@ fn _bolt(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<request::Request>()?;
     m.add_class::<bridge::Completion>()?;
     m.add_class::<server::StopHandle>()?;
+    m.add_class::<access_log::AccessLogReader>()?;
     m.add_function(wrap_pyfunction!(server::serve, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())

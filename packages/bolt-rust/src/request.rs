@@ -6,11 +6,14 @@
 //! need (`Needs` flags) are not even copied in; they read as empty.
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 
 use actix_web::http::header::HeaderMap;
 use actix_web::http::Method;
 use bytes::Bytes;
 use percent_encoding::percent_decode_str;
+use pyo3::intern;
+use pyo3::IntoPyObjectExt;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBytes, PyDict, PyList, PyModule, PyString};
@@ -25,6 +28,10 @@ pub struct Request {
     headers: Option<HeaderMap>,
     body: Bytes,
     client: Option<SocketAddr>,
+    /// Set only when trusted proxies are configured (and the route reads the client).
+    forwarded: Option<Forwarded>,
+    client_cache: PyOnceLock<Py<PyAny>>,
+    scheme_cache: PyOnceLock<Py<PyAny>>,
     path_cache: PyOnceLock<Py<PyString>>,
     params_cache: PyOnceLock<Py<PyDict>>,
     headers_cache: PyOnceLock<Py<PyDict>>,
@@ -33,6 +40,51 @@ pub struct Request {
     cookies_cache: PyOnceLock<Py<PyDict>>,
     body_cache: PyOnceLock<Py<PyBytes>>,
     state: PyOnceLock<Py<PyDict>>,
+}
+
+/// What resolving the client and scheme behind a trusted proxy needs: the server's
+/// `bolt_api.proxies.TrustedProxies` and the two headers, captured when the request arrives
+/// (so that it works for routes that do not read headers too).
+pub struct Forwarded {
+    proxies: Arc<Py<PyAny>>,
+    for_header: Option<String>,
+    proto_header: Option<String>,
+}
+
+impl Forwarded {
+    /// Capture `X-Forwarded-For`/`-Proto` (repeats joined with `", "`, like `headers`).
+    pub fn capture(proxies: &Arc<Py<PyAny>>, headers: &HeaderMap) -> Self {
+        Self {
+            proxies: Arc::clone(proxies),
+            for_header: joined(headers, "x-forwarded-for"),
+            proto_header: joined(headers, "x-forwarded-proto"),
+        }
+    }
+}
+
+/// Every value of header `name` as latin-1 text joined with `", "`; `None` when absent.
+fn joined(headers: &HeaderMap, name: &str) -> Option<String> {
+    let mut values = headers.get_all(name).map(|v| latin1(v.as_bytes()));
+    let first = values.next()?;
+    Some(values.fold(first, |acc, v| format!("{acc}, {v}")))
+}
+
+/// The client host as bolt-api resolves it behind `proxies` (for the access log), taking the
+/// GIL; `None` when unknown or when the lookup fails.
+pub fn resolved_host(
+    proxies: &Py<PyAny>,
+    peer: Option<SocketAddr>,
+    headers: &HeaderMap,
+) -> Option<String> {
+    let peer = peer.map(|a| (a.ip().to_string(), a.port()));
+    let forwarded_for = joined(headers, "x-forwarded-for");
+    Python::attach(|py| {
+        let client = proxies
+            .bind(py)
+            .call_method1(intern!(py, "client"), (peer, forwarded_for))
+            .ok()?;
+        client.extract::<Option<(String, u16)>>().ok().flatten().map(|(host, _)| host)
+    })
 }
 
 /// bolt-api's module of request methods, imported once.
@@ -77,6 +129,9 @@ impl Request {
             headers,
             body,
             client,
+            forwarded: None,
+            client_cache: PyOnceLock::new(),
+            scheme_cache: PyOnceLock::new(),
             path_cache: PyOnceLock::new(),
             params_cache: PyOnceLock::new(),
             headers_cache: PyOnceLock::new(),
@@ -86,6 +141,16 @@ impl Request {
             body_cache: PyOnceLock::new(),
             state: PyOnceLock::new(),
         }
+    }
+
+    /// Resolve `client` and `scheme` through trusted proxies (`None`: not configured).
+    pub fn with_forwarded(mut self, forwarded: Option<Forwarded>) -> Self {
+        self.forwarded = forwarded;
+        self
+    }
+
+    fn peer(&self) -> Option<(String, u16)> {
+        self.client.map(|a| (a.ip().to_string(), a.port()))
     }
 
     fn header_dict(&self, py: Python<'_>) -> PyResult<Py<PyDict>> {
@@ -153,10 +218,35 @@ impl Request {
             .clone_ref(py)
     }
 
-    /// `(host, port)` of the peer.
+    /// `(host, port)` of the client: the peer, or what a trusted proxy's `X-Forwarded-For`
+    /// says (`bolt_api.proxies`, called once, on first access).
     #[getter]
-    fn client(&self) -> Option<(String, u16)> {
-        self.client.map(|a| (a.ip().to_string(), a.port()))
+    fn client(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        let Some(fwd) = &self.forwarded else {
+            return self.peer().into_py_any(py);
+        };
+        Ok(self
+            .client_cache
+            .get_or_try_init(py, || -> PyResult<_> {
+                let args = (self.peer(), fwd.for_header.as_deref());
+                Ok(fwd.proxies.bind(py).call_method1(intern!(py, "client"), args)?.unbind())
+            })?
+            .clone_ref(py))
+    }
+
+    /// `"http"`, or `"https"` from a trusted proxy's `X-Forwarded-Proto` (`bolt_api.proxies`).
+    #[getter]
+    fn scheme(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        let Some(fwd) = &self.forwarded else {
+            return Ok(intern!(py, "http").clone().into_any().unbind());
+        };
+        Ok(self
+            .scheme_cache
+            .get_or_try_init(py, || -> PyResult<_> {
+                let args = (self.peer(), fwd.proto_header.as_deref());
+                Ok(fwd.proxies.bind(py).call_method1(intern!(py, "scheme"), args)?.unbind())
+            })?
+            .clone_ref(py))
     }
 
     /// Lower-case header names to latin-1 values; repeats joined with `", "`.

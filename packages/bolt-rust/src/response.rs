@@ -9,10 +9,10 @@ use std::collections::HashMap;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use actix_web::body::{BodySize, MessageBody};
+use actix_web::body::{BodySize, BoxBody, MessageBody};
 
 use actix_web::http::header::{
-    HeaderName, HeaderValue, CONNECTION, CONTENT_LENGTH, TRANSFER_ENCODING,
+    HeaderName, HeaderValue, CONTENT_LENGTH, TRANSFER_ENCODING,
 };
 use actix_web::http::StatusCode;
 use actix_web::HttpResponse;
@@ -40,13 +40,24 @@ impl Cached {
             builder.append_header((name.clone(), value.clone()));
         }
         if close {
-            builder.insert_header((CONNECTION, HeaderValue::from_static("close")));
+            // the connection type, not a header: Actix writes `connection` itself
+            builder.force_close();
         }
         builder.body(self.body.clone())
+    }
+
+    /// The same response for the patched actix-http dispatcher (errors it answers itself).
+    fn h1_response(&self) -> actix_http::Response<BoxBody> {
+        let mut res = actix_http::Response::with_body(self.status, BoxBody::new(self.body.clone()));
+        for (name, value) in &self.headers {
+            res.headers_mut().append(name.clone(), value.clone());
+        }
+        res
     }
 }
 
 /// The engine's own error responses by status, rendered by bolt-api at start-up.
+#[derive(Clone)]
 pub struct ErrorResponses {
     by_status: HashMap<u16, Cached>,
     internal: Cached,
@@ -83,6 +94,14 @@ impl ErrorResponses {
         }
     }
 
+    /// The response for `status` as the actix-http dispatcher sends it (`crate::limits`).
+    pub fn h1_response(&self, status: StatusCode) -> actix_http::Response<BoxBody> {
+        match self.by_status.get(&status.as_u16()) {
+            Some(cached) => cached.h1_response(),
+            None => actix_http::Response::with_body(status, BoxBody::new(Bytes::new())),
+        }
+    }
+
     /// The 500 response for a broken handler result.
     pub fn internal(&self) -> HttpResponse {
         self.internal.response(false)
@@ -109,13 +128,21 @@ pub struct Parts {
 impl Parts {
     /// The Actix response. For `HEAD`, see [`head_response`]; `submit` runs coroutines on
     /// the asyncio loop (for async streams).
-    pub fn into_response(self, py: Python<'_>, head: bool, submit: &Py<PyAny>) -> HttpResponse {
+    pub fn into_response(
+        self,
+        py: Python<'_>,
+        head: bool,
+        submit: &Py<PyAny>,
+        copy_body: bool,
+    ) -> HttpResponse {
         let mut builder = HttpResponse::build(self.status);
         for header in self.headers {
             builder.append_header(header);
         }
         match self.body {
             Body::Bytes(bytes) if head => head_response(builder, self.status, bytes.len()),
+            // `copy_body` only for the ablation benchmark: what zero-copy saves.
+            Body::Bytes(bytes) if copy_body => builder.body(Bytes::copy_from_slice(&bytes)),
             Body::Bytes(bytes) => builder.body(Bytes::from_owner(bytes)),
             Body::File { length, .. } if head => {
                 head_response(builder, self.status, usize::try_from(length).unwrap_or(0))
@@ -217,7 +244,8 @@ pub fn parse(obj: &Bound<'_, PyAny>) -> Option<Parts> {
         let name: PyBackedStr = pair.get_item(0).ok()?.extract().ok()?;
         let value: PyBackedStr = pair.get_item(1).ok()?.extract().ok()?;
         let name = HeaderName::from_bytes(name.as_bytes()).ok()?;
-        let value = HeaderValue::from_str(&value).ok()?;
+        // UTF-8 bytes, like the Python engine; control characters (CR, LF, NUL, ...) refused
+        let value = HeaderValue::from_bytes(value.as_bytes()).ok()?;
         if name == CONTENT_LENGTH || name == TRANSFER_ENCODING {
             continue; // framing is the engine's job
         }

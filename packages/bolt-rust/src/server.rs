@@ -9,13 +9,13 @@ use std::os::fd::{FromRawFd, RawFd};
 use std::pin::pin;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use actix_rt::signal::unix::{signal, Signal, SignalKind};
 use actix_rt::System;
 use actix_web::http::header::CONTENT_LENGTH;
 use actix_web::http::{KeepAlive, Method};
-use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
+use actix_web::{web, App, HttpMessage, HttpRequest, HttpResponse, HttpServer};
 use bytes::BytesMut;
 use futures_util::StreamExt;
 use pyo3::exceptions::{PyOSError, PyValueError};
@@ -24,8 +24,10 @@ use pyo3::types::PyTuple;
 use socket2::{Domain, Protocol, Socket, Type};
 use tokio::sync::Notify;
 
+use crate::access_log::{self, AccessLog};
 use crate::bridge::Completion;
-use crate::request::{percent_decode, Request};
+use crate::limits::{self, Limits};
+use crate::request::{percent_decode, resolved_host, Forwarded, Request};
 use crate::response::{parse, ErrorResponses};
 use crate::router::Router;
 
@@ -48,8 +50,57 @@ struct AppState {
     submit: Py<PyAny>,
     errors: ErrorResponses,
     max_body: usize,
+    /// Request limits and the dispatcher's error responses (`crate::limits`).
+    limits: Limits,
     /// Requests being handled right now; reported when a graceful stop runs out of time.
     in_flight: AtomicUsize,
+    /// `None` when the access log is off (decided once, at start).
+    access_log: Option<AccessLog>,
+    /// `bolt_api.proxies.TrustedProxies`, or `None` when no proxy is trusted.
+    proxies: Option<Arc<Py<PyAny>>>,
+    ablate: Ablation,
+}
+
+/// Seed optimisations switched off for the benchmark's ablation table (`BOLT_ABLATE`, a
+/// comma list of `zero_copy`, `lazy_parts`, `pin_thread`; bolt-api reads the others).
+#[derive(Clone, Copy, Default)]
+struct Ablation {
+    zero_copy: bool,
+    lazy_parts: bool,
+    pin_thread: bool,
+}
+
+impl Ablation {
+    fn from_env() -> Self {
+        let raw = std::env::var("BOLT_ABLATE").unwrap_or_default();
+        let has = |name: &str| raw.split(',').any(|n| n.trim() == name);
+        Self {
+            zero_copy: has("zero_copy"),
+            lazy_parts: has("lazy_parts"),
+            pin_thread: has("pin_thread"),
+        }
+    }
+}
+
+/// Give this Actix worker thread a Python thread state for its whole life, so a request's
+/// `Python::attach` only takes the GIL instead of creating and destroying a thread state.
+fn pin_thread_state() {
+    thread_local! {
+        static PINNED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+    }
+    PINNED.with(|pinned| {
+        if !pinned.get() {
+            pinned.set(true);
+            // SAFETY: the interpreter is initialised (this extension runs inside it).
+            // `PyGILState_Ensure` creates this thread's state and takes the GIL;
+            // `PyEval_SaveThread` releases the GIL but keeps the state, and the counter
+            // left at one stops later `PyGILState_Release` calls from deleting it.
+            unsafe {
+                let _ = pyo3::ffi::PyGILState_Ensure();
+                let _ = pyo3::ffi::PyEval_SaveThread();
+            }
+        }
+    });
 }
 
 /// Counts one request in flight for as long as its handler future lives (a forced stop
@@ -106,7 +157,7 @@ fn respond(
 ) -> HttpResponse {
     match result {
         Ok(obj) => match parse(obj.bind(py)) {
-            Some(parts) => parts.into_response(py, head, &state.submit),
+            Some(parts) => parts.into_response(py, head, &state.submit, !state.ablate.zero_copy),
             None => state.errors.internal(),
         },
         Err(err) => {
@@ -116,7 +167,49 @@ fn respond(
     }
 }
 
+/// [`handle`], with a panic answered by the cached 500 (`limits::guarded`).
+async fn guarded(req: HttpRequest, payload: web::Payload, state: web::Data<AppState>) -> HttpResponse {
+    let errors = state.clone();
+    limits::guarded(handle(req, payload, state), move || errors.errors.internal()).await
+}
+
 async fn handle(req: HttpRequest, payload: web::Payload, state: web::Data<AppState>) -> HttpResponse {
+    let Some(log) = &state.access_log else {
+        return dispatch(req, payload, state.clone()).await;
+    };
+    let start = Instant::now();
+    let response = dispatch(req.clone(), payload, state.clone()).await;
+    if let Some(proxies) = &state.proxies {
+        if let Some(host) = resolved_host(proxies, req.peer_addr(), req.headers()) {
+            req.extensions_mut().insert(access_log::Client(host));
+        }
+    }
+    log.record(&req, &response, start.elapsed());
+    response
+}
+
+/// A routing miss: bolt-api's fallback answers (404, 405 with `Allow`, a 308).
+fn answer_miss(state: &AppState, request: Request, path: &str, head: bool) -> HttpResponse {
+    let allowed = state.router.allowed(path);
+    Python::attach(|py| {
+        let allowed = if allowed.is_empty() {
+            py.None()
+        } else {
+            match PyTuple::new(py, allowed) {
+                Ok(t) => t.into_any().unbind(),
+                Err(_) => return state.errors.internal(),
+            }
+        };
+        let result = state.fallback.call1(py, (request, allowed));
+        respond(state, py, result, head)
+    })
+}
+
+async fn dispatch(
+    req: HttpRequest,
+    payload: web::Payload,
+    state: web::Data<AppState>,
+) -> HttpResponse {
     let _in_flight = InFlight::new(&state.in_flight);
     let body = match read_body(&req, payload, state.max_body).await {
         Ok(body) => body,
@@ -124,7 +217,8 @@ async fn handle(req: HttpRequest, payload: web::Payload, state: web::Data<AppSta
         Err(BodyError::Broken) => return state.errors.get(400, true),
     };
     let head = req.method() == Method::HEAD;
-    let path = req.uri().path();
+    let raw_target = limits::raw_target(&req);
+    let (path, query) = limits::path_and_query(&req, raw_target.as_ref());
     let hit = state.router.at(req.method(), path);
     let (route, params) = match hit {
         Some(hit) => {
@@ -137,12 +231,21 @@ async fn handle(req: HttpRequest, payload: web::Payload, state: web::Data<AppSta
         }
         None => (None, None),
     };
-    let needs = route.map_or(u32::MAX, |r| r.needs);
+    let needs = if state.ablate.lazy_parts {
+        u32::MAX
+    } else {
+        route.map_or(u32::MAX, |r| r.needs)
+    };
+    let params = if state.ablate.lazy_parts {
+        Some(params.unwrap_or_default())
+    } else {
+        params
+    };
     let request = Request::new(
         req.method().clone(),
         path.to_owned(),
         if needs & NEEDS_QUERY != 0 {
-            req.query_string().to_owned()
+            query.to_owned()
         } else {
             String::new()
         },
@@ -158,21 +261,15 @@ async fn handle(req: HttpRequest, payload: web::Payload, state: web::Data<AppSta
         } else {
             None
         },
-    );
+    )
+    .with_forwarded(match &state.proxies {
+        Some(proxies) if needs & NEEDS_CLIENT != 0 => {
+            Some(Forwarded::capture(proxies, req.headers()))
+        }
+        _ => None,
+    });
     let Some(route) = route else {
-        let allowed = state.router.allowed(path);
-        return Python::attach(|py| {
-            let allowed = if allowed.is_empty() {
-                py.None()
-            } else {
-                match PyTuple::new(py, allowed) {
-                    Ok(t) => t.into_any().unbind(),
-                    Err(_) => return state.errors.internal(),
-                }
-            };
-            let result = state.fallback.call1(py, (request, allowed));
-            respond(&state, py, result, head)
-        });
+        return answer_miss(&state, request, path, head);
     };
     if !route.is_async {
         return Python::attach(|py| {
@@ -245,7 +342,9 @@ type RouteRow = (String, String, Py<PyAny>, bool, u32);
 #[pyo3(signature = (routes, fallback, errors, submit, host, port, *, workers=1, backlog=1024,
                     keep_alive=5.0, max_body_size=1_048_576, reuse_port=false,
                     graceful_timeout=30.0, listen_fd=None, on_ready=None,
-                    handle_signals=true, stop_handle=None))]
+                    handle_signals=true, stop_handle=None, access_log=None,
+                    trusted_proxies=None, header_timeout=10.0, max_uri_size=8192,
+                    max_header_size=65_536, max_header_count=100))]
 #[allow(clippy::too_many_arguments)]
 pub fn serve(
     py: Python<'_>,
@@ -265,6 +364,12 @@ pub fn serve(
     on_ready: Option<Py<PyAny>>,
     handle_signals: bool,
     stop_handle: Option<Py<StopHandle>>,
+    access_log: Option<Py<PyAny>>,
+    trusted_proxies: Option<Py<PyAny>>,
+    header_timeout: f64,
+    max_uri_size: usize,
+    max_header_size: usize,
+    max_header_count: usize,
 ) -> PyResult<()> {
     // First, so the descriptor is owned (and closed) whatever fails next.
     let adopted = listen_fd.map(adopt).transpose()?;
@@ -280,14 +385,37 @@ pub fn serve(
         table_router.insert(&method, &path, index).map_err(PyValueError::new_err)?;
         table.push(Route { call, is_async, needs });
     }
+    let ablate = Ablation::from_env();
+    // The access log is decided here, once: off, nothing runs per request.
+    let access_log = match access_log {
+        Some(start_writer) => {
+            let (log, reader) = access_log::channel();
+            start_writer.call1(py, (reader,))?;
+            Some(log)
+        }
+        None => None,
+    };
+    let errors = ErrorResponses::new(&errors)?;
+    let limits = Limits::new(
+        header_timeout,
+        max_uri_size,
+        max_header_size,
+        max_header_count,
+        max_body_size,
+        &errors,
+    )?;
     let state = web::Data::new(AppState {
         routes: table,
         router: table_router,
         fallback,
         submit,
-        errors: ErrorResponses::new(&errors)?,
+        errors,
         max_body: max_body_size,
+        limits,
         in_flight: AtomicUsize::new(0),
+        access_log,
+        proxies: trusted_proxies.map(Arc::new),
+        ablate,
     });
     let listener = match adopted {
         Some(listener) => listener,
@@ -380,14 +508,27 @@ fn run(
         } else {
             (None, None)
         };
+        let pin = !state.ablate.pin_thread;
+        let policy = state.limits.policy.clone();
+        let header_timeout = state.limits.header_timeout;
         let server = HttpServer::new(move || {
+            if pin {
+                pin_thread_state();
+            }
             App::new()
                 .app_data(state.clone())
                 .app_data(web::PayloadConfig::new(usize::MAX))
-                .default_service(web::to(handle))
+                .default_service(web::to(guarded))
         })
         .workers(workers)
         .keep_alive(keep_alive)
+        // A request head must arrive in full within it (408), for every request of a
+        // connection (patched actix-http); 0 disables it.
+        .client_request_timeout(header_timeout)
+        // Our limits and error responses for what the h1 dispatcher answers itself.
+        .on_connect(move |_, extensions| {
+            extensions.insert(policy.clone());
+        })
         .tcp_nodelay(true)
         .disable_signals()
         // A backstop only: the timer below cuts the stop at `graceful` itself.

@@ -16,6 +16,7 @@ from . import supervisor
 from .app import BoltAPI
 from .engines import DEFAULT_ENGINE, ENGINE_PACKAGES, load_engine
 from .exceptions import EngineNotFoundError
+from .proxies import TrustedProxies
 from .serving import serve
 
 __all__ = ["import_api", "main"]
@@ -51,6 +52,13 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--keep-alive", type=float, default=5.0,
                      help="seconds an idle keep-alive connection stays open; 0 disables it "
                           "(default 5)")
+    run.add_argument("--access-log", action="store_true",
+                     help="log every request to the 'django.server' logger (default off)")
+    run.add_argument("--trusted-proxy", action="append", metavar="IP_OR_CIDR",
+                     dest="trusted_proxies",
+                     help="honour X-Forwarded-For/-Proto from this proxy (an IP address or a "
+                          f"CIDR network); repeatable (default ${TRUSTED_PROXIES_ENV}, "
+                          "comma-separated, else none)")
     supervisor.add_arguments(run)
     args = parser.parse_args(argv)
     try:
@@ -83,6 +91,8 @@ def main(argv: list[str] | None = None) -> int:
 
 #: Environment variable giving the default of ``--workers``.
 WORKERS_ENV = "BOLT_WORKERS"
+#: Environment variable giving the default of ``--trusted-proxy`` (comma-separated).
+TRUSTED_PROXIES_ENV = "BOLT_TRUSTED_PROXIES"
 
 
 def _server_options(args: argparse.Namespace,
@@ -100,5 +110,14 @@ def _server_options(args: argparse.Namespace,
         raise ValueError(f"--backlog must be 1 or more, got {args.backlog}.")
     if not args.keep_alive >= 0:
         raise ValueError(f"--keep-alive must be 0 or more, got {args.keep_alive}.")
+    proxies, source = args.trusted_proxies, "--trusted-proxy"
+    if proxies is None:
+        raw = os.environ.get(TRUSTED_PROXIES_ENV, "")
+        proxies, source = [p for p in raw.split(",") if p.strip()], f"${TRUSTED_PROXIES_ENV}"
+    try:
+        trusted = TrustedProxies(proxies).entries
+    except ValueError as exc:
+        raise ValueError(f"{source}: {exc}") from None
     return {"workers": workers, "backlog": args.backlog, "keep_alive": args.keep_alive,
-            "graceful_timeout": process.graceful_timeout}
+            "graceful_timeout": process.graceful_timeout, "access_log": args.access_log,
+            "trusted_proxies": trusted}

@@ -14,6 +14,7 @@ from typing import Any
 
 import msgspec
 
+from .ablation import ablated
 from .engine import ResponseTuple
 from .exceptions import BoltException
 from .responses import Response
@@ -95,6 +96,26 @@ def _generic(status: int) -> Encoder:
     return encode
 
 
+def _isinstance_ladder(status: int, response_type: Any) -> Encoder:
+    """The encoder before the seed's optimisation: decide by ``isinstance`` every request."""
+    def encode(result: Any) -> ResponseTuple:
+        if isinstance(result, Response):
+            return result.render(_encoder.encode)
+        if response_type is not None and _needs_validation(response_type):
+            try:
+                result = msgspec.convert(result, response_type, from_attributes=True)
+            except msgspec.ValidationError as exc:
+                raise ResponseValidationError(repr(response_type), str(exc)) from None
+        if isinstance(result, (bytes, bytearray)):
+            return status, OCTET_HEADERS, bytes(result)
+        if isinstance(result, str):
+            return status, TEXT_HEADERS, result.encode()
+        if result is None and (status in (204, 304) or status < 200):
+            return status, NO_HEADERS, b""
+        return status, JSON_HEADERS, _encoder.encode(result)
+    return encode
+
+
 _UNVALIDATED = (dict, list, str, bytes, object, Any, None, type(None))
 
 
@@ -113,6 +134,8 @@ def compile_encoder(response_type: Any, status_code: int | None) -> Encoder:
     :class:`ResponseValidationError`.
     """
     status = 200 if status_code is None else status_code
+    if ablated("compiled_encoders"):
+        return _isinstance_ladder(status, response_type)
     generic = _generic(status)
     if response_type is None or not _needs_validation(response_type):
         if response_type in (dict, list):

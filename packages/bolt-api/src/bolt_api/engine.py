@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar, Protocol, TypeAlias, runtime_checkable
 
 __all__ = [
+    "ACCESS_LOGGER",
     "Body",
     "CompiledApp",
     "Engine",
@@ -100,8 +101,13 @@ class Request(Protocol):
     path_params: dict[str, str] | None
     #: The request body as received (de-chunked); ``b""`` when empty.
     body: bytes
-    #: ``(host, port)`` of the peer, or ``None`` when unknown.
+    #: ``(host, port)`` of the client, or ``None`` when unknown: the TCP peer, or the address
+    #: ``X-Forwarded-For`` gives when the peer is a trusted proxy (``bolt_api.proxies``; port
+    #: ``0`` then). Resolved on first access.
     client: tuple[str, int] | None
+    #: ``"http"`` or ``"https"``: ``X-Forwarded-Proto`` when the peer is a trusted proxy,
+    #: else ``"http"``. Resolved on first access.
+    scheme: str
 
     @property
     def headers(self) -> Mapping[str, str]:
@@ -132,6 +138,10 @@ Fallback: TypeAlias = Callable[[Any, "tuple[str, ...] | None"], ResponseTuple]
 #: Renders an error the engine detected itself (bad framing, body too large, a broken
 #: response). Engines call it once per status at start-up and cache the result.
 ErrorRenderer: TypeAlias = Callable[[int], ResponseTuple]
+
+
+#: The logger both engines write the access log to (django-bolt's choice).
+ACCESS_LOGGER = "django.server"
 
 
 class Needs(enum.IntFlag):
@@ -191,6 +201,19 @@ class ServerConfig:
     keep_alive: float = 5.0
     #: Largest accepted request body in bytes; larger ones get 413 before being buffered.
     max_body_size: int = 1024 * 1024
+    #: Seconds a client has to send a request head (request line and headers) in full,
+    #: counted from its first byte (from the connection's start for its first request);
+    #: 408 beyond. A connection that sends nothing at all is closed without a response.
+    #: 0 disables the limit.
+    header_timeout: float = 10.0
+    #: Longest accepted request target (path and query string), in bytes; 414 beyond.
+    max_uri_size: int = 8192
+    #: Most bytes of header field names plus values (values without surrounding
+    #: whitespace) in one request head; 431 beyond. The trailer section of a chunked body
+    #: gets the same allowance (400 beyond).
+    max_header_size: int = 64 * 1024
+    #: Most header fields in one request head; 431 beyond (trailers: the same, 400).
+    max_header_count: int = 100
     #: Set ``SO_REUSEPORT`` so several processes can share the port.
     reuse_port: bool = False
     #: Seconds a graceful stop (SIGTERM, SIGINT) lets requests in flight finish before the
@@ -207,6 +230,12 @@ class ServerConfig:
     handle_signals: bool = True
     #: Lets another thread ask for the same graceful stop a SIGTERM starts.
     stop_token: StopToken | None = field(default=None, compare=False)
+    #: Log every request (combined log format + duration) to the ``django.server`` logger.
+    #: Decided once: when off, the engine does no logging work per request.
+    access_log: bool = False
+    #: IP addresses and CIDR networks (``"10.0.0.0/8"``) of the reverse proxies whose
+    #: ``X-Forwarded-For``/``-Proto`` headers are honoured (``bolt_api.proxies``); empty: none.
+    trusted_proxies: tuple[str, ...] = ()
 
 
 class StopToken:

@@ -19,6 +19,7 @@ import inspect
 from collections.abc import Callable, Coroutine
 from typing import Any
 
+from .ablation import ablated
 from .binding import Plan, RequestScope
 from .coroutines import drive, never_suspends
 from .dependencies import solve_async, solve_sync, teardown_async, teardown_sync
@@ -48,7 +49,7 @@ def compile_handler(plan: Plan, encoder: Encoder,
     fn = plan.fn
     unwrapped = inspect.unwrap(fn)
     is_coroutine = inspect.iscoroutinefunction(unwrapped) or inspect.iscoroutinefunction(fn)
-    awaits = is_coroutine and not never_suspends(fn)
+    awaits = is_coroutine and (not never_suspends(fn) or ablated("trivial_async"))
     if awaits or plan.any_async:
         return _async_call(plan, encoder, on_error, is_coroutine), True
     invoke: Callable[..., Any] = fn

@@ -24,10 +24,12 @@ def get_full_path(request: Any) -> str:
 def build_absolute_uri(request: Any, location: str | None = None) -> str:
     """An absolute URL for ``location`` (default: this request's full path), like Django's.
 
-    The scheme is ``http``; the host is the ``Host`` header (``localhost`` when absent).
+    The scheme is ``request.scheme`` (``https`` only from a trusted proxy's
+    ``X-Forwarded-Proto``, see ``bolt_api.proxies``); the host is the ``Host`` header
+    (``localhost`` when absent).
     """
     if location is not None and urlsplit(location).scheme:
         return location
     host = request.headers.get("host") or "localhost"
-    base = f"http://{host}{get_full_path(request)}"
+    base = f"{request.scheme}://{host}{get_full_path(request)}"
     return base if location is None else urljoin(base, location)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 from collections.abc import Callable
 from typing import Any, TextIO
 
 from .app import BoltAPI
-from .engine import ServerConfig
+from .engine import ACCESS_LOGGER, ServerConfig
 from .engines import DEFAULT_ENGINE, load_engine
 from .supervisor import limit_requests, parent_link
 
@@ -42,6 +43,8 @@ def serve(
     ``--max-requests``, has the requests counted.
     """
     chosen = load_engine(engine)
+    if options.get("access_log"):
+        _log_access_to_stderr()
     stream = out if out is not None else sys.stdout
     app = api.compile()
     link = parent_link()
@@ -63,3 +66,14 @@ def _announce(engine: str, stream: TextIO) -> Callable[[str, int], None]:
         stream.flush()
 
     return on_ready
+
+
+def _log_access_to_stderr() -> None:
+    """Outside Django nobody configured the access logger: give it a plain stderr handler."""
+    logger = logging.getLogger(ACCESS_LOGGER)
+    if not logger.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(message)s"))
+        logger.addHandler(handler)
+        logger.setLevel(logging.INFO)
+        logger.propagate = False

@@ -18,6 +18,7 @@ import asyncio
 import contextlib
 import logging
 import socket
+import time
 from collections import deque
 from collections.abc import Coroutine
 from typing import Any, Final, TypeAlias, cast
@@ -25,6 +26,7 @@ from typing import Any, Final, TypeAlias, cast
 from bolt_api.engine import FileBody, StreamBody
 from httptools import HttpParserError, HttpParserUpgrade, HttpRequestParser, parse_url
 
+from .access_log import AccessLogger
 from .bodies import send_file, send_stream
 from .request import Request, decode_path
 from .response import CONTINUE, STATUS_LINES, header_block, status_line
@@ -38,11 +40,10 @@ logger = logging.getLogger("bolt_py")
 HIGH_WATER: Final = 32
 #: ... and at or below which it resumes.
 LOW_WATER: Final = 8
-#: Longest accepted request target, in bytes (414 beyond).
-MAX_URL_SIZE: Final = 8192
-#: Most header lines, and most header bytes, accepted in one request (431 beyond).
-MAX_HEADERS: Final = 100
-MAX_HEADER_BYTES: Final = 64 * 1024
+# The request limits (target size, header size and count, header timeout) come from
+# ``ServerConfig``; see ``ENGINE_CONTRACT.md``, "Limits and hardening". llhttp does the
+# syntax; the checks llhttp leaves to us are in the callbacks below, in the same order as in
+# the Rust engine (vendor/actix-http/src/h1/policy.rs), so that both answer alike.
 
 _METHODS: dict[bytes, str] = {
     m.encode(): m
@@ -54,6 +55,13 @@ _METHODS: dict[bytes, str] = {
 _EXPECT: Final = 1
 _CONNECTION: Final = 2
 _UPGRADE: Final = 4
+_HOST: Final = 8
+_HOST_TWICE: Final = 16
+_LENGTH: Final = 32
+_CONN_UPGRADE: Final = 64
+
+#: Trailer fields a request must not carry (RFC 9110 §6.5.1).
+_FORBIDDEN_TRAILERS: Final = frozenset({b"content-length", b"transfer-encoding", b"host"})
 
 _CLOSE: Final = b"connection: close\r\n"
 _KEEP_ALIVE: Final = b"connection: keep-alive\r\n"
@@ -65,6 +73,22 @@ _Item: TypeAlias = tuple[Request | None, Any, bool, bool]
 
 class _Abort(Exception):
     """Raised from a parser callback to stop parsing; ``_error`` says which status to send."""
+
+
+def transfer_coding_error(value: bytes) -> int:
+    """The status for a request's ``Transfer-Encoding`` (all its fields joined by ``,``).
+
+    ``chunked`` must be the last coding and appear once (else 400); any other coding is not
+    implemented (501). Empty list elements are skipped, but the list must end in ``chunked``.
+    0 when the value is fine.
+    """
+    items = [item.strip(b" \t").lower() for item in value.split(b",")]
+    if items[-1] != b"chunked":
+        return 400
+    before = [item for item in items[:-1] if item]
+    if b"chunked" in before:
+        return 400
+    return 501 if before else 0
 
 
 class HttpProtocol(asyncio.Protocol):
@@ -79,24 +103,36 @@ class HttpProtocol(asyncio.Protocol):
         "_client",
         "_closing",
         "_continue_pending",
+        "_current",
+        "_declared",
         "_error",
         "_errors",
         "_fallback",
         "_flags",
+        "_head_bytes",
+        "_head_limit",
+        "_head_timeout",
+        "_head_timer",
         "_header_bytes",
+        "_header_count",
         "_headers",
+        "_headers_done",
         "_in_message",
         "_keep_alive",
         "_last_active",
         "_loop",
         "_match",
         "_max_body",
+        "_max_header_count",
+        "_max_header_size",
+        "_max_uri",
         "_parser",
         "_queue",
         "_reading_paused",
         "_served",
         "_state",
         "_task",
+        "_te",
         "_timer",
         "_transport",
         "_url",
@@ -113,6 +149,13 @@ class HttpProtocol(asyncio.Protocol):
         self._errors = state.errors
         self._max_body = state.max_body_size
         self._keep_alive = state.keep_alive
+        self._head_timeout = state.header_timeout
+        self._max_uri = state.max_uri_size
+        self._max_header_size = state.max_header_size
+        self._max_header_count = state.max_header_count
+        # an incomplete head may take this much (as vendor/actix-http's `partial_head`)
+        self._head_limit = (state.max_uri_size + state.max_header_size
+                            + 8 * state.max_header_count + 1024)
         self._parser = HttpRequestParser(self)
         self._transport: asyncio.Transport | None = None
         self._client: tuple[str, int] | None = None
@@ -126,14 +169,23 @@ class HttpProtocol(asyncio.Protocol):
         self._served = False
         self._task: asyncio.Task[None] | None = None
         self._body_task: asyncio.Task[None] | None = None
+        #: The request being answered, for the access log (only set when it is on).
+        self._current: Request | None = None
         self._writable_waiter: asyncio.Future[None] | None = None
         self._timer: asyncio.TimerHandle | None = None
+        #: The header timeout of the request head being read (``header_timeout``).
+        self._head_timer: asyncio.TimerHandle | None = None
         self._last_active = 0.0
         self._error = 0
         self._flags = 0
         self._url = b""
         self._headers: list[tuple[bytes, bytes]] = []
         self._header_bytes = 0
+        self._header_count = 0
+        self._headers_done = False
+        self._head_bytes = 0
+        self._te: bytes | None = None
+        self._declared = 0
         self._body: list[bytes] = []
         self._body_size = 0
 
@@ -153,9 +205,10 @@ class HttpProtocol(asyncio.Protocol):
         # Accepted in the instant the server began to stop: its one request is still answered
         # (with ``connection: close``, see on_message_complete) rather than dropped.
         self._state.connections.add(self)
-        if self._keep_alive > 0:
-            self._last_active = self._loop.time()
-            self._timer = self._loop.call_later(self._keep_alive, self._on_timer)
+        # The first request's head must arrive within ``header_timeout`` of the connection;
+        # the keep-alive timer only starts after a response.
+        if self._head_timeout > 0:
+            self._head_timer = self._loop.call_later(self._head_timeout, self._on_head_timeout)
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._transport = None
@@ -167,6 +220,9 @@ class HttpProtocol(asyncio.Protocol):
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
+        if self._head_timer is not None:
+            self._head_timer.cancel()
+            self._head_timer = None
         self._state.connections.discard(self)
 
     def data_received(self, data: bytes) -> None:
@@ -184,8 +240,20 @@ class HttpProtocol(asyncio.Protocol):
             self._error = 0
             if not self._closing:
                 self._fail(status)
+        else:
+            if self._in_message and not self._headers_done:
+                # a head still incomplete: bound what it may take (llhttp buffers nothing,
+                # but httptools keeps a header value until it is complete)
+                self._head_bytes += len(data)
+                if self._head_bytes > self._head_limit and not self._closing:
+                    self._fail(431)
 
     def eof_received(self) -> bool | None:
+        if self._in_message and self._headers_done and not self._closing:
+            # the body was cut short: a bad request (a head cut short is just dropped)
+            self._in_message = False
+            self._fail(400)
+            return True
         # A half-closed client still gets the answers to what it sent; then we close.
         if not self._busy and not self._queue:
             self._close()
@@ -211,49 +279,108 @@ class HttpProtocol(asyncio.Protocol):
         self._url = b""
         self._headers = []
         self._header_bytes = 0
+        self._header_count = 0
+        self._headers_done = False
+        self._head_bytes = 0
+        self._te = None
+        self._declared = 0
         self._body = []
         self._body_size = 0
         self._flags = 0
+        if self._head_timer is None and self._head_timeout > 0:
+            self._head_timer = self._loop.call_later(self._head_timeout, self._on_head_timeout)
 
     def on_url(self, url: bytes) -> None:
         url = self._url + url
-        if len(url) > MAX_URL_SIZE:
+        if len(url) > self._max_uri:
             self._error = 414
             raise _Abort
         self._url = url
 
     def on_header(self, name: bytes, value: bytes) -> None:
-        headers = self._headers
-        headers.append((name, value))
+        if value and (value[-1] == 32 or value[-1] == 9):
+            value = value.rstrip(b" \t")  # llhttp keeps trailing whitespace; it is not value
         size = len(name)
         self._header_bytes += size + len(value)
-        if self._header_bytes > MAX_HEADER_BYTES or len(headers) > MAX_HEADERS:
+        self._header_count += 1
+        if self._headers_done:  # a trailer field: checked, then dropped
+            if (self._header_bytes > self._max_header_size
+                    or self._header_count > self._max_header_count
+                    or name.lower() in _FORBIDDEN_TRAILERS):
+                self._error = 400
+                raise _Abort
+            return
+        if self._header_bytes > self._max_header_size \
+                or self._header_count > self._max_header_count:
             self._error = 431
             raise _Abort
-        if size == 14 or size == 6 or size == 10 or size == 7:
+        if b"_" in name:
+            return  # dropped: no ``x_forwarded_for`` may pass for ``x-forwarded-for``
+        self._headers.append((name, value))
+        if size == 14 or size == 4 or size == 17 or size == 6 or size == 10 or size == 7:
             lname = name.lower()
             if lname == b"content-length":
-                try:
-                    length = int(value)
-                except ValueError:
-                    return  # llhttp rejects it itself
-                if length > self._max_body:
-                    self._error = 413
-                    raise _Abort
+                self._flags |= _LENGTH
+                with contextlib.suppress(ValueError):  # else llhttp rejects it itself
+                    self._declared = int(value)
+            elif lname == b"host":
+                self._flags |= _HOST_TWICE if self._flags & _HOST else _HOST
+            elif lname == b"transfer-encoding":
+                self._te = value if self._te is None else self._te + b"," + value
             elif lname == b"expect":
                 if value.strip().lower() == b"100-continue":
                     self._flags |= _EXPECT
             elif lname == b"connection":
                 self._flags |= _CONNECTION
+                if b"upgrade" in value.lower() and any(
+                        token.strip(b" \t") == b"upgrade"
+                        for token in value.lower().split(b",")):
+                    self._flags |= _CONN_UPGRADE
             elif lname == b"upgrade":
                 self._flags |= _UPGRADE
 
     def on_headers_complete(self) -> None:
+        self._headers_done = True
+        if self._head_timer is not None:
+            self._head_timer.cancel()
+            self._head_timer = None
+        status = self._head_error()
+        if status:
+            self._error = status
+            raise _Abort
+        # the trailer section of a chunked body gets an allowance of its own
+        self._header_bytes = self._header_count = 0
         if self._flags & _EXPECT:
             if self._busy or self._queue:
                 self._continue_pending = True  # sent once the earlier responses are out
             elif self._transport is not None:
                 self._transport.write(CONTINUE)
+
+    def _head_error(self) -> int:
+        """What is wrong with a head llhttp parsed (0: nothing), checked in the Rust engine's
+        order: version, Host, target for the method, upgrade, framing, declared body size."""
+        parser = self._parser
+        flags = self._flags
+        version = parser.get_http_version()
+        if version != "1.1" and version != "1.0":
+            return 400
+        if flags & _HOST_TWICE or (version == "1.1" and not flags & _HOST):
+            return 400
+        method = parser.get_method()
+        if method == b"CONNECT":
+            return 501  # no tunnels
+        url = self._url
+        if url[:1] != b"/" and (method != b"OPTIONS" if url == b"*" else b"://" not in url):
+            return 400  # asterisk-form is for OPTIONS only; authority-form for CONNECT only
+        if flags & _UPGRADE and flags & _CONN_UPGRADE:
+            return 400  # no protocol upgrades (WebSocket, h2c) yet
+        if self._te is not None:
+            if version == "1.0" or flags & _LENGTH:
+                return 400
+            return transfer_coding_error(self._te)
+        if self._declared > self._max_body:
+            return 413
+        return 0
 
     def on_body(self, body: bytes) -> None:
         size = self._body_size + len(body)
@@ -301,7 +428,9 @@ class HttpProtocol(asyncio.Protocol):
         chunks = self._body
         body = (chunks[0] if len(chunks) == 1 else b"".join(chunks)) if chunks else b""
         request = Request(method, decode_path(raw_path), query_string, None, body,
-                          self._client, self._headers)
+                          self._client, self._headers, self._state.proxies)
+        if self._state.access_log is not None:
+            request.log_context = (url, parser.get_http_version(), time.perf_counter())
         if not keep_alive:
             self._closing = True  # this is the last request read on this connection
             self._pause_reading()
@@ -319,6 +448,8 @@ class HttpProtocol(asyncio.Protocol):
                   keep_alive_header: bool) -> None:
         """Route and call; answer now (sync) or start the task that will (async)."""
         method = request.method
+        if request.log_context is not None:
+            self._current = request
         found = self._match(method, raw_path)
         result: Any
         if found is None:
@@ -361,6 +492,7 @@ class HttpProtocol(asyncio.Protocol):
         while queue and not self._busy and self._transport is not None:
             request, raw_path, keep_alive, keep_alive_header = queue.popleft()
             if request is None:
+                self._current = None
                 self._respond(self._errors[raw_path], False, False, False)
             else:
                 self._dispatch(request, raw_path, keep_alive, keep_alive_header)
@@ -394,13 +526,18 @@ class HttpProtocol(asyncio.Protocol):
             block = header_block(headers) or b""
         if self._closing and not self._queue:
             keep_alive = False
+        access_log = self._state.access_log
         if status < 200 or status == 204 or status == 304:
             length = b""
             body = b""
+            size: int | None = None
         else:
-            length = b"content-length: %d\r\n" % len(body)
+            size = len(body)
+            length = b"content-length: %d\r\n" % size
             if head:
                 body = b""
+        if access_log is not None:
+            self._log(access_log, status, size)
         transport.write(b"".join((
             STATUS_LINES.get(status) or status_line(status),
             block,
@@ -412,6 +549,8 @@ class HttpProtocol(asyncio.Protocol):
         )))
         if not keep_alive:
             self._close()
+        elif self._timer is None:
+            self._touch()
 
     def _start_body(self, status: int, block: bytes, body: StreamBody | FileBody, head: bool,
                     keep_alive: bool, keep_alive_header: bool) -> None:
@@ -424,6 +563,10 @@ class HttpProtocol(asyncio.Protocol):
             framing = b"content-length: %d\r\n" % body.length
         else:
             framing = b"transfer-encoding: chunked\r\n"
+        access_log = self._state.access_log
+        if access_log is not None:
+            self._log(access_log, status,
+                      body.length if isinstance(body, FileBody) and not head else None)
         transport.write(b"".join((
             STATUS_LINES.get(status) or status_line(status), block, framing,
             self._state.date.line,
@@ -457,8 +600,7 @@ class HttpProtocol(asyncio.Protocol):
         if not keep_alive:
             self._close()
             return
-        if self._timer is not None:
-            self._last_active = self._loop.time()
+        self._touch()
         self._drain()
 
     def _write(self, data: bytes) -> None:
@@ -495,6 +637,14 @@ class HttpProtocol(asyncio.Protocol):
             if close is not None:
                 close()
 
+    def _log(self, access_log: AccessLogger, status: int, size: int | None) -> None:
+        request, self._current = self._current, None
+        if request is None or request.log_context is None:
+            return
+        target, version, started = request.log_context
+        access_log.log(request.client, request.method, target, version,
+                       request.raw_headers, status, size, started)
+
     def _fail(self, status: int) -> None:
         """Answer an engine-detected error after everything before it, then close."""
         self._closing = True
@@ -525,22 +675,41 @@ class HttpProtocol(asyncio.Protocol):
             with contextlib.suppress(RuntimeError, AttributeError):
                 self._transport.resume_reading()
 
+    def _touch(self) -> None:
+        """A response went out: the connection is idle from now on (keep-alive timer)."""
+        self._last_active = self._loop.time()
+        if self._timer is None and self._keep_alive > 0:
+            self._timer = self._loop.call_later(self._keep_alive, self._on_timer)
+
     def _on_timer(self) -> None:
-        """The keep-alive timer: close a connection idle for ``keep_alive`` seconds."""
+        """The keep-alive timer: close a connection idle for ``keep_alive`` seconds.
+
+        It runs once a first response went out. A request being read is not idleness: its
+        head is bounded by the header timeout, its body by nothing (as in the Rust engine).
+        """
         self._timer = None
         if self._transport is None:
             return
         delay = self._keep_alive
-        if not self._busy and not self._queue:
+        if not self._busy and not self._queue and not self._in_message:
             idle = self._loop.time() - self._last_active
             if idle >= delay:
-                if self._in_message:  # a request started, then nothing more arrived
-                    self._fail(408)
-                else:
-                    self._close()
+                self._close()
                 return
             delay -= idle
         self._timer = self._loop.call_later(delay, self._on_timer)
+
+    def _on_head_timeout(self) -> None:
+        """``header_timeout`` ran out: 408 for a request head not received in full (after
+        the answers to the requests before it); a connection that never sent a byte is
+        closed without a word."""
+        self._head_timer = None
+        if self._transport is None or self._closing:
+            return
+        if self._in_message:
+            self._fail(408)
+        elif not self._served:
+            self._close()
 
     def shutdown(self) -> None:
         """Graceful stop: finish the requests in hand (``connection: close``), then close.

@@ -13,10 +13,15 @@ from typing import Any
 from urllib.parse import parse_qsl, unquote
 
 from bolt_api import request_methods
+from bolt_api.proxies import TrustedProxies
 
 __all__ = ["Request", "decode_path", "parse_query"]
 
 RawHeaders = list[tuple[bytes, bytes]]
+Client = tuple[str, int] | None
+
+#: ``Request._client`` before a trusted proxy's ``X-Forwarded-For`` has been read.
+_UNRESOLVED: Any = object()
 
 
 def parse_query(qs: str) -> list[tuple[str, str]]:
@@ -47,14 +52,18 @@ class Request:
     """One HTTP request: eager scalar parts, lazily parsed and cached mappings."""
 
     __slots__ = (
+        "_client",
         "_cookies",
         "_headers",
+        "_peer",
+        "_proxies",
         "_query",
         "_query_multi",
         "_raw_headers",
+        "_scheme",
         "_state",
         "body",
-        "client",
+        "log_context",
         "method",
         "path",
         "path_params",
@@ -66,7 +75,6 @@ class Request:
     query_string: str
     path_params: dict[str, str] | None
     body: bytes
-    client: tuple[str, int] | None
 
     def __init__(
         self,
@@ -75,21 +83,48 @@ class Request:
         query_string: str,
         path_params: dict[str, str] | None,
         body: bytes,
-        client: tuple[str, int] | None,
+        client: Client,
         raw_headers: RawHeaders,
+        proxies: TrustedProxies | None = None,
     ) -> None:
         self.method = method
         self.path = path
         self.query_string = query_string
         self.path_params = path_params
         self.body = body
-        self.client = client
         self._raw_headers = raw_headers
+        self._peer = client
+        #: ``None`` without trusted proxies: ``client`` is the peer, ``scheme`` is ``http``.
+        self._proxies = proxies
+        self._client: Client = client if proxies is None else _UNRESOLVED
+        self._scheme: str | None = "http" if proxies is None else None
+        #: ``(target, http_version, started)`` when the access log is on, else ``None``.
+        self.log_context: tuple[bytes, str, float] | None = None
         self._headers: dict[str, str] | None = None
         self._query: dict[str, str] | None = None
         self._query_multi: dict[str, list[str]] | None = None
         self._cookies: dict[str, str] | None = None
         self._state: dict[str, Any] | None = None
+
+    @property
+    def client(self) -> Client:
+        """``(host, port)`` of the client: the peer, or a trusted proxy's ``X-Forwarded-For``."""
+        client = self._client
+        if client is _UNRESOLVED:
+            assert self._proxies is not None
+            client = self._client = self._proxies.client(
+                self._peer, self.headers.get("x-forwarded-for"))
+        return client
+
+    @property
+    def scheme(self) -> str:
+        """``"http"``, or ``"https"`` from a trusted proxy's ``X-Forwarded-Proto``."""
+        scheme = self._scheme
+        if scheme is None:
+            assert self._proxies is not None
+            scheme = self._scheme = self._proxies.scheme(
+                self._peer, self.headers.get("x-forwarded-proto"))
+        return scheme
 
     @property
     def raw_headers(self) -> RawHeaders:

@@ -82,6 +82,11 @@ def _check(config: ServerConfig) -> None:
         raise ValueError(f"backlog must be >= 1, got {config.backlog}")
     if not config.graceful_timeout >= 0:
         raise ValueError(f"graceful_timeout must be >= 0, got {config.graceful_timeout}")
+    if not config.header_timeout >= 0:
+        raise ValueError(f"header_timeout must be >= 0, got {config.header_timeout}")
+    for name in ("max_uri_size", "max_header_size", "max_header_count"):
+        if getattr(config, name) < 1:
+            raise ValueError(f"{name} must be at least 1, got {getattr(config, name)}")
 
 
 async def _serve(app: CompiledApp, config: ServerConfig) -> None:

@@ -12,8 +12,10 @@ import asyncio
 from typing import TYPE_CHECKING
 
 from bolt_api.engine import CompiledApp, Fallback, ResponseTuple, ServerConfig
+from bolt_api.proxies import TrustedProxies
 from bolt_api.routing import RouteMatcher
 
+from .access_log import AccessLogger
 from .response import DateHeader
 from .routes import Route, build_matcher
 
@@ -23,21 +25,27 @@ if TYPE_CHECKING:
 __all__ = ["ServerState"]
 
 #: Statuses this engine produces itself, rendered even if the app does not list them.
-_OWN_ERRORS: tuple[int, ...] = (400, 408, 413, 414, 431, 500)
+_OWN_ERRORS: tuple[int, ...] = (400, 408, 413, 414, 431, 500, 501)
 
 
 class ServerState:
     """Shared, read-mostly state for all connections of one server."""
 
     __slots__ = (
+        "access_log",
         "connections",
         "date",
         "errors",
         "fallback",
+        "header_timeout",
         "keep_alive",
         "loop",
         "matcher",
         "max_body_size",
+        "max_header_count",
+        "max_header_size",
+        "max_uri_size",
+        "proxies",
         "stopping",
     )
 
@@ -50,6 +58,14 @@ class ServerState:
         self.errors: dict[int, ResponseTuple] = {s: app.render_error(s) for s in statuses}
         self.keep_alive = float(config.keep_alive)
         self.max_body_size = int(config.max_body_size)
+        self.header_timeout = float(config.header_timeout)
+        self.max_uri_size = int(config.max_uri_size)
+        self.max_header_size = int(config.max_header_size)
+        self.max_header_count = int(config.max_header_count)
         self.date = DateHeader()
         self.connections: set[HttpProtocol] = set()
         self.stopping = False
+        #: ``None`` without trusted proxies: requests then never look at forwarded headers.
+        self.proxies = TrustedProxies(config.trusted_proxies) if config.trusted_proxies else None
+        #: ``None`` when the access log is off (decided once, here).
+        self.access_log: AccessLogger | None = AccessLogger() if config.access_log else None

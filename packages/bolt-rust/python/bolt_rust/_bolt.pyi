@@ -3,7 +3,7 @@
 from collections.abc import Callable, Sequence
 from typing import Any, final
 
-__all__ = ["Completion", "Request", "StopHandle", "__version__", "serve"]
+__all__ = ["AccessLogReader", "Completion", "Request", "StopHandle", "__version__", "serve"]
 
 __version__: str
 
@@ -24,6 +24,8 @@ class Request:
     @property
     def client(self) -> tuple[str, int] | None: ...
     @property
+    def scheme(self) -> str: ...
+    @property
     def headers(self) -> dict[str, str]: ...
     @property
     def query(self) -> dict[str, str]: ...
@@ -41,6 +43,12 @@ class Completion:
     """Receives a finished asyncio task and hands its result back to Rust."""
 
     def __call__(self, task: Any) -> None: ...
+
+@final
+class AccessLogReader:
+    """Lines of the access log, formatted in Rust."""
+
+    def drain(self, timeout: float) -> list[str] | None: ...
 
 @final
 class StopHandle:
@@ -67,4 +75,10 @@ def serve(
     on_ready: Callable[[str, int], None] | None = None,
     handle_signals: bool = True,
     stop_handle: StopHandle | None = None,
+    access_log: Callable[[AccessLogReader], None] | None = None,
+    trusted_proxies: Any = None,
+    header_timeout: float = 10.0,
+    max_uri_size: int = 8192,
+    max_header_size: int = 65536,
+    max_header_count: int = 100,
 ) -> None: ...

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 import signal
 import threading
 from collections.abc import Iterator
 from typing import ClassVar
 
-from bolt_api.engine import CompiledApp, ServerConfig
+from bolt_api.engine import ACCESS_LOGGER, CompiledApp, ServerConfig
+from bolt_api.proxies import TrustedProxies
 
 from . import _bolt
 from .loop import LoopThread
@@ -25,6 +27,7 @@ class Engine:
         routes = [(r.method, r.path, r.call, r.is_async, int(r.needs)) for r in app.routes]
         errors = [(status, app.render_error(status)) for status in app.engine_error_statuses]
         loop = LoopThread()
+        writer = _AccessLogWriter() if config.access_log else None
         stop_handle = None
         if config.stop_token is not None:
             stop_handle = _bolt.StopHandle()
@@ -35,12 +38,45 @@ class Engine:
                     routes, app.fallback, errors, loop.submit, config.host, config.port,
                     workers=config.workers, backlog=config.backlog,
                     keep_alive=config.keep_alive, max_body_size=config.max_body_size,
+                    header_timeout=config.header_timeout, max_uri_size=config.max_uri_size,
+                    max_header_size=config.max_header_size,
+                    max_header_count=config.max_header_count,
                     reuse_port=config.reuse_port, graceful_timeout=config.graceful_timeout,
                     listen_fd=config.listen_fd, on_ready=config.on_ready,
                     handle_signals=config.handle_signals, stop_handle=stop_handle,
+                    access_log=writer.start if writer is not None else None,
+                    trusted_proxies=(TrustedProxies(config.trusted_proxies)
+                                     if config.trusted_proxies else None),
                 )
         finally:
             loop.stop()
+            if writer is not None:
+                writer.join()  # the lines of the last requests are written, not lost
+
+
+class _AccessLogWriter:
+    """Writes the lines Rust formats to ``logging``, in batches, from a thread of its own."""
+
+    def __init__(self) -> None:
+        self._thread: threading.Thread | None = None
+
+    def start(self, reader: _bolt.AccessLogReader) -> None:
+        logger = logging.getLogger(ACCESS_LOGGER)
+
+        def run() -> None:
+            while True:
+                lines = reader.drain(0.5)
+                if lines is None:  # the server is gone and every line was read
+                    return
+                for line in lines:
+                    logger.info(line)
+
+        self._thread = threading.Thread(target=run, name="bolt-access-log", daemon=True)
+        self._thread.start()
+
+    def join(self) -> None:
+        if self._thread is not None:
+            self._thread.join(timeout=5)
 
 
 @contextlib.contextmanager

@@ -278,7 +278,9 @@ impl ServiceConfig {
     /// Returns `None` if this `ServiceConfig was` constructed with `client_request_timeout: 0`.
     pub fn client_request_deadline(&self) -> Option<Instant> {
         let timeout = self.0.client_request_timeout;
-        (timeout != Duration::ZERO).then(|| self.now() + timeout)
+        // Bolt patch: from the actual time, not the date service's (up to 500 ms behind): this
+        // timer now bounds every request head, and the Python engine's timer is exact
+        (timeout != Duration::ZERO).then(|| Instant::now() + timeout)
     }
 
     /// Creates a time object representing the deadline for the client to disconnect.

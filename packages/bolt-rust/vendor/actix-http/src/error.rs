@@ -179,6 +179,19 @@ pub enum ParseError {
     #[display("message head is too large")]
     TooLarge,
 
+    /// Bolt patch: the request target is longer than the connection's limit (414).
+    #[display("request target is too long")]
+    UriTooLong,
+
+    /// Bolt patch: the declared body is larger than the connection's limit (413).
+    #[display("declared body is too large")]
+    PayloadTooLarge,
+
+    /// Bolt patch: the request needs something not implemented (501): a transfer coding
+    /// other than chunked, or `CONNECT`.
+    #[display("not implemented")]
+    NotImplemented,
+
     /// A message reached EOF, but is not complete.
     #[display("message is incomplete")]
     Incomplete,

@@ -22,6 +22,7 @@ from typing import Any, ClassVar, TextIO, cast
 
 from bolt_api import BoltAPI, EngineNotFoundError, load_engine, serve, supervisor
 from bolt_api.engines import DEFAULT_ENGINE, ENGINE_PACKAGES
+from bolt_api.proxies import TrustedProxies
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, OutputWrapper
 from django.db import connections
@@ -77,6 +78,14 @@ class Command(BaseCommand):  # type: ignore[misc]  # Django ships no types
             help=f"Seconds an idle keep-alive connection stays open; 0 disables it "
                  f"(default: {self.default_keep_alive:g}).")
         parser.add_argument(
+            "--access-log", action="store_true",
+            help="Log every request to the 'django.server' logger (default: "
+                 "settings.BOLT_ACCESS_LOG, else off).")
+        parser.add_argument(
+            "--trusted-proxy", action="append", metavar="IP_OR_CIDR", dest="trusted_proxies",
+            help="Honour X-Forwarded-For/-Proto from this proxy (an IP address or a CIDR "
+                 "network); repeatable (default: settings.BOLT_TRUSTED_PROXIES, else none).")
+        parser.add_argument(
             "--skip-checks", action="store_true", help="Skip system checks.")
         supervisor.add_arguments(parser)
 
@@ -118,8 +127,10 @@ class Command(BaseCommand):  # type: ignore[misc]  # Django ships no types
             raise CommandError(f"--backlog must be 1 or more, got {options['backlog']}.")
         if not options["keep_alive"] >= 0:
             raise CommandError(f"--keep-alive must be 0 or more, got {options['keep_alive']}.")
+        access_log = bool(options.get("access_log") or getattr(settings, "BOLT_ACCESS_LOG", False))
         return {"workers": workers, "backlog": options["backlog"],
-                "keep_alive": options["keep_alive"]}
+                "keep_alive": options["keep_alive"], "access_log": access_log,
+                "trusted_proxies": _trusted_proxies(options.get("trusted_proxies"))}
 
     def get_api(self) -> BoltAPI:
         """The one API to serve: every discovered API merged. Override to serve another."""
@@ -188,6 +199,23 @@ class Command(BaseCommand):  # type: ignore[misc]  # Django ships no types
             raise CommandError(f"Cannot serve on {host}:{port}: {reason}") from exc
         except ValueError as exc:  # a setting the engine refuses (e.g. --workers)
             raise CommandError(str(exc)) from exc
+
+
+def _trusted_proxies(flags: list[str] | None) -> tuple[str, ...]:
+    """``--trusted-proxy`` values, else ``settings.BOLT_TRUSTED_PROXIES``, checked."""
+    if flags is not None:
+        try:
+            return TrustedProxies(flags).entries
+        except ValueError as exc:
+            raise CommandError(f"--trusted-proxy: {exc}") from None
+    value = getattr(settings, "BOLT_TRUSTED_PROXIES", None)
+    if value is None:
+        return ()
+    try:
+        return TrustedProxies(value).entries
+    except (TypeError, ValueError) as exc:
+        raise CommandError(f"settings.BOLT_TRUSTED_PROXIES must be a list of IP addresses "
+                           f"or CIDR networks: {exc}") from None
 
 
 def _routes(count: int) -> str:

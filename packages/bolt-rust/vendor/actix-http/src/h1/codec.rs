@@ -103,6 +103,26 @@ impl Codec {
         }
     }
 
+    /// Framing for an error response to a request that could not be decoded: a plain
+    /// (not `HEAD`) HTTP/1.1 response that closes the connection (Bolt patch).
+    pub(crate) fn error_framing() -> ResponseFraming {
+        ResponseFraming {
+            head: false,
+            version: Version::HTTP_11,
+            conn_type: ConnectionType::Close,
+        }
+    }
+
+    /// Enforce the request limits of `policy` from now on (Bolt patch).
+    pub(crate) fn set_policy(&mut self, policy: &super::ConnectionPolicy) {
+        self.decoder.set_limits(policy.limits());
+    }
+
+    /// Most bytes an incomplete request head may take (Bolt patch).
+    pub(crate) fn partial_head_limit(&self) -> usize {
+        self.decoder.partial_head_limit()
+    }
+
     /// Frame the next encoded response as `framing` says.
     pub(crate) fn restore_framing(&mut self, framing: ResponseFraming) {
         self.flags.set(Flags::HEAD, framing.head);
@@ -146,7 +166,13 @@ impl Decoder for Codec {
 
     fn decode(&mut self, src: &mut BytesMut) -> Result<Option<Self::Item>, Self::Error> {
         if let Some(ref mut payload) = self.payload {
-            Ok(match payload.decode(src)? {
+            // Bolt patch: a malformed chunked body is a bad request, not an I/O error (which
+            // the dispatcher treats as the client having gone away)
+            let item = payload.decode(src).map_err(|err| {
+                tracing::debug!("malformed request body: {err}");
+                ParseError::Header
+            })?;
+            Ok(match item {
                 Some(PayloadItem::Chunk(chunk)) => Some(Message::Chunk(Some(chunk))),
                 Some(PayloadItem::Eof) => {
                     self.payload.take();

@@ -4,18 +4,35 @@ use actix_codec::Decoder;
 use bytes::{Bytes, BytesMut};
 use http::{
     header::{self, HeaderName, HeaderValue},
-    Method, StatusCode, Uri, Version,
+    Method, StatusCode, Version,
 };
 use tracing::{debug, error, trace};
 
-use super::chunked::ChunkedState;
+use super::{
+    chunked::{ChunkedState, TrailerBudget},
+    policy::{self, Limits},
+};
 use crate::{error::ParseError, header::HeaderMap, ConnectionType, Request, ResponseHead};
 
 pub(crate) const MAX_BUFFER_SIZE: usize = 131_072;
 const MAX_HEADERS: usize = 96;
+/// Bolt patch: header slots kept on the stack; more (a higher limit) go on the heap.
+const STACK_HEADERS: usize = 128;
 
-/// Incoming message decoder
-pub(crate) struct MessageDecoder<T: MessageType>(PhantomData<T>);
+/// Incoming message decoder (Bolt patch: with the connection's request limits).
+pub(crate) struct MessageDecoder<T: MessageType>(PhantomData<T>, Limits);
+
+impl<T: MessageType> MessageDecoder<T> {
+    /// Enforce `limits` on the requests decoded from now on.
+    pub(crate) fn set_limits(&mut self, limits: Limits) {
+        self.1 = limits;
+    }
+
+    /// Most bytes an incomplete request head may take.
+    pub(crate) fn partial_head_limit(&self) -> usize {
+        self.1.partial_head()
+    }
+}
 
 #[derive(Debug)]
 /// Incoming request type
@@ -27,7 +44,7 @@ pub(crate) enum PayloadType {
 
 impl<T: MessageType> Default for MessageDecoder<T> {
     fn default() -> Self {
-        MessageDecoder(PhantomData)
+        MessageDecoder(PhantomData, Limits::default())
     }
 }
 
@@ -36,7 +53,7 @@ impl<T: MessageType> Decoder for MessageDecoder<T> {
     type Error = ParseError;
 
     fn decode(&mut self, src: &mut BytesMut) -> Result<Option<Self::Item>, Self::Error> {
-        T::decode(src)
+        T::decode(src, &self.1)
     }
 }
 
@@ -48,6 +65,7 @@ pub(crate) enum PayloadLength {
 
 impl PayloadLength {
     /// Returns true if variant is `None`.
+    #[allow(dead_code)] // Bolt patch: no longer needed by the request decoder
     fn is_none(&self) -> bool {
         matches!(self, Self::None)
     }
@@ -70,19 +88,20 @@ pub(crate) trait MessageType: Sized {
 
     fn headers_mut(&mut self) -> &mut HeaderMap;
 
-    fn decode(src: &mut BytesMut) -> Result<Option<(Self, PayloadType)>, ParseError>;
+    fn decode(src: &mut BytesMut, limits: &Limits)
+        -> Result<Option<(Self, PayloadType)>, ParseError>;
 
     fn set_headers(
         &mut self,
         slice: &Bytes,
         raw_headers: &[HeaderIndex],
         version: Version,
+        trailers: TrailerBudget,
     ) -> Result<PayloadLength, ParseError> {
         let mut ka = None;
         let mut has_upgrade_websocket = false;
         let mut expect = false;
         let mut chunked = false;
-        let mut seen_te = false;
         let mut seen_host = false;
         let mut content_length = None;
 
@@ -127,12 +146,6 @@ pub(crate) trait MessageType: Sized {
                         }
                     },
 
-                    // transfer-encoding
-                    header::TRANSFER_ENCODING if seen_te => {
-                        debug!("multiple Transfer-Encoding not allowed");
-                        return Err(ParseError::Header);
-                    }
-
                     // host
                     header::HOST if seen_host => {
                         debug!("multiple Host headers not allowed");
@@ -143,21 +156,12 @@ pub(crate) trait MessageType: Sized {
                         seen_host = true;
                     }
 
+                    // Bolt patch: several fields form one list; the body is chunked when
+                    // chunked is the last coding (requests are checked in full in
+                    // `Request::decode`: `policy::check_transfer_codings`)
                     header::TRANSFER_ENCODING if version == Version::HTTP_11 => {
-                        seen_te = true;
-
-                        if let Ok(val) = value.to_str().map(str::trim) {
-                            if val.eq_ignore_ascii_case("chunked") {
-                                chunked = true;
-                            } else if val.eq_ignore_ascii_case("identity") {
-                                // allow silently since multiple TE headers are already checked
-                            } else {
-                                debug!("illegal Transfer-Encoding: {:?}", val);
-                                return Err(ParseError::Header);
-                            }
-                        } else {
-                            return Err(ParseError::Header);
-                        }
+                        let last = value.as_bytes().rsplit(|&b| b == b',').next();
+                        chunked = last.is_some_and(|c| c.trim_ascii().eq_ignore_ascii_case(b"chunked"));
                     }
 
                     // connection keep-alive state
@@ -227,7 +231,7 @@ pub(crate) trait MessageType: Sized {
         if chunked {
             // Chunked encoding
             Ok(PayloadLength::Payload(PayloadType::Payload(
-                PayloadDecoder::chunked(),
+                PayloadDecoder::chunked_with(trailers),
             )))
         } else if has_upgrade_websocket {
             Ok(PayloadLength::UpgradeWebSocket)
@@ -257,39 +261,89 @@ impl MessageType for Request {
         &mut self.head_mut().headers
     }
 
-    fn decode(src: &mut BytesMut) -> Result<Option<(Self, PayloadType)>, ParseError> {
-        let mut headers: [HeaderIndex; MAX_HEADERS] = EMPTY_HEADER_INDEX_ARRAY;
-
-        let (len, method, uri, ver, h_len) = {
-            // SAFETY:
-            // Create an uninitialized array of `MaybeUninit`. The `assume_init` is safe because the
-            // type we are claiming to have initialized here is a bunch of `MaybeUninit`s, which
-            // do not require initialization.
-            let mut parsed = unsafe {
-                MaybeUninit::<[MaybeUninit<httparse::Header<'_>>; MAX_HEADERS]>::uninit()
+    /// Bolt patch: decode a request head within `limits`, with llhttp's strictness (see
+    /// `policy`): multiple spaces in the request line are accepted, bare LF is not, the
+    /// method must be one llhttp knows, the target must suit the method, `Transfer-Encoding`
+    /// must end in chunked (other codings: 501), a request may not ask for a protocol upgrade,
+    /// and an HTTP/1.0 POST may come without a body.
+    fn decode(
+        src: &mut BytesMut,
+        limits: &Limits,
+    ) -> Result<Option<(Self, PayloadType)>, ParseError> {
+        let (len, method, target, ver, headers, field_bytes) = {
+            // SAFETY: an array of `MaybeUninit`s needs no initialisation (as upstream does).
+            let mut on_stack = unsafe {
+                MaybeUninit::<[MaybeUninit<httparse::Header<'_>>; STACK_HEADERS]>::uninit()
                     .assume_init()
+            };
+            let mut on_heap = Vec::new();
+            let parsed = if limits.max_header_count <= STACK_HEADERS {
+                &mut on_stack[..limits.max_header_count]
+            } else {
+                on_heap.resize_with(limits.max_header_count, MaybeUninit::uninit);
+                &mut on_heap[..]
             };
 
             let mut req = httparse::Request::new(&mut []);
+            let mut config = httparse::ParserConfig::default();
+            config.allow_multiple_spaces_in_request_line_delimiters(true);
 
-            match req.parse_with_uninit_headers(src, &mut parsed)? {
+            let status = match config.parse_request_with_uninit_headers(&mut req, src, parsed) {
+                Ok(status) => status,
+                Err(err) => {
+                    // a target too long is a 414 even when something after it is malformed
+                    if policy::partial_target_len(src) > limits.max_uri {
+                        return Err(ParseError::UriTooLong);
+                    }
+                    return Err(err.into());
+                }
+            };
+            match status {
                 httparse::Status::Complete(len) => {
-                    let method = Method::from_bytes(req.method.unwrap().as_bytes())
+                    let (Some(method), Some(target), Some(minor)) =
+                        (req.method, req.path, req.version)
+                    else {
+                        return Err(ParseError::Header);
+                    };
+                    if !policy::known_method(method) {
+                        return Err(ParseError::Method);
+                    }
+                    let method = Method::from_bytes(method.as_bytes())
                         .map_err(|_| ParseError::Method)?;
-                    let uri = Uri::try_from(req.path.unwrap())?;
-                    let version = if req.version.unwrap() == 1 {
+                    if target.len() > limits.max_uri {
+                        return Err(ParseError::UriTooLong);
+                    }
+                    if policy::has_bare_lf(&src[..len]) {
+                        debug!("bare LF in the request head");
+                        return Err(ParseError::Header);
+                    }
+                    let mut indices = vec![EMPTY_HEADER_INDEX; req.headers.len()];
+                    HeaderIndex::record(src, req.headers, &mut indices);
+                    // names with `_` are dropped (counted by the limits all the same): no
+                    // `x_forwarded_for` may pass for `x-forwarded-for` where names are
+                    // normalised (CGI/WSGI, Django's `META`)
+                    indices.retain(|idx| !src[idx.name.0..idx.name.1].contains(&b'_'));
+                    let field_bytes: usize = req
+                        .headers
+                        .iter()
+                        .map(|h| h.name.len() + h.value.len())
+                        .sum();
+                    let version = if minor == 1 {
                         Version::HTTP_11
                     } else {
                         Version::HTTP_10
                     };
-                    HeaderIndex::record(src, req.headers, &mut headers);
-
-                    (len, method, uri, version, req.headers.len())
+                    // checked after the Host header, but parsed while `src` is borrowed
+                    let target = policy::parse_target(&method, target);
+                    (len, method, target, version, indices, field_bytes)
                 }
 
                 httparse::Status::Partial => {
-                    return if src.len() >= MAX_BUFFER_SIZE {
-                        trace!("MAX_BUFFER_SIZE unprocessed data reached, closing");
+                    if policy::partial_target_len(src) > limits.max_uri {
+                        return Err(ParseError::UriTooLong);
+                    }
+                    return if src.len() >= limits.partial_head() {
+                        trace!("incomplete request head over its limit, closing");
                         Err(ParseError::TooLarge)
                     } else {
                         // Return None to notify more read are needed for parsing request
@@ -299,10 +353,18 @@ impl MessageType for Request {
             }
         };
 
+        if field_bytes > limits.max_header_size {
+            return Err(ParseError::TooLarge);
+        }
+
         let mut msg = Request::new();
 
         // convert headers
-        let mut length = msg.set_headers(&src.split_to(len).freeze(), &headers[..h_len], ver)?;
+        let trailers = TrailerBudget {
+            fields: limits.max_header_count,
+            bytes: limits.max_header_size,
+        };
+        let mut length = msg.set_headers(&src.split_to(len).freeze(), &headers, ver, trailers)?;
 
         // disallow HTTP/1.1 requests that do not contain a Host header
         // see https://datatracker.ietf.org/doc/html/rfc9112#section-3.2
@@ -311,14 +373,32 @@ impl MessageType for Request {
             return Err(ParseError::Header);
         }
 
+        let (uri, raw_target) = target?;
+
+        // no protocol upgrades (WebSocket, h2c): an `Upgrade` field with the `upgrade`
+        // connection option (llhttp's `should_upgrade`)
+        let upgrade_option = msg.head().headers.get_all(header::CONNECTION).any(|v| {
+            v.as_bytes()
+                .split(|&b| b == b',')
+                .any(|t| t.trim_ascii().eq_ignore_ascii_case(b"upgrade"))
+        });
+        if upgrade_option && msg.head().headers.contains_key(header::UPGRADE) {
+            debug!("protocol upgrade requested");
+            return Err(ParseError::Header);
+        }
+        if msg.head().connection_type() == ConnectionType::Upgrade {
+            // the `upgrade` option alone asks for nothing: the connection persists as usual
+            let ka = if ver == Version::HTTP_11 {
+                ConnectionType::KeepAlive
+            } else {
+                ConnectionType::Close
+            };
+            msg.head_mut().set_connection_type(ka);
+        }
+
         if msg.head().headers.contains_key(header::TRANSFER_ENCODING) {
             if ver == Version::HTTP_10 {
                 debug!("Transfer-Encoding is not allowed in HTTP/1.0 requests");
-                return Err(ParseError::Header);
-            }
-
-            if !crate::HttpMessage::chunked(&msg)? {
-                debug!("request Transfer-Encoding must be chunked");
                 return Err(ParseError::Header);
             }
 
@@ -326,13 +406,22 @@ impl MessageType for Request {
                 debug!("both Content-Length and Transfer-Encoding are set");
                 return Err(ParseError::Header);
             }
+
+            policy::check_transfer_codings(
+                msg.head()
+                    .headers
+                    .get_all(header::TRANSFER_ENCODING)
+                    .map(HeaderValue::as_bytes),
+            )?;
         }
 
-        // disallow HTTP/1.0 POST requests that do not contain a Content-Length headers
-        // see https://datatracker.ietf.org/doc/html/rfc1945#section-7.2.2
-        if ver == Version::HTTP_10 && method == Method::POST && length.is_none() {
-            debug!("no Content-Length specified for HTTP/1.0 POST request");
-            return Err(ParseError::Header);
+        if let PayloadLength::Payload(PayloadType::Payload(PayloadDecoder {
+            kind: Kind::Length(declared),
+        })) = length
+        {
+            if declared > limits.max_body {
+                return Err(ParseError::PayloadTooLarge);
+            }
         }
 
         // Remove CL value if 0 now that all headers and HTTP/1.0 special cases are processed.
@@ -342,22 +431,15 @@ impl MessageType for Request {
             length = PayloadLength::None;
         }
 
-        // payload decoder
+        // payload decoder (upgrades are refused above)
         let decoder = match length {
             PayloadLength::Payload(pl) => pl,
-            PayloadLength::UpgradeWebSocket => {
-                // upgrade (WebSocket)
-                PayloadType::Stream(PayloadDecoder::eof())
-            }
-            PayloadLength::None => {
-                if method == Method::CONNECT {
-                    PayloadType::Stream(PayloadDecoder::eof())
-                } else {
-                    PayloadType::None
-                }
-            }
+            PayloadLength::UpgradeWebSocket | PayloadLength::None => PayloadType::None,
         };
 
+        if let Some(raw) = raw_target {
+            crate::HttpMessage::extensions_mut(&msg).insert(raw);
+        }
         let head = msg.head_mut();
         head.uri = uri;
         head.method = method;
@@ -380,7 +462,10 @@ impl MessageType for ResponseHead {
         &mut self.headers
     }
 
-    fn decode(src: &mut BytesMut) -> Result<Option<(Self, PayloadType)>, ParseError> {
+    fn decode(
+        src: &mut BytesMut,
+        _limits: &Limits,
+    ) -> Result<Option<(Self, PayloadType)>, ParseError> {
         let mut headers: [HeaderIndex; MAX_HEADERS] = EMPTY_HEADER_INDEX_ARRAY;
 
         let (len, ver, status, h_len) = {
@@ -428,7 +513,12 @@ impl MessageType for ResponseHead {
         msg.version = ver;
 
         // convert headers
-        let mut length = msg.set_headers(&src.split_to(len).freeze(), &headers[..h_len], ver)?;
+        let unlimited = TrailerBudget {
+            fields: usize::MAX,
+            bytes: usize::MAX,
+        };
+        let mut length =
+            msg.set_headers(&src.split_to(len).freeze(), &headers[..h_len], ver, unlimited)?;
 
         // Remove CL value if 0 now that all headers and HTTP/1.0 special cases are processed.
         // Protects against some request smuggling attacks.
@@ -513,9 +603,18 @@ impl PayloadDecoder {
     }
 
     /// Constructs a chunked encoding decoder.
+    #[allow(dead_code)] // Bolt patch: the request decoder uses `chunked_with`
     pub fn chunked() -> PayloadDecoder {
+        Self::chunked_with(TrailerBudget {
+            fields: usize::MAX,
+            bytes: usize::MAX,
+        })
+    }
+
+    /// Bolt patch: a chunked decoder whose trailer section must fit `trailers`.
+    pub(crate) fn chunked_with(trailers: TrailerBudget) -> PayloadDecoder {
         PayloadDecoder {
-            kind: Kind::Chunked(ChunkedState::SizeFirst, 0),
+            kind: Kind::Chunked(ChunkedState::SizeFirst, 0, trailers),
         }
     }
 
@@ -531,7 +630,7 @@ enum Kind {
     Length(u64),
 
     /// A reader used when `Transfer-Encoding` is `chunked`.
-    Chunked(ChunkedState, u64),
+    Chunked(ChunkedState, u64, TrailerBudget),
 
     /// A reader used for responses that don't indicate a length or chunked.
     ///
@@ -577,12 +676,12 @@ impl Decoder for PayloadDecoder {
                 }
             }
 
-            Kind::Chunked(ref mut state, ref mut size) => {
+            Kind::Chunked(ref mut state, ref mut size, ref mut trailers) => {
                 loop {
                     let mut buf = None;
 
                     // advances the chunked state
-                    *state = match state.step(src, size, &mut buf) {
+                    *state = match state.step(src, size, &mut buf, trailers) {
                         Poll::Pending => return Ok(None),
                         Poll::Ready(Ok(state)) => state,
                         Poll::Ready(Err(err)) => return Err(err),

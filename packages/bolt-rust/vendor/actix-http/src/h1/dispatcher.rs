@@ -25,6 +25,7 @@ use super::{
     codec::Codec,
     decoder::MAX_BUFFER_SIZE,
     payload::{Payload, PayloadSender, PayloadStatus},
+    policy::ConnectionPolicy,
     timer::TimerState,
     Message, MessageType,
 };
@@ -187,6 +188,8 @@ pin_project! {
         // in the middle of reading the next one); answer that request with `connection:
         // close`, then drain, instead of closing the connection unanswered.
         drain_after_request: bool,
+        // Bolt patch: the application's limits and error responses (`h1::ConnectionPolicy`)
+        policy: Option<ConnectionPolicy>,
 
         pub(super) io: Option<T>,
         read_buf: BytesMut,
@@ -205,7 +208,8 @@ pin_project! {
 enum DispatcherMessage {
     Item(Request),
     Upgrade(Request),
-    Error(Response<()>),
+    // Bolt patch: with its body (the application's error responses have one)
+    Error(Response<()>, BoxBody),
 }
 
 pin_project! {
@@ -289,6 +293,15 @@ where
         peer_addr: Option<net::SocketAddr>,
         conn_data: OnConnectData,
     ) -> Self {
+        let policy = conn_data
+            .0
+            .as_ref()
+            .and_then(|ext| ext.get::<ConnectionPolicy>())
+            .cloned();
+        let mut codec = Codec::new(config.clone());
+        if let Some(policy) = &policy {
+            codec.set_policy(policy);
+        }
         Dispatcher {
             inner: DispatcherState::Normal {
                 inner: InnerDispatcher {
@@ -310,13 +323,14 @@ where
                     shutdown_timer: TimerState::new(config.client_disconnect_deadline().is_some()),
                     graceful_shutdown: config.graceful_shutdown(),
                     drain_after_request: false,
+                    policy,
 
                     io: Some(io),
                     read_buf: BytesMut::with_capacity(HW_BUFFER_SIZE),
                     write_buf: BytesMut::with_capacity(HW_BUFFER_SIZE),
                     h1_write_buffer_size: config.h1_write_buffer_size(),
                     write_buf_needs_reset: false,
-                    codec: Codec::new(config),
+                    codec,
                 },
             },
 
@@ -650,11 +664,14 @@ where
                     }
 
                     // handle error message
-                    Some(DispatcherMessage::Error(res)) => {
+                    Some(DispatcherMessage::Error(res, body)) => {
+                        // Bolt patch: frame it as a plain HTTP/1.1 response that closes, not
+                        // by whatever request was decoded last
+                        *this.framing = Some(Codec::error_framing());
                         // send_response would update InnerDispatcher state to SendPayload or None
                         // (If response body is empty)
                         // continue loop to poll it
-                        self.as_mut().send_error_response(res, BoxBody::new(()))?;
+                        self.as_mut().send_error_response(res, body)?;
                     }
 
                     // return with upgrade request and poll it exclusively
@@ -1006,6 +1023,7 @@ where
                                 this.flags.insert(Flags::READ_DISCONNECT);
                                 this.messages.push_back(DispatcherMessage::Error(
                                     Response::internal_server_error().drop_body(),
+                                    BoxBody::new(()),
                                 ));
                                 *this.error = Some(DispatchError::InternalError);
                                 break;
@@ -1021,6 +1039,7 @@ where
                                 this.flags.insert(Flags::READ_DISCONNECT);
                                 this.messages.push_back(DispatcherMessage::Error(
                                     Response::internal_server_error().drop_body(),
+                                    BoxBody::new(()),
                                 ));
                                 *this.error = Some(DispatchError::InternalError);
                                 break;
@@ -1041,42 +1060,54 @@ where
                     break;
                 }
 
-                Err(ParseError::TooLarge) => {
-                    trace!("request head was too big; returning 431 response");
-
-                    if let Some(mut payload) = this.payload.take() {
-                        payload.set_error(PayloadError::Overflow);
-                    }
-
-                    // request heads that overflow buffer size return a 431 error
-                    this.messages
-                        .push_back(DispatcherMessage::Error(Response::with_body(
-                            StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
-                            (),
-                        )));
-
-                    this.flags.insert(Flags::READ_DISCONNECT);
-                    *this.error = Some(ParseError::TooLarge.into());
-
-                    break;
-                }
-
-                Err(err) => {
-                    trace!("parse error {}", &err);
+                // Bolt patch: a malformed body of the request being read. Its handler sees the
+                // payload error and gives the one answer; nothing more is read.
+                Err(err) if this.payload.is_some() => {
+                    trace!("malformed request body {}", &err);
 
                     if let Some(mut payload) = this.payload.take() {
                         payload.set_error(PayloadError::EncodingCorrupted);
                     }
 
-                    // malformed requests should be responded with 400
-                    this.messages.push_back(DispatcherMessage::Error(
-                        Response::bad_request().drop_body(),
-                    ));
+                    this.flags.insert(Flags::READ_DISCONNECT);
+                    *this.error = Some(err.into());
+                    break;
+                }
+
+                // Bolt patch: every other error is answered with the application's response for
+                // its status (`ConnectionPolicy`), after the responses to the requests before it
+                Err(err) => {
+                    trace!("parse error {}", &err);
+
+                    let status = match err {
+                        ParseError::TooLarge => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+                        ParseError::UriTooLong => StatusCode::URI_TOO_LONG,
+                        ParseError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+                        ParseError::NotImplemented => StatusCode::NOT_IMPLEMENTED,
+                        _ => StatusCode::BAD_REQUEST,
+                    };
+                    let (res, body) =
+                        ConnectionPolicy::response(this.policy.as_ref(), status).replace_body(());
+                    this.messages.push_back(DispatcherMessage::Error(res, body));
 
                     this.flags.insert(Flags::READ_DISCONNECT);
                     *this.error = Some(err.into());
                     break;
                 }
+            }
+        }
+
+        // Bolt patch: the head timer bounds the head of every request, not only the first one:
+        // it starts when the first bytes of a head are waiting (for the first request of a
+        // connection, when the connection starts)
+        if this.payload.is_none()
+            && !this.read_buf.is_empty()
+            && matches!(this.head_timer, TimerState::Inactive)
+            && !this.flags.contains(Flags::READ_DISCONNECT)
+        {
+            if let Some(deadline) = this.config.client_request_deadline() {
+                this.head_timer
+                    .set_and_init(cx, sleep_until(deadline.into()), line!());
             }
         }
 
@@ -1091,16 +1122,25 @@ where
 
         if let TimerState::Active { timer } = this.head_timer {
             if timer.as_mut().poll(cx).is_ready() {
-                // timeout on first request (slow request) return 408
+                this.head_timer.clear(line!());
 
+                if this.read_buf.is_empty() {
+                    // Bolt patch: a connection that never sent a byte is closed without a word
+                    trace!("no request on a new connection in time; closing it");
+                    this.flags.insert(Flags::SHUTDOWN);
+                    return Ok(());
+                }
+
+                // a request head not received in time (slow request): 408, after the responses
+                // to the requests before it (Bolt patch: queued, with the application's body)
                 trace!("timed out on slow request; replying with 408 and closing connection");
 
-                let _ = self.as_mut().send_error_response(
-                    Response::with_body(StatusCode::REQUEST_TIMEOUT, ()),
-                    BoxBody::new(()),
-                );
-
-                self.project().flags.insert(Flags::SHUTDOWN);
+                let (res, body) =
+                    ConnectionPolicy::response(this.policy.as_ref(), StatusCode::REQUEST_TIMEOUT)
+                        .replace_body(());
+                this.messages.push_back(DispatcherMessage::Error(res, body));
+                this.flags.insert(Flags::READ_DISCONNECT);
+                cx.waker().wake_by_ref();
             }
         };
 
@@ -1233,8 +1273,9 @@ where
         let mut read_some = false;
 
         loop {
-            // Return early when read buf exceed decoder's max buffer size.
-            if this.read_buf.len() >= MAX_BUFFER_SIZE {
+            // Return early when read buf exceed decoder's max buffer size (Bolt patch: or the
+            // connection's larger limit for an incomplete request head).
+            if this.read_buf.len() >= MAX_BUFFER_SIZE.max(this.codec.partial_head_limit()) {
                 // At this point it's not known IO stream is still scheduled to be waked up so
                 // force wake up dispatcher just in case.
                 //

@@ -148,7 +148,8 @@ pub(crate) trait MessageType: Sized {
                     dst.put_slice(b"connection: keep-alive\r\n")
                 }
             }
-            (ConnectionType::Close, false) if version >= Version::HTTP_11 => {
+            // Bolt patch: also to an HTTP/1.0 client (the status line says HTTP/1.1)
+            (ConnectionType::Close, false) => {
                 if camel_case {
                     dst.put_slice(b"Connection: close\r\n")
                 } else {
@@ -299,8 +300,9 @@ impl MessageType for Response<()> {
             INITIAL_HEAD_CAPACITY + head.headers.len() * AVERAGE_HEADER_SIZE + reason.len(),
         );
 
-        // status line
-        helpers::write_status_line(head.version, head.status.as_u16(), dst);
+        // status line: Bolt patch, always HTTP/1.1, the version the server conforms to
+        // (RFC 9110 §2.5), also to an HTTP/1.0 client (framing still follows its version)
+        helpers::write_status_line(http::Version::HTTP_11, head.status.as_u16(), dst);
         dst.put_slice(reason);
         Ok(())
     }
