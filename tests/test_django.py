@@ -74,3 +74,18 @@ def test_runbolt_unknown_engine(tmp_path: Path) -> None:
     assert result.returncode != 0
     assert "Unknown engine 'nope'; choose one of 'rust', 'python'." in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_example_forms_uploads_streams_and_files(example: Server) -> None:
+    r = httpx.post(example.url + "/contact", data={"name": "Ann", "message": "hi\nthere"},
+                   headers={"x-api-key": "k1"})
+    assert r.json() == {"received": "Ann", "length": 8, "by": "k1"}
+    assert r.cookies["last_contact"] == "Ann"
+    r = httpx.post(example.url + "/attachments",
+                   files={"upload": ("a.txt", b"1\n2\n", "text/plain")})
+    assert r.json() == {"filename": "a.txt", "size": 4, "lines": 2}
+    assert httpx.get(example.url + "/stream/count?to=3").text == "1\n2\n3\n"
+    events = httpx.get(example.url + "/events/prices").text
+    assert events.count("event: price\n") >= 3
+    r = httpx.get(example.url + "/readme", headers={"range": "bytes=0-7"})
+    assert (r.status_code, r.content) == (206, b"# Bolt e")

@@ -147,3 +147,73 @@ async def items_by_offset() -> list[ItemOut]:
 async def items_by_cursor() -> list[ItemOut]:
     """``?cursor=`` over the items, newest first."""
     return Item.objects.all()  # type: ignore[return-value]
+
+
+# --- more of the API: forms, uploads, dependencies, cookies, streaming, SSE, files ----------
+
+import asyncio  # noqa: E402
+from collections.abc import AsyncIterator, Iterator  # noqa: E402
+from pathlib import Path as FsPath  # noqa: E402
+
+from bolt_api import JSON, Depends, File, Form, Header, Query, UploadFile  # noqa: E402
+from bolt_api.files import FileResponse  # noqa: E402
+from bolt_api.streaming import EventSourceResponse, ServerSentEvent, StreamingResponse  # noqa: E402
+
+README = FsPath(__file__).resolve().parent.parent / "README.md"
+
+
+def api_key(x_api_key: Annotated[str | None, Header()] = None) -> str:
+    """A dependency: the caller's key, or "anonymous"."""
+    return x_api_key or "anonymous"
+
+
+def audit(caller: Annotated[str, Depends(api_key)]) -> Iterator[dict[str, Any]]:
+    """A dependency with teardown: runs after the handler, even when it raised."""
+    entry = {"caller": caller, "status": "started"}
+    yield entry
+    entry["status"] = "finished"
+
+
+@api.post("/contact")
+def contact(
+    name: Annotated[str, Form(min_length=1, max_length=100)],
+    message: Annotated[str, Form(max_length=2000)],
+    entry: Annotated[dict[str, Any], Depends(audit)],
+) -> JSON:
+    """A urlencoded or multipart form, answered with a cookie."""
+    response = JSON({"received": name, "length": len(message), "by": entry["caller"]})
+    response.set_cookie("last_contact", name, max_age=3600, httponly=True)
+    return response
+
+
+@api.post("/attachments")
+async def attach(
+    upload: Annotated[UploadFile, File(max_size=1_000_000, allowed_types=["text/*"])],
+) -> dict[str, Any]:
+    """A text upload (at most 1 MB), spooled to disk past 1 MiB and deleted afterwards."""
+    data = await upload.read()
+    return {"filename": upload.filename, "size": upload.size,
+            "lines": data.decode("utf-8", "replace").count("\n")}
+
+
+@api.get("/stream/count")
+def stream_count(to: Annotated[int, Query(ge=1, le=1000)] = 10) -> StreamingResponse:
+    """A response streamed line by line."""
+    return StreamingResponse((f"{i}\n" for i in range(1, to + 1)), media_type="text/plain")
+
+
+@api.get("/events/prices")
+async def price_events() -> EventSourceResponse:
+    """Server-Sent Events: every item's price, one event each."""
+    async def events() -> AsyncIterator[ServerSentEvent]:
+        async for row in Item.objects.order_by("id").values("id", "price"):
+            await asyncio.sleep(0)
+            yield ServerSentEvent(data={"id": row["id"], "price": float(row["price"])},
+                                  event="price", id=str(row["id"]))
+    return EventSourceResponse(events())
+
+
+@api.get("/readme")
+def readme() -> FileResponse:
+    """A file streamed from disk (ranges, HEAD and conditional requests included)."""
+    return FileResponse(README, media_type="text/markdown")
