@@ -47,6 +47,9 @@ def tests(session: nox.Session) -> None:
     session.install(*TEST_DEPS)
     install_browser(session)
     install_nginx(session)
+    # the Rust engine's own unit tests (the panic guard: no request can provoke a panic)
+    session.run("cargo", "test", "--quiet", "--profile", "fast", "--lib", "--manifest-path",
+                "packages/bolt-rust/Cargo.toml", external=True, env=CARGO_ENV)
     session.run("pytest", *session.posargs)
 
 

@@ -178,6 +178,12 @@ def aliased(item_query: str = Query("none", alias="item-query", max_length=5)) -
     return {"item_query": item_query}
 
 
+@api.get("/headers/all")
+def all_headers(request: Any) -> dict[str, str]:
+    """Every request header as the engine hands it over (the HTTP corpus checks them)."""
+    return dict(request.headers)
+
+
 @api.get("/headers")
 def headers(
     x_token: Annotated[str, Header()],

@@ -264,7 +264,8 @@ def test_chunked_body_is_reassembled(loop: asyncio.AbstractEventLoop) -> None:
 
 def test_connection_close_is_honoured(loop: asyncio.AbstractEventLoop) -> None:
     conn = Conn(loop)
-    conn.send(b"GET /hello HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\nGET /hello HTTP/1.1\r\nHost: x\r\n\r\n")
+    conn.send(b"GET /hello HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+              b"GET /hello HTTP/1.1\r\nHost: x\r\n\r\n")
     [(_status, headers, _)] = conn.responses()  # nothing after the closing request
     assert headers["connection"] == "close"
     assert conn.transport.closed
@@ -328,7 +329,8 @@ def test_no_content_length_for_204(loop: asyncio.AbstractEventLoop) -> None:
 
 def test_expect_100_continue(loop: asyncio.AbstractEventLoop) -> None:
     conn = Conn(loop)
-    conn.send(b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nExpect: 100-continue\r\n\r\n")
+    conn.send(b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n"
+              b"Expect: 100-continue\r\n\r\n")
     assert conn.transport.writes == [b"HTTP/1.1 100 Continue\r\n\r\n"]
     conn.send(b"abc")
     assert conn.responses()[-1][2] == b"abc"
@@ -344,7 +346,8 @@ def test_idle_keep_alive_timeout_closes(loop: asyncio.AbstractEventLoop) -> None
 
 def test_pipelining_flow_control_pauses_reading(loop: asyncio.AbstractEventLoop) -> None:
     conn = Conn(loop)
-    conn.send(b"GET /slow HTTP/1.1\r\nHost: x\r\n\r\n" + b"GET /hello HTTP/1.1\r\nHost: x\r\n\r\n" * 40)
+    conn.send(b"GET /slow HTTP/1.1\r\nHost: x\r\n\r\n"
+              + b"GET /hello HTTP/1.1\r\nHost: x\r\n\r\n" * 40)
     assert conn.transport.paused
     conn.settle()
     assert len(conn.responses()) == 41

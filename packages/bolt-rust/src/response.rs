@@ -234,7 +234,8 @@ pub fn parse(obj: &Bound<'_, PyAny>) -> Option<Parts> {
     }
     let status = StatusCode::from_u16(code).ok()?;
     let raw_headers = tuple.get_item(1).ok()?;
-    let mut headers = Vec::with_capacity(raw_headers.len().unwrap_or(0));
+    // a hint only: a sequence whose `__len__` lies must not make us allocate (or abort)
+    let mut headers = Vec::with_capacity(raw_headers.len().unwrap_or(0).min(64));
     for item in raw_headers.try_iter().ok()? {
         let item = item.ok()?;
         let pair = item.cast::<PyTuple>().ok()?;

@@ -4,8 +4,9 @@
 //! Python engine) on what is a valid chunked body:
 //!
 //! * no whitespace after the chunk size (upstream accepted `5 \r\n` and `5 ;ext`);
-//! * chunk extensions follow RFC 9112 §7.1.1 without BWS: `;name`, `;name=token`,
-//!   `;name="quoted string"` (upstream skipped any bytes up to the CR);
+//! * chunk extensions follow RFC 9112 §7.1.1 without BWS, as llhttp reads them: `;name`,
+//!   `;name=token`, `;name="quoted string"`, where llhttp also takes an empty name or value
+//!   but not a `;` right before the CR (upstream skipped any bytes up to the CR);
 //! * trailer fields are parsed as header fields (token name, `:`, field value), bounded by the
 //!   connection's header limits, must not be `Content-Length`, `Transfer-Encoding` or `Host`
 //!   (RFC 9110 §6.5.1), and are then discarded (upstream skipped any bytes up to the CR).
@@ -121,9 +122,9 @@ fn is_token(b: u8) -> bool {
         | b'`' | b'|' | b'~')
 }
 
-/// RFC 9110 `qdtext` (obs-text excluded, as llhttp does).
+/// RFC 9110 `qdtext` (with obs-text).
 fn is_qdtext(b: u8) -> bool {
-    matches!(b, b'\t' | b' ' | 0x21 | 0x23..=0x5b | 0x5d..=0x7e)
+    matches!(b, b'\t' | b' ' | 0x21 | 0x23..=0x5b | 0x5d..=0x7e | 0x80..=0xff)
 }
 
 /// A field value byte (RFC 9110 `field-vchar`, SP and HTAB).
@@ -198,19 +199,20 @@ impl ChunkedState {
     fn read_extension(&self, rdr: &mut BytesMut) -> Poll<Result<ChunkedState, io::Error>> {
         use self::ChunkedState::*;
 
+        // llhttp's grammar, to the byte: an empty name or value is accepted, a `;` just
+        // before the CR is not; no whitespace outside quotes
         let b = byte!(rdr);
         let next = match (self, b) {
-            (ExtStart, b) if is_token(b) => ExtName,
-            (ExtName, b) if is_token(b) => ExtName,
-            (ExtName, b'=') => ExtValueStart,
+            (ExtStart | ExtName, b) if is_token(b) => ExtName,
+            (ExtStart | ExtName, b'=') => ExtValueStart,
             (ExtValueStart, b'"') => ExtQuoted,
             (ExtValueStart | ExtValue, b) if is_token(b) => ExtValue,
             (ExtQuoted, b'"') => ExtQuotedEnd,
             (ExtQuoted, b'\\') => ExtQuotedEscape,
             (ExtQuoted, b) if is_qdtext(b) => ExtQuoted,
-            (ExtQuotedEscape, b'\t' | b' ' | 0x21..=0x7e) => ExtQuoted,
-            (ExtName | ExtValue | ExtQuotedEnd, b';') => ExtStart,
-            (ExtName | ExtValue | ExtQuotedEnd, b'\r') => SizeLf,
+            (ExtQuotedEscape, b'\t' | b' ' | 0x21..=0x7e | 0x80..=0xff) => ExtQuoted,
+            (ExtStart | ExtName | ExtValueStart | ExtValue | ExtQuotedEnd, b';') => ExtStart,
+            (ExtName | ExtValueStart | ExtValue | ExtQuotedEnd, b'\r') => SizeLf,
             _ => return Poll::Ready(Err(invalid("Invalid character in chunk extension"))),
         };
         Poll::Ready(Ok(next))

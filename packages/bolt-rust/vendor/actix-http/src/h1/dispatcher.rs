@@ -526,6 +526,11 @@ where
             if std::mem::take(this.drain_after_request) {
                 this.flags.insert(Flags::DRAINING);
             }
+            // Bolt patch: after a response that closes the connection (a 413, say), the rest
+            // of a chunked body is not drained either
+            if res.head().conn_type() == Some(ConnectionType::Close) {
+                *this.payload_drainable = false;
+            }
             (
                 this.flags.contains(Flags::DRAINING),
                 !is_upgrade
@@ -578,6 +583,11 @@ where
             let this = self.as_mut().project();
             if std::mem::take(this.drain_after_request) {
                 this.flags.insert(Flags::DRAINING);
+            }
+            // Bolt patch: after a response that closes the connection (a 413, say), the rest
+            // of a chunked body is not drained either
+            if res.head().conn_type() == Some(ConnectionType::Close) {
+                *this.payload_drainable = false;
             }
             (
                 this.flags.contains(Flags::DRAINING),
@@ -1021,10 +1031,12 @@ where
                             } else {
                                 error!("Internal server error: unexpected payload chunk");
                                 this.flags.insert(Flags::READ_DISCONNECT);
-                                this.messages.push_back(DispatcherMessage::Error(
-                                    Response::internal_server_error().drop_body(),
-                                    BoxBody::new(()),
-                                ));
+                                let (res, body) = ConnectionPolicy::response(
+                                    this.policy.as_ref(),
+                                    StatusCode::INTERNAL_SERVER_ERROR,
+                                )
+                                .replace_body(());
+                                this.messages.push_back(DispatcherMessage::Error(res, body));
                                 *this.error = Some(DispatchError::InternalError);
                                 break;
                             }
@@ -1037,10 +1049,12 @@ where
                             } else {
                                 error!("Internal server error: unexpected eof");
                                 this.flags.insert(Flags::READ_DISCONNECT);
-                                this.messages.push_back(DispatcherMessage::Error(
-                                    Response::internal_server_error().drop_body(),
-                                    BoxBody::new(()),
-                                ));
+                                let (res, body) = ConnectionPolicy::response(
+                                    this.policy.as_ref(),
+                                    StatusCode::INTERNAL_SERVER_ERROR,
+                                )
+                                .replace_body(());
+                                this.messages.push_back(DispatcherMessage::Error(res, body));
                                 *this.error = Some(DispatchError::InternalError);
                                 break;
                             }
