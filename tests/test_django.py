@@ -25,9 +25,10 @@ def manage(*args: str, db: Path) -> subprocess.CompletedProcess[str]:
                           text=True, timeout=120, env={**os.environ, "BOLT_EXAMPLE_DB": str(db)})
 
 
-@pytest.fixture(scope="module")
-def example(engine: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    db = tmp_path_factory.mktemp(f"example-{engine}") / "db.sqlite3"
+def serve_example(engine: str, tmp_path_factory: pytest.TempPathFactory,
+                  label: str) -> Iterator[Server]:
+    """The example project on ``engine`` with a fresh, migrated and seeded database."""
+    db = tmp_path_factory.mktemp(f"{label}-{engine}") / "db.sqlite3"
     for command in (("migrate", "--verbosity", "0"), ("seed",)):
         result = manage(*command, db=db)
         assert result.returncode == 0, result.stderr
@@ -35,6 +36,11 @@ def example(engine: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[S
                         "--port", "0"], engine, cwd=EXAMPLE, env={"BOLT_EXAMPLE_DB": str(db)})
     yield srv
     srv.stop()
+
+
+@pytest.fixture(scope="module")
+def example(engine: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    yield from serve_example(engine, tmp_path_factory, "example")
 
 
 def test_async_orm_list(example: Server) -> None:

@@ -13,20 +13,13 @@ from typing import Any
 import httpx
 import pytest
 
-from .conftest import Server, start_server
-from .test_django import EXAMPLE, manage
+from .conftest import Server
+from .test_django import serve_example
 
 
 @pytest.fixture(scope="module")
 def example(engine: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    db = tmp_path_factory.mktemp(f"views-{engine}") / "db.sqlite3"
-    for command in (("migrate", "--verbosity", "0"), ("seed",)):
-        result = manage(*command, db=db)
-        assert result.returncode == 0, result.stderr
-    srv = start_server(["manage.py", "runbolt", "--engine", engine, "--host", "127.0.0.1",
-                        "--port", "0"], engine, cwd=EXAMPLE, env={"BOLT_EXAMPLE_DB": str(db)})
-    yield srv
-    srv.stop()
+    yield from serve_example(engine, tmp_path_factory, "views")
 
 
 def all_items(example: Server) -> list[dict[str, Any]]:

@@ -119,7 +119,31 @@ class _AsyncTransport(httpx.AsyncHTTPTransport):
         return response
 
 
-class TestClient(httpx.Client):
+class _Served:
+    """What both clients share: the engine thread and the exception sink."""
+
+    _server: _EngineThread
+    _sink: _Sink | None
+
+    def _start(self, api: BoltAPI, engine: str, raise_server_exceptions: bool) -> int:
+        self._server = _EngineThread(api, engine)
+        self._sink = _Sink() if raise_server_exceptions else None
+        if self._sink is not None:
+            add_exception_sink(self._sink)
+        return self._server.port
+
+    def _stop(self) -> None:
+        if self._sink is not None:
+            remove_exception_sink(self._sink)
+        self._server.stop()
+
+    @property
+    def engine(self) -> str:
+        """The name of the engine serving the API."""
+        return self._server.engine.name
+
+
+class TestClient(_Served, httpx.Client):
     """A synchronous httpx client for ``api``, served by ``engine`` in this process."""
 
     __test__ = False  # not a pytest test class
@@ -134,22 +158,13 @@ class TestClient(httpx.Client):
         follow_redirects: bool = True,
         **kwargs: Any,
     ) -> None:
-        self._server = _EngineThread(api, engine)
-        self._sink = _Sink() if raise_server_exceptions else None
-        if self._sink is not None:
-            add_exception_sink(self._sink)
-        super().__init__(base_url=base_url, transport=_Transport(self._server.port, self._sink),
+        port = self._start(api, engine, raise_server_exceptions)
+        super().__init__(base_url=base_url, transport=_Transport(port, self._sink),
                          follow_redirects=follow_redirects, **kwargs)
-
-    @property
-    def engine(self) -> str:
-        return self._server.engine.name
 
     def close(self) -> None:
         super().close()
-        if self._sink is not None:
-            remove_exception_sink(self._sink)
-        self._server.stop()
+        self._stop()
 
     def __exit__(self, exc_type: type[BaseException] | None = None,
                  exc_value: BaseException | None = None,
@@ -157,7 +172,7 @@ class TestClient(httpx.Client):
         self.close()
 
 
-class AsyncTestClient(httpx.AsyncClient):
+class AsyncTestClient(_Served, httpx.AsyncClient):
     """The ``async`` twin of :class:`TestClient` (``async with AsyncTestClient(api) as c``)."""
 
     __test__ = False
@@ -172,23 +187,13 @@ class AsyncTestClient(httpx.AsyncClient):
         follow_redirects: bool = True,
         **kwargs: Any,
     ) -> None:
-        self._server = _EngineThread(api, engine)
-        self._sink = _Sink() if raise_server_exceptions else None
-        if self._sink is not None:
-            add_exception_sink(self._sink)
-        super().__init__(base_url=base_url,
-                         transport=_AsyncTransport(self._server.port, self._sink),
+        port = self._start(api, engine, raise_server_exceptions)
+        super().__init__(base_url=base_url, transport=_AsyncTransport(port, self._sink),
                          follow_redirects=follow_redirects, **kwargs)
-
-    @property
-    def engine(self) -> str:
-        return self._server.engine.name
 
     async def aclose(self) -> None:
         await super().aclose()
-        if self._sink is not None:
-            remove_exception_sink(self._sink)
-        self._server.stop()
+        self._stop()
 
     async def __aexit__(self, exc_type: type[BaseException] | None = None,
                         exc_value: BaseException | None = None,
