@@ -21,6 +21,7 @@ Modes::
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import http.client
 import json
@@ -471,7 +472,7 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@dataclass
+@dataclass(eq=False)
 class Server:
     target: Target
     port: int
@@ -494,6 +495,8 @@ class Server:
 
     def stop(self) -> None:
         """SIGTERM the server (it is its own process group), then SIGKILL what is left."""
+        if self in LIVE:
+            LIVE.remove(self)
         pgid = self.process.pid
         if self.alive():
             self.process.send_signal(signal.SIGTERM)
@@ -519,6 +522,19 @@ class Server:
         os.killpg(pgid, signal.SIGKILL)
 
 
+#: Servers started and not yet stopped: ``main`` stops them whatever happens.
+LIVE: list[Server] = []
+
+
+def _die_with_parent() -> None:
+    """In the child before exec: SIGTERM when the runner dies, so no server outlives it."""
+    import ctypes
+
+    pr_set_pdeathsig = 1
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
+
+
 def start_server(target: Target, env: Env, log_path: Path, timeout: float = 90.0) -> Server:
     port = free_port()
     cmd = ["taskset", "-c", str(env.args.server_cpu), *server_command(target, env, port)]
@@ -528,8 +544,9 @@ def start_server(target: Target, env: Env, log_path: Path, timeout: float = 90.0
         out.flush()
         process = subprocess.Popen(cmd, cwd=ROOT, env=target_env(target, env), stdout=out,
                                    stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                   start_new_session=True)
+                                   start_new_session=True, preexec_fn=_die_with_parent)
     server = Server(target, port, process, log_path)
+    LIVE.append(server)
     deadline = time.monotonic() + timeout
     while True:
         if not server.alive():
@@ -1078,8 +1095,8 @@ def render_markdown(data: dict[str, Any], chart_dir: Path | None, stem: str) -> 
                  f"waits for both cores to be idle before each run; a run where other load "
                  f"took more than {args['max_noise']:.0%} of the server's core, or of wrk's "
                  f"core while the server was below 90 % busy (or neither kept its core 80 % "
-                 f"busy), is repeated up to {args['retries']} times, and the result is marked ⚠ if a "
-                 f"run stayed noisy: "
+                 f"busy), is repeated up to {args['retries']} times, and the result is "
+                 f"marked ⚠ if a run stayed noisy: "
                  + (", ".join(f"{t} {k}" for t, k in noisy) if noisy else "none") + ".")
     lines.append("- Every target answered every endpoint with the expected status and body "
                  "before and after its runs, and wrk saw no unexpected status in any run.")
@@ -1324,7 +1341,11 @@ def main(argv: list[str] | None = None) -> int:
                     preflight(targets, endpoints, env, logs)
                 for target in targets:
                     data["results"][target.name] = measure_target(target, endpoints, env, logs)
-    except BenchFailure as exc:
+    except BaseException as exc:
+        for server in list(LIVE):
+            server.stop()
+        if not isinstance(exc, BenchFailure):
+            raise
         data["failure"] = str(exc)
         (RAW / f"{stem}.failed.json").write_text(json.dumps(data, indent=1, default=str))
         print(f"\n{'=' * 78}\nBENCHMARK FAILED — nothing recorded\n{'=' * 78}\n{exc}\n",

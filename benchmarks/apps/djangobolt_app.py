@@ -7,9 +7,12 @@ with ``access_log off``): ``enable_logging=False`` here, and the project's ``LOG
 ``django.server`` (django-bolt's per-request access line) to WARNING. The ``django-bolt-log``
 target keeps Django's default logging, to show what the access log costs.
 
-Same code shape in every framework target: ``async def`` handlers; handlers returning plain
-dicts and lists carry no return annotation (an annotation such as ``-> dict[str, str]`` makes
-each framework validate the result on every request); E3 declares ``-> User``, the typed echo.
+The three framework apps have the same ``async def`` handlers; each declares return types in
+the form that is faster for its framework, measured: here, none on the handlers returning
+plain dicts and lists (an annotation such as ``-> dict[str, str]`` makes Bolt and django-bolt
+validate the result with msgspec on every request: django-bolt's E1 drops from 95k to 57k
+req/s), and ``-> User`` on E3, the typed echo. FastAPI is the other way round (see
+``fastapi_app.py``).
 """
 
 from __future__ import annotations

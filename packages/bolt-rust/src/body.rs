@@ -54,6 +54,8 @@ fn close_sync(py: Python<'_>, chunks: &Py<PyAny>) {
 pub fn sync_stream(chunks: Py<PyAny>) -> ChunkStream {
     let (tx, rx) = mpsc::channel(CHANNEL);
     spawn_blocking(move || loop {
+        // Blocking-pool threads live on between streams: keep their Python thread state.
+        crate::server::pin_thread_state();
         let next = Python::attach(|py| match chunks.call_method0(py, "__next__") {
             Ok(obj) => match obj.extract::<PyBackedBytes>(py) {
                 Ok(chunk) => Some(Ok(Bytes::from_owner(chunk))),

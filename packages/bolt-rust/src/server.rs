@@ -84,7 +84,7 @@ impl Ablation {
 
 /// Give this Actix worker thread a Python thread state for its whole life, so a request's
 /// `Python::attach` only takes the GIL instead of creating and destroying a thread state.
-fn pin_thread_state() {
+pub(crate) fn pin_thread_state() {
     thread_local! {
         static PINNED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
     }
