@@ -53,34 +53,29 @@ def tests(session: nox.Session) -> None:
     session.run("pytest", *session.posargs)
 
 
-def install_browser(session: nox.Session) -> None:
-    """Best effort, as root only: Debian's Chromium for tests/test_docs_browser.py (which
-    skips its browser tests, saying why, when there is none)."""
-    if any(shutil.which(name) for name in ("chromium", "chromium-browser", "google-chrome")):
-        return
+def apt_install(session: nox.Session, package: str, purpose: str) -> None:
+    """Best effort, as root only: install Debian's ``package``; warn (the tests that need it
+    then skip, saying why) when that is not possible."""
     if getattr(os, "geteuid", lambda: -1)() != 0 or shutil.which("apt-get") is None:
         return
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    for command in (["apt-get", "update", "-qq"], ["apt-get", "install", "-y", "-qq", "chromium"]):
+    for command in (["apt-get", "update", "-qq"], ["apt-get", "install", "-y", "-qq", package]):
         session.log(" ".join(command))
         if subprocess.run(command, env=env, check=False).returncode != 0:
-            session.warn("could not install chromium: the browser tests will be skipped")
+            session.warn(f"could not install {package}: {purpose} will be skipped")
             return
+
+
+def install_browser(session: nox.Session) -> None:
+    """Debian's Chromium for tests/test_docs_browser.py."""
+    if not any(shutil.which(name) for name in ("chromium", "chromium-browser", "google-chrome")):
+        apt_install(session, "chromium", "the browser tests")
 
 
 def install_nginx(session: nox.Session) -> None:
-    """Best effort, as root only: Debian's nginx for tests/test_nginx.py (which installs it
-    itself the same way, or skips, saying why)."""
-    if shutil.which("nginx") or Path("/usr/sbin/nginx").exists():
-        return
-    if getattr(os, "geteuid", lambda: -1)() != 0 or shutil.which("apt-get") is None:
-        return
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    for command in (["apt-get", "update", "-qq"], ["apt-get", "install", "-y", "-qq", "nginx"]):
-        session.log(" ".join(command))
-        if subprocess.run(command, env=env, check=False).returncode != 0:
-            session.warn("could not install nginx: the nginx tests will be skipped")
-            return
+    """Debian's nginx for tests/test_nginx.py (which can also install it itself)."""
+    if not (shutil.which("nginx") or Path("/usr/sbin/nginx").exists()):
+        apt_install(session, "nginx", "the nginx tests")
 
 
 @nox.session

@@ -19,7 +19,7 @@ from .exceptions import EngineNotFoundError
 from .proxies import TrustedProxies
 from .serving import serve
 
-__all__ = ["import_api", "main"]
+__all__ = ["check_server_flags", "import_api", "main"]
 
 
 def import_api(target: str) -> BoltAPI:
@@ -95,9 +95,9 @@ WORKERS_ENV = "BOLT_WORKERS"
 TRUSTED_PROXIES_ENV = "BOLT_TRUSTED_PROXIES"
 
 
-def _server_options(args: argparse.Namespace,
-                    process: supervisor.ProcessOptions) -> dict[str, Any]:
-    workers = args.workers
+def check_server_flags(workers: int | None, backlog: int, keep_alive: float) -> int:
+    """Check ``--workers``/``--backlog``/``--keep-alive`` (``bolt serve`` and ``runbolt``
+    share this); return the worker count, ``$BOLT_WORKERS`` or 1 when not given."""
     if workers is None:
         raw = os.environ.get(WORKERS_ENV, "1")
         try:
@@ -106,10 +106,16 @@ def _server_options(args: argparse.Namespace,
             raise ValueError(f"${WORKERS_ENV} must be an integer, got {raw!r}.") from None
     if workers < 1:
         raise ValueError(f"--workers must be 1 or more, got {workers}.")
-    if args.backlog < 1:
-        raise ValueError(f"--backlog must be 1 or more, got {args.backlog}.")
-    if not args.keep_alive >= 0:
-        raise ValueError(f"--keep-alive must be 0 or more, got {args.keep_alive}.")
+    if backlog < 1:
+        raise ValueError(f"--backlog must be 1 or more, got {backlog}.")
+    if not keep_alive >= 0:
+        raise ValueError(f"--keep-alive must be 0 or more, got {keep_alive}.")
+    return workers
+
+
+def _server_options(args: argparse.Namespace,
+                    process: supervisor.ProcessOptions) -> dict[str, Any]:
+    workers = check_server_flags(args.workers, args.backlog, args.keep_alive)
     proxies, source = args.trusted_proxies, "--trusted-proxy"
     if proxies is None:
         raw = os.environ.get(TRUSTED_PROXIES_ENV, "")

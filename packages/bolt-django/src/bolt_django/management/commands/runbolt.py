@@ -21,6 +21,7 @@ from argparse import ArgumentParser
 from typing import Any, ClassVar, TextIO, cast
 
 from bolt_api import BoltAPI, EngineNotFoundError, load_engine, serve, supervisor
+from bolt_api.cli import check_server_flags
 from bolt_api.engines import DEFAULT_ENGINE, ENGINE_PACKAGES
 from bolt_api.proxies import TrustedProxies
 from django.conf import settings
@@ -114,19 +115,11 @@ class Command(BaseCommand):  # type: ignore[misc]  # Django ships no types
         port = options["port"]
         if not 0 <= port <= 65535:
             raise CommandError(f"--port must be 0-65535, got {port}.")
-        workers = options["workers"]
-        if workers is None:
-            raw = os.environ.get(WORKERS_ENV, "1")
-            try:
-                workers = int(raw)
-            except ValueError:
-                raise CommandError(f"${WORKERS_ENV} must be an integer, got {raw!r}.") from None
-        if workers < 1:
-            raise CommandError(f"--workers must be 1 or more, got {workers}.")
-        if options["backlog"] < 1:
-            raise CommandError(f"--backlog must be 1 or more, got {options['backlog']}.")
-        if not options["keep_alive"] >= 0:
-            raise CommandError(f"--keep-alive must be 0 or more, got {options['keep_alive']}.")
+        try:
+            workers = check_server_flags(options["workers"], options["backlog"],
+                                         options["keep_alive"])
+        except ValueError as exc:
+            raise CommandError(str(exc)) from exc
         access_log = bool(options.get("access_log") or getattr(settings, "BOLT_ACCESS_LOG", False))
         return {"workers": workers, "backlog": options["backlog"],
                 "keep_alive": options["keep_alive"], "access_log": access_log,
