@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use actix_rt::signal::unix::{signal, Signal, SignalKind};
 use actix_rt::System;
-use actix_web::http::header::CONTENT_LENGTH;
+use actix_web::http::header::{HeaderMap, ACCEPT_ENCODING, CONTENT_LENGTH};
 use actix_web::http::{KeepAlive, Method};
 use actix_web::{web, App, HttpMessage, HttpRequest, HttpResponse, HttpServer};
 use bytes::BytesMut;
@@ -36,6 +36,17 @@ const NEEDS_QUERY: u32 = 1;
 const NEEDS_HEADERS: u32 = 2;
 const NEEDS_COOKIES: u32 = 4;
 const NEEDS_CLIENT: u32 = 16;
+const NEEDS_ACCEPT_ENCODING: u32 = 32;
+
+/// Only the `Accept-Encoding` header (what bolt-api's compression reads), without copying
+/// the whole header map.
+fn accept_encoding_only(headers: &HeaderMap) -> HeaderMap {
+    let mut only = HeaderMap::new();
+    for value in headers.get_all(ACCEPT_ENCODING) {
+        only.append(ACCEPT_ENCODING, value.clone());
+    }
+    only
+}
 
 struct Route {
     call: Py<PyAny>,
@@ -252,6 +263,8 @@ async fn dispatch(
         params,
         if needs & (NEEDS_HEADERS | NEEDS_COOKIES) != 0 {
             Some(req.headers().clone())
+        } else if needs & NEEDS_ACCEPT_ENCODING != 0 {
+            Some(accept_encoding_only(req.headers()))
         } else {
             None
         },

@@ -248,7 +248,7 @@ def _compressed(spec: RouteSpec, route: CompiledRoute,
         def compressed(request: Any) -> ResponseTuple:
             return apply(call(request), request)  # type: ignore[arg-type]
         wrapped = compressed
-    return dataclasses.replace(spec, call=wrapped, needs=spec.needs | Needs.HEADERS)
+    return dataclasses.replace(spec, call=wrapped, needs=spec.needs | Needs.ACCEPT_ENCODING)
 
 
 def _make_fallback(matcher: RouteMatcher[CompiledRoute], policy: TrailingSlash,

@@ -156,7 +156,9 @@ class Needs(enum.IntFlag):
     COOKIES = 4
     BODY = 8
     CLIENT = 16
-    ALL = QUERY | HEADERS | COOKIES | BODY | CLIENT
+    #: Only ``Accept-Encoding`` (compression); an engine may expose just that header.
+    ACCEPT_ENCODING = 32
+    ALL = QUERY | HEADERS | COOKIES | BODY | CLIENT | ACCEPT_ENCODING
 
 
 @dataclass(frozen=True, slots=True)
