@@ -17,7 +17,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -28,6 +28,15 @@ ROOT = Path(__file__).resolve().parent.parent
 ENGINES = ("rust", "python")
 BANNER = re.compile(
     r"Bolt serving on http://(?P<host>[^\s]+):(?P<port>\d+) \(engine=(?P<engine>\w+)")
+
+
+def wait_for(predicate: Callable[[], object], what: str, timeout: float = 15.0) -> None:
+    """Poll ``predicate`` until it is true (a readiness poll, never a fixed sleep)."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.02)
 
 
 @dataclass

@@ -24,20 +24,12 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import BANNER, ROOT
+from .conftest import BANNER, ROOT, wait_for
 
 APP = "tests.apps.catalog:api"
 
 
 # -- helpers ---------------------------------------------------------------------------------
-
-def wait_for(predicate: Callable[[], object], what: str, timeout: float = 15.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.02)
-
 
 @dataclass
 class Server:

@@ -19,7 +19,7 @@ import socket
 import subprocess
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,17 +27,9 @@ from typing import Any
 import httpx
 import pytest
 
-from .conftest import Server, start_server
+from .conftest import Server, start_server, wait_for
 
 APP = "tests.apps.catalog:api"
-
-
-def wait_for(predicate: Callable[[], object], what: str, timeout: float = 15.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.02)
 
 
 def gone(pid: int) -> bool:

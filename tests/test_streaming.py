@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import socket
-import time
 
 import httpx
 import pytest
 
-from .conftest import Server
+from .conftest import Server, wait_for
 
 SMALL = b"0123456789abcdefghij"
 BIG = bytes(range(256)) * 1200
@@ -50,12 +49,8 @@ def test_client_disconnect_stops_the_generator(server: Server, client: httpx.Cli
     sock.sendall(f"GET /stream/endless?kind={kind} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
     assert sock.recv(4096)  # the head and the first chunks arrive
     sock.close()
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        if f"{kind} closed" in client.get("/stream/events").json():
-            break
-        time.sleep(0.02)
-    assert f"{kind} closed" in client.get("/stream/events").json()
+    wait_for(lambda: f"{kind} closed" in client.get("/stream/events").json(),
+             f"the {kind} generator to be closed", timeout=10)
 
 
 def test_server_sent_events(client: httpx.Client) -> None:
