@@ -10,6 +10,7 @@ mod access_log;
 mod body;
 mod bridge;
 mod limits;
+mod params;
 mod request;
 mod response;
 mod router;

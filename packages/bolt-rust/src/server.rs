@@ -27,6 +27,7 @@ use tokio::sync::Notify;
 use crate::access_log::{self, AccessLog};
 use crate::bridge::Completion;
 use crate::limits::{self, Limits};
+use crate::params::{Params, SpecRow};
 use crate::request::{percent_decode, resolved_host, Forwarded, Request};
 use crate::response::{parse, ErrorResponses};
 use crate::router::Router;
@@ -52,6 +53,8 @@ struct Route {
     call: Py<PyAny>,
     is_async: bool,
     needs: u32,
+    /// The contract's `ParamSpec` fast path (sync routes with plain path/query parameters).
+    params: Option<Params>,
 }
 
 struct AppState {
@@ -252,6 +255,11 @@ async fn dispatch(
     } else {
         params
     };
+    // Typed path/query values converted here, without the GIL; `None`: bolt-api binds them.
+    let converted = route
+        .filter(|r| !r.is_async)
+        .and_then(|r| r.params.as_ref())
+        .and_then(|p| p.convert(params.as_deref(), query));
     let request = Request::new(
         req.method().clone(),
         path.to_owned(),
@@ -286,7 +294,12 @@ async fn dispatch(
     };
     if !route.is_async {
         return Python::attach(|py| {
-            let result = route.call.call1(py, (request,));
+            let result = match (converted, &route.params) {
+                (Some(values), Some(fast)) => fast
+                    .kwargs(py, values)
+                    .and_then(|kwargs| fast.call_with.call1(py, (request, kwargs))),
+                _ => route.call.call1(py, (request,)),
+            };
             respond(&state, py, result, head)
         });
     }
@@ -343,8 +356,9 @@ fn adopt(fd: RawFd) -> PyResult<TcpListener> {
     Ok(listener)
 }
 
-/// A route table entry as bolt-rust's Python side passes it.
-type RouteRow = (String, String, Py<PyAny>, bool, u32);
+/// A route table entry as bolt-rust's Python side passes it: method, path, call, `is_async`,
+/// needs, and the `ParamSpec` rows with `call_with` when the route has them.
+type RouteRow = (String, String, Py<PyAny>, bool, u32, Option<(Vec<SpecRow>, Py<PyAny>)>);
 
 /// Serve the compiled routes until SIGINT/SIGTERM; returns after a graceful stop.
 ///
@@ -394,9 +408,13 @@ pub fn serve(
     })?;
     let mut table_router = Router::default();
     let mut table = Vec::with_capacity(routes.len());
-    for (index, (method, path, call, is_async, needs)) in routes.into_iter().enumerate() {
+    for (index, (method, path, call, is_async, needs, fast)) in routes.into_iter().enumerate() {
         table_router.insert(&method, &path, index).map_err(PyValueError::new_err)?;
-        table.push(Route { call, is_async, needs });
+        let params = fast
+            .map(|(rows, call_with)| Params::new(rows, call_with))
+            .transpose()
+            .map_err(|e| PyValueError::new_err(format!("{method} {path}: {e}")))?;
+        table.push(Route { call, is_async, needs, params });
     }
     let ablate = Ablation::from_env();
     // The access log is decided here, once: off, nothing runs per request.

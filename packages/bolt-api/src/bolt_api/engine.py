@@ -34,9 +34,11 @@ __all__ = [
     "FileBody",
     "Headers",
     "Needs",
+    "ParamSpec",
     "Request",
     "ResponseTuple",
     "RouteCall",
+    "RouteCallWith",
     "RouteSpec",
     "ServerConfig",
     "StopToken",
@@ -162,6 +164,40 @@ class Needs(enum.IntFlag):
 
 
 @dataclass(frozen=True, slots=True)
+class ParamSpec:
+    """A path or query parameter an engine may convert itself, before it takes the GIL.
+
+    Only the valid, common case is the engine's: a value it cannot convert by the rules
+    below (or a required one that is missing) sends the request down ``call``, where
+    bolt-api converts it or answers 422. So both calls give the same answer for every input.
+
+    ``kind`` ``"str"``: the decoded value as it is. ``kind`` ``"int"``: a value of the form
+    ``-?(0|[1-9][0-9]{0,17})`` (what fits an ``i64`` and what ``msgspec`` reads the same);
+    anything else goes to ``call``. A value longer than ``max_length`` UTF-8 bytes goes to
+    ``call`` too. Path values are the percent-decoded ``path_params``; query values are what
+    :attr:`Request.query` gives (``+`` and ``%XX`` decoded, the last repeat wins).
+    """
+
+    #: The handler's keyword.
+    name: str
+    #: ``"path"`` or ``"query"``.
+    source: str
+    #: The name on the wire (the path segment name or the query key).
+    key: str
+    #: ``"str"`` or ``"int"``.
+    kind: str
+    #: ``False``: when absent, ``default`` is passed.
+    required: bool
+    default: Any
+    max_length: int
+
+
+#: ``call_with(request, kwargs)``: the route callable with its parameters already converted
+#: (see :class:`ParamSpec`); never raises, returns a :data:`ResponseTuple`.
+RouteCallWith: TypeAlias = Callable[[Any, dict[str, Any]], "ResponseTuple"]
+
+
+@dataclass(frozen=True, slots=True)
 class RouteSpec:
     """One entry of the route table, as an engine sees it.
 
@@ -177,6 +213,11 @@ class RouteSpec:
     needs: Needs = Needs.ALL
     #: For diagnostics only (``module.function``).
     name: str = ""
+    #: Set on sync routes whose every parameter is a plain ``str``/``int`` from the path or
+    #: the query: an engine may convert them itself and call ``call_with`` (an optional fast
+    #: path; ``call`` alone is always correct). ``None`` otherwise.
+    params: tuple[ParamSpec, ...] | None = None
+    call_with: RouteCallWith | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,25 +10,28 @@ raises. It also decides how the route runs:
 * a handler or dependency that really awaits gives an ``async`` route.
 
 The simplest shapes (no parameters, only the request, no dependencies or uploads) get their
-own closures, so the common case pays for nothing it does not use.
+own closures, so the common case pays for nothing it does not use. A sync route whose
+parameters are all plain path/query ``str``/``int`` also gets ``call_with(request, kwargs)``
+for engines that convert those values themselves (:mod:`bolt_api.param_specs`).
 """
 
 from __future__ import annotations
 
 import inspect
 from collections.abc import Callable, Coroutine
-from typing import Any
+from typing import Any, NamedTuple
 
 from .ablation import ablated
 from .binding import Plan, RequestScope
 from .coroutines import drive, never_suspends
 from .dependencies import solve_async, solve_sync, teardown_async, teardown_sync
 from .encoding import Encoder
-from .engine import ResponseTuple
+from .engine import ParamSpec, ResponseTuple, RouteCallWith
 from .exceptions import RequestValidationError
 from .files import PendingFile
+from .param_specs import param_specs
 
-__all__ = ["ErrorHandler", "compile_handler", "drive", "never_suspends"]
+__all__ = ["CompiledHandler", "ErrorHandler", "compile_handler", "drive", "never_suspends"]
 
 #: Turns an exception (and the request) into the error response; never raises.
 ErrorHandler = Callable[[BaseException, Any], ResponseTuple]
@@ -43,22 +46,45 @@ def _finish(response: ResponseTuple, request: Any) -> ResponseTuple:
     return response
 
 
-def compile_handler(plan: Plan, encoder: Encoder,
-                    on_error: ErrorHandler) -> tuple[Callable[[Any], Any], bool]:
-    """Return ``(call, is_async)`` for the engine's route table."""
+class CompiledHandler(NamedTuple):
+    """What the route table gets for one handler (see :class:`bolt_api.engine.RouteSpec`)."""
+
+    call: Callable[[Any], Any]
+    is_async: bool
+    params: tuple[ParamSpec, ...] | None = None
+    call_with: RouteCallWith | None = None
+
+
+def compile_handler(plan: Plan, encoder: Encoder, on_error: ErrorHandler) -> CompiledHandler:
+    """Build the route callables for the engine's route table."""
     fn = plan.fn
     unwrapped = inspect.unwrap(fn)
     is_coroutine = inspect.iscoroutinefunction(unwrapped) or inspect.iscoroutinefunction(fn)
     awaits = is_coroutine and (not never_suspends(fn) or ablated("trivial_async"))
     if awaits or plan.any_async:
-        return _async_call(plan, encoder, on_error, is_coroutine), True
+        return CompiledHandler(_async_call(plan, encoder, on_error, is_coroutine), True)
     invoke: Callable[..., Any] = fn
     if is_coroutine:
         def invoke(*args: Any, **kwargs: Any) -> Any:
             return drive(fn(*args, **kwargs))
     if plan.has_scope:
-        return _scoped_sync_call(plan, invoke, encoder, on_error), False
-    return _sync_call(plan, invoke, encoder, on_error), False
+        return CompiledHandler(_scoped_sync_call(plan, invoke, encoder, on_error), False)
+    call = _sync_call(plan, invoke, encoder, on_error)
+    params = param_specs(plan)
+    if params is None:
+        return CompiledHandler(call, False)
+    return CompiledHandler(call, False, params, _call_with(invoke, encoder, on_error))
+
+
+def _call_with(fn: Callable[..., Any], encoder: Encoder,
+               on_error: ErrorHandler) -> RouteCallWith:
+    """The route callable for parameters an engine has already converted."""
+    def call_with(request: Any, kwargs: dict[str, Any]) -> ResponseTuple:
+        try:
+            return _finish(encoder(fn(**kwargs)), request)
+        except Exception as exc:
+            return on_error(exc, request)
+    return call_with
 
 
 def _sync_call(plan: Plan, fn: Callable[..., Any], encoder: Encoder,

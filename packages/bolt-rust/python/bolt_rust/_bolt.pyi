@@ -58,7 +58,9 @@ class StopHandle:
     def stop(self) -> None: ...
 
 def serve(
-    routes: Sequence[tuple[str, str, Callable[[Any], Any], bool, int]],
+    routes: Sequence[tuple[str, str, Callable[[Any], Any], bool, int,
+                           tuple[Sequence[tuple[str, str, str, str, bool, Any, int]],
+                                 Callable[[Any, dict[str, Any]], Any]] | None]],
     fallback: Callable[[Any, tuple[str, ...] | None], Any],
     errors: Sequence[tuple[int, Any]],
     submit: Callable[[Any, Completion], None],

@@ -5,11 +5,12 @@ from __future__ import annotations
 import contextlib
 import logging
 import signal
+import sys
 import threading
 from collections.abc import Iterator
-from typing import ClassVar
+from typing import Any, ClassVar
 
-from bolt_api.engine import ACCESS_LOGGER, CompiledApp, ServerConfig
+from bolt_api.engine import ACCESS_LOGGER, CompiledApp, RouteSpec, ServerConfig
 from bolt_api.proxies import TrustedProxies
 
 from . import _bolt
@@ -24,7 +25,8 @@ class Engine:
     name: ClassVar[str] = "rust"
 
     def serve(self, app: CompiledApp, config: ServerConfig) -> None:
-        routes = [(r.method, r.path, r.call, r.is_async, int(r.needs)) for r in app.routes]
+        routes = [(r.method, r.path, r.call, r.is_async, int(r.needs), _fast_params(r))
+                  for r in app.routes]
         errors = [(status, app.render_error(status)) for status in app.engine_error_statuses]
         loop = LoopThread()
         writer = _AccessLogWriter() if config.access_log else None
@@ -52,6 +54,15 @@ class Engine:
             loop.stop()
             if writer is not None:
                 writer.join()  # the lines of the last requests are written, not lost
+
+
+def _fast_params(route: RouteSpec) -> tuple[list[tuple[Any, ...]], Any] | None:
+    """The route's ``ParamSpec`` rows and ``call_with``, for Rust to convert them itself."""
+    if route.params is None or route.call_with is None or route.is_async:
+        return None
+    rows = [(sys.intern(p.name), p.source, p.key, p.kind, p.required, p.default, p.max_length)
+            for p in route.params]
+    return rows, route.call_with
 
 
 class _AccessLogWriter:
