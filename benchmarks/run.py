@@ -13,6 +13,8 @@ Modes::
 
     run.py [--targets ...] [--endpoints ...] [--duration S] [--runs N] [--quick]
     run.py --rss-soak N [--targets ...]     RSS after warm-up against RSS after N requests
+    run.py --ablation [--endpoints ...]     bolt-rust with each optimisation of ``ABLATIONS``
+                                            switched off in turn (``BOLT_ABLATE``)
     run.py --micro [pytest args]            the pytest-benchmark micro-benchmarks
 """
 
@@ -27,6 +29,7 @@ import http.client
 import json
 import os
 import platform
+import re
 import shlex
 import shutil
 import signal
@@ -37,7 +40,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -148,13 +151,57 @@ class Target:
     #: Part of the default ``--targets`` list.
     default: bool = True
     extra_env: tuple[tuple[str, str], ...] = ()
+    #: Bolt's engine (``runbolt --engine``); None: not a Bolt target.
+    engine: str | None = None
+    #: Bolt with ``runbolt --access-log``: the runner counts the lines it wrote.
+    access_log: bool = False
+    #: The endpoint keys this target runs (None: every endpoint it can serve).
+    only: tuple[str, ...] | None = None
 
     @property
     def django(self) -> bool:
         return self.framework is not None
 
+    def skip_reason(self, ep: Endpoint) -> str | None:
+        """Why this target does not run ``ep`` (short, for the tables), or None."""
+        if ep.needs_django and not self.django:
+            return "no Django"
+        if self.only is not None and ep.key not in self.only:
+            return f"{_key_span(self.only)} only"
+        return None
+
     def supports(self, ep: Endpoint) -> bool:
-        return self.django or not ep.needs_django
+        return self.skip_reason(ep) is None
+
+
+def _key_span(keys: tuple[str, ...]) -> str:
+    """``E1`` to ``E4`` as a range for consecutive endpoint keys, else ``E1, E3``."""
+    order = list(BY_KEY)
+    idx = sorted(order.index(k) for k in keys)
+    if len(idx) > 2 and idx == list(range(idx[0], idx[-1] + 1)):
+        return f"{order[idx[0]]}–{order[idx[-1]]}"
+    return ", ".join(order[i] for i in idx)
+
+
+#: Bolt's optimisations the ablation mode switches off one at a time (``BOLT_ABLATE=<name>``;
+#: a name the installed Bolt does not know is ignored, so its row measures "all on" again).
+ABLATIONS: tuple[str, ...] = ("zero_copy", "lazy_parts", "pin_thread", "trivial_async",
+                              "compiled_encoders", "rust_params")
+#: What each name switches off (for the ablation results file; a name missing here is shown
+#: without an explanation).
+ABLATION_WHAT: dict[str, str] = {
+    "zero_copy": "response bodies are copied instead of handed to the Rust engine zero-copy",
+    "lazy_parts": "every request part (headers, query, path parameters) is materialised for "
+                  "every route, whatever the route reads",
+    "pin_thread": "a Python thread state is created and destroyed per request instead of "
+                  "pinned once per Actix worker thread",
+    "trivial_async": "`async def` handlers that never await go through the asyncio event "
+                     "loop instead of being run to completion inline",
+    "compiled_encoders": "responses are encoded through an `isinstance` ladder per request "
+                         "instead of per-route compiled encoders",
+    "rust_params": "typed path and query parameters are converted in Python instead of in "
+                   "Rust before the GIL is taken",
+}
 
 
 def _django_pin() -> str:
@@ -173,9 +220,18 @@ def make_targets() -> dict[str, Target]:
                   "uvloop", "httptools")
     targets = [
         Target("bolt-rust", "Bolt, Rust engine (runbolt --engine rust)", None, "bolt",
-               bolt_dists),
+               bolt_dists, engine="rust"),
+        Target("bolt-rust-log", "Bolt, Rust engine with the access log on (runbolt --engine "
+               "rust --access-log)", None, "bolt", bolt_dists,
+               ("Runs E1–E4 only: the access log's cost against bolt-rust (issue 4: ≥ 0.85× of "
+                "its req/s). `--access-log` with Django's default LOGGING (`BENCH_ACCESS_LOG=1`"
+                "), so `django.server` writes each line to stderr, which the runner sends to "
+                "the server's log file under `results/raw/` (a file, never a pipe); the lines "
+                "written are counted against the requests served.",),
+               extra_env=(("BENCH_ACCESS_LOG", "1"),), engine="rust", access_log=True,
+               only=("E1", "E2", "E3", "E4")),
         Target("bolt-python", "Bolt, Python engine (runbolt --engine python)", None, "bolt",
-               bolt_dists),
+               bolt_dists, engine="python"),
         Target("django-bolt", f"django-bolt {DJANGO_BOLT_VERSION} (runbolt --processes 1)",
                VenvSpec("django-bolt", "3.12",
                         (f"django-bolt=={DJANGO_BOLT_VERSION}", _django_pin())),
@@ -283,6 +339,9 @@ def target_env(target: Target, env: Env) -> dict[str, str]:
         out["DJANGO_SETTINGS_MODULE"] = "benchmarks.apps.djproject.settings"
         out["BENCH_FRAMEWORK"] = target.framework or ""
         out["BOLT_BENCH_DB"] = str(env.dbs[target.name])
+    # Bolt's optimisations are all on unless the target switches some off (--ablation): a
+    # BOLT_ABLATE left in the runner's environment would skew results that do not name it.
+    out.pop("BOLT_ABLATE", None)
     out.update(target.extra_env)
     return out
 
@@ -290,10 +349,10 @@ def target_env(target: Target, env: Env) -> dict[str, str]:
 def server_command(target: Target, env: Env, port: int) -> list[str]:
     py = str(env.pythons.get(target.name, sys.executable))
     host = "127.0.0.1"
-    if target.name in ("bolt-rust", "bolt-python"):
-        engine = target.name.split("-")[1]
-        return [py, "-m", "django", "runbolt", "--engine", engine, "--host", host,
-                "--port", str(port), "--workers", "1"]
+    if target.engine is not None:  # Bolt
+        return [py, "-m", "django", "runbolt", "--engine", target.engine, "--host", host,
+                "--port", str(port), "--workers", "1",
+                *(["--access-log"] if target.access_log else [])]
     if target.name in ("django-bolt", "django-bolt-log"):
         return [py, "-m", "django", "runbolt", "--host", host, "--port", str(port),
                 "--processes", "1", "--workers", "1"]
@@ -484,8 +543,11 @@ class Server:
         return self.process.pid
 
     def log_tail(self, lines: int = 30) -> str:
+        """The end of the server's log (only its last 64 KB are read: an access log is big)."""
         try:
-            text = self.log_path.read_text(errors="replace")
+            with open(self.log_path, "rb") as f:
+                f.seek(max(0, f.seek(0, os.SEEK_END) - 65536))
+                text = f.read().decode(errors="replace")
         except OSError:
             return ""
         return "\n".join(text.splitlines()[-lines:])
@@ -868,13 +930,37 @@ def command_line() -> str:
 # The benchmark
 
 
+#: In every access-log line (the request line; bolt_rust's access_log.rs, bolt_py's).
+_ACCESS_MARK = b' HTTP/1.1" '
+_DROPPED = re.compile(rb"access log behind; (\d+) line")
+
+
+def count_access_log(path: Path, offset: int) -> dict[str, int]:
+    """Access-log lines in ``path`` after ``offset``, and the lines Bolt said it dropped.
+
+    Bolt drops a line rather than block a worker when its writer thread is behind, and says
+    so on stderr at each power of two: ``dropped`` is a lower bound.
+    """
+    lines = dropped = 0
+    with open(path, "rb") as f:
+        f.seek(offset)
+        for line in f:
+            if _ACCESS_MARK in line:
+                lines += 1
+            elif (m := _DROPPED.search(line)) is not None:
+                dropped = max(dropped, int(m.group(1)))
+    return {"lines": lines, "dropped": dropped}
+
+
 def measure_target(target: Target, endpoints: list[Endpoint], env: Env,
                    logs: Path) -> dict[str, Any]:
     args = env.args
     eps = [e for e in endpoints if target.supports(e)]
     log(f"{target.name}: starting ({target.description})")
+    log_path = logs / f"{target.name}.log"
+    log_offset = log_path.stat().st_size if log_path.exists() else 0  # after the preflight's
     t_start = time.monotonic()
-    server = start_server(target, env, logs / f"{target.name}.log")
+    server = start_server(target, env, log_path)
     try:
         startup = time.monotonic() - t_start
         seen = verify(server, eps)
@@ -924,9 +1010,18 @@ def measure_target(target: Target, endpoints: list[Endpoint], env: Env,
         mem_end = memory_kb(process_tree(server.pid))
         result["mem_end"] = mem_end
         result["total_requests"] = total_requests
-        return result
     finally:
         server.stop()
+    if target.access_log:  # counted once the server has stopped and its writer has flushed
+        counted = count_access_log(log_path, log_offset)
+        # wrk's requests plus verify()'s, before and after (wrk does not count the responses
+        # still in flight when it stops, so a few more lines than this are normal).
+        counted["served"] = total_requests + 2 * len(eps)
+        result["access_log"] = counted
+        log(f"{target.name}: {counted['lines']:,} access-log lines for {counted['served']:,} "
+            f"requests served" + (f", at least {counted['dropped']:,} lines dropped"
+                                  if counted["dropped"] else ""))
+    return result
 
 
 def preflight(targets: list[Target], endpoints: list[Endpoint], env: Env, logs: Path) -> None:
@@ -958,27 +1053,22 @@ def summarize(runs: list[dict[str, Any]]) -> dict[str, float]:
     }
 
 
-RATIOS = (("bolt-rust", "django-bolt"), ("bolt-python", "uvicorn-raw"),
-          ("bolt-python", "fastapi"))
-SHORT = {"bolt-rust": "rust", "bolt-python": "python", "django-bolt": "django-bolt",
-         "uvicorn-raw": "uvicorn-raw", "fastapi": "FastAPI"}
+RATIOS = (("bolt-rust", "django-bolt"), ("bolt-rust-log", "bolt-rust"),
+          ("bolt-python", "uvicorn-raw"), ("bolt-python", "fastapi"))
+SHORT = {"bolt-rust": "rust", "bolt-rust-log": "rust-log", "bolt-python": "python",
+         "django-bolt": "django-bolt", "uvicorn-raw": "uvicorn-raw", "fastapi": "FastAPI"}
 
 
 def _fmt_int(x: float) -> str:
     return f"{x:,.0f}"
 
 
-def render_markdown(data: dict[str, Any], chart_dir: Path | None, stem: str) -> str:
+def header_lines(data: dict[str, Any], title: str) -> list[str]:
+    """The title and the command, date, machine, Bolt commit and method of a results file."""
     args = data["args"]
-    targets = [t for t in data["targets"] if t in data["results"]]
-    endpoints = [BY_KEY[k] for k in data["endpoints"]]
-    summ: dict[str, dict[str, dict[str, float]]] = {
-        t: {k: summarize(v["runs"]) for k, v in data["results"][t]["endpoints"].items()}
-        for t in targets}
-    ratios = [(a, b) for a, b in RATIOS if a in targets and b in targets]
     m = data["machine"]
-    lines = [
-        f"# Bolt cross-engine benchmark — {data['date']} ({data['label']})",
+    return [
+        f"# {title} — {data['date']} ({data['label']})",
         "",
         f"- **Command**: `{data['command']}`",
         f"- **Date**: {data['started']} – {data['finished']} (UTC)",
@@ -993,10 +1083,38 @@ def render_markdown(data: dict[str, Any], chart_dir: Path | None, stem: str) -> 
         f"{args['warmup']} s warm-up per endpoint; {args['runs']} runs per endpoint, the median "
         f"shown with [min–max]. Server CPU is utime+stime of the server process, its threads "
         f"and children, from `/proc/<pid>/stat` before and after each run.",
-        "",
-        "## Throughput (requests/s; higher is better)",
-        "",
     ]
+
+
+def newest_ablation() -> Path | None:
+    """The most recent ``--ablation`` results file in results/, if any."""
+    found = []
+    for path in RESULTS.glob("*.md"):
+        try:
+            with open(path, encoding="utf-8") as f:
+                first = f.readline()
+        except OSError:
+            continue
+        if first.startswith(ABLATION_TITLE):
+            found.append(path)
+    return max(found, key=lambda p: (p.stat().st_mtime, p.name), default=None)
+
+
+def render_markdown(data: dict[str, Any], chart_dir: Path | None, stem: str) -> str:
+    args = data["args"]
+    targets = [t for t in data["targets"] if t in data["results"]]
+    endpoints = [BY_KEY[k] for k in data["endpoints"]]
+    summ: dict[str, dict[str, dict[str, float]]] = {
+        t: {k: summarize(v["runs"]) for k, v in data["results"][t]["endpoints"].items()}
+        for t in targets}
+    ratios = [(a, b) for a, b in RATIOS if a in targets and b in targets]
+    skipped: dict[str, dict[str, str]] = data.get("skipped", {})
+    lines = header_lines(data, "Bolt cross-engine benchmark")
+    if data.get("ablation_file"):
+        lines.append(f"- **Ablation**: the newest ablation table (bolt-rust with each "
+                     f"optimisation switched off in turn; its own command, date and commit at "
+                     f"its top): [{data['ablation_file']}]({data['ablation_file']})")
+    lines += ["", "## Throughput (requests/s; higher is better)", ""]
 
     def table(metric: Callable[[dict[str, float]], str], ratio_key: str | None,
               higher_better: bool) -> list[str]:
@@ -1008,7 +1126,9 @@ def render_markdown(data: dict[str, Any], chart_dir: Path | None, stem: str) -> 
             row = [f"{ep.key} {ep.title}"]
             for t in targets:
                 s = summ[t].get(ep.key)
-                row.append(metric(s) if s else "n/a (no Django)" if ep.needs_django else "—")
+                reason = skipped.get(t, {}).get(ep.key) or (
+                    "no Django" if "skipped" not in data and ep.needs_django else None)
+                row.append(metric(s) if s else f"n/a ({reason})" if reason else "—")
             if ratio_key:
                 for a, b in ratios:
                     sa, sb = summ[a].get(ep.key), summ[b].get(ep.key)
@@ -1043,7 +1163,7 @@ def render_markdown(data: dict[str, Any], chart_dir: Path | None, stem: str) -> 
                      f"| {_fmt_int(r['total_requests'])} |")
 
     # The issue's targets, checked on this run's ratios.
-    goals = []
+    goals: list[tuple[str, str, float | str, bool]] = []
     if "bolt-rust" in targets and "django-bolt" in targets:
         for k in ("E1", "E2", "E3", "E4"):
             a, b = summ["bolt-rust"].get(k), summ["django-bolt"].get(k)
@@ -1063,19 +1183,34 @@ def render_markdown(data: dict[str, Any], chart_dir: Path | None, stem: str) -> 
             if a and b:
                 goals.append((f"python ÷ FastAPI req/s, {k}", "≥ 3.00×", a["rps"] / b["rps"],
                               a["rps"] / b["rps"] >= 3.0))
+    if "bolt-rust-log" in targets and "bolt-rust" in targets:
+        for k in ("E1", "E2", "E3", "E4"):
+            a, b = summ["bolt-rust-log"].get(k), summ["bolt-rust"].get(k)
+            if a and b:
+                goals.append((f"rust-log ÷ rust req/s, {k}", "≥ 0.85×", a["rps"] / b["rps"],
+                              a["rps"] / b["rps"] >= 0.85))
+        counted = data["results"]["bolt-rust-log"].get("access_log")
+        if counted and counted["served"]:
+            # The rows above only mean something if the log was complete.
+            share = counted["lines"] / counted["served"]
+            measured = f"{share:.3f}×" + (f", ≥ {counted['dropped']:,} dropped"
+                                          if counted["dropped"] else "")
+            goals.append(("rust-log access-log lines ÷ requests served", "≥ 1.000×, none "
+                          "dropped", measured, share >= 1.0 and not counted["dropped"]))
     if goals:
         lines += ["", "## Issue 4 targets on this run", "", "| Ratio | Target | Measured | |",
                   "|---|---|---|---|"]
         for name, want, got, ok in goals:
-            lines.append(f"| {name} | {want} | {got:.2f}× | {'met' if ok else '**missed**'} |")
+            shown = got if isinstance(got, str) else f"{got:.2f}×"
+            lines.append(f"| {name} | {want} | {shown} | {'met' if ok else '**missed**'} |")
 
     lines += ["", "## Targets and versions", "", "| Target | What | Versions |", "|---|---|---|"]
     for t in targets:
         lines.append(f"| {t} | {data['descriptions'][t]} | {data['versions'][t]} |")
 
     lines += ["", "## Notes", ""]
-    lines.append("- E5 runs only on the Django-based targets (Bolt on both engines, "
-                 "django-bolt): FastAPI, the raw ASGI/RSGI apps and nginx have no Django ORM.")
+    lines.append("- E5 runs only on the Django-based targets (Bolt, django-bolt): FastAPI, "
+                 "the raw ASGI/RSGI apps and nginx have no Django ORM.")
     for t in targets:
         for note in data["notes"].get(t, []):
             lines.append(f"- {t}: {note}")
@@ -1089,23 +1224,29 @@ def render_markdown(data: dict[str, Any], chart_dir: Path | None, stem: str) -> 
             lines.append(f"- E6 is **not streamed** by {', '.join(whole)}: the 64 KB arrive as "
                          "one body with a content-length (no streaming response in that "
                          "tree), so E6 is not like-for-like for them.")
-    noisy = [(t, k) for t in targets for k, s in summ[t].items() if s["noisy"]]
-    lines.append(f"- Other load on the two benchmark cores (CPU time of processes other than "
-                 f"the server and wrk; irq/softirq left out) is measured per run; the runner "
-                 f"waits for both cores to be idle before each run; a run where other load "
-                 f"took more than {args['max_noise']:.0%} of the server's core, or of wrk's "
-                 f"core while the server was below 90 % busy (or neither kept its core 80 % "
-                 f"busy), is repeated up to {args['retries']} times, and the result is "
-                 f"marked ⚠ if a run stayed noisy: "
-                 + (", ".join(f"{t} {k}" for t, k in noisy) if noisy else "none") + ".")
-    lines.append("- Every target answered every endpoint with the expected status and body "
-                 "before and after its runs, and wrk saw no unexpected status in any run.")
+    noisy = [f"{t} {k}" for t in targets for k, s in summ[t].items() if s["noisy"]]
+    lines += common_notes(args, noisy)
     if chart_dir is not None:
         lines += ["", "## Charts", ""]
         for ep in endpoints:
             lines.append(f"![{ep.key}]({chart_dir.name}/{ep.key}-{ep.name}.png)")
     lines += ["", f"Raw data: `benchmarks/results/raw/{stem}.json` (not committed).", ""]
     return "\n".join(lines)
+
+
+def common_notes(args: dict[str, Any], noisy: list[str]) -> list[str]:
+    """The notes on noise handling and checking every results file ends with."""
+    return [
+        f"- Other load on the two benchmark cores (CPU time of processes other than "
+        f"the server and wrk; irq/softirq left out) is measured per run; the runner "
+        f"waits for both cores to be idle before each run; a run where other load "
+        f"took more than {args['max_noise']:.0%} of the server's core, or of wrk's "
+        f"core while the server was below 90 % busy (or neither kept its core 80 % "
+        f"busy), is repeated up to {args['retries']} times, and the result is "
+        f"marked ⚠ if a run stayed noisy: " + (", ".join(noisy) if noisy else "none") + ".",
+        "- Every target answered every endpoint with the expected status and body "
+        "before and after its runs, and wrk saw no unexpected status in any run.",
+    ]
 
 
 def render_charts(data: dict[str, Any], chart_dir: Path) -> None:
@@ -1116,7 +1257,8 @@ def render_charts(data: dict[str, Any], chart_dir: Path) -> None:
 
     chart_dir.mkdir(parents=True, exist_ok=True)
     targets = [t for t in data["targets"] if t in data["results"]]
-    colors = {"bolt-rust": "#d94801", "bolt-python": "#fd8d3c", "django-bolt": "#2171b5",
+    colors = {"bolt-rust": "#d94801", "bolt-rust-log": "#a63603", "bolt-python": "#fd8d3c",
+              "django-bolt": "#2171b5",
               "django-bolt-log": "#9ecae1",
               "fastapi": "#6baed6", "uvicorn-raw": "#41ab5d", "granian-rsgi": "#238b45",
               "nginx": "#969696"}
@@ -1221,6 +1363,86 @@ def render_soak(data: dict[str, Any]) -> str:
 
 
 # --------------------------------------------------------------------------------------------
+# Ablation
+
+#: The first line of an ablation results file starts with this (``newest_ablation``).
+ABLATION_TITLE = "# Bolt ablation"
+
+
+def ablation_targets(base: Target) -> list[tuple[str, Target]]:
+    """``("all on", base)``, then per name of ``ABLATIONS`` base with ``BOLT_ABLATE=<name>``."""
+    out = [("all on", base)]
+    for name in ABLATIONS:
+        out.append((f"{name} off", replace(
+            base, name=f"{base.name}-ablate-{name}", default=False,
+            description=f"{base.description}, BOLT_ABLATE={name}",
+            extra_env=(*base.extra_env, ("BOLT_ABLATE", name)))))
+    return out
+
+
+def render_ablation(data: dict[str, Any], stem: str) -> str:
+    args = data["args"]
+    endpoints = [BY_KEY[k] for k in data["endpoints"]]
+    configs = data["configs"]
+    summ = {c["target"]: {k: summarize(v["runs"])
+                          for k, v in data["results"][c["target"]]["endpoints"].items()}
+            for c in configs}
+    base = configs[0]
+    lines = header_lines(data, ABLATION_TITLE.removeprefix("# ") + " (bolt-rust)")
+    lines += [
+        f"- **Configurations**: {base['target']}, started once per row (a new server process "
+        f"each) with `BOLT_ABLATE` naming the one optimisation switched off (unset for \"all "
+        f"on\"), measured in the order of the rows.",
+        "",
+        "## Each optimisation switched off in turn",
+        "",
+        "Per endpoint: req/s (median of the runs), server CPU µs per request (median) and that "
+        "CPU per request ÷ \"all on\"'s: 1.12× means the request costs 12 % more CPU with the "
+        "optimisation off, i.e. what the optimisation saves. req/s can saturate at the load "
+        "generator's limit (see the main results); CPU per request does not.",
+        "",
+    ]
+    head = ["Configuration"]
+    for ep in endpoints:
+        head += [f"{ep.key} req/s", f"{ep.key} CPU µs/req", f"{ep.key} CPU ÷ all on"]
+    lines += ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for c in configs:
+        row = [c["label"] if c["ablate"] is None else f"`{c['ablate']}` off"]
+        for ep in endpoints:
+            s, b = summ[c["target"]].get(ep.key), summ[base["target"]].get(ep.key)
+            if s is None or b is None:
+                row += ["—", "—", "—"]
+                continue
+            row += [_fmt_int(s["rps"]) + (" ⚠" if s["noisy"] else ""), f"{s['cpu_us']:.1f}",
+                    "—" if c is base else f"{s['cpu_us'] / b['cpu_us']:.2f}×"]
+        lines.append("| " + " | ".join(row) + " |")
+    spreads = [(s["cpu_max"] - s["cpu_min"]) / s["cpu_us"] for per in summ.values()
+               for s in per.values()]
+    spread_note = (
+        f"- The CPU/request of one cell varies by up to {max(spreads, default=0):.0%} between "
+        f"its runs (max − min over the median, worst cell): ratios closer to 1.00× than that "
+        f"are not a measured difference." if args["runs"] > 1 else
+        "- One run per configuration: the spread between runs was not measured, so small "
+        "ratios (a few %) may be noise.")
+    lines += ["", "Endpoints: " + "; ".join(f"{ep.key} {ep.title}" for ep in endpoints) + ".",
+              "", "## What each name switches off", ""]
+    for c in configs[1:]:
+        what = ABLATION_WHAT.get(c["ablate"], "(no description in run.py's ABLATION_WHAT)")
+        lines.append(f"- `{c['ablate']}`: {what}.")
+    lines += ["", "## Versions", ""]
+    for t, v in data["versions"].items():
+        lines.append(f"- {t}: {v}")
+    lines += ["", "## Notes", "",
+              spread_note,
+              "- A name the installed Bolt does not know is ignored (no error): its row then "
+              "measures \"all on\" again and shows about 1.00×.",
+              *common_notes(args, [f"{c['label']} {k}" for c in configs
+                                   for k, s in summ[c["target"]].items() if s["noisy"]]),
+              "", f"Raw data: `benchmarks/results/raw/{stem}.json` (not committed).", ""]
+    return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------------------------
 # Entry point
 
 
@@ -1229,18 +1451,20 @@ def parse_args(argv: list[str]) -> tuple[argparse.Namespace, list[str]]:
     p = argparse.ArgumentParser(description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     defaults = ",".join(t.name for t in targets.values() if t.default)
-    p.add_argument("--targets", default=defaults,
+    p.add_argument("--targets", default=None,
                    help=f"comma-separated, in order (default: {defaults}; also: "
                         f"{','.join(t.name for t in targets.values() if not t.default)})")
-    p.add_argument("--endpoints", default=",".join(BY_KEY),
-                   help="comma-separated endpoint keys (default: E1..E8)")
+    p.add_argument("--endpoints", default=None,
+                   help="comma-separated endpoint keys (default: E1..E8; E1..E4 with "
+                        "--ablation)")
     p.add_argument("--duration", type=int, default=10, help="seconds per wrk run (default 10)")
     p.add_argument("--warmup", type=int, default=3, help="warm-up seconds per endpoint (3)")
     p.add_argument("--connections", type=int, default=64, help="wrk -c (default 64)")
     p.add_argument("--runs", type=int, default=3, help="runs per endpoint (default 3)")
     p.add_argument("--quick", action="store_true",
                    help="smoke test: 2 s runs, 1 run, 1 s warm-up, no preflight")
-    p.add_argument("--label", default=None, help="results file label (default bench/quick)")
+    p.add_argument("--label", default=None,
+                   help="results file label (default bench/quick/rss-soak/ablation)")
     p.add_argument("--no-preflight", action="store_true",
                    help="skip starting and checking every target before measuring")
     p.add_argument("--no-charts", action="store_true", help="skip the PNG charts")
@@ -1259,13 +1483,29 @@ def parse_args(argv: list[str]) -> tuple[argparse.Namespace, list[str]]:
     p.add_argument("--soak-chunk", type=int, default=5, help="seconds per wrk call in the soak")
     p.add_argument("--micro", action="store_true",
                    help="run the pytest-benchmark micro-benchmarks (other args go to pytest)")
+    p.add_argument("--ablation", action="store_true",
+                   help=f"instead of the benchmark: bolt-rust all on, then once per "
+                        f"BOLT_ABLATE name ({', '.join(ABLATIONS)}); writes "
+                        f"results/<date>-ablation.md")
     args, rest = p.parse_known_args(argv)
     if rest and not args.micro:
         p.error(f"unrecognized arguments: {' '.join(rest)}")
+    if args.ablation and (args.rss_soak or args.micro):
+        p.error("--ablation cannot be combined with --rss-soak or --micro")
+    if args.ablation and args.targets not in (None, "bolt-rust"):
+        p.error("--ablation measures bolt-rust only (leave --targets out)")
+    if args.targets is None:
+        args.targets = "bolt-rust" if args.ablation else defaults
+    if args.endpoints is None:
+        args.endpoints = "E1,E2,E3,E4" if args.ablation else ",".join(BY_KEY)
     if args.quick:
         args.duration, args.runs, args.warmup, args.no_preflight = 2, 1, 1, True
     if args.label is None:
         args.label = "rss-soak" if args.rss_soak else "quick" if args.quick else "bench"
+        if args.ablation:
+            args.label = "ablation-quick" if args.quick else "ablation"
+    elif args.ablation and not args.label.startswith("ablation"):
+        args.label = f"ablation-{args.label}"  # never the name of a main results file
     unknown = [t for t in args.targets.split(",") if t not in targets]
     if unknown:
         p.error(f"unknown targets {unknown}; known: {', '.join(targets)}")
@@ -1304,6 +1544,12 @@ def main(argv: list[str] | None = None) -> int:
     all_targets = make_targets()
     targets = [all_targets[t] for t in args.targets.split(",")]
     endpoints = [BY_KEY[k] for k in args.endpoints.split(",")]
+    configs = ablation_targets(targets[0]) if args.ablation else []
+    if configs:
+        targets = [t for _, t in configs]
+    if "BOLT_ABLATE" in os.environ:
+        log(f"BOLT_ABLATE={os.environ['BOLT_ABLATE']!r} in the environment is ignored: Bolt's "
+            "optimisations are switched off only by --ablation")
     started = dt.datetime.now(dt.UTC)
     date = started.strftime("%Y-%m-%d")
     stem = f"{date}-{args.label}"
@@ -1317,7 +1563,15 @@ def main(argv: list[str] | None = None) -> int:
                             "args": vars(args), "targets": [t.name for t in targets],
                             "endpoints": [e.key for e in endpoints],
                             "descriptions": {t.name: t.description for t in targets},
-                            "notes": {t.name: list(t.notes) for t in targets}, "results": {}}
+                            "notes": {t.name: list(t.notes) for t in targets},
+                            "skipped": {t.name: {e.key: reason for e in endpoints
+                                                 if (reason := t.skip_reason(e))}
+                                        for t in targets},
+                            "results": {}}
+    if configs:
+        data["configs"] = [{"label": label, "target": t.name,
+                            "ablate": dict(t.extra_env).get("BOLT_ABLATE")}
+                           for label, t in configs]
     try:
         check_tools(args, targets)
         data["machine"] = machine_info(args)
@@ -1328,15 +1582,22 @@ def main(argv: list[str] | None = None) -> int:
                 env.snapshot = snapshot_bolt(env.tmp)
                 data["rust_profile"] = check_profile(env)
                 data["git"] = env.git
-            prepare(targets, env)
-            data["versions"] = versions(targets, env)
+            if configs:  # one interpreter, database and version line for every configuration
+                prepare(targets[:1], env)
+                for t in targets[1:]:
+                    env.pythons[t.name] = env.pythons[targets[0].name]
+                    env.dbs[t.name] = env.dbs[targets[0].name]
+                data["versions"] = versions(targets[:1], env)
+            else:
+                prepare(targets, env)
+                data["versions"] = versions(targets, env)
             if args.rss_soak:
                 data["soak"] = rss_soak(targets, endpoints, env, logs)
             else:
                 pairs = sum(1 for t in targets for e in endpoints if t.supports(e))
                 minutes = pairs * (args.warmup + args.runs * (args.duration + 0.3)) / 60
-                log(f"{len(targets)} targets × endpoints = {pairs} measurements, about "
-                    f"{minutes:.0f} min of load")
+                log(f"{len(targets)} {'configurations' if configs else 'targets'} × "
+                    f"endpoints = {pairs} measurements, about {minutes:.0f} min of load")
                 if not args.no_preflight:
                     preflight(targets, endpoints, env, logs)
                 for target in targets:
@@ -1352,12 +1613,23 @@ def main(argv: list[str] | None = None) -> int:
               file=sys.stderr, flush=True)
         return 1
     data["finished"] = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M")
+    if not args.rss_soak and not configs:  # latest.md links to the newest ablation table
+        ablation_file = newest_ablation()
+        data["ablation_file"] = ablation_file.name if ablation_file else None
     RAW.mkdir(parents=True, exist_ok=True)
     (RAW / f"{stem}.json").write_text(json.dumps(data, indent=1, default=str))
     if args.rss_soak:
         text = render_soak(data)
         path = RESULTS / f"{stem}.md"
         if not args.no_write:
+            path.write_text(text)
+            log(f"wrote {path.relative_to(ROOT)}")
+        print(text)
+        return 0
+    if configs:  # its own file; results/latest.md stays the main benchmark's
+        text = render_ablation(data, stem)
+        if not args.no_write:
+            path = RESULTS / f"{stem}.md"
             path.write_text(text)
             log(f"wrote {path.relative_to(ROOT)}")
         print(text)

@@ -450,6 +450,8 @@ def _make_binder(bindings: tuple[Binding, ...]) -> Binder:
     object_decoder = msgspec.json.Decoder(dict[str, msgspec.Raw])
     groups = {b.name: _group_fields(b.annotation, b.source) for b in scalars if b.kind == "group"}
     limit = MAX_PARAM_LENGTH
+    if whole_body is not None and len(bindings) == 1:
+        return _body_binder(whole_body)
 
     def bind(request: Any, scope: RequestScope | None,
              errors: list[dict[str, Any]]) -> dict[str, Any]:
@@ -527,6 +529,28 @@ def _make_binder(bindings: tuple[Binding, ...]) -> Binder:
         return kwargs
 
     return bind
+
+
+def _body_binder(binding: Binding) -> Binder:
+    """The binder of a handler that takes only the JSON body (the same rules, no loop)."""
+    name, decode, default = binding.name, binding.convert, binding.default
+    assert decode is not None
+
+    def bind_body(request: Any, scope: RequestScope | None,
+                  errors: list[dict[str, Any]]) -> dict[str, Any]:
+        body = request.body
+        if not body:
+            if default is REQUIRED:
+                errors.append(_missing("body", ""))
+                return {}
+            return {name: default}
+        try:
+            return {name: decode(body)}
+        except msgspec.DecodeError as exc:
+            errors.append(_validation_error(exc, ["body"]))
+            return {}
+
+    return bind_body
 
 
 def _type_allowed(content_type: str, allowed: tuple[str, ...]) -> bool:

@@ -20,7 +20,7 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, Literal, TypeVar
 
-from .engine import ResponseTuple, StreamBody
+from .engine import Headers, ResponseTuple, StreamBody
 
 __all__ = ["CompressionConfig", "Compressor", "no_compress"]
 
@@ -151,6 +151,7 @@ class Compressor:
         self._preferred = _Encoder(_TOKENS[config.backend], config)
         self._gzip = _Encoder("gzip", config)
         self._choices: dict[str, _Encoder | None] = {}
+        self._varied: dict[int, tuple[Headers, Headers | None]] = {}
 
     def _choose(self, accept: str | None) -> _Encoder | None:
         if not accept:
@@ -176,15 +177,9 @@ class Compressor:
             return response
         if status < 200 or status in (204, 206, 304):
             return response
-        content_type = None
-        for name, value in headers:
-            if name == "content-encoding":
-                return response
-            if name == "content-type":
-                content_type = value
-        if not _compressible(content_type):
+        vary = self.varied(headers)
+        if vary is None:
             return response
-        vary = _with_vary(headers)
         encoder = self._choose(request.headers.get("accept-encoding"))
         if encoder is None:
             return status, vary, body
@@ -192,6 +187,31 @@ class Compressor:
         if is_stream:
             return status, encoded, _compress_stream(body, encoder)  # type: ignore[arg-type]
         return status, encoded, encoder.compress(body)  # type: ignore[arg-type]
+
+    def varied(self, headers: Headers) -> Headers | None:
+        """``headers`` with ``Vary: Accept-Encoding``, or ``None`` when the response stays as
+        it is (already encoded, or of a type that does not compress).
+
+        Memoised for tuples — bolt-api reuses one tuple per route or media type — keyed by
+        identity, holding the tuple so its id cannot be reused (at most 256 entries).
+        """
+        if headers.__class__ is tuple:
+            hit = self._varied.get(id(headers))
+            if hit is not None and hit[0] is headers:
+                return hit[1]
+        content_type = None
+        result: Headers | None = None
+        for name, value in headers:
+            if name == "content-encoding":
+                break
+            if name == "content-type":
+                content_type = value
+        else:
+            if _compressible(content_type):
+                result = tuple(_with_vary(headers))
+        if headers.__class__ is tuple and len(self._varied) < 256:
+            self._varied[id(headers)] = (headers, result)
+        return result
 
 
 def _with_vary(headers: Any) -> list[tuple[str, str]]:

@@ -151,6 +151,13 @@ def compile_encoder(response_type: Any, status_code: int | None) -> Encoder:
 
     type_name = getattr(response_type, "__name__", None) or repr(response_type)
     exact_type = response_type if isinstance(response_type, type) else None
+    if exact_type is not None and issubclass(exact_type, msgspec.Struct):
+        # The common case — a handler returning the Struct it declares — is encoded at once.
+        def encode_struct(result: Any) -> ResponseTuple:
+            if type(result) is exact_type:
+                return status, JSON_HEADERS, _encoder.encode(result)
+            return encode_validated(result)
+
     def encode_validated(result: Any) -> ResponseTuple:
         if isinstance(result, Response):
             return result.render(_encoder.encode)
@@ -161,5 +168,7 @@ def compile_encoder(response_type: Any, status_code: int | None) -> Encoder:
                 raise ResponseValidationError(type_name, str(exc)) from None
         return generic(result)
 
+    if exact_type is not None and issubclass(exact_type, msgspec.Struct):
+        return encode_struct
     return encode_validated
 

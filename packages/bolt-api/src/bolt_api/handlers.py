@@ -63,42 +63,53 @@ def compile_handler(plan: Plan, encoder: Encoder, on_error: ErrorHandler) -> Com
     awaits = is_coroutine and (not never_suspends(fn) or ablated("trivial_async"))
     if awaits or plan.any_async:
         return CompiledHandler(_async_call(plan, encoder, on_error, is_coroutine), True)
-    invoke: Callable[..., Any] = fn
-    if is_coroutine:
-        def invoke(*args: Any, **kwargs: Any) -> Any:
-            return drive(fn(*args, **kwargs))
     if plan.has_scope:
+        invoke: Callable[..., Any] = fn
+        if is_coroutine:
+            def invoke(*args: Any, **kwargs: Any) -> Any:
+                return drive(fn(*args, **kwargs))
         return CompiledHandler(_scoped_sync_call(plan, invoke, encoder, on_error), False)
-    call = _sync_call(plan, invoke, encoder, on_error)
+    call = _sync_call(plan, fn, is_coroutine, encoder, on_error)
     params = param_specs(plan)
     if params is None:
         return CompiledHandler(call, False)
-    return CompiledHandler(call, False, params, _call_with(invoke, encoder, on_error))
+    return CompiledHandler(call, False, params,
+                           _call_with(fn, is_coroutine, encoder, on_error))
 
 
-def _call_with(fn: Callable[..., Any], encoder: Encoder,
+def _call_with(fn: Callable[..., Any], is_coroutine: bool, encoder: Encoder,
                on_error: ErrorHandler) -> RouteCallWith:
     """The route callable for parameters an engine has already converted."""
     def call_with(request: Any, kwargs: dict[str, Any]) -> ResponseTuple:
         try:
-            return _finish(encoder(fn(**kwargs)), request)
+            result = fn(**kwargs)
+            if is_coroutine:
+                result = drive(result)
+            return _finish(encoder(result), request)
         except Exception as exc:
             return on_error(exc, request)
     return call_with
 
 
-def _sync_call(plan: Plan, fn: Callable[..., Any], encoder: Encoder,
+def _sync_call(plan: Plan, fn: Callable[..., Any], is_coroutine: bool, encoder: Encoder,
                on_error: ErrorHandler) -> Callable[[Any], ResponseTuple]:
+    """A sync route; an ``async def`` handler that never suspends is driven in place."""
     if plan.request_only:
         def call(request: Any) -> ResponseTuple:
             try:
-                return _finish(encoder(fn(request)), request)
+                result = fn(request)
+                if is_coroutine:
+                    result = drive(result)
+                return _finish(encoder(result), request)
             except Exception as exc:
                 return on_error(exc, request)
     elif not plan.bindings:
         def call(request: Any) -> ResponseTuple:
             try:
-                return _finish(encoder(fn()), request)
+                result = fn()
+                if is_coroutine:
+                    result = drive(result)
+                return _finish(encoder(result), request)
             except Exception as exc:
                 return on_error(exc, request)
     else:
@@ -110,7 +121,10 @@ def _sync_call(plan: Plan, fn: Callable[..., Any], encoder: Encoder,
                 kwargs = bind(request, None, errors)
                 if errors:
                     raise RequestValidationError(errors)
-                return _finish(encoder(fn(**kwargs)), request)
+                result = fn(**kwargs)
+                if is_coroutine:
+                    result = drive(result)
+                return _finish(encoder(result), request)
             except Exception as exc:
                 return on_error(exc, request)
     return call
