@@ -153,8 +153,10 @@ class Target:
     extra_env: tuple[tuple[str, str], ...] = ()
     #: Bolt's engine (``runbolt --engine``); None: not a Bolt target.
     engine: str | None = None
-    #: Bolt with ``runbolt --access-log``: the runner counts the lines it wrote.
+    #: Bolt with its access log on: the runner counts the lines it wrote.
     access_log: bool = False
+    #: The runbolt flags that turn the access log on.
+    log_args: tuple[str, ...] = ("--access-log",)
     #: The endpoint keys this target runs (None: every endpoint it can serve).
     only: tuple[str, ...] | None = None
 
@@ -222,14 +224,21 @@ def make_targets() -> dict[str, Target]:
         Target("bolt-rust", "Bolt, Rust engine (runbolt --engine rust)", None, "bolt",
                bolt_dists, engine="rust"),
         Target("bolt-rust-log", "Bolt, Rust engine with the access log on (runbolt --engine "
-               "rust --access-log)", None, "bolt", bolt_dists,
+               "rust --access-log-file -)", None, "bolt", bolt_dists,
                ("Runs E1–E4 only: the access log's cost against bolt-rust (issue 4: ≥ 0.85× of "
-                "its req/s). `--access-log` with Django's default LOGGING (`BENCH_ACCESS_LOG=1`"
-                "), so `django.server` writes each line to stderr, which the runner sends to "
-                "the server's log file under `results/raw/` (a file, never a pipe); the lines "
-                "written are counted against the requests served.",),
-               extra_env=(("BENCH_ACCESS_LOG", "1"),), engine="rust", access_log=True,
+                "its req/s). `--access-log-file -`: the engine writes each line to stdout "
+                "itself (Rust, one write per batch), which the runner sends to the server's "
+                "log file under `results/raw/` (a file, never a pipe); the lines written are "
+                "counted against the requests served.",),
+               engine="rust", access_log=True, log_args=("--access-log-file", "-"),
                only=("E1", "E2", "E3", "E4")),
+        Target("bolt-rust-logging", "Bolt, Rust engine with the access log through Python "
+               "logging (runbolt --engine rust --access-log)", None, "bolt", bolt_dists,
+               ("Not in the default targets: `--access-log` with Django's default LOGGING "
+                "(`BENCH_ACCESS_LOG=1`), so each line is a `logging` record of "
+                "`django.server` (a Python thread writes them in batches).",),
+               default=False, extra_env=(("BENCH_ACCESS_LOG", "1"),), engine="rust",
+               access_log=True, only=("E1", "E2", "E3", "E4")),
         Target("bolt-python", "Bolt, Python engine (runbolt --engine python)", None, "bolt",
                bolt_dists, engine="python"),
         Target("django-bolt", f"django-bolt {DJANGO_BOLT_VERSION} (runbolt --processes 1)",
@@ -352,7 +361,7 @@ def server_command(target: Target, env: Env, port: int) -> list[str]:
     if target.engine is not None:  # Bolt
         return [py, "-m", "django", "runbolt", "--engine", target.engine, "--host", host,
                 "--port", str(port), "--workers", "1",
-                *(["--access-log"] if target.access_log else [])]
+                *(target.log_args if target.access_log else ())]
     if target.name in ("django-bolt", "django-bolt-log"):
         return [py, "-m", "django", "runbolt", "--host", host, "--port", str(port),
                 "--processes", "1", "--workers", "1"]
@@ -1055,7 +1064,8 @@ def summarize(runs: list[dict[str, Any]]) -> dict[str, float]:
 
 RATIOS = (("bolt-rust", "django-bolt"), ("bolt-rust-log", "bolt-rust"),
           ("bolt-python", "uvicorn-raw"), ("bolt-python", "fastapi"))
-SHORT = {"bolt-rust": "rust", "bolt-rust-log": "rust-log", "bolt-python": "python",
+SHORT = {"bolt-rust": "rust", "bolt-rust-log": "rust-log", "bolt-rust-logging": "rust-logging",
+         "bolt-python": "python",
          "django-bolt": "django-bolt", "uvicorn-raw": "uvicorn-raw", "fastapi": "FastAPI"}
 
 
@@ -1257,7 +1267,8 @@ def render_charts(data: dict[str, Any], chart_dir: Path) -> None:
 
     chart_dir.mkdir(parents=True, exist_ok=True)
     targets = [t for t in data["targets"] if t in data["results"]]
-    colors = {"bolt-rust": "#d94801", "bolt-rust-log": "#a63603", "bolt-python": "#fd8d3c",
+    colors = {"bolt-rust": "#d94801", "bolt-rust-log": "#a63603", "bolt-rust-logging": "#7f2704",
+              "bolt-python": "#fd8d3c",
               "django-bolt": "#2171b5",
               "django-bolt-log": "#9ecae1",
               "fastapi": "#6baed6", "uvicorn-raw": "#41ab5d", "granian-rsgi": "#238b45",

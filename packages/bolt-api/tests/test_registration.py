@@ -182,3 +182,23 @@ def test_engine_errors_come_from_bolt_api() -> None:
 def test_load_engine_errors() -> None:
     with pytest.raises(bolt_api.EngineNotFoundError, match="Unknown engine 'nope'"):
         bolt_api.load_engine("nope")
+
+
+def test_compiled_app_lists_the_header_tuples_it_reuses() -> None:
+    """Engines may convert ``static_headers`` once and recognise them by identity."""
+    from bolt_api.encoding import JSON_HEADERS
+
+    api = BoltAPI()
+
+    @api.get("/big")
+    def big() -> list[int]:
+        return list(range(1000))
+
+    app = api.compile()
+    assert any(h is JSON_HEADERS for h in app.static_headers)
+    route = next(r for r in app.routes if r.path == "/big" and r.method == "GET")
+    status, headers, _ = route.call(FakeRequest())
+    assert status == 200
+    # the compressed route's uncompressed answer reuses the listed tuple with Vary added
+    assert any(h is headers for h in app.static_headers)
+    assert ("vary", "Accept-Encoding") in headers

@@ -68,7 +68,7 @@ impl ErrorResponses {
     pub fn new(rendered: &[(u16, Bound<'_, PyAny>)]) -> PyResult<Self> {
         let mut by_status = HashMap::new();
         for (status, obj) in rendered {
-            let cached = parse(obj).as_ref().and_then(cache).ok_or_else(|| {
+            let cached = parse(obj, &StaticHeaders::default()).as_ref().and_then(cache).ok_or_else(|| {
                 pyo3::exceptions::PyValueError::new_err(format!(
                     "render_error({status}) did not return a valid (status, headers, bytes)"
                 ))
@@ -222,18 +222,40 @@ fn cache(parts: &Parts) -> Option<Cached> {
     })
 }
 
-/// Check and convert a `(status, headers, body)` tuple; `None` when it is malformed.
-pub fn parse(obj: &Bound<'_, PyAny>) -> Option<Parts> {
-    let tuple = obj.cast::<PyTuple>().ok()?;
-    if tuple.len() != 3 {
-        return None;
+/// Header tuples bolt-api reuses across responses (`CompiledApp.static_headers`), converted
+/// once at start and recognised by identity; each entry holds its tuple, so the address
+/// cannot be reused by another object while the server runs.
+#[derive(Default)]
+pub struct StaticHeaders(Vec<(Py<PyAny>, HeaderList)>);
+
+/// Converted response headers.
+type HeaderList = Vec<(HeaderName, HeaderValue)>;
+
+impl StaticHeaders {
+    /// Convert each tuple; a malformed one is a start-up error.
+    pub fn new(tuples: Vec<Bound<'_, PyAny>>) -> PyResult<Self> {
+        let mut out = Vec::with_capacity(tuples.len());
+        for tuple in tuples {
+            let converted = parse_headers(&tuple).ok_or_else(|| {
+                pyo3::exceptions::PyValueError::new_err(format!(
+                    "static_headers: not valid response headers: {tuple}"
+                ))
+            })?;
+            out.push((tuple.unbind(), converted));
+        }
+        Ok(Self(out))
     }
-    let code: u16 = tuple.get_item(0).ok()?.extract().ok()?;
-    if !(100..=599).contains(&code) {
-        return None;
+
+    fn get(&self, headers: &Bound<'_, PyAny>) -> Option<&HeaderList> {
+        self.0
+            .iter()
+            .find(|(tuple, _)| tuple.as_ptr() == headers.as_ptr())
+            .map(|(_, converted)| converted)
     }
-    let status = StatusCode::from_u16(code).ok()?;
-    let raw_headers = tuple.get_item(1).ok()?;
+}
+
+/// Response headers: `(name, value)` string pairs; `None` when one is not valid HTTP.
+fn parse_headers(raw_headers: &Bound<'_, PyAny>) -> Option<HeaderList> {
     // a hint only: a sequence whose `__len__` lies must not make us allocate (or abort)
     let mut headers = Vec::with_capacity(raw_headers.len().unwrap_or(0).min(64));
     for item in raw_headers.try_iter().ok()? {
@@ -252,6 +274,25 @@ pub fn parse(obj: &Bound<'_, PyAny>) -> Option<Parts> {
         }
         headers.push((name, value));
     }
+    Some(headers)
+}
+
+/// Check and convert a `(status, headers, body)` tuple; `None` when it is malformed.
+pub fn parse(obj: &Bound<'_, PyAny>, statics: &StaticHeaders) -> Option<Parts> {
+    let tuple = obj.cast::<PyTuple>().ok()?;
+    if tuple.len() != 3 {
+        return None;
+    }
+    let code: u16 = tuple.get_item(0).ok()?.extract().ok()?;
+    if !(100..=599).contains(&code) {
+        return None;
+    }
+    let status = StatusCode::from_u16(code).ok()?;
+    let raw_headers = tuple.get_item(1).ok()?;
+    let headers = match statics.get(&raw_headers) {
+        Some(converted) => converted.clone(),
+        None => parse_headers(&raw_headers)?,
+    };
     let body_obj = tuple.get_item(2).ok()?;
     let body = if body_obj.is_instance_of::<pyo3::types::PyBytes>() {
         Body::Bytes(body_obj.extract().ok()?)

@@ -29,7 +29,7 @@ use crate::bridge::Completion;
 use crate::limits::{self, Limits};
 use crate::params::{Params, SpecRow};
 use crate::request::{percent_decode, resolved_host, Forwarded, Request};
-use crate::response::{parse, ErrorResponses};
+use crate::response::{parse, ErrorResponses, StaticHeaders};
 use crate::router::Router;
 
 /// `Needs` flags from `bolt_api.engine` (kept in sync by value).
@@ -63,6 +63,8 @@ struct AppState {
     fallback: Py<PyAny>,
     submit: Py<PyAny>,
     errors: ErrorResponses,
+    /// `CompiledApp.static_headers`, converted once.
+    statics: StaticHeaders,
     max_body: usize,
     /// Request limits and the dispatcher's error responses (`crate::limits`).
     limits: Limits,
@@ -170,7 +172,7 @@ fn respond(
     head: bool,
 ) -> HttpResponse {
     match result {
-        Ok(obj) => match parse(obj.bind(py)) {
+        Ok(obj) => match parse(obj.bind(py), &state.statics) {
             Some(parts) => parts.into_response(py, head, &state.submit, !state.ablate.zero_copy),
             None => state.errors.internal(),
         },
@@ -371,7 +373,8 @@ type RouteRow = (String, String, Py<PyAny>, bool, u32, Option<(Vec<SpecRow>, Py<
                     graceful_timeout=30.0, listen_fd=None, on_ready=None,
                     handle_signals=true, stop_handle=None, access_log=None,
                     trusted_proxies=None, header_timeout=10.0, max_uri_size=8192,
-                    max_header_size=65_536, max_header_count=100))]
+                    max_header_size=65_536, max_header_count=100, static_headers=Vec::new(),
+                    access_log_file=None))]
 #[allow(clippy::too_many_arguments)]
 pub fn serve(
     py: Python<'_>,
@@ -397,6 +400,8 @@ pub fn serve(
     max_uri_size: usize,
     max_header_size: usize,
     max_header_count: usize,
+    static_headers: Vec<Bound<'_, PyAny>>,
+    access_log_file: Option<String>,
 ) -> PyResult<()> {
     // First, so the descriptor is owned (and closed) whatever fails next.
     let adopted = listen_fd.map(adopt).transpose()?;
@@ -418,15 +423,24 @@ pub fn serve(
     }
     let ablate = Ablation::from_env();
     // The access log is decided here, once: off, nothing runs per request.
-    let access_log = match access_log {
-        Some(start_writer) => {
+    let mut file_writer = None;
+    let access_log = match (access_log, access_log_file) {
+        (_, Some(path)) => {
+            let (log, reader) = access_log::channel();
+            file_writer = Some(access_log::spawn_file_writer(reader, &path).map_err(|e| {
+                PyOSError::new_err(format!("cannot open the access log {path:?}: {e}"))
+            })?);
+            Some(log)
+        }
+        (Some(start_writer), None) => {
             let (log, reader) = access_log::channel();
             start_writer.call1(py, (reader,))?;
             Some(log)
         }
-        None => None,
+        (None, None) => None,
     };
     let errors = ErrorResponses::new(&errors)?;
+    let statics = StaticHeaders::new(static_headers)?;
     let limits = Limits::new(
         header_timeout,
         max_uri_size,
@@ -441,6 +455,7 @@ pub fn serve(
         fallback,
         submit,
         errors,
+        statics,
         max_body: max_body_size,
         limits,
         in_flight: AtomicUsize::new(0),
@@ -459,7 +474,7 @@ pub fn serve(
     };
     let stop_notify = stop_handle.map(|h| Arc::clone(&h.get().notify));
     py.detach(move || {
-        run(
+        let served = run(
             state,
             listener,
             workers,
@@ -468,7 +483,13 @@ pub fn serve(
             on_ready,
             handle_signals,
             stop_notify,
-        )
+        );
+        // The server (and with it the log's sender) is gone: the writer ends after the
+        // last line.
+        if let Some(writer) = file_writer {
+            let _ = writer.join();
+        }
+        served
     })
 }
 

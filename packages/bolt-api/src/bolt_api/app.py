@@ -17,7 +17,7 @@ from urllib.parse import quote
 
 from .binding import Binding, compile_plan
 from .compression import CompressionConfig, Compressor
-from .encoding import compile_encoder
+from .encoding import STATIC_HEADERS, compile_encoder
 from .engine import CompiledApp, Needs, ParamSpec, ResponseTuple, RouteCallWith, RouteSpec
 from .errors import ErrorFormatter, ErrorHandling
 from .files import FileResponse
@@ -231,10 +231,14 @@ class BoltAPI(RouteRegistrar):
                 entries.append(("HEAD", r.template, r))
         taken = {(method, template.shape) for method, template, _ in entries}
         specs.extend(docs_routes(self, taken, self._errors.handle_exception))
+        statics: list[Any] = list(STATIC_HEADERS)
+        if compressor is not None:
+            statics += [v for v in map(compressor.varied, STATIC_HEADERS) if v is not None]
         return CompiledApp(routes=tuple(specs),
                            fallback=_make_fallback(RouteMatcher(entries), self.trailing_slash,
                                                    self._errors),
-                           render_error=self._errors.render_error)
+                           render_error=self._errors.render_error,
+                           static_headers=tuple(statics))
 
 
 def _compressed(spec: RouteSpec, route: CompiledRoute,

@@ -54,6 +54,9 @@ def main(argv: list[str] | None = None) -> int:
                           "(default 5)")
     run.add_argument("--access-log", action="store_true",
                      help="log every request to the 'django.server' logger (default off)")
+    run.add_argument("--access-log-file", metavar="PATH",
+                     help="append every request's log line to PATH ('-': standard output), "
+                          "written by the engine itself, without logging (default off)")
     run.add_argument("--trusted-proxy", action="append", metavar="IP_OR_CIDR",
                      dest="trusted_proxies",
                      help="honour X-Forwarded-For/-Proto from this proxy (an IP address or a "
@@ -126,4 +129,4 @@ def _server_options(args: argparse.Namespace,
         raise ValueError(f"{source}: {exc}") from None
     return {"workers": workers, "backlog": args.backlog, "keep_alive": args.keep_alive,
             "graceful_timeout": process.graceful_timeout, "access_log": args.access_log,
-            "trusted_proxies": trusted}
+            "access_log_file": args.access_log_file, "trusted_proxies": trusted}

@@ -19,12 +19,14 @@ from .engine import ResponseTuple
 from .exceptions import BoltException
 from .responses import Response
 
-__all__ = ["ResponseValidationError", "compile_encoder", "encode_json"]
+__all__ = ["STATIC_HEADERS", "ResponseValidationError", "compile_encoder", "encode_json"]
 
 JSON_HEADERS: tuple[tuple[str, str], ...] = (("content-type", "application/json"),)
 TEXT_HEADERS: tuple[tuple[str, str], ...] = (("content-type", "text/plain; charset=utf-8"),)
 OCTET_HEADERS: tuple[tuple[str, str], ...] = (("content-type", "application/octet-stream"),)
 NO_HEADERS: tuple[tuple[str, str], ...] = ()
+#: The tuples above, reused by every response that has them (``CompiledApp.static_headers``).
+STATIC_HEADERS = (JSON_HEADERS, TEXT_HEADERS, OCTET_HEADERS)
 
 
 def _enc_hook(value: Any) -> Any:

@@ -229,6 +229,9 @@ class CompiledApp:
     render_error: ErrorRenderer
     #: Statuses an engine may produce on its own; it renders each once at start-up.
     engine_error_statuses: tuple[int, ...] = (400, 408, 413, 414, 431, 500, 501, 503)
+    #: Header tuples bolt-api reuses across responses (``content-type: application/json``
+    #: and the like): an engine may convert each once and recognise it by identity (``is``).
+    static_headers: tuple[Headers, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -276,6 +279,10 @@ class ServerConfig:
     #: Log every request (combined log format + duration) to the ``django.server`` logger.
     #: Decided once: when off, the engine does no logging work per request.
     access_log: bool = False
+    #: Write the access log lines straight to this file (``"-"``: standard output) from the
+    #: engine instead of through ``logging``: no logging machinery per line, so the log
+    #: costs little. Implies ``access_log``.
+    access_log_file: str | None = None
     #: IP addresses and CIDR networks (``"10.0.0.0/8"``) of the reverse proxies whose
     #: ``X-Forwarded-For``/``-Proto`` headers are honoured (``bolt_api.proxies``); empty: none.
     trusted_proxies: tuple[str, ...] = ()

@@ -1,7 +1,7 @@
 """The access log of the Python engine: the same lines the Rust engine writes.
 
-Decided once at start (``ServerConfig.access_log``); when off, the protocol does no logging
-work per request. Format: combined log plus the duration,
+Decided once at start (``ServerConfig.access_log``/``access_log_file``); when off, the
+protocol does no logging work per request. Format: combined log plus the duration,
 ``client - - [time] "METHOD target HTTP/1.1" status size "referer" "user-agent" 1.234ms``,
 with control characters, quotes and backslashes escaped as ``\\xHH``.
 """
@@ -9,7 +9,9 @@ with control characters, quotes and backslashes escaped as ``\\xHH``.
 from __future__ import annotations
 
 import logging
+import sys
 import time
+from typing import TextIO
 
 from bolt_api.engine import ACCESS_LOGGER
 
@@ -31,12 +33,28 @@ def _clf_time(now: float) -> str:
 
 
 class AccessLogger:
-    """Formats and writes one line per response."""
+    """Formats one line per response: to ``logging``, or appended to ``path`` (``"-"``:
+    standard output) through a buffer the server flushes every second and at the end."""
 
-    __slots__ = ("_logger",)
+    __slots__ = ("_file", "_logger")
 
-    def __init__(self) -> None:
+    def __init__(self, path: str | None = None) -> None:
         self._logger = logging.getLogger(ACCESS_LOGGER)
+        self._file: TextIO | None = None
+        if path == "-":
+            self._file = sys.stdout
+        elif path is not None:
+            self._file = open(path, "a", buffering=1 << 16, encoding="ascii")  # noqa: SIM115
+
+    def flush(self) -> None:
+        if self._file is not None:
+            self._file.flush()
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.flush()
+            if self._file is not sys.stdout:
+                self._file.close()
 
     def log(self, client: tuple[str, int] | None, method: str, target: bytes, version: str,
             headers: list[tuple[bytes, bytes]], status: int, size: int | None,
@@ -48,9 +66,14 @@ class AccessLogger:
             elif len(name) == 10 and name.lower() == b"user-agent":
                 user_agent = value
         elapsed = (time.perf_counter() - started) * 1000
-        self._logger.info(
-            '%s - - [%s] "%s %s HTTP/%s" %d %s "%s" "%s" %.3fms',
-            client[0] if client else "-", _clf_time(time.time()), method, escape(target),
-            version, status, "-" if size is None else size,
-            "-" if referer is None else escape(referer),
-            "-" if user_agent is None else escape(user_agent), elapsed)
+        args = (client[0] if client else "-", _clf_time(time.time()), method, escape(target),
+                version, status, "-" if size is None else size,
+                "-" if referer is None else escape(referer),
+                "-" if user_agent is None else escape(user_agent), elapsed)
+        if self._file is not None:
+            self._file.write(_FORMAT % args + "\n")
+        else:
+            self._logger.info(_FORMAT, *args)
+
+
+_FORMAT = '%s - - [%s] "%s %s HTTP/%s" %d %s "%s" "%s" %.3fms'

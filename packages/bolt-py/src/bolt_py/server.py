@@ -102,6 +102,8 @@ async def _serve(app: CompiledApp, config: ServerConfig) -> None:
 
     def tick() -> None:
         state.date.refresh()
+        if state.access_log is not None:
+            state.access_log.flush()
         now = time.time()
         loop.call_later(1.0 - (now - int(now)) + 0.001, tick)
 
@@ -135,6 +137,8 @@ async def _serve(app: CompiledApp, config: ServerConfig) -> None:
             loop.remove_signal_handler(sig)
         if not state.stopping:  # cancelled, or on_ready failed
             await _stop(server, state, 0.0, force)
+        if state.access_log is not None:
+            state.access_log.close()
 
 
 async def _stop(server: asyncio.AbstractServer, state: ServerState, timeout: float,

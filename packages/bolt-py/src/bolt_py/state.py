@@ -68,4 +68,6 @@ class ServerState:
         #: ``None`` without trusted proxies: requests then never look at forwarded headers.
         self.proxies = TrustedProxies(config.trusted_proxies) if config.trusted_proxies else None
         #: ``None`` when the access log is off (decided once, here).
-        self.access_log: AccessLogger | None = AccessLogger() if config.access_log else None
+        self.access_log: AccessLogger | None = (
+            AccessLogger(config.access_log_file)
+            if config.access_log or config.access_log_file is not None else None)

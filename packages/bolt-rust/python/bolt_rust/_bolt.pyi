@@ -83,4 +83,6 @@ def serve(
     max_uri_size: int = 8192,
     max_header_size: int = 65536,
     max_header_count: int = 100,
+    static_headers: Sequence[Any] = ...,
+    access_log_file: str | None = None,
 ) -> None: ...

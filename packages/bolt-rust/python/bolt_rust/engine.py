@@ -29,7 +29,9 @@ class Engine:
                   for r in app.routes]
         errors = [(status, app.render_error(status)) for status in app.engine_error_statuses]
         loop = LoopThread()
-        writer = _AccessLogWriter() if config.access_log else None
+        # With access_log_file, Rust writes the lines itself; otherwise they go to logging.
+        to_logging = config.access_log and config.access_log_file is None
+        writer = _AccessLogWriter() if to_logging else None
         stop_handle = None
         if config.stop_token is not None:
             stop_handle = _bolt.StopHandle()
@@ -43,6 +45,8 @@ class Engine:
                     header_timeout=config.header_timeout, max_uri_size=config.max_uri_size,
                     max_header_size=config.max_header_size,
                     max_header_count=config.max_header_count,
+                    static_headers=list(app.static_headers),
+                    access_log_file=config.access_log_file,
                     reuse_port=config.reuse_port, graceful_timeout=config.graceful_timeout,
                     listen_fd=config.listen_fd, on_ready=config.on_ready,
                     handle_signals=config.handle_signals, stop_handle=stop_handle,

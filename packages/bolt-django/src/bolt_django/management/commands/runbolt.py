@@ -83,6 +83,11 @@ class Command(BaseCommand):  # type: ignore[misc]  # Django ships no types
             help="Log every request to the 'django.server' logger (default: "
                  "settings.BOLT_ACCESS_LOG, else off).")
         parser.add_argument(
+            "--access-log-file", metavar="PATH",
+            help="Append every request's log line to PATH ('-': standard output), written by "
+                 "the engine itself, without logging (default: settings.BOLT_ACCESS_LOG when "
+                 "it is a path, else off).")
+        parser.add_argument(
             "--trusted-proxy", action="append", metavar="IP_OR_CIDR", dest="trusted_proxies",
             help="Honour X-Forwarded-For/-Proto from this proxy (an IP address or a CIDR "
                  "network); repeatable (default: settings.BOLT_TRUSTED_PROXIES, else none).")
@@ -120,9 +125,13 @@ class Command(BaseCommand):  # type: ignore[misc]  # Django ships no types
                                          options["keep_alive"])
         except ValueError as exc:
             raise CommandError(str(exc)) from exc
-        access_log = bool(options.get("access_log") or getattr(settings, "BOLT_ACCESS_LOG", False))
+        setting = getattr(settings, "BOLT_ACCESS_LOG", False)
+        access_log_file = options.get("access_log_file") or (
+            setting if isinstance(setting, str) and setting else None)
+        access_log = bool(options.get("access_log") or (setting and access_log_file is None))
         return {"workers": workers, "backlog": options["backlog"],
                 "keep_alive": options["keep_alive"], "access_log": access_log,
+                "access_log_file": access_log_file,
                 "trusted_proxies": _trusted_proxies(options.get("trusted_proxies"))}
 
     def get_api(self) -> BoltAPI:
