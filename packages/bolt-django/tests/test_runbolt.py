@@ -153,3 +153,23 @@ def test_uninstalled_engine_names_its_package(monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.setattr("bolt_api.engines.entry_points", lambda group: [])
     with pytest.raises(CommandError, match="install the 'bolt-rust' package"):
         call_command("runbolt", "--engine", "rust", stdout=StringIO())
+
+
+@pytest.mark.parametrize(("setting", "flags", "expected"), [
+    (False, [], (False, None)),
+    (True, [], (True, None)),
+    ("/var/log/bolt.log", [], (False, "/var/log/bolt.log")),
+    ("-", [], (False, "-")),
+    (False, ["--access-log"], (True, None)),
+    (True, ["--access-log-file", "/tmp/a.log"], (False, "/tmp/a.log")),
+    ("/var/log/bolt.log", ["--access-log-file", "-"], (False, "-")),
+])
+def test_access_log_from_settings_and_flags(fake_serve: FakeServe, setting: Any,
+                                            flags: list[str],
+                                            expected: tuple[bool, str | None]) -> None:
+    """``BOLT_ACCESS_LOG = True`` logs through ``logging``; a path (``"-"``: stdout) has the
+    engine write the file; the flags win over the setting."""
+    with override_settings(BOLT_ACCESS_LOG=setting):
+        run("--port", "0", *flags)
+    [call] = fake_serve.calls
+    assert (call["access_log"], call["access_log_file"]) == expected
