@@ -30,6 +30,15 @@ BANNER = re.compile(
     r"Bolt serving on http://(?P<host>[^\s]+):(?P<port>\d+) \(engine=(?P<engine>\w+)")
 
 
+def gone(pid: int) -> bool:
+    """True when no process ``pid`` exists any more."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    return False
+
+
 def wait_for(predicate: Callable[[], object], what: str, timeout: float = 15.0) -> None:
     """Poll ``predicate`` until it is true (a readiness poll, never a fixed sleep)."""
     deadline = time.monotonic() + timeout

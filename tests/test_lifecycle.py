@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import BANNER, ROOT, wait_for
+from .conftest import BANNER, ROOT, gone, wait_for
 
 APP = "tests.apps.catalog:api"
 
@@ -165,14 +165,6 @@ def serving_pids(srv: Server, count: int) -> set[int]:
         if len(pids) >= count:
             return pids
     raise AssertionError(f"only {len(pids)} process(es) answered: {pids}")
-
-
-def gone(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return True
-    return False
 
 
 class Load:

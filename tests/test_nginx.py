@@ -27,17 +27,9 @@ from typing import Any
 import httpx
 import pytest
 
-from .conftest import Server, start_server, wait_for
+from .conftest import Server, gone, start_server, wait_for
 
 APP = "tests.apps.catalog:api"
-
-
-def gone(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return True
-    return False
 
 
 # -- nginx ---------------------------------------------------------------------------------------

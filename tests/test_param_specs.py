@@ -1,10 +1,10 @@
 """Typed path/query parameters an engine converts itself (the contract's ``ParamSpec``).
 
 The Rust engine converts plain ``str``/``int`` path and query values before it takes the GIL
-and calls ``call_with``; everything its narrow rules do not accept goes through ``call`` and
-bolt-api's binder. These tests send the boundary cases to both engines and check that the
-answers are the ones the binder gives, and that the fast path really is taken where it
-should be (counted on the ``call_with`` bolt-api hands the engine).
+and hands them over as ``request.bound``; everything its narrow rules do not accept is left to
+bolt-api's binder (``bound`` is ``None``). These tests send the boundary cases to both engines
+and check that the answers are the ones the binder gives, and that the fast path really is
+taken where it should be (the requests arriving with ``bound`` set are counted).
 """
 
 from __future__ import annotations
@@ -69,7 +69,7 @@ def make_api() -> BoltAPI:
 
 
 class Counting:
-    """``api.compile`` with every ``call_with`` counted."""
+    """``api.compile`` with the requests that arrive with ``request.bound`` set counted."""
 
     def __init__(self, api: BoltAPI, max_length: int | None = None) -> None:
         self.calls = 0
@@ -80,12 +80,12 @@ class Counting:
         app = self._compile()
         routes = []
         for spec in app.routes:
-            inner = spec.call_with
-            if inner is not None:
-                def counted(request: Any, kwargs: dict[str, Any], inner: Any = inner) -> Any:
-                    self.calls += 1
-                    return inner(request, kwargs)
-                spec = dataclasses.replace(spec, call_with=counted)
+            if spec.params is not None:
+                def counted(request: Any, inner: Any = spec.call) -> Any:
+                    if request.bound is not None:
+                        self.calls += 1
+                    return inner(request)
+                spec = dataclasses.replace(spec, call=counted)
                 if self._max_length is not None:
                     spec = dataclasses.replace(spec, params=tuple(
                         dataclasses.replace(p, max_length=self._max_length)
@@ -111,7 +111,6 @@ def test_only_plain_path_and_query_routes_get_specs() -> None:
     assert [(p.name, p.source, p.kind, p.required) for p in fast.params or ()] == [
         ("n", "path", "int", True), ("q", "query", "str", False),
         ("k", "query", "int", False), ("r", "query", "str", False)]
-    assert fast.call_with is not None
     assert specs[("HEAD", "/fast/{n}")].params == fast.params
     # a constraint (ge=1) is the binder's to check: no spec for that route
     assert specs[("GET", "/limited")].params is None

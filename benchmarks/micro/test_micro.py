@@ -40,7 +40,7 @@ class User(msgspec.Struct):
 class FakeRequest:
     """The parts of :class:`bolt_api.engine.Request` a binder reads, precomputed."""
 
-    __slots__ = ("body", "client", "cookies", "headers", "method", "path", "path_params",
+    __slots__ = ("body", "bound", "client", "cookies", "headers", "method", "path", "path_params",
                  "query", "query_multi", "query_string", "state")
 
     def __init__(self, method: str = "GET", path: str = "/", *,
@@ -49,6 +49,7 @@ class FakeRequest:
         self.method = method
         self.path = path
         self.path_params = path_params
+        self.bound: dict[str, Any] | None = None
         self.query = query or {}
         self.query_multi = {k: [v] for k, v in self.query.items()}
         self.query_string = "&".join(f"{k}={v}" for k, v in self.query.items())

@@ -13,23 +13,11 @@ from typing import Any
 import msgspec
 import pytest
 from bolt_api import BoltAPI
+from bolt_api_fakes import FakeRequest
 
 DOC = Path(__file__).resolve().parents[3] / "docs" / "views.md"
 BLOCKS = [b for b in re.findall(r"```python\n(.*?)```", DOC.read_text(), re.S)
           if "from catalog" not in b]
-
-
-class FakeRequest:
-    def __init__(self, method: str, path: str, query: dict[str, str],
-                 params: dict[str, str]) -> None:
-        self.method, self.path, self.body = method, path, b""
-        self.query_string = ""
-        self.path_params = params
-        self.query = query
-        self.query_multi = {k: [v] for k, v in query.items()}
-        self.headers: dict[str, str] = {}
-        self.cookies: dict[str, str] = {}
-        self.client = None
 
 
 def answer(api: BoltAPI, method: str, template: str, query: dict[str, str] | None = None,

@@ -49,6 +49,7 @@ from bolt_api.openapi.assets import (
 )
 from bolt_api.openapi.plugins import OpenAPIRenderPlugin, RenderContext
 from bolt_api.openapi.views import DocsSite
+from bolt_api_fakes import FakeRequest
 from openapi_spec_validator import validate
 
 
@@ -67,16 +68,6 @@ class Point:
 class Filters(msgspec.Struct):
     status: str
     limit: int = 10
-
-
-class FakeRequest:
-    def __init__(self, path_params: dict[str, str] | None = None) -> None:
-        self.method = "GET"
-        self.path = "/"
-        self.path_params = path_params
-        self.query_string = ""
-        self.body = b""
-        self.headers: dict[str, str] = {}
 
 
 def spec_of(api: BoltAPI) -> dict[str, Any]:
@@ -538,12 +529,12 @@ def test_docs_routes_are_added_by_compile() -> None:
 def test_static_route_serves_only_known_files() -> None:
     routes = _docs_routes(BoltAPI())
     static = routes[("GET", "/docs/static/{*rest}")].call
-    status, headers, body = static(FakeRequest({"rest": "swagger-ui/swagger-ui.css"}))
+    status, headers, body = static(FakeRequest(params={"rest": "swagger-ui/swagger-ui.css"}))
     assert status == 200
     assert dict(headers)["content-type"] == "text/css; charset=utf-8"
     assert body == SWAGGER_UI.files()["swagger-ui.css"].read_bytes()
     for bad in ("swagger-ui/../../pyproject.toml", "nope.js", "", "swagger-ui"):
-        status, _, body = static(FakeRequest({"rest": bad}))
+        status, _, body = static(FakeRequest(params={"rest": bad}))
         assert status == 404, bad
         assert msgspec.json.decode(body) == {"detail": "Not Found"}
 

@@ -12,21 +12,7 @@ from bolt_api import BoltAPI, Query, Router
 from bolt_api.engine import Needs
 from bolt_api.handlers import never_suspends
 from bolt_api.routing import PathTemplate, RouteMatcher
-
-
-class FakeRequest:
-    """The smallest object satisfying the request protocol, for calling routes directly."""
-
-    def __init__(self, method: str = "GET", path: str = "/", query: dict[str, str] | None = None,
-                 params: dict[str, str] | None = None, body: bytes = b"") -> None:
-        self.method, self.path, self.body = method, path, body
-        self.query_string = ""
-        self.path_params = params
-        self.query = query or {}
-        self.query_multi = {k: [v] for k, v in self.query.items()}
-        self.headers: dict[str, str] = {}
-        self.cookies: dict[str, str] = {}
-        self.client = None
+from bolt_api_fakes import FakeRequest
 
 
 class Body(msgspec.Struct):

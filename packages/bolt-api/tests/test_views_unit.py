@@ -32,26 +32,16 @@ from bolt_api import (
 )
 from bolt_api.exceptions import NotFound
 from bolt_api.view_routes import partial_struct
+from bolt_api_fakes import FakeRequest
 
-
-class FakeRequest:
-    def __init__(self, method: str = "GET", path: str = "/", query: dict[str, str] | None = None,
-                 params: dict[str, str] | None = None, body: bytes = b"") -> None:
-        self.method, self.path, self.body = method, path, body
-        self.query_string = ""
-        self.path_params = params
-        self.query = query or {}
-        self.query_multi = {k: [v] for k, v in self.query.items()}
-        self.headers: dict[str, str] = {"content-type": "application/json"}
-        self.cookies: dict[str, str] = {}
-        self.client = None
+JSON = {"content-type": "application/json"}
 
 
 def call(api: BoltAPI, method: str, path: str, **kw: Any) -> tuple[int, Any]:
     """Call the route registered for ``method path`` (its template); decode a JSON body."""
     for r in api.routes:
         if r.method == method and r.template.source == path:
-            result = r.call(FakeRequest(method, path, **kw))
+            result = r.call(FakeRequest(method, path, headers=dict(JSON), **kw))
             if asyncio.iscoroutine(result):
                 result = asyncio.run(result)
             status, _headers, body = result

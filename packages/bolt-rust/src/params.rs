@@ -2,11 +2,12 @@
 //! `ParamSpec` fast path).
 //!
 //! bolt-api publishes, for routes whose handler takes only plain `str`/`int` values from the
-//! path or the query, how to find and convert each one. This module does that in Rust; the
+//! path or the query, how to find and convert each one. This module does that in Rust and
+//! the values reach bolt-api as `request.bound`; the
 //! rules are narrower than bolt-api's binder on purpose: whatever is accepted here, the binder
 //! would turn into the same value. Anything else — a missing required value, `"007"`, `"1e3"`,
-//! a value longer than the limit — returns `None`, and the request takes the ordinary
-//! `call(request)` path, where bolt-api converts it or answers 422. No error is produced here.
+//! a value longer than the limit — returns `None`: `request.bound` stays `None` and bolt-api
+//! binds the request, converting it or answering 422. No error is produced here.
 
 use std::borrow::Cow;
 
@@ -50,11 +51,10 @@ enum Value {
     Default,
 }
 
-/// A route's parameter specs and its `call_with(request, kwargs)`.
+/// A route's parameter specs.
 pub struct Params {
     specs: Vec<Spec>,
     any_query: bool,
-    pub call_with: Py<PyAny>,
 }
 
 /// The values of one request, in spec order.
@@ -62,7 +62,7 @@ pub struct Converted(Vec<Value>);
 
 impl Params {
     /// Check the rows bolt-api sent; an unknown source or kind is a start-up error.
-    pub fn new(rows: Vec<SpecRow>, call_with: Py<PyAny>) -> Result<Self, String> {
+    pub fn new(rows: Vec<SpecRow>) -> Result<Self, String> {
         let mut specs = Vec::with_capacity(rows.len());
         for (name, source, key, kind, required, default, max_length) in rows {
             let source = match source.as_str() {
@@ -78,7 +78,7 @@ impl Params {
             specs.push(Spec { name, source, key, kind, required, default, max_length });
         }
         let any_query = specs.iter().any(|s| s.source == Source::Query);
-        Ok(Self { specs, any_query, call_with })
+        Ok(Self { specs, any_query })
     }
 
     /// Convert every parameter of this request, or `None` when bolt-api must decide.
@@ -124,7 +124,7 @@ impl Params {
         Some(Converted(values))
     }
 
-    /// The keyword arguments for `call_with`.
+    /// The keyword arguments, for `request.bound`.
     pub fn kwargs<'py>(&self, py: Python<'py>, converted: Converted) -> PyResult<Bound<'py, PyDict>> {
         let kwargs = PyDict::new(py);
         for (spec, value) in self.specs.iter().zip(converted.0) {

@@ -40,6 +40,8 @@ pub struct Request {
     cookies_cache: PyOnceLock<Py<PyDict>>,
     body_cache: PyOnceLock<Py<PyBytes>>,
     state: PyOnceLock<Py<PyDict>>,
+    /// The route's parameters converted before the GIL was taken (`crate::params`).
+    bound: Option<Py<PyDict>>,
 }
 
 /// What resolving the client and scheme behind a trusted proxy needs: the server's
@@ -140,7 +142,14 @@ impl Request {
             cookies_cache: PyOnceLock::new(),
             body_cache: PyOnceLock::new(),
             state: PyOnceLock::new(),
+            bound: None,
         }
+    }
+
+    /// Hand over the route's parameters, already converted (`request.bound`).
+    pub fn with_bound(mut self, kwargs: Py<PyDict>) -> Self {
+        self.bound = Some(kwargs);
+        self
     }
 
     /// Resolve `client` and `scheme` through trusted proxies (`None`: not configured).
@@ -192,6 +201,13 @@ impl Request {
     #[getter]
     fn query_string(&self) -> &str {
         &self.query_string
+    }
+
+    /// The route's parameters converted by this engine (`ParamSpec`), or `None`: bolt-api
+    /// binds the request itself.
+    #[getter]
+    fn bound(&self, py: Python<'_>) -> Option<Py<PyDict>> {
+        self.bound.as_ref().map(|d| d.clone_ref(py))
     }
 
     /// Decoded path parameters, or `None` for a route without any.

@@ -27,7 +27,7 @@ use tokio::sync::Notify;
 use crate::access_log::{self, AccessLog};
 use crate::bridge::Completion;
 use crate::limits::{self, Limits};
-use crate::params::{Params, SpecRow};
+use crate::params::{Converted, Params, SpecRow};
 use crate::request::{percent_decode, resolved_host, Forwarded, Request};
 use crate::response::{parse, ErrorResponses, StaticHeaders};
 use crate::router::Router;
@@ -53,7 +53,8 @@ struct Route {
     call: Py<PyAny>,
     is_async: bool,
     needs: u32,
-    /// The contract's `ParamSpec` fast path (sync routes with plain path/query parameters).
+    /// The contract's `ParamSpec` fast path (sync routes with plain path/query parameters):
+    /// converted values reach bolt-api as `request.bound`.
     params: Option<Params>,
 }
 
@@ -221,6 +222,31 @@ fn answer_miss(state: &AppState, request: Request, path: &str, head: bool) -> Ht
     })
 }
 
+/// A sync route: one GIL acquisition, with the parameters Rust converted (if any) handed
+/// over as `request.bound`.
+fn call_sync(
+    state: &AppState,
+    route: &Route,
+    request: Request,
+    converted: Option<Converted>,
+    head: bool,
+) -> HttpResponse {
+    Python::attach(|py| {
+        let request = match (converted, &route.params) {
+            (Some(values), Some(fast)) => match fast.kwargs(py, values) {
+                Ok(kwargs) => request.with_bound(kwargs.unbind()),
+                Err(err) => {
+                    err.print(py);
+                    request // bolt-api binds it instead
+                }
+            },
+            _ => request,
+        };
+        let result = route.call.call1(py, (request,));
+        respond(state, py, result, head)
+    })
+}
+
 async fn dispatch(
     req: HttpRequest,
     payload: web::Payload,
@@ -295,15 +321,7 @@ async fn dispatch(
         return answer_miss(&state, request, path, head);
     };
     if !route.is_async {
-        return Python::attach(|py| {
-            let result = match (converted, &route.params) {
-                (Some(values), Some(fast)) => fast
-                    .kwargs(py, values)
-                    .and_then(|kwargs| fast.call_with.call1(py, (request, kwargs))),
-                _ => route.call.call1(py, (request,)),
-            };
-            respond(&state, py, result, head)
-        });
+        return call_sync(&state, route, request, converted, head);
     }
     let (completion, receiver) = Completion::channel();
     let submitted = Python::attach(|py| -> PyResult<()> {
@@ -359,8 +377,8 @@ fn adopt(fd: RawFd) -> PyResult<TcpListener> {
 }
 
 /// A route table entry as bolt-rust's Python side passes it: method, path, call, `is_async`,
-/// needs, and the `ParamSpec` rows with `call_with` when the route has them.
-type RouteRow = (String, String, Py<PyAny>, bool, u32, Option<(Vec<SpecRow>, Py<PyAny>)>);
+/// needs, and the `ParamSpec` rows when the route has them.
+type RouteRow = (String, String, Py<PyAny>, bool, u32, Option<Vec<SpecRow>>);
 
 /// Serve the compiled routes until SIGINT/SIGTERM; returns after a graceful stop.
 ///
@@ -416,7 +434,7 @@ pub fn serve(
     for (index, (method, path, call, is_async, needs, fast)) in routes.into_iter().enumerate() {
         table_router.insert(&method, &path, index).map_err(PyValueError::new_err)?;
         let params = fast
-            .map(|(rows, call_with)| Params::new(rows, call_with))
+            .map(Params::new)
             .transpose()
             .map_err(|e| PyValueError::new_err(format!("{method} {path}: {e}")))?;
         table.push(Route { call, is_async, needs, params });

@@ -18,7 +18,7 @@ from urllib.parse import quote
 from .binding import Binding, compile_plan
 from .compression import CompressionConfig, Compressor
 from .encoding import STATIC_HEADERS, compile_encoder
-from .engine import CompiledApp, Needs, ParamSpec, ResponseTuple, RouteCallWith, RouteSpec
+from .engine import CompiledApp, Needs, ParamSpec, ResponseTuple, RouteSpec
 from .errors import ErrorFormatter, ErrorHandling
 from .files import FileResponse
 from .handlers import compile_handler
@@ -45,7 +45,6 @@ class CompiledRoute:
     needs: Needs
     bindings: tuple[Binding, ...]
     params: tuple[ParamSpec, ...] | None = None
-    call_with: RouteCallWith | None = None
 
     @property
     def path(self) -> str:
@@ -55,7 +54,7 @@ class CompiledRoute:
         handler = self.definition.handler
         name = f"{getattr(handler, '__module__', '?')}.{getattr(handler, '__qualname__', '?')}"
         return RouteSpec(method or self.method, self.path, self.call, self.is_async,
-                         self.needs, name, self.params, self.call_with)
+                         self.needs, name, self.params)
 
 
 def _return_type(route: RouteDef) -> Any:
@@ -128,7 +127,7 @@ class BoltAPI(RouteRegistrar):
             needs = plan.needs | (Needs.HEADERS if _may_return_file(return_type) else 0)
             self._insert(CompiledRoute(method, template, route, compiled.call,
                                        compiled.is_async, needs, plan.bindings,
-                                       compiled.params, compiled.call_with))
+                                       compiled.params))
 
     def _insert(self, compiled: CompiledRoute) -> None:
         key = (compiled.method, compiled.template.shape)
@@ -255,13 +254,7 @@ def _compressed(spec: RouteSpec, route: CompiledRoute,
         def compressed(request: Any) -> ResponseTuple:
             return apply(call(request), request)  # type: ignore[arg-type]
         wrapped = compressed
-    inner_with, wrapped_with = spec.call_with, None
-    if inner_with is not None:
-        def compressed_with(request: Any, kwargs: dict[str, Any]) -> ResponseTuple:
-            return apply(inner_with(request, kwargs), request)
-        wrapped_with = compressed_with
-    return dataclasses.replace(spec, call=wrapped, call_with=wrapped_with,
-                               needs=spec.needs | Needs.ACCEPT_ENCODING)
+    return dataclasses.replace(spec, call=wrapped, needs=spec.needs | Needs.ACCEPT_ENCODING)
 
 
 def _make_fallback(matcher: RouteMatcher[CompiledRoute], policy: TrailingSlash,

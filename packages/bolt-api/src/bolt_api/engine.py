@@ -38,7 +38,6 @@ __all__ = [
     "Request",
     "ResponseTuple",
     "RouteCall",
-    "RouteCallWith",
     "RouteSpec",
     "ServerConfig",
     "StopToken",
@@ -103,6 +102,10 @@ class Request(Protocol):
     path_params: dict[str, str] | None
     #: The request body as received (de-chunked); ``b""`` when empty.
     body: bytes
+    #: The route's parameters converted by the engine, ``{name: value}``, per the route's
+    #: ``RouteSpec.params`` (``ParamSpec``); ``None`` when the engine did not convert them
+    #: (always, for an engine without that fast path): bolt-api then binds the request.
+    bound: dict[str, Any] | None
     #: ``(host, port)`` of the client, or ``None`` when unknown: the TCP peer, or the address
     #: ``X-Forwarded-For`` gives when the peer is a trusted proxy (``bolt_api.proxies``; port
     #: ``0`` then). Resolved on first access.
@@ -167,14 +170,15 @@ class Needs(enum.IntFlag):
 class ParamSpec:
     """A path or query parameter an engine may convert itself, before it takes the GIL.
 
-    Only the valid, common case is the engine's: a value it cannot convert by the rules
-    below (or a required one that is missing) sends the request down ``call``, where
-    bolt-api converts it or answers 422. So both calls give the same answer for every input.
+    Only the valid, common case is the engine's: when a value cannot be converted by the
+    rules below (or a required one is missing), the engine leaves ``request.bound`` ``None``
+    and bolt-api binds the request itself, converting what it can and answering 422 for the
+    rest. So the answer is the same for every input, whichever side converted it.
 
     ``kind`` ``"str"``: the decoded value as it is. ``kind`` ``"int"``: a value of the form
     ``-?(0|[1-9][0-9]{0,17})`` (what fits an ``i64`` and what ``msgspec`` reads the same);
-    anything else goes to ``call``. A value longer than ``max_length`` UTF-8 bytes goes to
-    ``call`` too. Path values are the percent-decoded ``path_params``; query values are what
+    anything else is left to bolt-api. So is a value longer than ``max_length`` UTF-8
+    bytes. Path values are the percent-decoded ``path_params``; query values are what
     :attr:`Request.query` gives (``+`` and ``%XX`` decoded, the last repeat wins).
     """
 
@@ -190,11 +194,6 @@ class ParamSpec:
     required: bool
     default: Any
     max_length: int
-
-
-#: ``call_with(request, kwargs)``: the route callable with its parameters already converted
-#: (see :class:`ParamSpec`); never raises, returns a :data:`ResponseTuple`.
-RouteCallWith: TypeAlias = Callable[[Any, dict[str, Any]], "ResponseTuple"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -214,10 +213,9 @@ class RouteSpec:
     #: For diagnostics only (``module.function``).
     name: str = ""
     #: Set on sync routes whose every parameter is a plain ``str``/``int`` from the path or
-    #: the query: an engine may convert them itself and call ``call_with`` (an optional fast
-    #: path; ``call`` alone is always correct). ``None`` otherwise.
+    #: the query: an engine may convert them itself and hand them over as ``request.bound``
+    #: (an optional fast path; ``bound = None`` is always correct). ``None`` otherwise.
     params: tuple[ParamSpec, ...] | None = None
-    call_with: RouteCallWith | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,8 +11,9 @@ raises. It also decides how the route runs:
 
 The simplest shapes (no parameters, only the request, no dependencies or uploads) get their
 own closures, so the common case pays for nothing it does not use. A sync route whose
-parameters are all plain path/query ``str``/``int`` also gets ``call_with(request, kwargs)``
-for engines that convert those values themselves (:mod:`bolt_api.param_specs`).
+parameters are all plain path/query ``str``/``int`` also publishes them as ``ParamSpec``s:
+an engine that converts those values itself hands them over as ``request.bound``, and the
+route skips its binder (:mod:`bolt_api.param_specs`).
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from .binding import Plan, RequestScope
 from .coroutines import drive, never_suspends
 from .dependencies import solve_async, solve_sync, teardown_async, teardown_sync
 from .encoding import Encoder
-from .engine import ParamSpec, ResponseTuple, RouteCallWith
+from .engine import ParamSpec, ResponseTuple
 from .exceptions import RequestValidationError
 from .files import PendingFile
 from .param_specs import param_specs
@@ -52,7 +53,6 @@ class CompiledHandler(NamedTuple):
     call: Callable[[Any], Any]
     is_async: bool
     params: tuple[ParamSpec, ...] | None = None
-    call_with: RouteCallWith | None = None
 
 
 def compile_handler(plan: Plan, encoder: Encoder, on_error: ErrorHandler) -> CompiledHandler:
@@ -69,31 +69,18 @@ def compile_handler(plan: Plan, encoder: Encoder, on_error: ErrorHandler) -> Com
             def invoke(*args: Any, **kwargs: Any) -> Any:
                 return drive(fn(*args, **kwargs))
         return CompiledHandler(_scoped_sync_call(plan, invoke, encoder, on_error), False)
-    call = _sync_call(plan, fn, is_coroutine, encoder, on_error)
     params = param_specs(plan)
-    if params is None:
-        return CompiledHandler(call, False)
-    return CompiledHandler(call, False, params,
-                           _call_with(fn, is_coroutine, encoder, on_error))
-
-
-def _call_with(fn: Callable[..., Any], is_coroutine: bool, encoder: Encoder,
-               on_error: ErrorHandler) -> RouteCallWith:
-    """The route callable for parameters an engine has already converted."""
-    def call_with(request: Any, kwargs: dict[str, Any]) -> ResponseTuple:
-        try:
-            result = fn(**kwargs)
-            if is_coroutine:
-                result = drive(result)
-            return _finish(encoder(result), request)
-        except Exception as exc:
-            return on_error(exc, request)
-    return call_with
+    call = _sync_call(plan, fn, is_coroutine, encoder, on_error, params is not None)
+    return CompiledHandler(call, False, params)
 
 
 def _sync_call(plan: Plan, fn: Callable[..., Any], is_coroutine: bool, encoder: Encoder,
-               on_error: ErrorHandler) -> Callable[[Any], ResponseTuple]:
-    """A sync route; an ``async def`` handler that never suspends is driven in place."""
+               on_error: ErrorHandler, has_params: bool) -> Callable[[Any], ResponseTuple]:
+    """A sync route; an ``async def`` handler that never suspends is driven in place.
+
+    ``has_params``: the route published ``ParamSpec``s, so ``request.bound`` may hold its
+    parameters already converted by the engine (read only then).
+    """
     if plan.request_only:
         def call(request: Any) -> ResponseTuple:
             try:
@@ -116,11 +103,13 @@ def _sync_call(plan: Plan, fn: Callable[..., Any], is_coroutine: bool, encoder: 
         bind = plan.bind
 
         def call(request: Any) -> ResponseTuple:
-            errors: list[dict[str, Any]] = []
+            kwargs = request.bound if has_params else None
             try:
-                kwargs = bind(request, None, errors)
-                if errors:
-                    raise RequestValidationError(errors)
+                if kwargs is None:
+                    errors: list[dict[str, Any]] = []
+                    kwargs = bind(request, None, errors)
+                    if errors:
+                        raise RequestValidationError(errors)
                 result = fn(**kwargs)
                 if is_coroutine:
                     result = drive(result)

@@ -2,11 +2,12 @@
 
 Most handlers take a few plain ``str``/``int`` values from the path or the query. For those
 routes, bolt-api publishes how each value is found and converted (:class:`ParamSpec`), so an
-engine that can do it without Python (the Rust engine, before it takes the GIL) calls
-``call_with(request, kwargs)`` and skips the generic binder. The rules are deliberately
-narrower than the binder's: whatever an engine accepts by them, the binder would turn into
-the very same value, and everything else — ``"007"``, ``"1e3"``, a missing required value —
-still goes through ``call``, where bolt-api converts it or answers 422. What a request means
+engine that can do it without Python (the Rust engine, before it takes the GIL) hands the
+values over as ``request.bound`` and the route skips its generic binder. The rules are
+deliberately narrower than the binder's: whatever an engine accepts by them, the binder would
+turn into the very same value, and for everything else — ``"007"``, ``"1e3"``, a missing
+required value — ``request.bound`` stays ``None`` and bolt-api binds the request, converting
+what it can and answering 422 for the rest. What a request means
 is decided here and in :mod:`bolt_api.binding`, never in an engine.
 """
 

@@ -283,16 +283,7 @@ def limit_requests(app: CompiledApp, limit: int, on_limit: Callable[[], None]) -
                 on_limit()
             return call(request)
 
-        call_with = spec.call_with
-        if call_with is None:
-            return replace(spec, call=counted)
-
-        def counted_with(request: Any, kwargs: dict[str, Any]) -> Any:
-            if next(counter) == limit:
-                on_limit()
-            return call_with(request, kwargs)
-
-        return replace(spec, call=counted, call_with=counted_with)
+        return replace(spec, call=counted)
 
     fallback = app.fallback
 

@@ -9,7 +9,7 @@ a slot. ``__slots__`` keeps the object small and attribute access fast.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import parse_qsl, unquote
 
 from bolt_api import request_methods
@@ -70,6 +70,9 @@ class Request:
         "query_string",
     )
 
+    #: This engine does not convert ``ParamSpec`` parameters itself: bolt-api binds them
+    #: (a class attribute, so it costs no slot and no per-request work).
+    bound: ClassVar[dict[str, Any] | None] = None
     method: str
     path: str
     query_string: str

@@ -18,6 +18,8 @@ class Request:
     @property
     def query_string(self) -> str: ...
     @property
+    def bound(self) -> dict[str, Any] | None: ...
+    @property
     def path_params(self) -> dict[str, str] | None: ...
     @property
     def body(self) -> bytes: ...
@@ -59,8 +61,7 @@ class StopHandle:
 
 def serve(
     routes: Sequence[tuple[str, str, Callable[[Any], Any], bool, int,
-                           tuple[Sequence[tuple[str, str, str, str, bool, Any, int]],
-                                 Callable[[Any, dict[str, Any]], Any]] | None]],
+                           Sequence[tuple[str, str, str, str, bool, Any, int]] | None]],
     fallback: Callable[[Any, tuple[str, ...] | None], Any],
     errors: Sequence[tuple[int, Any]],
     submit: Callable[[Any, Completion], None],

@@ -60,13 +60,12 @@ class Engine:
                 writer.join()  # the lines of the last requests are written, not lost
 
 
-def _fast_params(route: RouteSpec) -> tuple[list[tuple[Any, ...]], Any] | None:
-    """The route's ``ParamSpec`` rows and ``call_with``, for Rust to convert them itself."""
-    if route.params is None or route.call_with is None or route.is_async:
+def _fast_params(route: RouteSpec) -> list[tuple[Any, ...]] | None:
+    """The route's ``ParamSpec`` rows, for Rust to convert the values itself."""
+    if route.params is None or route.is_async:
         return None
-    rows = [(sys.intern(p.name), p.source, p.key, p.kind, p.required, p.default, p.max_length)
+    return [(sys.intern(p.name), p.source, p.key, p.kind, p.required, p.default, p.max_length)
             for p in route.params]
-    return rows, route.call_with
 
 
 class _AccessLogWriter:

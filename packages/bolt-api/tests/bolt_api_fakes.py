@@ -1,0 +1,27 @@
+"""A request object for calling compiled route callables directly, without an engine.
+
+The unit tests of bolt-api call ``RouteSpec.call`` / ``CompiledRoute.call`` with this object;
+what goes over real sockets is tested in the conformance suite (``tests/``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class FakeRequest:
+    """The smallest object satisfying :class:`bolt_api.engine.Request`."""
+
+    def __init__(self, method: str = "GET", path: str = "/", query: dict[str, str] | None = None,
+                 params: dict[str, str] | None = None, body: bytes = b"",
+                 headers: dict[str, str] | None = None) -> None:
+        self.method, self.path, self.body = method, path, body
+        self.query_string = ""
+        self.path_params = params
+        self.bound: dict[str, Any] | None = None
+        self.query = query or {}
+        self.query_multi = {k: [v] for k, v in self.query.items()}
+        self.headers: dict[str, str] = headers or {}
+        self.cookies: dict[str, str] = {}
+        self.client = None
+        self.state: dict[str, Any] = {}
