@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import gzip
 import json
+import socket
 
 import httpx
 import pytest
+
+from .conftest import Server
 
 BIG = [{"id": i, "name": f"item {i}", "tags": ["a", "b", "c"]} for i in range(200)]
 
@@ -61,3 +64,31 @@ def test_head_matches_get(client: httpx.Client) -> None:
     head = client.head("/compress/big", headers={"accept-encoding": "gzip"})
     assert head.headers["content-length"] == get.headers["content-length"]
     assert head.headers["content-encoding"] == "gzip"
+
+
+@pytest.mark.parametrize(("header_lines", "encoded"), [
+    ("", False),  # no Accept-Encoding at all
+    ("ACCEPT-ENCODING: gzip\r\n", True),  # names are case-insensitive
+    ("Accept-Encoding: identity\r\nAccept-Encoding: gzip\r\n", True),  # repeats are joined
+    ("Accept-Encoding: br\r\naccept-encoding: gzip;q=0\r\n", False),
+])
+def test_accept_encoding_as_sent(server: Server, header_lines: str, encoded: bool) -> None:
+    """The header as it arrives on the wire (absent, upper-case, repeated), which httpx
+    cannot send: engines hand compression ``request.accept_encoding`` for it."""
+    with socket.create_connection((server.host, server.port), timeout=10) as sock:
+        sock.sendall(f"GET /compress/big HTTP/1.1\r\nHost: x\r\n{header_lines}"
+                     "Connection: close\r\n\r\n".encode())
+        raw = b""
+        while chunk := sock.recv(65536):
+            raw += chunk
+    head, _, body = raw.partition(b"\r\n\r\n")
+    headers = {name.strip().lower(): value.strip() for name, _, value in
+               (line.partition(":") for line in head.decode("latin-1").split("\r\n")[1:])}
+    assert headers["vary"] == "Accept-Encoding"
+    assert int(headers["content-length"]) == len(body)
+    if encoded:
+        assert headers["content-encoding"] == "gzip"
+        body = gzip.decompress(body)
+    else:
+        assert "content-encoding" not in headers
+    assert json.loads(body) == BIG

@@ -25,3 +25,7 @@ class FakeRequest:
         self.cookies: dict[str, str] = {}
         self.client = None
         self.state: dict[str, Any] = {}
+
+    @property
+    def accept_encoding(self) -> str | None:
+        return self.headers.get("accept-encoding")

@@ -12,8 +12,10 @@ from bolt_api.engine import StreamBody
 
 
 class Req:
+    """What compression reads of a request."""
+
     def __init__(self, accept: str) -> None:
-        self.headers = {"accept-encoding": accept}
+        self.accept_encoding = accept
 
 
 BODY = b'{"text": "' + b"hello world " * 100 + b'"}'

@@ -274,6 +274,15 @@ impl Request {
             .clone_ref(py))
     }
 
+    /// `headers["accept-encoding"]` or `None`, without building the header dict (what
+    /// compression reads for every large response).
+    #[getter]
+    fn accept_encoding(&self) -> Option<String> {
+        self.headers
+            .as_ref()
+            .and_then(|map| joined(map, "accept-encoding"))
+    }
+
     /// Query parameters; the last repeat wins.
     #[getter]
     fn query(&self, py: Python<'_>) -> PyResult<Py<PyDict>> {

@@ -180,7 +180,7 @@ class Compressor:
         vary = self.varied(headers)
         if vary is None:
             return response
-        encoder = self._choose(request.headers.get("accept-encoding"))
+        encoder = self._choose(request.accept_encoding)
         if encoder is None:
             return status, vary, body
         encoded = [*vary, ("content-encoding", encoder.token)]

@@ -119,6 +119,14 @@ class Request(Protocol):
         """Lower-case names to values (latin-1 decoded); repeats joined with ``", "``."""
 
     @property
+    def accept_encoding(self) -> str | None:
+        """The ``Accept-Encoding`` header as :attr:`headers` would give it, ``None`` when absent.
+
+        What compression reads for every large response: an engine answers it without
+        building the whole header dict.
+        """
+
+    @property
     def query(self) -> dict[str, str]:
         """Query parameters, ``+`` and ``%XX`` decoded, blank values kept; last repeat wins."""
 

@@ -149,6 +149,19 @@ class Request:
         return headers
 
     @property
+    def accept_encoding(self) -> str | None:
+        """``headers["accept-encoding"]`` or ``None``, without building the header dict."""
+        headers = self._headers
+        if headers is not None:
+            return headers.get("accept-encoding")
+        found: str | None = None
+        for raw_name, raw_value in self._raw_headers:
+            if len(raw_name) == 15 and raw_name.lower() == b"accept-encoding":
+                value = raw_value.decode("latin-1")
+                found = value if found is None else found + ", " + value
+        return found
+
+    @property
     def query(self) -> dict[str, str]:
         """Query parameters, ``+`` and ``%XX`` decoded, blank values kept; last repeat wins."""
         query = self._query
