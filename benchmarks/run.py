@@ -197,8 +197,8 @@ ABLATION_WHAT: dict[str, str] = {
                   "every route, whatever the route reads",
     "pin_thread": "a Python thread state is created and destroyed per request instead of "
                   "pinned once per Actix worker thread",
-    "trivial_async": "`async def` handlers that never await go through the asyncio event "
-                     "loop instead of being run to completion inline",
+    "trivial_async": "`async def` handlers and streamed async generators that never await "
+                     "go through the asyncio event loop instead of being driven inline",
     "compiled_encoders": "responses are encoded through an `isinstance` ladder per request "
                          "instead of per-route compiled encoders",
     "rust_params": "typed path and query parameters are converted in Python instead of in "

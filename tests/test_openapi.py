@@ -222,6 +222,7 @@ DELIBERATE = {
     "/lifecycle/slow": "sleeps for as many milliseconds as asked",
     "/stream/async": "streams as many chunks as asked",
     "/stream/endless": "streams until the client goes away",
+    "/stream/driven": "fails midway when fail=true (the connection is cut)",
 }
 
 

@@ -26,6 +26,34 @@ def test_async_stream(client: httpx.Client) -> None:
     assert client.get("/stream/async?n=5").content == b"0;1;2;3;4;"
 
 
+def test_driven_async_stream(client: httpx.Client) -> None:
+    """An async generator that never awaits is pulled in place (``StreamBody.inline``)."""
+    r = client.get("/stream/driven?n=400")
+    assert r.status_code == 200
+    assert r.headers["transfer-encoding"] == "chunked"
+    assert r.content == "".join(f"{i};" for i in range(400)).encode()
+    head = client.head("/stream/driven")
+    assert head.status_code == 200
+    assert head.content == b""
+
+
+def test_empty_chunks_do_not_end_the_body(client: httpx.Client) -> None:
+    assert client.get("/stream/empty-chunks").content == b"ab"
+
+
+def test_driven_stream_failing_midway_cuts_the_connection(server: Server,
+                                                         client: httpx.Client) -> None:
+    with socket.create_connection((server.host, server.port), timeout=10) as sock:
+        sock.sendall(b"GET /stream/driven?n=5&fail=true HTTP/1.1\r\nHost: x\r\n\r\n")
+        raw = b""
+        while chunk := sock.recv(65536):
+            raw += chunk
+    assert raw.startswith(b"HTTP/1.1 200")
+    assert b"0;" in raw
+    assert not raw.endswith(b"0\r\n\r\n")  # no last chunk: the client can tell it is cut
+    assert client.get("/stream/driven?n=2").content == b"0;1;"  # the server goes on
+
+
 def test_large_stream(client: httpx.Client) -> None:
     r = client.get("/stream/big")
     assert r.content == b"".join(bytes([i]) * 65536 for i in range(16))
@@ -42,7 +70,7 @@ def test_head_of_a_stream_has_no_body(client: httpx.Client) -> None:
     assert r.content == b""
 
 
-@pytest.mark.parametrize("kind", ["async", "sync"])
+@pytest.mark.parametrize("kind", ["async", "sync", "driven"])
 def test_client_disconnect_stops_the_generator(server: Server, client: httpx.Client,
                                                kind: str) -> None:
     sock = socket.create_connection((server.host, server.port), timeout=5)

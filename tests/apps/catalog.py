@@ -584,6 +584,28 @@ async def stream_async(n: int = 3) -> StreamingResponse:
     return StreamingResponse(gen(), media_type="text/plain")
 
 
+@api.get("/stream/driven")
+def stream_driven(n: int = 3, fail: bool = False) -> StreamingResponse:
+    """An async generator that never awaits: bolt-api drives it in place (inline)."""
+    async def gen():  # type: ignore[no-untyped-def]
+        for i in range(n):
+            yield f"{i};"
+            yield b""  # empty chunks are skipped, never taken for the end of the body
+            if fail and i == 1:
+                raise RuntimeError("the generator failed mid-stream")
+    return StreamingResponse(gen(), media_type="text/plain")
+
+
+@api.get("/stream/empty-chunks")
+def stream_empty_chunks() -> StreamingResponse:
+    def gen():  # type: ignore[no-untyped-def]
+        yield b""
+        yield "a"
+        yield b""
+        yield "b"
+    return StreamingResponse(gen(), media_type="text/plain")
+
+
 @api.get("/stream/big")
 def stream_big() -> StreamingResponse:
     return StreamingResponse(bytes([i]) * 65536 for i in range(16))
@@ -599,6 +621,13 @@ def stream_endless(kind: str = "async") -> StreamingResponse:
         finally:
             STREAM_EVENTS.append("async closed")
 
+    async def driven():  # type: ignore[no-untyped-def]  # never awaits: pulled inline
+        try:
+            while True:
+                yield b"z" * 1024
+        finally:
+            STREAM_EVENTS.append("driven closed")
+
     def sgen():  # type: ignore[no-untyped-def]
         import time
         try:
@@ -607,7 +636,8 @@ def stream_endless(kind: str = "async") -> StreamingResponse:
                 time.sleep(0.005)
         finally:
             STREAM_EVENTS.append("sync closed")
-    return StreamingResponse(agen() if kind == "async" else sgen())
+    source = {"async": agen, "sync": sgen, "driven": driven}[kind]()
+    return StreamingResponse(source)
 
 
 @api.get("/stream/events")

@@ -146,6 +146,56 @@ def test_trivially_async_handlers_become_sync_routes() -> None:
     assert route(api, "GET", "/async").is_async
 
 
+def test_async_generators_that_never_await_stream_inline() -> None:
+    import asyncio
+
+    from bolt_api.coroutines import DrivenChunks, never_suspends_gen
+    from bolt_api.streaming import stream_body
+
+    closed: list[str] = []
+
+    async def plain() -> Any:
+        try:
+            yield "a"
+            yield b"b"
+        finally:
+            closed.append("plain")
+
+    async def awaits() -> Any:
+        await asyncio.sleep(0)
+        yield b"x"
+
+    async def async_for() -> Any:
+        async for item in plain():
+            yield item
+
+    def sync_gen() -> Any:
+        yield b"x"
+
+    assert never_suspends_gen(plain())
+    assert not never_suspends_gen(awaits())
+    assert not never_suspends_gen(async_for())
+    assert not never_suspends_gen(sync_gen())
+
+    body = stream_body(plain())
+    assert (body.is_async, body.inline) == (False, True)
+    assert list(body.chunks) == [b"a", b"b"]  # type: ignore[arg-type]
+    assert closed == ["plain"]
+    body = stream_body(plain())
+    assert next(body.chunks) == b"a"  # type: ignore[call-overload]
+    body.chunks.close()  # type: ignore[union-attr]  # runs the generator's finally
+    assert closed == ["plain", "plain"]
+    awaiting = stream_body(awaits())
+    assert (awaiting.is_async, awaiting.inline) == (True, False)
+    assert stream_body(sync_gen()).inline is False
+
+    async def lies() -> Any:  # judged by its code object, not by behaviour
+        yield 1
+
+    driven = DrivenChunks(lies(), str)
+    assert list(driven) == ["1"]
+
+
 def test_route_callables_never_raise() -> None:
     api = BoltAPI()
 

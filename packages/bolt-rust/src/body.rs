@@ -4,6 +4,7 @@
 //!   acquisition, into a small channel; Actix writes from the channel.
 //! * An async iterator is pulled on the asyncio loop thread: each `__anext__()` coroutine is
 //!   submitted like an async handler and awaited here.
+//! * An inline iterator (it never waits for I/O) is pulled on the Actix worker itself.
 //! * A file is read on the blocking pool in 64 KiB chunks; its bytes never enter Python.
 //!
 //! When the client goes away Actix drops the body: the sync pump sees the closed channel
@@ -18,6 +19,7 @@ use std::task::{Context, Poll};
 use actix_web::body::{BodySize, MessageBody};
 use actix_web::rt::task::spawn_blocking;
 use bytes::Bytes;
+use futures_util::future;
 use futures_util::stream::{self, Stream, StreamExt};
 use pyo3::exceptions::{PyStopAsyncIteration, PyStopIteration};
 use pyo3::prelude::*;
@@ -71,6 +73,9 @@ pub fn sync_stream(chunks: Py<PyAny>) -> ChunkStream {
             Python::attach(|py| close_sync(py, &chunks));
             break;
         };
+        if matches!(&item, Ok(chunk) if chunk.is_empty()) {
+            continue; // an empty chunk would read as the end of a chunked body
+        }
         let failed = item.is_err();
         if tx.blocking_send(item).is_err() || failed {
             // The client left (or the iterator failed): stop the generator.
@@ -79,6 +84,57 @@ pub fn sync_stream(chunks: Py<PyAny>) -> ChunkStream {
         }
     });
     receiver_stream(rx)
+}
+
+/// Pull an inline iterator (`StreamBody.inline`: it never waits for I/O, e.g. an async
+/// generator without `await` driven by bolt-api) right here on the Actix worker, one chunk
+/// per GIL acquisition, as Actix asks for them: no thread hop, no channel.
+pub fn inline_stream(chunks: Py<PyAny>) -> ChunkStream {
+    Box::pin(InlineStream(Some(chunks)))
+}
+
+/// The iterator, until it is exhausted or failed (then closed); closed on drop otherwise.
+struct InlineStream(Option<Py<PyAny>>);
+
+impl Stream for InlineStream {
+    type Item = Result<Bytes, io::Error>;
+
+    fn poll_next(mut self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let Some(chunks) = self.0.take() else {
+            return Poll::Ready(None);
+        };
+        let item = Python::attach(|py| {
+            let next = pyo3::intern!(py, "__next__");
+            loop {
+                let item = match chunks.call_method0(py, next) {
+                    Ok(obj) => match obj.extract::<PyBackedBytes>(py) {
+                        Ok(chunk) if chunk.is_empty() => continue, // not the end of the body
+                        Ok(chunk) => return Some(Ok(Bytes::from_owner(chunk))),
+                        Err(err) => Some(Err(broken(&err.into()))),
+                    },
+                    Err(err) if err.is_instance_of::<PyStopIteration>(py) => None,
+                    Err(err) => {
+                        err.print(py);
+                        Some(Err(broken(&err)))
+                    }
+                };
+                close_sync(py, &chunks); // exhausted or failed: run its `finally` now
+                return item;
+            }
+        });
+        if matches!(item, Some(Ok(_))) {
+            self.0 = Some(chunks);
+        }
+        Poll::Ready(item)
+    }
+}
+
+impl Drop for InlineStream {
+    fn drop(&mut self) {
+        if let Some(chunks) = self.0.take() {
+            Python::attach(|py| close_sync(py, &chunks));
+        }
+    }
 }
 
 /// Closes an async iterator that was not exhausted, when the body is dropped.
@@ -120,7 +176,7 @@ pub fn async_stream(chunks: Py<PyAny>, submit: Py<PyAny>) -> ChunkStream {
         submit,
         finished: false,
     };
-    Box::pin(stream::unfold(guard, |mut guard| async move {
+    let chunks = stream::unfold(guard, |mut guard| async move {
         if guard.finished {
             return None;
         }
@@ -156,7 +212,9 @@ pub fn async_stream(chunks: Py<PyAny>, submit: Py<PyAny>) -> ChunkStream {
             Err(_) => Err(io::Error::other("the event loop dropped a stream chunk")),
         };
         Some((item, guard))
-    }))
+    });
+    // an empty chunk would read as the end of a chunked body
+    Box::pin(chunks.filter(|item| future::ready(!matches!(item, Ok(chunk) if chunk.is_empty()))))
 }
 
 /// Read `length` bytes of `path` from `offset` on the blocking pool.

@@ -22,7 +22,7 @@ use pyo3::pybacked::{PyBackedBytes, PyBackedStr};
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyTuple, PyType};
 
-use crate::body::{async_stream, file_stream, sync_stream, SizedStream};
+use crate::body::{async_stream, file_stream, inline_stream, sync_stream, SizedStream};
 
 /// A response rendered once and replayed: the errors an engine produces itself.
 #[derive(Clone)]
@@ -112,8 +112,13 @@ impl ErrorResponses {
 pub enum Body {
     /// `bytes`, still owned by Python (sent without a copy).
     Bytes(PyBackedBytes),
-    /// A `StreamBody`: its chunk iterator and whether it is async.
-    Stream { chunks: Py<PyAny>, is_async: bool },
+    /// A `StreamBody`: its chunk iterator, whether it is async, and whether it may be pulled
+    /// in place (`inline`).
+    Stream {
+        chunks: Py<PyAny>,
+        is_async: bool,
+        inline: bool,
+    },
     /// A `FileBody`: bytes `offset..offset + length` of `path`.
     File { path: String, offset: u64, length: u64 },
 }
@@ -152,7 +157,9 @@ impl Parts {
                 offset,
                 length,
             } => builder.body(SizedStream::new(length, file_stream(path, offset, length))),
-            Body::Stream { chunks, is_async } if head => {
+            Body::Stream {
+                chunks, is_async, ..
+            } if head => {
                 let closed = if is_async {
                     let (completion, _ignored) = crate::bridge::Completion::channel();
                     chunks
@@ -166,9 +173,15 @@ impl Parts {
                 }
                 builder.streaming(futures_util::stream::empty::<Result<Bytes, std::io::Error>>())
             }
-            Body::Stream { chunks, is_async } => {
+            Body::Stream {
+                chunks,
+                is_async,
+                inline,
+            } => {
                 let stream = if is_async {
                     async_stream(chunks, submit.clone_ref(py))
+                } else if inline {
+                    inline_stream(chunks)
                 } else {
                     sync_stream(chunks)
                 };
@@ -303,6 +316,7 @@ pub fn parse(obj: &Bound<'_, PyAny>, statics: &StaticHeaders) -> Option<Parts> {
             Body::Stream {
                 chunks: body_obj.getattr("chunks").ok()?.unbind(),
                 is_async: body_obj.getattr("is_async").ok()?.extract().ok()?,
+                inline: body_obj.getattr("inline").ok()?.extract().ok()?,
             }
         } else if body_obj.is_exact_instance(file_type) {
             Body::File {

@@ -232,7 +232,8 @@ def _compress_stream(body: StreamBody, encoder: _Encoder) -> StreamBody:
     compress, finish = encoder.streamer()
     if body.is_async:
         return StreamBody(_AsyncCompressed(body.chunks, compress, finish), True)  # type: ignore[arg-type]
-    return StreamBody(_SyncCompressed(body.chunks, compress, finish), False)  # type: ignore[arg-type]
+    return StreamBody(_SyncCompressed(body.chunks, compress, finish),  # type: ignore[arg-type]
+                      False, body.inline)
 
 
 class _SyncCompressed:

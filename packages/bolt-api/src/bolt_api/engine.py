@@ -57,10 +57,16 @@ class StreamBody:
     pulled off the event loop / off the Actix worker (it may block); an async iterator is
     pulled on the event loop. When the client goes away, the engine stops pulling and
     closes the iterator (``close()`` / ``aclose()``), so the generator's ``finally`` runs.
+
+    ``inline``: a sync iterator that never waits for I/O — bolt-api driving an async
+    generator that cannot suspend (:mod:`bolt_api.coroutines`). The engine may pull it where
+    it is, on its event loop or I/O thread, like a trivially-async handler, instead of
+    handing each chunk across threads.
     """
 
     chunks: Iterator[bytes] | AsyncIterator[bytes]
     is_async: bool
+    inline: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,6 +15,8 @@ from typing import Any
 
 import msgspec
 
+from .ablation import ablated
+from .coroutines import DrivenChunks, never_suspends_gen
 from .encoding import encode_json
 from .engine import ResponseTuple, StreamBody
 from .responses import JSONEncode, Response
@@ -22,6 +24,10 @@ from .responses import JSONEncode, Response
 __all__ = ["EventSourceResponse", "ServerSentEvent", "StreamingResponse", "format_sse_event"]
 
 Content = Iterable[Any] | AsyncIterable[Any]
+
+#: An async generator that cannot suspend is pulled as a sync iterator, in place
+#: (``StreamBody.inline``); the ``trivial_async`` ablation sends it through the loop instead.
+_DRIVE = not ablated("trivial_async")
 
 
 def _to_bytes(chunk: Any) -> bytes:
@@ -79,6 +85,9 @@ def stream_body(content: Content) -> StreamBody:
     if isinstance(content, (str, bytes)):
         raise TypeError("StreamingResponse takes an iterator of chunks, not a str/bytes")
     if hasattr(content, "__aiter__"):
+        if _DRIVE and never_suspends_gen(content):
+            return StreamBody(DrivenChunks(content, _to_bytes),  # type: ignore[arg-type]
+                              False, True)
         return StreamBody(_AsyncChunks(content), True)  # type: ignore[arg-type]
     if hasattr(content, "__iter__"):
         return StreamBody(_SyncChunks(content), False)  # type: ignore[arg-type]

@@ -34,7 +34,7 @@ use crate::{
     config::ServiceConfig,
     error::{DispatchError, ParseError, PayloadError},
     service::HttpFlow,
-    ConnectionType, Error, Extensions, HttpMessage, OnConnectData, Request, Response, StatusCode,
+    ConnectionType, Extensions, HttpMessage, OnConnectData, Request, Response, StatusCode,
 };
 
 const LW_BUFFER_SIZE: usize = 1024;
@@ -431,6 +431,19 @@ where
         io.poll_flush(cx)
     }
 
+    /// Bolt patch: a response body failed after its head: answer no further (pipelined)
+    /// request, flush what is buffered and shut the connection down without the last chunk.
+    fn cut_short(
+        mut state: Pin<&mut State<S, B, X>>,
+        flags: &mut Flags,
+        messages: &mut VecDeque<DispatcherMessage>,
+    ) {
+        state.set(State::None);
+        messages.clear();
+        flags.remove(Flags::KEEP_ALIVE);
+        flags.insert(Flags::SHUTDOWN | Flags::FINISHED);
+    }
+
     fn enter_linger(flags: &mut Flags) {
         flags.remove(Flags::KEEP_ALIVE);
         flags.insert(Flags::LINGER | Flags::FINISHED);
@@ -768,10 +781,14 @@ where
                             }
 
                             Poll::Ready(Some(Err(err))) => {
-                                let err = err.into();
+                                let err: Box<dyn std::error::Error> = err.into();
                                 tracing::error!("Response payload stream error: {err:?}");
-                                this.flags.insert(Flags::FINISHED);
-                                return Err(DispatchError::Body(err));
+                                // Bolt patch: send what was produced (the head and the chunks
+                                // so far), then close without the last chunk, so the client
+                                // sees the response cut short, as on the Python engine;
+                                // upstream drops the connection with the buffer unsent.
+                                Self::cut_short(this.state, this.flags, this.messages);
+                                return Ok(PollResponse::DrainWriteBuf);
                             }
 
                             Poll::Pending => return Ok(PollResponse::DoNothing),
@@ -827,10 +844,9 @@ where
 
                             Poll::Ready(Some(Err(err))) => {
                                 tracing::error!("Response payload stream error: {err:?}");
-                                this.flags.insert(Flags::FINISHED);
-                                return Err(DispatchError::Body(
-                                    Error::new_body().with_cause(err).into(),
-                                ));
+                                // Bolt patch: as for `SendPayload` above.
+                                Self::cut_short(this.state, this.flags, this.messages);
+                                return Ok(PollResponse::DrainWriteBuf);
                             }
 
                             Poll::Pending => return Ok(PollResponse::DoNothing),
