@@ -149,6 +149,10 @@ def test_trailing_slash_redirect_keeps_query(client: httpx.Client) -> None:
     r = client.post("/items/", json={"name": "a", "price": 1})
     assert r.status_code == 308
     assert r.headers["location"] == "/items"
+    # a path that must be quoted again (a space, UTF-8) keeps its form
+    r = client.get("/named/a%20b%C3%A9/")
+    assert r.status_code == 308
+    assert r.headers["location"] == "/named/a%20b%C3%A9"
 
 
 def test_url_reversing(client: httpx.Client) -> None:

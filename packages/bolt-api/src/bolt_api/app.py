@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import inspect
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, Literal, TypeVar, get_type_hints
@@ -257,6 +258,12 @@ def _compressed(spec: RouteSpec, route: CompiledRoute,
     return dataclasses.replace(spec, call=wrapped, needs=spec.needs | Needs.ACCEPT_ENCODING)
 
 
+#: Characters a path keeps as they are when quoted (RFC 3986 pchar and "/").
+_PATH_SAFE = "/:@!$&'()*+,;=-._~%"
+#: A path made of those (and ASCII letters and digits) only: ``quote`` would return it as is.
+_PLAIN_PATH = re.compile(r"[A-Za-z0-9/:@!$&'()*+,;=\-._~%]*").fullmatch
+
+
 def _make_fallback(matcher: RouteMatcher[CompiledRoute], policy: TrailingSlash,
                    errors: ErrorHandling) -> Callable[[Any, tuple[str, ...] | None],
                                                      ResponseTuple]:
@@ -266,7 +273,8 @@ def _make_fallback(matcher: RouteMatcher[CompiledRoute], policy: TrailingSlash,
         if allowed:
             return errors.method_not_allowed(request, allowed)
         if policy != "keep":
-            raw = quote(request.path, safe="/:@!$&'()*+,;=-._~%")
+            path = request.path
+            raw = path if _PLAIN_PATH(path) else quote(path, safe=_PATH_SAFE)
             if raw != "/":
                 alternate = raw[:-1] if raw.endswith("/") else raw + "/"
                 if matcher.match(request.method, alternate) is not None:

@@ -115,8 +115,14 @@ def default_render(error: BoltError) -> ResponseTuple:
     body: dict[str, Any] = {"detail": error.detail}
     if error.extra is not None:
         body["extra"] = error.extra
+    if not error.headers:  # the shared tuple: engines recognise it (static_headers)
+        return error.status, JSON_HEADERS, encode_json(body)
     headers = tuple((k.lower(), v) for k, v in error.headers.items())
     return error.status, (*JSON_HEADERS, *headers), encode_json(body)
+
+
+#: What every routing miss gets without an ``error_formatter``.
+_NOT_FOUND = default_render(BoltError(404, "not_found", "Not Found"))
 
 
 def problem_details(error: BoltError, request: Any) -> Response:
@@ -176,4 +182,6 @@ class ErrorHandling:
                                      headers={"allow": methods}), request)
 
     def not_found(self, request: Any) -> ResponseTuple:
+        if self.formatter is None:  # the same bytes for every miss: rendered once
+            return _NOT_FOUND
         return self.render(BoltError(404, "not_found", "Not Found"), request)

@@ -108,8 +108,8 @@ def _sync_call(plan: Plan, fn: Callable[..., Any], is_coroutine: bool, encoder: 
                 if kwargs is None:
                     errors: list[dict[str, Any]] = []
                     kwargs = bind(request, None, errors)
-                    if errors:
-                        raise RequestValidationError(errors)
+                    if errors:  # handed over, not raised: a 422 costs no traceback
+                        return on_error(RequestValidationError(errors), request)
                 result = fn(**kwargs)
                 if is_coroutine:
                     result = drive(result)
@@ -155,7 +155,7 @@ def _async_call(plan: Plan, encoder: Encoder, on_error: ErrorHandler,
                 else:
                     kwargs = bind(request, None, errors)
                     if errors:
-                        raise RequestValidationError(errors)
+                        return on_error(RequestValidationError(errors), request)
                     result = fn(**kwargs)
                 if is_coroutine:
                     result = await result
