@@ -139,6 +139,11 @@ class Plan:
         """Bind every non-dependency parameter; errors are appended to ``errors``."""
         return self._bind(request, scope, errors)
 
+    @property
+    def binder(self) -> Binder:
+        """:meth:`bind` itself, for a route callable to call without the method layer."""
+        return self._bind
+
 
 def _unwrap_annotated(tp: Any) -> tuple[Any, Param | Depends | None]:
     marker = None
