@@ -152,6 +152,7 @@ class Compressor:
         self._gzip = _Encoder("gzip", config)
         self._choices: dict[str, _Encoder | None] = {}
         self._varied: dict[int, tuple[Headers, Headers | None]] = {}
+        self._minimum_size = config.minimum_size
 
     def _choose(self, accept: str | None) -> _Encoder | None:
         if not accept:
@@ -169,18 +170,25 @@ class Compressor:
         return choice
 
     def apply(self, response: ResponseTuple, request: Any) -> ResponseTuple:
-        """``response``, compressed for ``request`` when it should be."""
+        """``response``, compressed for ``request`` when it should be.
+
+        Runs for every response of a compressed route: the common cases (a small body; a
+        large one for a client that sent no ``Accept-Encoding``) take no call beyond the
+        request's ``accept_encoding``.
+        """
         status, headers, body = response
         is_stream = body.__class__ is StreamBody
         if not is_stream and (body.__class__ is not bytes
-                              or len(body) < self.config.minimum_size):  # type: ignore[arg-type]
+                              or len(body) < self._minimum_size):  # type: ignore[arg-type]
             return response
         if status < 200 or status in (204, 206, 304):
             return response
-        vary = self.varied(headers)
+        hit = self._varied.get(id(headers))
+        vary = hit[1] if hit is not None and hit[0] is headers else self.varied(headers)
         if vary is None:
             return response
-        encoder = self._choose(request.accept_encoding)
+        accept = request.accept_encoding
+        encoder = self._choose(accept) if accept else None
         if encoder is None:
             return status, vary, body
         encoded = [*vary, ("content-encoding", encoder.token)]
