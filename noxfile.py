@@ -117,6 +117,8 @@ def bench(session: nox.Session) -> None:
     session.install("matplotlib>=3.8", "pytest>=8", "pytest-benchmark>=4")
     missing = [tool for tool in ("wrk", "nginx")
                if shutil.which(tool) is None and not Path("/usr/sbin", tool).exists()]
+    if "--profile" in session.posargs and shutil.which("perf") is None:
+        missing.append("linux-perf")
     if missing:
         if getattr(os, "geteuid", lambda: -1)() != 0 or shutil.which("apt-get") is None:
             session.error(f"the benchmark needs {' and '.join(missing)}; install them (Debian: "

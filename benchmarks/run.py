@@ -16,6 +16,8 @@ Modes::
     run.py --ablation [--endpoints ...]     bolt-rust with each optimisation of ``ABLATIONS``
                                             switched off in turn (``BOLT_ABLATE``)
     run.py --micro [pytest args]            the pytest-benchmark micro-benchmarks
+    run.py --profile [--targets ...]        CPU per request split by shared object (perf),
+                                            see ``benchmarks/profile.py``
 """
 
 # ruff: noqa: RUF001  (the Markdown tables use en dashes and multiplication signs)
@@ -1189,10 +1191,10 @@ def render_markdown(data: dict[str, Any], chart_dir: Path | None, stem: str) -> 
 
     # The issue's targets, checked on this run's ratios.
     goals: list[tuple[str, str, float | str, bool]] = []
-    for a_name, b_name, label, metric, endpoints, bound in GOALS:
+    for a_name, b_name, label, metric, keys, bound in GOALS:
         if a_name not in targets or b_name not in targets:
             continue
-        for k in endpoints:
+        for k in keys:
             a, b = summ[a_name].get(k), summ[b_name].get(k)
             if a and b:
                 ratio = a[metric] / b[metric]
@@ -1547,7 +1549,11 @@ def check_tools(args: argparse.Namespace, targets: list[Target]) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args, rest = parse_args(sys.argv[1:] if argv is None else argv)
+    raw = sys.argv[1:] if argv is None else argv
+    if "--profile" in raw:  # its own options: see benchmarks/profile.py
+        from benchmarks import profile
+        return profile.main([a for a in raw if a != "--profile"])
+    args, rest = parse_args(raw)
     if args.micro:
         cmd = [sys.executable, "-m", "pytest", str(BENCH / "micro"), "--benchmark-only",
                "-p", "no:cacheprovider", *rest]
