@@ -136,12 +136,13 @@ def render(data: dict[str, Any]) -> str:
             ratio = ""
             b = data["results"].get(base, {}).get(key)
             if name != base and b:
-                ratio = f" ({b['cpu_us_per_req'] / r['cpu_us_per_req']:.2f}× {base})"
+                ratio = f" ({base} ÷ this: {b['cpu_us_per_req'] / r['cpu_us_per_req']:.2f}×)"
             cells = [f"{r['us'][g]:.1f} [{r['shares'][g]:.0%}]" for g in GROUPS]
             lines.append(f"| {key} | {name} | {r['rps']:,.0f} | "
                          f"**{r['cpu_us_per_req']:.1f}**{ratio} | " + " | ".join(cells) + " |")
-    lines += ["", "A ratio in the CPU column is this target's CPU per request against the first "
-              "target's, inverted (above 1: the first target spends more)."]
+    lines += ["", f"The ratio in the CPU column is {base}'s CPU per request divided by that "
+              f"target's (below 1: {base} spends less). `perf` itself costs a few per cent: "
+              "compare rows of one file, not with the benchmark's tables."]
     return "\n".join(lines) + "\n"
 
 
