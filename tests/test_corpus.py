@@ -272,6 +272,17 @@ def test_header_timeout_applies_to_every_request_of_a_connection(
     assert 0.6 < took < 3
 
 
+def test_a_busy_keep_alive_connection_outlives_the_header_timeout(
+        short_server: Server) -> None:
+    """Heads that each arrive in time are served however long the connection lasts (the
+    timer armed for an earlier head re-checks instead of firing 408)."""
+    with Connection(short_server) as conn:
+        for _ in range(8):  # 8 x 0.15 s: well past the 0.5 s header timeout
+            conn.send(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+            assert [r.status for r in conn.read(1)] == [200]
+            time.sleep(0.15)
+
+
 def test_a_slow_head_behind_a_slow_request_is_answered_in_order(short_server: Server) -> None:
     with Connection(short_server) as conn:
         responses, _ = timed(conn, b"GET /sleep?ms=900 HTTP/1.1\r\nHost: x\r\n\r\n"

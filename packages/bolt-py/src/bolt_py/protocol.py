@@ -111,6 +111,7 @@ class HttpProtocol(asyncio.Protocol):
         "_flags",
         "_head_bytes",
         "_head_limit",
+        "_head_started",
         "_head_timeout",
         "_head_timer",
         "_header_bytes",
@@ -173,8 +174,12 @@ class HttpProtocol(asyncio.Protocol):
         self._current: Request | None = None
         self._writable_waiter: asyncio.Future[None] | None = None
         self._timer: asyncio.TimerHandle | None = None
-        #: The header timeout of the request head being read (``header_timeout``).
+        #: The header timeout (``header_timeout``): armed when a head starts and none is
+        #: armed; it re-checks when it fires instead of being cancelled by every complete head
+        #: (a timer per request would cost more than the rest of the head's parsing).
         self._head_timer: asyncio.TimerHandle | None = None
+        #: When the head being read began (the first one's: when the connection was made).
+        self._head_started = 0.0
         self._last_active = 0.0
         self._error = 0
         self._flags = 0
@@ -208,6 +213,7 @@ class HttpProtocol(asyncio.Protocol):
         # The first request's head must arrive within ``header_timeout`` of the connection;
         # the keep-alive timer only starts after a response.
         if self._head_timeout > 0:
+            self._head_started = self._loop.time()
             self._head_timer = self._loop.call_later(self._head_timeout, self._on_head_timeout)
 
     def connection_lost(self, exc: Exception | None) -> None:
@@ -275,7 +281,6 @@ class HttpProtocol(asyncio.Protocol):
 
     def on_message_begin(self) -> None:
         self._in_message = True
-        self._served = True
         self._url = b""
         self._headers = []
         self._header_bytes = 0
@@ -287,8 +292,13 @@ class HttpProtocol(asyncio.Protocol):
         self._body = []
         self._body_size = 0
         self._flags = 0
-        if self._head_timer is None and self._head_timeout > 0:
-            self._head_timer = self._loop.call_later(self._head_timeout, self._on_head_timeout)
+        if self._head_timeout > 0:
+            if self._served:  # the first head's clock started with the connection
+                self._head_started = self._loop.time()
+            if self._head_timer is None:
+                self._head_timer = self._loop.call_later(self._head_timeout,
+                                                         self._on_head_timeout)
+        self._served = True
 
     def on_url(self, url: bytes) -> None:
         url = self._url + url
@@ -341,9 +351,6 @@ class HttpProtocol(asyncio.Protocol):
 
     def on_headers_complete(self) -> None:
         self._headers_done = True
-        if self._head_timer is not None:
-            self._head_timer.cancel()
-            self._head_timer = None
         status = self._head_error()
         if status:
             self._error = status
@@ -706,8 +713,12 @@ class HttpProtocol(asyncio.Protocol):
         self._head_timer = None
         if self._transport is None or self._closing:
             return
-        if self._in_message:
-            self._fail(408)
+        if self._in_message and not self._headers_done:
+            left = self._head_started + self._head_timeout - self._loop.time()
+            if left > 0:  # a later head, begun after this timer was armed
+                self._head_timer = self._loop.call_later(left, self._on_head_timeout)
+            else:
+                self._fail(408)
         elif not self._served:
             self._close()
 
