@@ -94,7 +94,7 @@ def serve(session: nox.Session) -> None:
 def lint(session: nox.Session) -> None:
     """Static checks: ruff, mypy (strict on bolt-api), clippy and the native stubs."""
     install(session)
-    session.install("ruff", "mypy")
+    session.install("ruff", "mypy", "httpx>=0.27")  # httpx: bolt_api.testing's types
     session.run("ruff", "check", "packages", "tests", "noxfile.py")
     session.run("mypy", "packages/bolt-api/src/bolt_api")
     session.run("cargo", "clippy", "--profile", "fast", "--manifest-path",
