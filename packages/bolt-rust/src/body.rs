@@ -19,7 +19,6 @@ use std::task::{Context, Poll};
 use actix_web::body::{BodySize, MessageBody};
 use actix_web::rt::task::spawn_blocking;
 use bytes::Bytes;
-use futures_util::future;
 use futures_util::stream::{self, Stream, StreamExt};
 use pyo3::exceptions::{PyStopAsyncIteration, PyStopIteration};
 use pyo3::prelude::*;
@@ -52,43 +51,47 @@ fn close_sync(py: Python<'_>, chunks: &Py<PyAny>) {
     }
 }
 
-/// Pull a sync iterator of `bytes` on the blocking pool.
+/// The next chunk of a sync iterator: `None` at its end, an error (printed) when it failed.
+fn next_chunk(py: Python<'_>, chunks: &Py<PyAny>) -> Option<Result<Bytes, io::Error>> {
+    match chunks.call_method0(py, pyo3::intern!(py, "__next__")) {
+        Ok(obj) => Some(
+            obj.extract::<PyBackedBytes>(py)
+                .map(Bytes::from_owner)
+                .map_err(|err| broken(&err.into())),
+        ),
+        Err(err) if err.is_instance_of::<PyStopIteration>(py) => None,
+        Err(err) => {
+            err.print(py);
+            Some(Err(broken(&err)))
+        }
+    }
+}
+
+/// Pull a sync iterator of `bytes` on the blocking pool. The thread keeps one Python thread
+/// state for the whole stream (blocking-pool threads come and go, so none is pinned) and
+/// lets go of the GIL only while it waits for room in the channel.
 pub fn sync_stream(chunks: Py<PyAny>) -> ChunkStream {
     let (tx, rx) = mpsc::channel(CHANNEL);
-    spawn_blocking(move || loop {
-        // Blocking-pool threads live on between streams: keep their Python thread state.
-        crate::server::pin_thread_state();
-        let next = Python::attach(|py| match chunks.call_method0(py, "__next__") {
-            Ok(obj) => match obj.extract::<PyBackedBytes>(py) {
-                Ok(chunk) => Some(Ok(Bytes::from_owner(chunk))),
-                Err(err) => Some(Err(broken(&err.into()))),
-            },
-            Err(err) if err.is_instance_of::<PyStopIteration>(py) => None,
-            Err(err) => {
-                err.print(py);
-                Some(Err(broken(&err)))
+    spawn_blocking(move || {
+        Python::attach(|py| {
+            // Ends when the iterator is exhausted or failed, or the client left: then the
+            // generator is closed (its `finally` runs).
+            while let Some(item) = next_chunk(py, &chunks) {
+                let failed = item.is_err();
+                if py.detach(|| tx.blocking_send(item)).is_err() || failed {
+                    break;
+                }
             }
+            close_sync(py, &chunks);
         });
-        let Some(item) = next else {
-            Python::attach(|py| close_sync(py, &chunks));
-            break;
-        };
-        if matches!(&item, Ok(chunk) if chunk.is_empty()) {
-            continue; // an empty chunk would read as the end of a chunked body
-        }
-        let failed = item.is_err();
-        if tx.blocking_send(item).is_err() || failed {
-            // The client left (or the iterator failed): stop the generator.
-            Python::attach(|py| close_sync(py, &chunks));
-            break;
-        }
     });
     receiver_stream(rx)
 }
 
 /// Pull an inline iterator (`StreamBody.inline`: it never waits for I/O, e.g. an async
 /// generator without `await` driven by bolt-api) right here on the Actix worker, one chunk
-/// per GIL acquisition, as Actix asks for them: no thread hop, no channel.
+/// per GIL acquisition, as Actix asks for them: no thread hop, no channel. (Empty chunks are
+/// skipped by Actix's `BodyStream`, as for every streamed body.)
 pub fn inline_stream(chunks: Py<PyAny>) -> ChunkStream {
     Box::pin(InlineStream(Some(chunks)))
 }
@@ -104,23 +107,11 @@ impl Stream for InlineStream {
             return Poll::Ready(None);
         };
         let item = Python::attach(|py| {
-            let next = pyo3::intern!(py, "__next__");
-            loop {
-                let item = match chunks.call_method0(py, next) {
-                    Ok(obj) => match obj.extract::<PyBackedBytes>(py) {
-                        Ok(chunk) if chunk.is_empty() => continue, // not the end of the body
-                        Ok(chunk) => return Some(Ok(Bytes::from_owner(chunk))),
-                        Err(err) => Some(Err(broken(&err.into()))),
-                    },
-                    Err(err) if err.is_instance_of::<PyStopIteration>(py) => None,
-                    Err(err) => {
-                        err.print(py);
-                        Some(Err(broken(&err)))
-                    }
-                };
+            let item = next_chunk(py, &chunks);
+            if !matches!(item, Some(Ok(_))) {
                 close_sync(py, &chunks); // exhausted or failed: run its `finally` now
-                return item;
             }
+            item
         });
         if matches!(item, Some(Ok(_))) {
             self.0 = Some(chunks);
@@ -176,7 +167,7 @@ pub fn async_stream(chunks: Py<PyAny>, submit: Py<PyAny>) -> ChunkStream {
         submit,
         finished: false,
     };
-    let chunks = stream::unfold(guard, |mut guard| async move {
+    Box::pin(stream::unfold(guard, |mut guard| async move {
         if guard.finished {
             return None;
         }
@@ -212,9 +203,7 @@ pub fn async_stream(chunks: Py<PyAny>, submit: Py<PyAny>) -> ChunkStream {
             Err(_) => Err(io::Error::other("the event loop dropped a stream chunk")),
         };
         Some((item, guard))
-    });
-    // an empty chunk would read as the end of a chunked body
-    Box::pin(chunks.filter(|item| future::ready(!matches!(item, Ok(chunk) if chunk.is_empty()))))
+    }))
 }
 
 /// Read `length` bytes of `path` from `offset` on the blocking pool.

@@ -17,6 +17,7 @@ use actix_web::http::header::{
 use actix_web::http::StatusCode;
 use actix_web::HttpResponse;
 use bytes::Bytes;
+use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::pybacked::{PyBackedBytes, PyBackedStr};
 use pyo3::sync::PyOnceLock;
@@ -314,15 +315,15 @@ pub fn parse(obj: &Bound<'_, PyAny>, statics: &StaticHeaders) -> Option<Parts> {
         let (stream_type, file_type) = body_types(py)?;
         if body_obj.is_exact_instance(stream_type) {
             Body::Stream {
-                chunks: body_obj.getattr("chunks").ok()?.unbind(),
-                is_async: body_obj.getattr("is_async").ok()?.extract().ok()?,
-                inline: body_obj.getattr("inline").ok()?.extract().ok()?,
+                chunks: body_obj.getattr(intern!(py, "chunks")).ok()?.unbind(),
+                is_async: body_obj.getattr(intern!(py, "is_async")).ok()?.extract().ok()?,
+                inline: body_obj.getattr(intern!(py, "inline")).ok()?.extract().ok()?,
             }
         } else if body_obj.is_exact_instance(file_type) {
             Body::File {
-                path: body_obj.getattr("path").ok()?.extract().ok()?,
-                offset: body_obj.getattr("offset").ok()?.extract().ok()?,
-                length: body_obj.getattr("length").ok()?.extract().ok()?,
+                path: body_obj.getattr(intern!(py, "path")).ok()?.extract().ok()?,
+                offset: body_obj.getattr(intern!(py, "offset")).ok()?.extract().ok()?,
+                length: body_obj.getattr(intern!(py, "length")).ok()?.extract().ok()?,
             }
         } else {
             return None;

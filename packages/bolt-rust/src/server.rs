@@ -101,7 +101,7 @@ impl Ablation {
 
 /// Give this Actix worker thread a Python thread state for its whole life, so a request's
 /// `Python::attach` only takes the GIL instead of creating and destroying a thread state.
-pub(crate) fn pin_thread_state() {
+fn pin_thread_state() {
     thread_local! {
         static PINNED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
     }
@@ -285,7 +285,6 @@ async fn dispatch(
     };
     // Typed path/query values converted here, without the GIL; `None`: bolt-api binds them.
     let converted = route
-        .filter(|r| !r.is_async)
         .and_then(|r| r.params.as_ref())
         .and_then(|p| p.convert(params.as_deref(), query));
     let request = Request::new(
@@ -433,7 +432,9 @@ pub fn serve(
     let mut table = Vec::with_capacity(routes.len());
     for (index, (method, path, call, is_async, needs, fast)) in routes.into_iter().enumerate() {
         table_router.insert(&method, &path, index).map_err(PyValueError::new_err)?;
+        // bolt-api publishes `ParamSpec`s for sync routes only; decided here, not per request
         let params = fast
+            .filter(|_| !is_async)
             .map(Params::new)
             .transpose()
             .map_err(|e| PyValueError::new_err(format!("{method} {path}: {e}")))?;

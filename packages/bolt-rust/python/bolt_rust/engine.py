@@ -62,7 +62,7 @@ class Engine:
 
 def _fast_params(route: RouteSpec) -> list[tuple[Any, ...]] | None:
     """The route's ``ParamSpec`` rows, for Rust to convert the values itself."""
-    if route.params is None or route.is_async:
+    if route.params is None:
         return None
     return [(sys.intern(p.name), p.source, p.key, p.kind, p.required, p.default, p.max_length)
             for p in route.params]

@@ -78,10 +78,11 @@ impl TrailerName {
 pub(super) enum ChunkedState {
     SizeFirst,
     SizeRest,
-    /// After `;`: an extension name must follow.
+    /// After `;`: an extension name (possibly empty: `=` or `;` may follow, as llhttp reads
+    /// RFC 9112 §7.1.1).
     ExtStart,
     ExtName,
-    /// After `=`: a token or a quoted string must follow.
+    /// After `=`: a token or a quoted string (possibly empty: CR or `;` may follow).
     ExtValueStart,
     ExtValue,
     ExtQuoted,
