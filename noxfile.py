@@ -108,9 +108,10 @@ def bench(session: nox.Session) -> None:
     """The cross-engine benchmark (benchmarks/README.md): ``nox -s bench -- --quick``.
 
     Builds bolt-rust with ``BOLT_RUST_PROFILE`` (default here ``release``: fat LTO), installs
-    wrk and nginx with apt-get when they are missing (as root only), then runs
-    ``benchmarks/run.py`` with the arguments after ``--``; ``-- --micro`` runs the
-    pytest-benchmark micro-benchmarks instead.
+    wrk and nginx with apt-get when they are missing (as root only; linux-perf too for
+    ``--profile``), then runs ``benchmarks/run.py`` with the arguments after ``--``;
+    ``-- --micro`` runs the pytest-benchmark micro-benchmarks instead, ``-- --profile`` the
+    perf split of CPU per request (benchmarks/profile.py).
     """
     profile = os.environ.get("BOLT_RUST_PROFILE", "release")
     install(session, profile)

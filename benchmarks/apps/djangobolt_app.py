@@ -1,11 +1,12 @@
 """The benchmark endpoints on django-bolt 0.13.0, written with its own API.
 
 Served by django-bolt's ``manage.py runbolt --processes 1`` inside ``benchmarks.apps.djproject``
-(with ``BENCH_FRAMEWORK=django-bolt``). Request logging is switched off because no other target
-logs requests either (Bolt has no access log yet, uvicorn runs with ``--no-access-log``, nginx
-with ``access_log off``): ``enable_logging=False`` here, and the project's ``LOGGING`` raises
-``django.server`` (django-bolt's per-request access line) to WARNING. The ``django-bolt-log``
-target keeps Django's default logging, to show what the access log costs.
+(with ``BENCH_FRAMEWORK=django-bolt``). Request logging is switched off because the other
+main targets do not log requests either (Bolt's access log is off unless asked for, uvicorn
+runs with ``--no-access-log``, nginx with ``access_log off``): ``enable_logging=False`` here,
+and the project's ``LOGGING`` raises ``django.server`` (django-bolt's per-request access
+line) to WARNING. The ``django-bolt-log`` target keeps Django's default logging, to show what
+the access log costs.
 
 The three framework apps have the same ``async def`` handlers; each declares return types in
 the form that is faster for its framework, measured: here, none on the handlers returning

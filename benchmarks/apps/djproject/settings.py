@@ -6,9 +6,9 @@
 ``runbolt``. Both read the same sqlite table (``BOLT_BENCH_DB``, created by the runner).
 Production-like settings: ``DEBUG`` off, no middleware, and no access log: Django's default
 logging sends a line per request through the ``django.server`` logger at INFO when django-bolt
-serves (Bolt has no access log yet, the other targets run with theirs off), so ``LOGGING``
-raises that logger to WARNING. ``BENCH_ACCESS_LOG=1`` (the ``django-bolt-log`` target) keeps
-Django's default logging instead.
+serves (Bolt's access log is off unless a ``-log`` target asks for it, the other targets run
+with theirs off), so ``LOGGING`` raises that logger to WARNING. ``BENCH_ACCESS_LOG=1`` (the
+``django-bolt-log`` and ``bolt-rust-logging`` targets) keeps Django's default logging instead.
 """
 
 import os

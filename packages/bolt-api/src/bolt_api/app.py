@@ -261,7 +261,7 @@ def _compressed(spec: RouteSpec, route: CompiledRoute,
 #: Characters a path keeps as they are when quoted (RFC 3986 pchar and "/").
 _PATH_SAFE = "/:@!$&'()*+,;=-._~%"
 #: A path made of those (and ASCII letters and digits) only: ``quote`` would return it as is.
-_PLAIN_PATH = re.compile(r"[A-Za-z0-9/:@!$&'()*+,;=\-._~%]*").fullmatch
+_PLAIN_PATH = re.compile(f"[A-Za-z0-9{re.escape(_PATH_SAFE)}]*").fullmatch
 
 
 def _make_fallback(matcher: RouteMatcher[CompiledRoute], policy: TrailingSlash,

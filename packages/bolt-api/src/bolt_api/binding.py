@@ -455,8 +455,9 @@ def _make_binder(bindings: tuple[Binding, ...]) -> Binder:
     object_decoder = msgspec.json.Decoder(dict[str, msgspec.Raw])
     groups = {b.name: _group_fields(b.annotation, b.source) for b in scalars if b.kind == "group"}
     limit = MAX_PARAM_LENGTH
-    if whole_body is not None and len(bindings) == 1:
-        return _body_binder(whole_body)
+    bind_whole_body = None if whole_body is None else _body_binder(whole_body)
+    if bind_whole_body is not None and len(bindings) == 1:
+        return bind_whole_body
 
     def bind(request: Any, scope: RequestScope | None,
              errors: list[dict[str, Any]]) -> dict[str, Any]:
@@ -510,18 +511,8 @@ def _make_binder(bindings: tuple[Binding, ...]) -> Binder:
             except (ValueError, TypeError) as exc:
                 errors.append({"type": "validation_error", "loc": [src, b.key],
                                "msg": str(exc), "input": raw})
-        if whole_body is not None:
-            body = request.body
-            if not body:
-                if whole_body.default is REQUIRED:
-                    errors.append(_missing("body", ""))
-                else:
-                    kwargs[whole_body.name] = whole_body.default
-            else:
-                try:
-                    kwargs[whole_body.name] = whole_body.convert(body)  # type: ignore[misc]
-                except msgspec.DecodeError as exc:
-                    errors.append(_validation_error(exc, ["body"]))
+        if bind_whole_body is not None:
+            kwargs.update(bind_whole_body(request, scope, errors))
         elif embedded:
             _bind_embedded(request.body, embedded, object_decoder, kwargs, errors)
         if uploads and scope is not None:
@@ -537,7 +528,8 @@ def _make_binder(bindings: tuple[Binding, ...]) -> Binder:
 
 
 def _body_binder(binding: Binding) -> Binder:
-    """The binder of a handler that takes only the JSON body (the same rules, no loop)."""
+    """Binds the whole JSON body to ``binding``: the binder of a handler that takes only the
+    body, and the body step of every other binder (one set of rules)."""
     name, decode, default = binding.name, binding.convert, binding.default
     assert decode is not None
 

@@ -19,7 +19,7 @@ import types
 from collections.abc import AsyncGenerator, Callable, Coroutine
 from typing import Any
 
-__all__ = ["DrivenChunks", "drive", "never_suspends", "never_suspends_gen"]
+__all__ = ["DrivenChunks", "drive", "never_suspends", "never_suspends_gen", "suspended"]
 
 _SUSPENDING_OPS = frozenset({
     "GET_AWAITABLE", "SEND", "YIELD_VALUE", "GET_AITER", "GET_ANEXT", "BEFORE_ASYNC_WITH",
@@ -54,8 +54,14 @@ def drive(coro: Coroutine[Any, Any, Any]) -> Any:
         coro.send(None)
     except StopIteration as stop:
         return stop.value
-    coro.close()
-    raise RuntimeError("a coroutine judged never to suspend did suspend")
+    return suspended(coro)
+
+
+def suspended(step: Any, what: str = "a coroutine") -> Any:
+    """What happens when code judged never to suspend did (``step.send`` returned): close
+    it and raise. Never returns."""
+    step.close()
+    raise RuntimeError(f"{what} judged never to suspend did suspend")
 
 
 def never_suspends_gen(agen: object) -> bool:
@@ -104,8 +110,7 @@ class DrivenChunks:
             return self._convert(item.value)
         except StopAsyncIteration:
             raise StopIteration from None
-        step.close()
-        raise RuntimeError("an async generator judged never to suspend did suspend")
+        return suspended(step, "an async generator")
 
     def close(self) -> None:
         step = self._source.aclose()
@@ -113,5 +118,4 @@ class DrivenChunks:
             step.send(None)
         except StopIteration:
             return
-        step.close()
-        raise RuntimeError("an async generator judged never to suspend did suspend")
+        suspended(step, "an async generator")

@@ -153,7 +153,8 @@ def compile_encoder(response_type: Any, status_code: int | None) -> Encoder:
 
     type_name = getattr(response_type, "__name__", None) or repr(response_type)
     exact_type = response_type if isinstance(response_type, type) else None
-    if exact_type is not None and issubclass(exact_type, msgspec.Struct):
+    is_struct = exact_type is not None and issubclass(exact_type, msgspec.Struct)
+    if is_struct:
         # The common case — a handler returning the Struct it declares — is encoded at once.
         def encode_struct(result: Any) -> ResponseTuple:
             if type(result) is exact_type:
@@ -170,7 +171,7 @@ def compile_encoder(response_type: Any, status_code: int | None) -> Encoder:
                 raise ResponseValidationError(type_name, str(exc)) from None
         return generic(result)
 
-    if exact_type is not None and issubclass(exact_type, msgspec.Struct):
+    if is_struct:
         return encode_struct
     return encode_validated
 

@@ -299,6 +299,16 @@ class ServerConfig:
     #: ``X-Forwarded-For``/``-Proto`` headers are honoured (``bolt_api.proxies``); empty: none.
     trusted_proxies: tuple[str, ...] = ()
 
+    @property
+    def logs_requests(self) -> bool:
+        """Whether requests are logged at all (``access_log_file`` implies ``access_log``)."""
+        return self.access_log or self.access_log_file is not None
+
+    @property
+    def access_log_to_logging(self) -> bool:
+        """Whether the lines go through ``logging`` (no ``access_log_file`` given)."""
+        return self.access_log and self.access_log_file is None
+
 
 class StopToken:
     """Asks a running engine to stop gracefully, from any thread.

@@ -9,8 +9,9 @@ raises. It also decides how the route runs:
   :mod:`bolt_api.coroutines`), give a sync route: no event loop;
 * a handler or dependency that really awaits gives an ``async`` route.
 
-The simplest shapes (no parameters, only the request, no dependencies or uploads) get their
-own closures, so the common case pays for nothing it does not use. A sync route whose
+A sync route without dependencies or uploads gets one closure for its shape (no parameters,
+the request only, bound parameters), so the common case pays for nothing it does not use;
+a trivially-async handler is driven inline there. A sync route whose
 parameters are all plain path/query ``str``/``int`` also publishes them as ``ParamSpec``s:
 an engine that converts those values itself hands them over as ``request.bound``, and the
 route skips its binder (:mod:`bolt_api.param_specs`).
@@ -24,7 +25,7 @@ from typing import Any, NamedTuple
 
 from .ablation import ablated
 from .binding import Plan, RequestScope
-from .coroutines import drive, never_suspends
+from .coroutines import drive, never_suspends, suspended
 from .dependencies import solve_async, solve_sync, teardown_async, teardown_sync
 from .encoding import Encoder
 from .engine import ParamSpec, ResponseTuple
@@ -45,11 +46,6 @@ def _finish(response: ResponseTuple, request: Any) -> ResponseTuple:
         resolved: ResponseTuple = body.resolve(request, response)
         return resolved
     return response
-
-
-def _suspended(coro: Any) -> Any:
-    coro.close()
-    raise RuntimeError("a coroutine judged never to suspend did suspend")
 
 
 class CompiledHandler(NamedTuple):
@@ -112,7 +108,7 @@ def _sync_call(plan: Plan, fn: Callable[..., Any], is_coroutine: bool, encoder: 
                 except StopIteration as done:
                     result = done.value
                 else:
-                    result = _suspended(result)
+                    result = suspended(result)
             return _finish(encoder(result), request)
         except Exception as exc:
             return on_error(exc, request)

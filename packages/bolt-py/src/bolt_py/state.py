@@ -70,4 +70,4 @@ class ServerState:
         #: ``None`` when the access log is off (decided once, here).
         self.access_log: AccessLogger | None = (
             AccessLogger(config.access_log_file)
-            if config.access_log or config.access_log_file is not None else None)
+            if config.logs_requests else None)

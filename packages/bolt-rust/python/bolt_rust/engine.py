@@ -30,8 +30,7 @@ class Engine:
         errors = [(status, app.render_error(status)) for status in app.engine_error_statuses]
         loop = LoopThread()
         # With access_log_file, Rust writes the lines itself; otherwise they go to logging.
-        to_logging = config.access_log and config.access_log_file is None
-        writer = _AccessLogWriter() if to_logging else None
+        writer = _AccessLogWriter() if config.access_log_to_logging else None
         stop_handle = None
         if config.stop_token is not None:
             stop_handle = _bolt.StopHandle()

@@ -21,7 +21,7 @@ from argparse import ArgumentParser
 from typing import Any, ClassVar, TextIO, cast
 
 from bolt_api import BoltAPI, EngineNotFoundError, load_engine, serve, supervisor
-from bolt_api.cli import check_server_flags
+from bolt_api.cli import WORKERS_ENV, check_server_flags
 from bolt_api.engines import DEFAULT_ENGINE, ENGINE_PACKAGES
 from bolt_api.proxies import TrustedProxies
 from django.conf import settings
@@ -32,9 +32,6 @@ from bolt_django.conf import apply_settings
 from bolt_django.discovery import discover_apis
 
 __all__ = ["Command"]
-
-#: Environment variable giving the default of ``--workers``.
-WORKERS_ENV = "BOLT_WORKERS"
 
 _BIND_ERRORS = {
     errno.EACCES: "You don't have permission to access that port.",
