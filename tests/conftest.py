@@ -12,9 +12,11 @@ from __future__ import annotations
 import os
 import re
 import select
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -128,6 +130,14 @@ def start_server(args: list[str], engine: str, *, cwd: Path = ROOT,
     rest = proc.stdout.read()
     proc.stdout.close()
     raise RuntimeError(f"the {engine} server did not start:\n{''.join(lines)}{rest}")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """One directory for the catalog app's served files, shared by every server of the session."""
+    if "BOLT_CATALOG_FILES" not in os.environ:
+        made = tempfile.mkdtemp(prefix="bolt-catalog-")
+        os.environ["BOLT_CATALOG_FILES"] = made
+        config.add_cleanup(lambda: shutil.rmtree(made, ignore_errors=True))
 
 
 @pytest.fixture(scope="session", params=ENGINES)

@@ -550,18 +550,46 @@ def embedded(item: Annotated[Item, Body(embed=True)],
 
 # --- streaming, SSE, files ---------------------------------------------------------------------
 
+import atexit  # noqa: E402
 import os  # noqa: E402
+import shutil  # noqa: E402
 import tempfile  # noqa: E402
 
 from bolt_api.files import File as FileContent  # noqa: E402
 from bolt_api.files import FileResponse, configure_allowed_paths  # noqa: E402
 from bolt_api.streaming import EventSourceResponse, ServerSentEvent, StreamingResponse  # noqa: E402
 
-FILES_DIR = tempfile.mkdtemp(prefix="bolt-catalog-")
-with open(os.path.join(FILES_DIR, "small.txt"), "wb") as _f:
-    _f.write(b"0123456789abcdefghij")
-with open(os.path.join(FILES_DIR, "big.bin"), "wb") as _f:
-    _f.write(bytes(range(256)) * 1200)  # 307200 bytes
+
+def _files_dir() -> str:
+    """The directory the file routes serve from.
+
+    The conformance suite hands every server it starts one directory for the whole session
+    (``BOLT_CATALOG_FILES``, removed when the session ends); run alone, the app makes its own
+    and removes it at exit, so no run leaves a directory behind in ``/tmp``.
+    """
+    given = os.environ.get("BOLT_CATALOG_FILES")
+    if given:
+        os.makedirs(given, exist_ok=True)
+        return given
+    made = tempfile.mkdtemp(prefix="bolt-catalog-")
+    atexit.register(shutil.rmtree, made, ignore_errors=True)
+    return made
+
+
+def _write_file(name: str, content: bytes) -> None:
+    """Write one served file atomically (another server of the session may be reading it)."""
+    target = os.path.join(FILES_DIR, name)
+    if os.path.exists(target) and os.path.getsize(target) == len(content):
+        return
+    scratch = f"{target}.{os.getpid()}"
+    with open(scratch, "wb") as out:
+        out.write(content)
+    os.replace(scratch, target)
+
+
+FILES_DIR = _files_dir()
+_write_file("small.txt", b"0123456789abcdefghij")
+_write_file("big.bin", bytes(range(256)) * 1200)  # 307200 bytes
 configure_allowed_paths([FILES_DIR])
 STREAM_EVENTS: list[str] = []
 
