@@ -1,13 +1,14 @@
 #!/usr/bin/env python
 """The cross-engine benchmark runner (``nox -s bench -- [options]``; see benchmarks/README.md).
 
-For each target, one server process is started pinned to one core (``taskset -c 0``), the
-load generator (``wrk -t1``) is pinned to the other (``taskset -c 1``). The runner waits for the
-port to accept connections, checks that every endpoint answers the expected status and body
-(anything else fails the whole run), warms up, then measures each endpoint several times:
-req/s, latency percentiles, and the server's CPU time per request, read from ``/proc`` (utime +
-stime of the server process, all its threads and child processes) before and after each run.
-Every comparison is a ratio within one invocation.
+Each target is one server process pinned to one core (``taskset -c 0``), the load generator
+(``wrk -t1``) is pinned to the other (``taskset -c 1``). The runner starts every target, waits
+for each port to accept connections and checks that every endpoint answers the expected status
+and body (anything else fails the whole run). Then, endpoint by endpoint, it warms each target
+up and measures the targets in interleaved rounds (run 1 of every target, then run 2, ...; see
+``measure_all``): req/s, latency percentiles, and the server's CPU time per request, read from
+``/proc`` (utime + stime of the server process, all its threads and child processes) before
+and after each run. Every comparison is a ratio within one invocation.
 
 Modes::
 
@@ -963,76 +964,135 @@ def count_access_log(path: Path, offset: int) -> dict[str, int]:
     return {"lines": lines, "dropped": dropped}
 
 
-def measure_target(target: Target, endpoints: list[Endpoint], env: Env,
-                   logs: Path) -> dict[str, Any]:
-    args = env.args
+@dataclass(eq=False)
+class Measured:
+    """One target under measurement: its live server and what has been measured so far."""
+
+    target: Target
+    server: Server
+    endpoints: list[Endpoint]
+    log_path: Path
+    log_offset: int
+    wrk_log: Path
+    result: dict[str, Any]
+    total_requests: int = 0
+
+
+def open_target(target: Target, endpoints: list[Endpoint], env: Env, logs: Path) -> Measured:
+    """Start ``target``'s server, check every endpoint it serves, and note its RSS."""
     eps = [e for e in endpoints if target.supports(e)]
     log(f"{target.name}: starting ({target.description})")
     log_path = logs / f"{target.name}.log"
     log_offset = log_path.stat().st_size if log_path.exists() else 0  # after the preflight's
     t_start = time.monotonic()
     server = start_server(target, env, log_path)
+    startup = time.monotonic() - t_start
+    seen = verify(server, eps)
+    mem_start = memory_kb(process_tree(server.pid))
+    log(f"{target.name}: pid {server.pid}, listening after {startup:.2f} s, "
+        f"{len(eps)} endpoints verified, RSS {mem_start['rss_kb'] / 1024:.1f} MB")
+    result: dict[str, Any] = {"endpoints": {}, "verified": seen, "startup_s": startup,
+                              "mem_start": mem_start}
+    return Measured(target, server, eps, log_path, log_offset,
+                    logs / f"{target.name}.wrk.log", result)
+
+
+def measured_run(m: Measured, ep: Endpoint, args: argparse.Namespace) -> tuple[dict[str, Any], int]:
+    """One counted run of ``ep`` against ``m``, repeated while it is noisy (up to --retries).
+
+    Returns the run and how many noisy attempts were thrown away before it.
+    """
+    retried = 0
+    while True:
+        wait_for_quiet(args)
+        run = run_wrk(m.server, ep, args.duration, args, m.wrk_log)
+        m.total_requests += run["requests"]
+        # Noisy: someone else took time on the server's core; or the server was not the
+        # bottleneck (below 90 %) while someone else used wrk's core or neither kept its core
+        # busy (the VM lost CPU time some other way).
+        noisy = run["other_server_core"] > args.max_noise or (
+            run["server_util"] < 0.90
+            and (run["other_client_core"] > args.max_noise
+                 or max(run["server_util"], run["client_util"]) < 0.80))
+        run["noisy"] = noisy
+        if not noisy or retried >= args.retries:
+            return run, retried
+        retried += 1
+        log(f"  {m.target.name} {ep.key}: noisy run (other load "
+            f"{run['other_server_core']:.0%} / {run['other_client_core']:.0%}, server "
+            f"{run['server_util']:.0%}, wrk {run['client_util']:.0%}), repeating it")
+
+
+def close_target(m: Measured) -> dict[str, Any]:
+    """Check the endpoints once more after the load, note RSS, stop, count the access log."""
+    target, result = m.target, m.result
     try:
-        startup = time.monotonic() - t_start
-        seen = verify(server, eps)
-        mem_start = memory_kb(process_tree(server.pid))
-        log(f"{target.name}: pid {server.pid}, listening after {startup:.2f} s, "
-            f"{len(eps)} endpoints verified, RSS {mem_start['rss_kb'] / 1024:.1f} MB")
-        result: dict[str, Any] = {"endpoints": {}, "verified": seen, "startup_s": startup,
-                                  "mem_start": mem_start}
-        wrk_log = logs / f"{target.name}.wrk.log"
-        total_requests = 0
-        for ep in eps:
-            if args.warmup > 0:
-                warm = run_wrk(server, ep, args.warmup, args, wrk_log)
-                total_requests += warm["requests"]
-            runs: list[dict[str, Any]] = []
-            attempts = retried = 0  # retries of the current run, of the endpoint
-            while len(runs) < args.runs:
-                wait_for_quiet(args)
-                run = run_wrk(server, ep, args.duration, args, wrk_log)
-                total_requests += run["requests"]
-                # Noisy: someone else took time on the server's core; or the server was not
-                # the bottleneck (below 90 %) while someone else used wrk's core or neither
-                # kept its core busy (the VM lost CPU time some other way).
-                noisy = run["other_server_core"] > args.max_noise or (
-                    run["server_util"] < 0.90
-                    and (run["other_client_core"] > args.max_noise
-                         or max(run["server_util"], run["client_util"]) < 0.80))
-                run["noisy"] = noisy
-                if noisy and attempts < args.retries:
-                    attempts += 1
-                    retried += 1
-                    log(f"  {ep.key}: noisy run (other load {run['other_server_core']:.0%} / "
-                        f"{run['other_client_core']:.0%}, server {run['server_util']:.0%}, "
-                        f"wrk {run['client_util']:.0%}), repeating it")
-                    continue
-                runs.append(run)
-                attempts = 0
-            rps = [r["rps"] for r in runs]
-            cpu = [r["cpu_us_per_req"] for r in runs]
-            log(f"  {ep.key} {ep.name:<10} {statistics.median(rps):>10,.0f} req/s "
-                f"[{min(rps):,.0f}–{max(rps):,.0f}]  {statistics.median(cpu):7.1f} µs CPU/req  "
-                f"p99 {statistics.median(r['latency_us']['p99'] for r in runs) / 1000:.2f} ms  "
-                f"server {statistics.median(r['server_util'] for r in runs):.0%} "
-                f"wrk {statistics.median(r['client_util'] for r in runs):.0%}")
-            result["endpoints"][ep.key] = {"runs": runs, "retried": retried}
-        verify(server, eps)  # still alive and still right after the load
-        mem_end = memory_kb(process_tree(server.pid))
-        result["mem_end"] = mem_end
-        result["total_requests"] = total_requests
+        verify(m.server, m.endpoints)  # still alive and still right after the load
+        result["mem_end"] = memory_kb(process_tree(m.server.pid))
+        result["total_requests"] = m.total_requests
     finally:
-        server.stop()
+        m.server.stop()
     if target.access_log:  # counted once the server has stopped and its writer has flushed
-        counted = count_access_log(log_path, log_offset)
+        counted = count_access_log(m.log_path, m.log_offset)
         # wrk's requests plus verify()'s, before and after (wrk does not count the responses
         # still in flight when it stops, so a few more lines than this are normal).
-        counted["served"] = total_requests + 2 * len(eps)
+        counted["served"] = m.total_requests + 2 * len(m.endpoints)
         result["access_log"] = counted
         log(f"{target.name}: {counted['lines']:,} access-log lines for {counted['served']:,} "
             f"requests served" + (f", at least {counted['dropped']:,} lines dropped"
                                   if counted["dropped"] else ""))
     return result
+
+
+def measure_all(targets: list[Target], endpoints: list[Endpoint], env: Env,
+                logs: Path) -> dict[str, dict[str, Any]]:
+    """Measure every target on every endpoint, the targets' runs interleaved.
+
+    Every server is started first and stays up (idle servers cost nothing on the server
+    core). For each endpoint each target is warmed up, then the runs go in rounds: run 1 of
+    every target, then run 2 of every target, ..., the order of the targets rotated by one
+    each round. A target's runs are so spread over the same minutes as its peer's: a slow
+    patch of this shared VM lands on both sides of a ratio instead of on whichever target
+    happened to be measured during it (measured one target after another, the same build
+    read 1.05 and 1.16 times django-bolt's req/s on E1 an hour apart).
+    """
+    args = env.args
+    opened: list[Measured] = []
+    try:
+        for target in targets:
+            opened.append(open_target(target, endpoints, env, logs))
+        for ep in endpoints:
+            here = [m for m in opened if ep in m.endpoints]
+            if not here:
+                continue
+            log(f"{ep.key} {ep.name}: {len(here)} targets × {args.runs} runs, interleaved")
+            if args.warmup > 0:
+                for m in here:
+                    m.total_requests += run_wrk(m.server, ep, args.warmup, args,
+                                                m.wrk_log)["requests"]
+            runs: dict[str, list[dict[str, Any]]] = {m.target.name: [] for m in here}
+            retried = dict.fromkeys(runs, 0)
+            for round_no in range(args.runs):
+                shift = round_no % len(here)
+                for m in here[shift:] + here[:shift]:
+                    run, thrown = measured_run(m, ep, args)
+                    runs[m.target.name].append(run)
+                    retried[m.target.name] += thrown
+            for m in here:
+                mine = runs[m.target.name]
+                rps = [r["rps"] for r in mine]
+                cpu = [r["cpu_us_per_req"] for r in mine]
+                p99 = statistics.median(r["latency_us"]["p99"] for r in mine) / 1000
+                log(f"  {m.target.name:<14} {statistics.median(rps):>10,.0f} req/s "
+                    f"[{min(rps):,.0f}–{max(rps):,.0f}]  {statistics.median(cpu):7.1f} µs "
+                    f"CPU/req  p99 {p99:.2f} ms  "
+                    f"server {statistics.median(r['server_util'] for r in mine):.0%} "
+                    f"wrk {statistics.median(r['client_util'] for r in mine):.0%}")
+                m.result["endpoints"][ep.key] = {"runs": mine, "retried": retried[m.target.name]}
+        return {m.target.name: close_target(m) for m in opened}
+    finally:
+        for m in opened:
+            m.server.stop()
 
 
 def preflight(targets: list[Target], endpoints: list[Endpoint], env: Env, logs: Path) -> None:
@@ -1108,8 +1168,11 @@ def header_lines(data: dict[str, Any], title: str) -> list[str]:
         f"(`taskset -c {m['server_cpu']}`); `{m['wrk']}` pinned to CPU {m['client_cpu']}: "
         f"`wrk -t1 -c{args['connections']} -d{args['duration']}s --latency`, after a "
         f"{args['warmup']} s warm-up per endpoint; {args['runs']} runs per endpoint, the median "
-        f"shown with [min–max]. Server CPU is utime+stime of the server process, its threads "
-        f"and children, from `/proc/<pid>/stat` before and after each run.",
+        f"shown with [min–max]; "
+        + ("the targets' runs interleaved (every server up throughout, one run of each target "
+           "per round, the order rotated each round). " if data.get("interleaved") else "")
+        + "Server CPU is utime+stime of the server process, its threads "
+        "and children, from `/proc/<pid>/stat` before and after each run.",
     ]
 
 
@@ -1619,8 +1682,8 @@ def main(argv: list[str] | None = None) -> int:
                     f"endpoints = {pairs} measurements, about {minutes:.0f} min of load")
                 if not args.no_preflight:
                     preflight(targets, endpoints, env, logs)
-                for target in targets:
-                    data["results"][target.name] = measure_target(target, endpoints, env, logs)
+                data["interleaved"] = True
+                data["results"] = measure_all(targets, endpoints, env, logs)
     except BaseException as exc:
         for server in list(LIVE):
             server.stop()
