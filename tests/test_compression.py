@@ -39,6 +39,26 @@ def test_identity_when_gzip_is_not_accepted(client: httpx.Client, accept: str) -
     assert json.loads(r.raw_body) == BIG  # type: ignore[attr-defined]
 
 
+@pytest.mark.parametrize("path", ["/compress/big", "/compress/awaits"])
+def test_sync_and_async_routes_alike(client: httpx.Client, path: str) -> None:
+    """Compression is folded into a sync route's own closure and wraps an async route's:
+    the same bytes either way."""
+    r = raw_get(client, path, "gzip")
+    assert r.headers["content-encoding"] == "gzip"
+    assert r.headers["vary"] == "Accept-Encoding"
+    assert json.loads(gzip.decompress(r.raw_body)) == BIG  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(("size", "encoded"), [(600, True), (10, False)])
+def test_error_responses_are_compressed_too(client: httpx.Client, size: int,
+                                            encoded: bool) -> None:
+    r = raw_get(client, f"/compress/error?n={size}", "gzip")
+    assert r.status_code == 409
+    body = r.raw_body  # type: ignore[attr-defined]
+    assert (r.headers.get("content-encoding") == "gzip") is encoded
+    assert json.loads(gzip.decompress(body) if encoded else body) == {"detail": "e" * size}
+
+
 def test_wildcard_accepts_gzip(client: httpx.Client) -> None:
     assert raw_get(client, "/compress/big", "*").headers["content-encoding"] == "gzip"
 

@@ -877,6 +877,19 @@ def compress_big() -> list[dict[str, Any]]:
     return BIG_ROWS
 
 
+@api.get("/compress/awaits")
+async def compress_awaits() -> list[dict[str, Any]]:
+    """An async route that really awaits: its responses are compressed by a wrapper."""
+    await asyncio.sleep(0)
+    return BIG_ROWS
+
+
+@api.get("/compress/error")
+def compress_error(n: int = 600) -> None:
+    """An error response as large as asked: compressed like any other response."""
+    raise HTTPException(409, detail="e" * min(n, 10_000))
+
+
 @api.get("/compress/off")
 @no_compress
 def compress_off() -> list[dict[str, Any]]:

@@ -22,7 +22,7 @@ from .encoding import STATIC_HEADERS, compile_encoder
 from .engine import CompiledApp, Needs, ParamSpec, ResponseTuple, RouteSpec
 from .errors import ErrorFormatter, ErrorHandling
 from .files import FileResponse
-from .handlers import compile_handler
+from .handlers import Finisher, compile_handler
 from .openapi.config import OpenAPIConfig
 from .openapi.views import docs_routes
 from .router import UNSET, RouteDef, Router, RouteRegistrar
@@ -46,6 +46,8 @@ class CompiledRoute:
     needs: Needs
     bindings: tuple[Binding, ...]
     params: tuple[ParamSpec, ...] | None = None
+    #: ``call`` rebuilt with a last step folded in (see ``CompiledHandler.finishing``).
+    finishing: Callable[[Finisher], Callable[[Any], Any]] | None = None
 
     @property
     def path(self) -> str:
@@ -128,7 +130,7 @@ class BoltAPI(RouteRegistrar):
             needs = plan.needs | (Needs.HEADERS if _may_return_file(return_type) else 0)
             self._insert(CompiledRoute(method, template, route, compiled.call,
                                        compiled.is_async, needs, plan.bindings,
-                                       compiled.params))
+                                       compiled.params, compiled.finishing))
 
     def _insert(self, compiled: CompiledRoute) -> None:
         key = (compiled.method, compiled.template.shape)
@@ -247,6 +249,9 @@ def _compressed(spec: RouteSpec, route: CompiledRoute,
     if compressor is None or getattr(route.definition.handler, "__bolt_no_compress__", False):
         return spec
     call, apply = spec.call, compressor.apply
+    if route.finishing is not None and not spec.is_async:  # folded into the route's closure
+        return dataclasses.replace(spec, call=route.finishing(apply),
+                                   needs=spec.needs | Needs.ACCEPT_ENCODING)
     if spec.is_async:
         async def compressed_async(request: Any) -> ResponseTuple:
             return apply(await call(request), request)  # type: ignore[misc]

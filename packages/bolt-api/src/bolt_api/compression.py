@@ -153,6 +153,8 @@ class Compressor:
         self._choices: dict[str, _Encoder | None] = {}
         self._varied: dict[int, tuple[Headers, Headers | None]] = {}
         self._minimum_size = config.minimum_size
+        #: ``apply(response, request)``: the response compressed when it should be.
+        self.apply = self._make_apply()
 
     def _choose(self, accept: str | None) -> _Encoder | None:
         if not accept:
@@ -169,32 +171,43 @@ class Compressor:
             self._choices[accept] = choice
         return choice
 
-    def apply(self, response: ResponseTuple, request: Any) -> ResponseTuple:
-        """``response``, compressed for ``request`` when it should be.
+    def _make_apply(self) -> Callable[[ResponseTuple, Any], ResponseTuple]:
+        """Build :attr:`apply`: ``response``, compressed for ``request`` when it should be.
 
-        Runs for every response of a compressed route: the common cases (a small body; a
-        large one for a client that sent no ``Accept-Encoding``) take no call beyond the
-        request's ``accept_encoding``.
+        It runs for every response of a compressed route, so it is a closure over locals
+        (no attribute lookups), and the common cases (a small body; a large one for a client
+        that sent no ``Accept-Encoding``) take no call beyond the request's
+        ``accept_encoding``.
         """
-        status, headers, body = response
-        is_stream = body.__class__ is StreamBody
-        if not is_stream and (body.__class__ is not bytes
-                              or len(body) < self._minimum_size):  # type: ignore[arg-type]
-            return response
-        if status < 200 or status in (204, 206, 304):
-            return response
-        hit = self._varied.get(id(headers))
-        vary = hit[1] if hit is not None and hit[0] is headers else self.varied(headers)
-        if vary is None:
-            return response
-        accept = request.accept_encoding
-        encoder = self._choose(accept) if accept else None
-        if encoder is None:
-            return status, vary, body
-        encoded = [*vary, ("content-encoding", encoder.token)]
-        if is_stream:
-            return status, encoded, _compress_stream(body, encoder)  # type: ignore[arg-type]
-        return status, encoded, encoder.compress(body)  # type: ignore[arg-type]
+        minimum, memo, varied, choose = self._minimum_size, self._varied, self.varied, self._choose
+
+        def apply(response: ResponseTuple, request: Any) -> ResponseTuple:
+            status, headers, body = response
+            kind = body.__class__
+            if kind is bytes:
+                if len(body) < minimum:  # type: ignore[arg-type]
+                    return response
+                is_stream = False
+            elif kind is StreamBody:
+                is_stream = True
+            else:
+                return response
+            if status < 200 or status in (204, 206, 304):
+                return response
+            hit = memo.get(id(headers))
+            vary = hit[1] if hit is not None and hit[0] is headers else varied(headers)
+            if vary is None:
+                return response
+            accept = request.accept_encoding
+            encoder = choose(accept) if accept else None
+            if encoder is None:
+                return status, vary, body
+            encoded = [*vary, ("content-encoding", encoder.token)]
+            if is_stream:
+                return status, encoded, _compress_stream(body, encoder)  # type: ignore[arg-type]
+            return status, encoded, encoder.compress(body)  # type: ignore[arg-type]
+
+        return apply
 
     def varied(self, headers: Headers) -> Headers | None:
         """``headers`` with ``Vary: Accept-Encoding``, or ``None`` when the response stays as

@@ -86,7 +86,10 @@ def _generic(status: int) -> Encoder:
     }
 
     def encode(result: Any) -> ResponseTuple:
-        fn = by_type.get(type(result))
+        kind = type(result)
+        if kind is dict or kind is list:  # the common case, without a call more
+            return status, JSON_HEADERS, _encoder.encode(result)
+        fn = by_type.get(kind)
         if fn is not None:
             return fn(result)
         if isinstance(result, Response):
