@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import httpx
 import pytest
+
+from .conftest import Server, start_server
+from .test_streaming import head_response
 
 JSON_TYPE = "application/json"
 
@@ -75,6 +80,43 @@ def test_unknown_path_is_404(client: httpx.Client) -> None:
     assert r.status_code == 404
     assert r.headers["content-type"] == JSON_TYPE
     assert r.json() == {"detail": "Not Found"}
+
+
+@pytest.mark.parametrize("path", ["/no/such/path", "/no/such/path/", "/users/1/extra/",
+                                  "/items/%41/x", "/%"])
+def test_misses_get_the_same_404_whoever_renders_it(server: Server, client: httpx.Client,
+                                                      path: str) -> None:
+    """bolt-api's plain 404 (``CompiledApp.not_found``) may be sent by the engine itself for
+    a plain miss: the same bytes as ``fallback``'s, HEAD without the body, a body sent with
+    the request read and dropped (the connection stays usable)."""
+    r = client.get(path)
+    assert (r.status_code, r.headers["content-type"], r.content) == (
+        404, JSON_TYPE, b'{"detail":"Not Found"}')
+    assert r.headers["content-length"] == "22"
+    assert client.post(path, content=b"x" * 5000).content == r.content
+    assert client.get("/").status_code == 200  # the same connection, still in step
+    status, headers = head_response(server, path)
+    assert (status, headers["content-length"], headers["content-type"]) == (404, "22", JSON_TYPE)
+
+
+@pytest.fixture(scope="module")
+def problems_server(engine: str) -> Iterator[Server]:
+    """An API whose own ``error_formatter`` renders every error, routing misses included."""
+    srv = start_server(["-m", "bolt_api", "serve", "tests.apps.catalog:problems", "--engine",
+                        engine, "--port", "0"], engine)
+    yield srv
+    srv.stop()
+
+
+def test_misses_go_through_the_error_formatter(problems_server: Server) -> None:
+    """With an ``error_formatter`` the 404 depends on the request: never sent ready-made."""
+    with httpx.Client(base_url=problems_server.url) as c:
+        for path in ("/nowhere", "/item/", "/nowhere/"):
+            r = c.get(path)
+            assert r.status_code == 404
+            assert r.headers["content-type"] == "application/problem+json"
+            assert r.json() == {"type": "about:blank", "title": "Not Found", "status": 404,
+                                "detail": "Not Found", "instance": path}
 
 
 @pytest.mark.parametrize("path", ["/items/", "/files/", "/users/1/extra", "/v1/ping"])

@@ -47,6 +47,21 @@ impl Cached {
         builder.body(self.body.clone())
     }
 
+    /// The response to a `HEAD` request: the headers and `content-length`, no body.
+    pub fn head(&self) -> HttpResponse {
+        let mut builder = HttpResponse::build(self.status);
+        for (name, value) in &self.headers {
+            builder.append_header((name.clone(), value.clone()));
+        }
+        head_response(builder, self.status, self.body.len())
+    }
+
+    /// Render one response tuple from bolt-api once, to replay it (`None`: not a plain
+    /// `(status, headers, bytes)` with valid HTTP headers).
+    pub fn render(obj: &Bound<'_, PyAny>) -> Option<Self> {
+        parse(obj, &StaticHeaders::default()).as_ref().and_then(cache)
+    }
+
     /// The same response for the patched actix-http dispatcher (errors it answers itself).
     fn h1_response(&self) -> actix_http::Response<BoxBody> {
         let mut res = actix_http::Response::with_body(self.status, BoxBody::new(self.body.clone()));
@@ -69,7 +84,7 @@ impl ErrorResponses {
     pub fn new(rendered: &[(u16, Bound<'_, PyAny>)]) -> PyResult<Self> {
         let mut by_status = HashMap::new();
         for (status, obj) in rendered {
-            let cached = parse(obj, &StaticHeaders::default()).as_ref().and_then(cache).ok_or_else(|| {
+            let cached = Cached::render(obj).ok_or_else(|| {
                 pyo3::exceptions::PyValueError::new_err(format!(
                     "render_error({status}) did not return a valid (status, headers, bytes)"
                 ))

@@ -48,6 +48,11 @@ impl Router {
     }
 
     /// Every method with a route matching `path`.
+    /// Whether a route of any method matches `path`.
+    pub fn routes_any(&self, path: &str) -> bool {
+        self.trees.iter().any(|(_, tree)| tree.at(path).is_ok())
+    }
+
     pub fn allowed(&self, path: &str) -> Vec<&str> {
         self.trees
             .iter()

@@ -29,7 +29,7 @@ use crate::bridge::Completion;
 use crate::limits::{self, Limits};
 use crate::params::{Converted, Params, SpecRow};
 use crate::request::{percent_decode, resolved_host, Forwarded, Request};
-use crate::response::{parse, ErrorResponses, StaticHeaders};
+use crate::response::{parse, Cached, ErrorResponses, StaticHeaders};
 use crate::router::Router;
 
 /// `Needs` flags from `bolt_api.engine` (kept in sync by value).
@@ -64,6 +64,8 @@ struct AppState {
     fallback: Py<PyAny>,
     submit: Py<PyAny>,
     errors: ErrorResponses,
+    /// `CompiledApp.not_found`, rendered once: a plain miss answered without Python.
+    not_found: Option<Cached>,
     /// `CompiledApp.static_headers`, converted once.
     statics: StaticHeaders,
     max_body: usize,
@@ -205,6 +207,20 @@ async fn handle(req: HttpRequest, payload: web::Payload, state: web::Data<AppSta
     response
 }
 
+/// Whether a miss on `path` can only be bolt-api's plain 404 (the contract's `not_found`
+/// rule): no `%` to decode, and neither the path nor its other trailing-slash form is routed
+/// under any method (so no 405, no 308).
+fn plain_miss(router: &Router, path: &str) -> bool {
+    if path.contains('%') || router.routes_any(path) {
+        return false;
+    }
+    match path.strip_suffix('/') {
+        Some("") => true, // "/" has no other form
+        Some(shorter) => !router.routes_any(shorter),
+        None => !router.routes_any(&format!("{path}/")),
+    }
+}
+
 /// A routing miss: bolt-api's fallback answers (404, 405 with `Allow`, a 308).
 fn answer_miss(state: &AppState, request: Request, path: &str, head: bool) -> HttpResponse {
     let allowed = state.router.allowed(path);
@@ -262,16 +278,21 @@ async fn dispatch(
     let raw_target = limits::raw_target(&req);
     let (path, query) = limits::path_and_query(&req, raw_target.as_ref());
     let hit = state.router.at(req.method(), path);
-    let (route, params) = match hit {
-        Some(hit) => {
-            let params = hit.params.map(|ps| {
-                ps.into_iter()
-                    .map(|(k, v)| (k.to_owned(), percent_decode(v)))
-                    .collect::<Vec<_>>()
-            });
-            (state.routes.get(hit.index), params)
+    let (route, params) = if let Some(hit) = hit {
+        let params = hit.params.map(|ps| {
+            ps.into_iter()
+                .map(|(k, v)| (k.to_owned(), percent_decode(v)))
+                .collect::<Vec<_>>()
+        });
+        (state.routes.get(hit.index), params)
+    } else {
+        // bolt-api's plain 404, the same for every request: no request object, no GIL
+        if let Some(not_found) = &state.not_found {
+            if plain_miss(&state.router, path) {
+                return if head { not_found.head() } else { not_found.response(false) };
+            }
         }
-        None => (None, None),
+        (None, None)
     };
     let needs = if state.ablate.lazy_parts {
         u32::MAX
@@ -391,7 +412,7 @@ type RouteRow = (String, String, Py<PyAny>, bool, u32, Option<Vec<SpecRow>>);
                     handle_signals=true, stop_handle=None, access_log=None,
                     trusted_proxies=None, header_timeout=10.0, max_uri_size=8192,
                     max_header_size=65_536, max_header_count=100, static_headers=Vec::new(),
-                    access_log_file=None))]
+                    access_log_file=None, not_found=None))]
 #[allow(clippy::too_many_arguments)]
 pub fn serve(
     py: Python<'_>,
@@ -419,6 +440,7 @@ pub fn serve(
     max_header_count: usize,
     static_headers: Vec<Bound<'_, PyAny>>,
     access_log_file: Option<String>,
+    not_found: Option<Bound<'_, PyAny>>,
 ) -> PyResult<()> {
     // First, so the descriptor is owned (and closed) whatever fails next.
     let adopted = listen_fd.map(adopt).transpose()?;
@@ -459,6 +481,13 @@ pub fn serve(
         (None, None) => None,
     };
     let errors = ErrorResponses::new(&errors)?;
+    let not_found = not_found
+        .map(|obj| {
+            Cached::render(&obj).ok_or_else(|| {
+                PyValueError::new_err("not_found is not a valid (status, headers, bytes)")
+            })
+        })
+        .transpose()?;
     let statics = StaticHeaders::new(static_headers)?;
     let limits = Limits::new(
         header_timeout,
@@ -474,6 +503,7 @@ pub fn serve(
         fallback,
         submit,
         errors,
+        not_found,
         statics,
         max_body: max_body_size,
         limits,
@@ -641,4 +671,35 @@ fn run(
         let _ = actix_rt::time::timeout(Duration::from_secs(2), &mut server).await;
         Ok(())
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{plain_miss, Router};
+
+    fn table(rows: &[(&str, &str)]) -> Router {
+        let mut router = Router::default();
+        for (index, (method, path)) in rows.iter().enumerate() {
+            router.insert(method, path, index).expect("a valid route");
+        }
+        router
+    }
+
+    #[test]
+    fn only_misses_bolt_api_would_answer_with_its_plain_404_are_plain() {
+        let r = table(&[("GET", "/items/{id}"), ("POST", "/slashed/"), ("GET", "/")]);
+        assert!(plain_miss(&r, "/nowhere"));
+        assert!(plain_miss(&r, "/nowhere/"));
+        assert!(plain_miss(&r, "/items/5/6"));
+        // another method matches: a 405 (or an OPTIONS answer)
+        assert!(!plain_miss(&r, "/items/5"));
+        // the other trailing-slash form matches: maybe a 308
+        assert!(!plain_miss(&r, "/items/5/"));
+        assert!(!plain_miss(&r, "/slashed"));
+        // percent-encoded: bolt-api decides on the decoded form
+        assert!(!plain_miss(&r, "/nowhere%20"));
+        // "/" is routed here; without a "/" route it has no other form to try
+        assert!(!plain_miss(&r, "/"));
+        assert!(plain_miss(&table(&[("GET", "/a")]), "/"));
+    }
 }

@@ -240,7 +240,8 @@ class BoltAPI(RouteRegistrar):
                            fallback=_make_fallback(RouteMatcher(entries), self.trailing_slash,
                                                    self._errors),
                            render_error=self._errors.render_error,
-                           static_headers=tuple(statics))
+                           static_headers=tuple(statics),
+                           not_found=self._errors.static_not_found)
 
 
 def _compressed(spec: RouteSpec, route: CompiledRoute,

@@ -244,6 +244,12 @@ class CompiledApp:
     #: Header tuples bolt-api reuses across responses (``content-type: application/json``
     #: and the like): an engine may convert each once and recognise it by identity (``is``).
     static_headers: tuple[Headers, ...] = ()
+    #: What ``fallback`` answers for a plain miss when that is the same for every request
+    #: (no ``error_formatter``), else ``None``. An engine may send it itself — no GIL, no
+    #: Python — for a request whose raw path has no ``%``, that no route matches under any
+    #: method, and whose other trailing-slash form (``/a`` for ``/a/``, ``/a/`` for ``/a``)
+    #: no route matches either; any other miss still goes to ``fallback``.
+    not_found: ResponseTuple | None = None
 
 
 @dataclass(frozen=True, slots=True)

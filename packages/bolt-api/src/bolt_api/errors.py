@@ -181,6 +181,11 @@ class ErrorHandling:
         return self.render(BoltError(405, "method_not_allowed", "Method Not Allowed",
                                      headers={"allow": methods}), request)
 
+    @property
+    def static_not_found(self) -> ResponseTuple | None:
+        """The 404 every miss gets, when no formatter makes it depend on the request."""
+        return _NOT_FOUND if self.formatter is None else None
+
     def not_found(self, request: Any) -> ResponseTuple:
         if self.formatter is None:  # the same bytes for every miss: rendered once
             return _NOT_FOUND

@@ -292,8 +292,9 @@ def limit_requests(app: CompiledApp, limit: int, on_limit: Callable[[], None]) -
             on_limit()
         return fallback(request, allowed)
 
+    # not_found off: an engine answering misses itself would leave them uncounted.
     return replace(app, routes=tuple(counted_route(r) for r in app.routes),
-                   fallback=counted_fallback)
+                   fallback=counted_fallback, not_found=None)
 
 
 def child_argv() -> list[str]:

@@ -88,4 +88,5 @@ def serve(
     max_header_count: int = 100,
     static_headers: Sequence[Any] = ...,
     access_log_file: str | None = None,
+    not_found: Any = None,
 ) -> None: ...

@@ -44,7 +44,7 @@ class Engine:
                     header_timeout=config.header_timeout, max_uri_size=config.max_uri_size,
                     max_header_size=config.max_header_size,
                     max_header_count=config.max_header_count,
-                    static_headers=list(app.static_headers),
+                    static_headers=list(app.static_headers), not_found=app.not_found,
                     access_log_file=config.access_log_file,
                     reuse_port=config.reuse_port, graceful_timeout=config.graceful_timeout,
                     listen_fd=config.listen_fd, on_ready=config.on_ready,
