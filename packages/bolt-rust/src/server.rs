@@ -157,13 +157,28 @@ async fn read_body(
     if declared.is_some_and(|n| n > limit) {
         return Err(BodyError::TooLarge);
     }
-    let mut buf = BytesMut::with_capacity(declared.unwrap_or(0));
-    while let Some(chunk) = payload.next().await {
+    // A body that arrives in one chunk (every small one: it came in the read that brought
+    // the head) is handed over as it is, without a copy.
+    let first = match payload.next().await {
+        None => return Ok(bytes::Bytes::new()),
+        Some(chunk) => chunk.map_err(|_| BodyError::Broken)?,
+    };
+    if first.len() > limit {
+        return Err(BodyError::TooLarge);
+    }
+    let Some(second) = payload.next().await else {
+        return Ok(first);
+    };
+    let mut buf = BytesMut::with_capacity(declared.unwrap_or(0).max(first.len()));
+    buf.extend_from_slice(&first);
+    let mut next = Some(second);
+    while let Some(chunk) = next {
         let chunk = chunk.map_err(|_| BodyError::Broken)?;
         if buf.len() + chunk.len() > limit {
             return Err(BodyError::TooLarge);
         }
         buf.extend_from_slice(&chunk);
+        next = payload.next().await;
     }
     Ok(buf.freeze())
 }
