@@ -238,3 +238,30 @@ def test_compiled_app_lists_the_header_tuples_it_reuses() -> None:
     # the compressed route's uncompressed answer reuses the listed tuple with Vary added
     assert any(h is headers for h in app.static_headers)
     assert ("vary", "Accept-Encoding") in headers
+
+
+def test_a_body_alone_is_passed_positionally_when_it_can_be() -> None:
+    """``Plan.body_value``: the body-only route calls ``fn(value)``; a keyword-only body
+    parameter keeps the keyword call. Both answer alike, errors included."""
+    from bolt_api.binding import compile_plan
+
+    def positional(item: Body) -> Body:
+        return item
+
+    def keyword_only(*, item: Body) -> Body:
+        return item
+
+    assert compile_plan(positional, "POST", ()).body_value is not None
+    assert compile_plan(keyword_only, "POST", ()).body_value is None
+    api = BoltAPI()
+    api.post("/positional")(positional)
+    api.post("/keyword")(keyword_only)
+    for path in ("/positional", "/keyword"):
+        call = route(api, "POST", path).call
+        assert call(FakeRequest("POST", path, body=b'{"x": 1}'))[2] == b'{"x":1}'
+        status, _, body = call(FakeRequest("POST", path, body=b'{"x": "one"}'))
+        assert status == 422
+        assert msgspec.json.decode(body)["detail"][0]["loc"] == ["body", "x"]
+        status, _, body = call(FakeRequest("POST", path))
+        assert status == 422
+        assert msgspec.json.decode(body)["detail"][0]["type"] == "missing"

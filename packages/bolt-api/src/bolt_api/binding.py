@@ -28,11 +28,14 @@ from .engine import Needs
 from .forms import FormData, parse_form
 from .params import REQUIRED, Depends, Param
 
-__all__ = ["MAX_PARAM_LENGTH", "Binder", "Binding", "Plan", "RequestScope", "compile_plan"]
+__all__ = ["MAX_PARAM_LENGTH", "UNBOUND", "Binder", "Binding", "BodyValue", "Plan", "RequestScope",
+           "body_value", "compile_plan"]
 
 Converter = Callable[[Any], Any]
 #: ``(request, scope, errors) -> kwargs``: binds one callable's own parameters.
 Binder = Callable[[Any, "RequestScope | None", list[dict[str, Any]]], dict[str, Any]]
+#: ``(request, errors) -> value``: the whole JSON body, or ``UNBOUND`` with an error appended.
+BodyValue = Callable[[Any, list[dict[str, Any]]], Any]
 
 _REQUEST_NAMES = frozenset({"request", "req"})
 _BODYLESS = frozenset({"GET", "HEAD", "DELETE", "OPTIONS"})
@@ -128,6 +131,9 @@ class Plan:
     use_cache: bool = True
     has_scope: bool = False
     request_only: bool = False
+    #: Set when the only parameter is the whole JSON body and can be passed positionally:
+    #: a route calls ``fn(value)``, no keyword dict built per request.
+    body_value: BodyValue | None = field(default=None, repr=False)
     _bind: Binder = field(default=lambda request, scope, errors: {}, repr=False)
 
     @property
@@ -361,6 +367,10 @@ def compile_plan(
                 has_scope=has_scope,
                 request_only=len(bindings) == 1 and bindings[0].kind == "request")
     plan._bind = _make_binder(tuple(b for b in bindings if b.kind != "depends"))
+    first = next(iter(sig.parameters.values()), None)
+    if (len(bindings) == 1 and bindings[0].kind == "body" and first is not None
+            and first.kind in (first.POSITIONAL_ONLY, first.POSITIONAL_OR_KEYWORD)):
+        plan.body_value = body_value(bindings[0])
     return plan
 
 
@@ -527,25 +537,42 @@ def _make_binder(bindings: tuple[Binding, ...]) -> Binder:
     return bind
 
 
-def _body_binder(binding: Binding) -> Binder:
-    """Binds the whole JSON body to ``binding``: the binder of a handler that takes only the
-    body, and the body step of every other binder (one set of rules)."""
-    name, decode, default = binding.name, binding.convert, binding.default
+#: What a :data:`BodyValue` returns when the body did not bind (its error is recorded).
+UNBOUND: Any = object()
+
+
+def body_value(binding: Binding) -> BodyValue:
+    """The value of the whole JSON body for ``binding``, or :data:`UNBOUND` with the error
+    appended: the one set of body rules, for :func:`_body_binder` and for a route that
+    passes the body positionally (``Plan.body_value``)."""
+    decode, default = binding.convert, binding.default
     assert decode is not None
 
-    def bind_body(request: Any, scope: RequestScope | None,
-                  errors: list[dict[str, Any]]) -> dict[str, Any]:
+    def value(request: Any, errors: list[dict[str, Any]]) -> Any:
         body = request.body
         if not body:
             if default is REQUIRED:
                 errors.append(_missing("body", ""))
-                return {}
-            return {name: default}
+                return UNBOUND
+            return default
         try:
-            return {name: decode(body)}
+            return decode(body)
         except msgspec.DecodeError as exc:
             errors.append(_validation_error(exc, ["body"]))
-            return {}
+            return UNBOUND
+
+    return value
+
+
+def _body_binder(binding: Binding) -> Binder:
+    """Binds the whole JSON body to ``binding``: the binder of a handler that takes only the
+    body, and the body step of every other binder."""
+    name, value = binding.name, body_value(binding)
+
+    def bind_body(request: Any, scope: RequestScope | None,
+                  errors: list[dict[str, Any]]) -> dict[str, Any]:
+        bound = value(request, errors)
+        return {} if bound is UNBOUND else {name: bound}
 
     return bind_body
 

@@ -102,16 +102,23 @@ def _sync_call(plan: Plan, fn: Callable[..., Any], is_coroutine: bool, encoder: 
     of the Python a plain request runs.
     """
     request_only = plan.request_only
-    binds = bool(plan.bindings) and not request_only
+    by_body = plan.body_value  # the body alone, passed positionally
+    binds = bool(plan.bindings) and not request_only and by_body is None
     bind = plan.binder
     tail = _as_is if after is None else after
 
     def call(request: Any) -> ResponseTuple:
         try:
-            if binds:
+            if by_body is not None:
+                errors: list[dict[str, Any]] = []
+                value = by_body(request, errors)
+                if errors:
+                    return tail(on_error(RequestValidationError(errors), request), request)
+                result = fn(value)
+            elif binds:
                 kwargs = request.bound if has_params else None
                 if kwargs is None:
-                    errors: list[dict[str, Any]] = []
+                    errors = []
                     kwargs = bind(request, None, errors)
                     if errors:  # handed over, not raised: a 422 costs no traceback
                         return tail(on_error(RequestValidationError(errors), request), request)
