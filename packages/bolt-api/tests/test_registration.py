@@ -265,3 +265,18 @@ def test_a_body_alone_is_passed_positionally_when_it_can_be() -> None:
         status, _, body = call(FakeRequest("POST", path))
         assert status == 422
         assert msgspec.json.decode(body)["detail"][0]["type"] == "missing"
+
+
+@pytest.mark.parametrize("formatter", [None, "problem_details"])
+def test_binding_errors_render_as_their_exception_would(formatter: str | None) -> None:
+    """``ErrorHandling.invalid`` (the 422 fast path: no exception, no BoltError without a
+    formatter) answers exactly what ``handle_exception(RequestValidationError)`` does."""
+    from bolt_api.errors import ErrorHandling, problem_details
+    from bolt_api.exceptions import RequestValidationError
+
+    handling = ErrorHandling(problem_details if formatter else None)
+    errors = [{"type": "validation_error", "loc": ["path", "id"], "msg": "Expected `int`",
+               "input": "abc"}, {"type": "missing", "loc": ["query", "q"], "msg": "Field required"}]
+    request = FakeRequest("GET", "/items/abc")
+    assert handling.invalid(errors, request) == handling.handle_exception(
+        RequestValidationError(errors), request)

@@ -126,7 +126,8 @@ class BoltAPI(RouteRegistrar):
                 raise ValueError(f"{_describe(route)}: status_code {status} is not 100-599")
             return_type = _return_type(route)
             encoder = compile_encoder(return_type, status)
-            compiled = compile_handler(plan, encoder, handling.handle_exception)
+            compiled = compile_handler(plan, encoder, handling.handle_exception,
+                                       handling.invalid)
             needs = plan.needs | (Needs.HEADERS if _may_return_file(return_type) else 0)
             self._insert(CompiledRoute(method, template, route, compiled.call,
                                        compiled.is_async, needs, plan.bindings,

@@ -169,6 +169,14 @@ class ErrorHandling:
         """The response for an exception raised while binding or running a handler."""
         return self.render(classify(exc), request)
 
+    def invalid(self, errors: list[dict[str, Any]], request: Any) -> ResponseTuple:
+        """The 422 for the errors a binder recorded: what ``handle_exception`` answers for
+        ``RequestValidationError(errors)``, without building the exception and the
+        ``BoltError`` when no formatter reads them (every malformed request pays for this)."""
+        if self.formatter is None:
+            return 422, JSON_HEADERS, encode_json({"detail": errors})
+        return self.render(classify(RequestValidationError(errors)), request)
+
     def render_error(self, status: int) -> ResponseTuple:
         """The response for a status an engine produces on its own."""
         return self.render(BoltError(status, _kind(status), reason_phrase(status)), None)

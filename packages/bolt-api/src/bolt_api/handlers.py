@@ -40,6 +40,8 @@ __all__ = ["CompiledHandler", "ErrorHandler", "Finisher", "compile_handler", "dr
 ErrorHandler = Callable[[BaseException, Any], ResponseTuple]
 #: A last step over every response of a route, given the request (compression's ``apply``).
 Finisher = Callable[[ResponseTuple, Any], ResponseTuple]
+#: Turns the errors a binder recorded (and the request) into the 422; never raises.
+InvalidHandler = Callable[[list[dict[str, Any]], Any], ResponseTuple]
 
 
 def _finish(response: ResponseTuple, request: Any) -> ResponseTuple:
@@ -63,8 +65,16 @@ class CompiledHandler(NamedTuple):
     finishing: Callable[[Finisher], Callable[[Any], Any]] | None = None
 
 
-def compile_handler(plan: Plan, encoder: Encoder, on_error: ErrorHandler) -> CompiledHandler:
-    """Build the route callables for the engine's route table."""
+def compile_handler(plan: Plan, encoder: Encoder, on_error: ErrorHandler,
+                    on_invalid: InvalidHandler | None = None) -> CompiledHandler:
+    """Build the route callables for the engine's route table.
+
+    ``on_invalid`` answers binding errors (by default ``on_error`` with a
+    ``RequestValidationError``); bolt-api passes ``ErrorHandling.invalid``.
+    """
+    if on_invalid is None:
+        def on_invalid(errors: list[dict[str, Any]], request: Any) -> ResponseTuple:
+            return on_error(RequestValidationError(errors), request)
     fn = plan.fn
     unwrapped = inspect.unwrap(fn)
     is_coroutine = inspect.iscoroutinefunction(unwrapped) or inspect.iscoroutinefunction(fn)
@@ -80,7 +90,8 @@ def compile_handler(plan: Plan, encoder: Encoder, on_error: ErrorHandler) -> Com
     params = param_specs(plan)
 
     def finishing(after: Finisher | None) -> Callable[[Any], ResponseTuple]:
-        return _sync_call(plan, fn, is_coroutine, encoder, on_error, params is not None, after)
+        return _sync_call(plan, fn, is_coroutine, encoder, on_error, on_invalid,
+                          params is not None, after)
 
     return CompiledHandler(finishing(None), False, params, finishing)
 
@@ -90,7 +101,7 @@ def _as_is(response: ResponseTuple, request: Any) -> ResponseTuple:
 
 
 def _sync_call(plan: Plan, fn: Callable[..., Any], is_coroutine: bool, encoder: Encoder,
-               on_error: ErrorHandler, has_params: bool,
+               on_error: ErrorHandler, on_invalid: InvalidHandler, has_params: bool,
                after: Finisher | None = None) -> Callable[[Any], ResponseTuple]:
     """A sync route; an ``async def`` handler that never suspends is driven in place.
 
@@ -113,7 +124,7 @@ def _sync_call(plan: Plan, fn: Callable[..., Any], is_coroutine: bool, encoder: 
                 errors: list[dict[str, Any]] = []
                 value = by_body(request, errors)
                 if errors:
-                    return tail(on_error(RequestValidationError(errors), request), request)
+                    return tail(on_invalid(errors, request), request)
                 result = fn(value)
             elif binds:
                 kwargs = request.bound if has_params else None
@@ -121,7 +132,7 @@ def _sync_call(plan: Plan, fn: Callable[..., Any], is_coroutine: bool, encoder: 
                     errors = []
                     kwargs = bind(request, None, errors)
                     if errors:  # handed over, not raised: a 422 costs no traceback
-                        return tail(on_error(RequestValidationError(errors), request), request)
+                        return tail(on_invalid(errors, request), request)
                 result = fn(**kwargs)
             elif request_only:
                 result = fn(request)
