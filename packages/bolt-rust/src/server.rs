@@ -144,11 +144,18 @@ enum BodyError {
     Broken,
 }
 
+/// A request body as read: `sliced` when it is a slice of the connection's read buffer (which
+/// it then keeps alive as long as it lives).
+struct ReadBody {
+    bytes: bytes::Bytes,
+    sliced: bool,
+}
+
 async fn read_body(
     req: &HttpRequest,
     mut payload: web::Payload,
     limit: usize,
-) -> Result<bytes::Bytes, BodyError> {
+) -> Result<ReadBody, BodyError> {
     let declared = req
         .headers()
         .get(CONTENT_LENGTH)
@@ -158,16 +165,17 @@ async fn read_body(
         return Err(BodyError::TooLarge);
     }
     // A body that arrives in one chunk (every small one: it came in the read that brought
-    // the head) is handed over as it is, without a copy.
+    // the head) is handed over as it is, without a copy: a slice of the connection's read
+    // buffer (`ReadBody::sliced`, see `dispatch`).
     let first = match payload.next().await {
-        None => return Ok(bytes::Bytes::new()),
+        None => return Ok(ReadBody { bytes: bytes::Bytes::new(), sliced: false }),
         Some(chunk) => chunk.map_err(|_| BodyError::Broken)?,
     };
     if first.len() > limit {
         return Err(BodyError::TooLarge);
     }
     let Some(second) = payload.next().await else {
-        return Ok(first);
+        return Ok(ReadBody { bytes: first, sliced: true });
     };
     let mut buf = BytesMut::with_capacity(declared.unwrap_or(0).max(first.len()));
     buf.extend_from_slice(&first);
@@ -180,7 +188,7 @@ async fn read_body(
         buf.extend_from_slice(&chunk);
         next = payload.next().await;
     }
-    Ok(buf.freeze())
+    Ok(ReadBody { bytes: buf.freeze(), sliced: false })
 }
 
 fn respond(
@@ -284,8 +292,8 @@ async fn dispatch(
     state: web::Data<AppState>,
 ) -> HttpResponse {
     let _in_flight = InFlight::new(&state.in_flight);
-    let body = match read_body(&req, payload, state.max_body).await {
-        Ok(body) => body,
+    let read = match read_body(&req, payload, state.max_body).await {
+        Ok(read) => read,
         Err(BodyError::TooLarge) => return state.errors.get(413, true),
         Err(BodyError::Broken) => return state.errors.get(400, true),
     };
@@ -323,6 +331,13 @@ async fn dispatch(
     let converted = route
         .and_then(|r| r.params.as_ref())
         .and_then(|p| p.convert(params.as_deref(), query));
+    // A sync call drops the body before the connection reads again; an async one may hold
+    // it for long, and a slice would hold the whole read buffer with it: copied then.
+    let body = if read.sliced && route.is_some_and(|r| r.is_async) {
+        bytes::Bytes::copy_from_slice(&read.bytes)
+    } else {
+        read.bytes
+    };
     let request = Request::new(
         req.method().clone(),
         path.to_owned(),
