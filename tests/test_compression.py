@@ -39,10 +39,10 @@ def test_identity_when_gzip_is_not_accepted(client: httpx.Client, accept: str) -
     assert json.loads(r.raw_body) == BIG  # type: ignore[attr-defined]
 
 
-@pytest.mark.parametrize("path", ["/compress/big", "/compress/awaits"])
+@pytest.mark.parametrize("path", ["/compress/big", "/compress/awaits", "/compress/scoped"])
 def test_sync_and_async_routes_alike(client: httpx.Client, path: str) -> None:
-    """Compression is folded into a sync route's own closure and wraps an async route's:
-    the same bytes either way."""
+    """Compression is built into every kind of route callable (sync, async, with
+    dependencies): the same bytes whichever it is."""
     r = raw_get(client, path, "gzip")
     assert r.headers["content-encoding"] == "gzip"
     assert r.headers["vary"] == "Accept-Encoding"

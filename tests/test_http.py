@@ -56,6 +56,18 @@ class Reader:
             return True
 
 
+def head_response(server: Server, path: str) -> tuple[int, dict[str, str]]:
+    """``HEAD path`` over a raw socket (httpx never reads a body on HEAD, so it cannot tell
+    whether one was sent): a ``GET /`` pipelined behind it must parse as the next response."""
+    with socket.create_connection((server.host, server.port), timeout=10) as sock:
+        sock.sendall(f"HEAD {path} HTTP/1.1\r\nHost: x\r\n\r\n"
+                     "GET / HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+        reader = Reader(sock)
+        status, headers, _ = reader.response(head_request=True)
+        assert reader.response()[2] == b'{"message":"Hello, World!"}'
+    return status, headers
+
+
 def test_keep_alive_serves_several_requests(conn: socket.socket) -> None:
     reader = Reader(conn)
     for i in range(3):

@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from .conftest import Server, start_server
-from .test_streaming import head_response
+from .test_http import head_response
 
 JSON_TYPE = "application/json"
 

@@ -879,9 +879,19 @@ def compress_big() -> list[dict[str, Any]]:
 
 @api.get("/compress/awaits")
 async def compress_awaits() -> list[dict[str, Any]]:
-    """An async route that really awaits: its responses are compressed by a wrapper."""
+    """An async route that really awaits (a coroutine route): compressed like the others."""
     await asyncio.sleep(0)
     return BIG_ROWS
+
+
+def _rows() -> list[dict[str, Any]]:
+    return BIG_ROWS
+
+
+@api.get("/compress/scoped")
+def compress_scoped(rows: Annotated[list[dict[str, Any]], Depends(_rows)]) -> list[dict[str, Any]]:
+    """A route with a dependency: compressed like the others."""
+    return rows
 
 
 @api.get("/compress/error")

@@ -47,12 +47,12 @@ impl Router {
         Some(Hit { index: *matched.value, params })
     }
 
-    /// Every method with a route matching `path`.
     /// Whether a route of any method matches `path`.
     pub fn routes_any(&self, path: &str) -> bool {
         self.trees.iter().any(|(_, tree)| tree.at(path).is_ok())
     }
 
+    /// Every method with a route matching `path`.
     pub fn allowed(&self, path: &str) -> Vec<&str> {
         self.trees
             .iter()

@@ -45,9 +45,9 @@ class CompiledRoute:
     is_async: bool
     needs: Needs
     bindings: tuple[Binding, ...]
-    params: tuple[ParamSpec, ...] | None = None
+    params: tuple[ParamSpec, ...] | None
     #: ``call`` rebuilt with a last step folded in (see ``CompiledHandler.finishing``).
-    finishing: Callable[[Finisher], Callable[[Any], Any]] | None = None
+    finishing: Callable[[Finisher | None], Callable[[Any], Any]]
 
     @property
     def path(self) -> str:
@@ -247,22 +247,12 @@ class BoltAPI(RouteRegistrar):
 
 def _compressed(spec: RouteSpec, route: CompiledRoute,
                 compressor: Compressor | None) -> RouteSpec:
-    """``spec`` with its responses compressed (decided here, once per route)."""
+    """``spec`` with its responses compressed (decided here, once per route): the route's
+    callable built again with ``apply`` as its last step, whatever kind of route it is."""
     if compressor is None or getattr(route.definition.handler, "__bolt_no_compress__", False):
         return spec
-    call, apply = spec.call, compressor.apply
-    if route.finishing is not None and not spec.is_async:  # folded into the route's closure
-        return dataclasses.replace(spec, call=route.finishing(apply),
-                                   needs=spec.needs | Needs.ACCEPT_ENCODING)
-    if spec.is_async:
-        async def compressed_async(request: Any) -> ResponseTuple:
-            return apply(await call(request), request)  # type: ignore[misc]
-        wrapped: Callable[[Any], Any] = compressed_async
-    else:
-        def compressed(request: Any) -> ResponseTuple:
-            return apply(call(request), request)  # type: ignore[arg-type]
-        wrapped = compressed
-    return dataclasses.replace(spec, call=wrapped, needs=spec.needs | Needs.ACCEPT_ENCODING)
+    return dataclasses.replace(spec, call=route.finishing(compressor.apply),
+                               needs=spec.needs | Needs.ACCEPT_ENCODING)
 
 
 #: Characters a path keeps as they are when quoted (RFC 3986 pchar and "/").

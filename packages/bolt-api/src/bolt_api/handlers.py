@@ -58,35 +58,37 @@ class CompiledHandler(NamedTuple):
 
     call: Callable[[Any], Any]
     is_async: bool
-    params: tuple[ParamSpec, ...] | None = None
-    #: ``call`` built again with a :data:`Finisher` folded in (None: wrap ``call`` instead).
-    #: Compression is decided when the app is compiled, after registration; folding it into
-    #: the route's own closure spares every response a layer of calls.
-    finishing: Callable[[Finisher], Callable[[Any], Any]] | None = None
+    params: tuple[ParamSpec, ...] | None
+    #: ``call`` built again with a :data:`Finisher` folded in, for every kind of route.
+    #: Compression is decided when the app is compiled, after registration; building it
+    #: into the route's own closure spares every response a layer of calls.
+    finishing: Callable[[Finisher | None], Callable[[Any], Any]]
 
 
 def compile_handler(plan: Plan, encoder: Encoder, on_error: ErrorHandler,
-                    on_invalid: InvalidHandler | None = None) -> CompiledHandler:
+                    on_invalid: InvalidHandler) -> CompiledHandler:
     """Build the route callables for the engine's route table.
 
-    ``on_invalid`` answers binding errors (by default ``on_error`` with a
-    ``RequestValidationError``); bolt-api passes ``ErrorHandling.invalid``.
+    ``on_error`` answers an exception, ``on_invalid`` the errors a binder recorded (bolt-api
+    passes ``ErrorHandling.handle_exception`` and ``ErrorHandling.invalid``).
     """
-    if on_invalid is None:
-        def on_invalid(errors: list[dict[str, Any]], request: Any) -> ResponseTuple:
-            return on_error(RequestValidationError(errors), request)
     fn = plan.fn
     unwrapped = inspect.unwrap(fn)
     is_coroutine = inspect.iscoroutinefunction(unwrapped) or inspect.iscoroutinefunction(fn)
     awaits = is_coroutine and (not never_suspends(fn) or ablated("trivial_async"))
     if awaits or plan.any_async:
-        return CompiledHandler(_async_call(plan, encoder, on_error, is_coroutine), True)
+        def finishing_async(after: Finisher | None) -> Callable[[Any], Any]:
+            return _async_call(plan, encoder, on_error, on_invalid, is_coroutine, after)
+        return CompiledHandler(finishing_async(None), True, None, finishing_async)
     if plan.has_scope:
         invoke: Callable[..., Any] = fn
         if is_coroutine:
             def invoke(*args: Any, **kwargs: Any) -> Any:
                 return drive(fn(*args, **kwargs))
-        return CompiledHandler(_scoped_sync_call(plan, invoke, encoder, on_error), False)
+
+        def finishing_scoped(after: Finisher | None) -> Callable[[Any], Any]:
+            return _scoped_sync_call(plan, invoke, encoder, on_error, after)
+        return CompiledHandler(finishing_scoped(None), False, None, finishing_scoped)
     params = param_specs(plan)
 
     def finishing(after: Finisher | None) -> Callable[[Any], ResponseTuple]:
@@ -98,6 +100,16 @@ def compile_handler(plan: Plan, encoder: Encoder, on_error: ErrorHandler,
 
 def _as_is(response: ResponseTuple, request: Any) -> ResponseTuple:
     return response
+
+
+def _finisher(after: Finisher | None) -> Finisher:
+    """``_finish``, then ``after`` (the last step of a route without an inlined one)."""
+    if after is None:
+        return _finish
+
+    def finish(response: ResponseTuple, request: Any) -> ResponseTuple:
+        return after(_finish(response, request), request)
+    return finish
 
 
 def _sync_call(plan: Plan, fn: Callable[..., Any], is_coroutine: bool, encoder: Encoder,
@@ -156,30 +168,35 @@ def _sync_call(plan: Plan, fn: Callable[..., Any], is_coroutine: bool, encoder: 
 
 
 def _scoped_sync_call(plan: Plan, fn: Callable[..., Any], encoder: Encoder,
-                      on_error: ErrorHandler) -> Callable[[Any], ResponseTuple]:
+                      on_error: ErrorHandler,
+                      after: Finisher | None) -> Callable[[Any], ResponseTuple]:
+    finish, tail = _finisher(after), after or _as_is
+
     def call(request: Any) -> ResponseTuple:
         scope = RequestScope()
         try:
             kwargs = solve_sync(plan, request, scope)
             try:
-                if scope.errors:
+                if scope.errors:  # raised: the dependencies' teardown sees the exception
                     raise RequestValidationError(scope.errors)
-                response = _finish(encoder(fn(**kwargs)), request)
+                response = finish(encoder(fn(**kwargs)), request)
             except BaseException as exc:
                 teardown_sync(scope, exc)
                 raise
             teardown_sync(scope, None)
             return response
         except Exception as exc:
-            return on_error(exc, request)
+            return tail(on_error(exc, request), request)
         finally:
             scope.close()
     return call
 
 
 def _async_call(plan: Plan, encoder: Encoder, on_error: ErrorHandler,
-                is_coroutine: bool) -> Callable[[Any], Coroutine[Any, Any, ResponseTuple]]:
+                on_invalid: InvalidHandler, is_coroutine: bool,
+                after: Finisher | None) -> Callable[[Any], Coroutine[Any, Any, ResponseTuple]]:
     fn = plan.fn
+    finish, tail = _finisher(after), after or _as_is
     if not plan.has_scope:
         bind = plan.binder
 
@@ -191,13 +208,13 @@ def _async_call(plan: Plan, encoder: Encoder, on_error: ErrorHandler,
                 else:
                     kwargs = bind(request, None, errors)
                     if errors:
-                        return on_error(RequestValidationError(errors), request)
+                        return tail(on_invalid(errors, request), request)
                     result = fn(**kwargs)
                 if is_coroutine:
                     result = await result
-                return _finish(encoder(result), request)
+                return finish(encoder(result), request)
             except Exception as exc:
-                return on_error(exc, request)
+                return tail(on_error(exc, request), request)
         return call
 
     async def scoped_call(request: Any) -> ResponseTuple:
@@ -205,19 +222,19 @@ def _async_call(plan: Plan, encoder: Encoder, on_error: ErrorHandler,
         try:
             kwargs = await solve_async(plan, request, scope)
             try:
-                if scope.errors:
+                if scope.errors:  # raised: the dependencies' teardown sees the exception
                     raise RequestValidationError(scope.errors)
                 result = fn(**kwargs)
                 if is_coroutine:
                     result = await result
-                response = _finish(encoder(result), request)
+                response = finish(encoder(result), request)
             except BaseException as exc:
                 await teardown_async(scope, exc)
                 raise
             await teardown_async(scope, None)
             return response
         except Exception as exc:
-            return on_error(exc, request)
+            return tail(on_error(exc, request), request)
         finally:
             scope.close()
     return scoped_call
