@@ -25,9 +25,16 @@ nox.options.sessions = ["tests"]
 ROOT = Path(__file__).parent
 CARGO_ENV = {"CARGO_TARGET_DIR": str(ROOT / "target")}
 PACKAGES = ["packages/bolt-api", "packages/bolt-py", "packages/bolt-django"]
-TEST_DEPS = ["pytest>=8", "httpx>=0.27", "openapi-spec-validator>=0.7", "schemathesis>=4",
-             "flask-openapi-scalar>=1.76", "flask-openapi-elements>=9", "brotli>=1.1",
-             "zstandard>=0.22"]
+TEST_DEPS = [
+    "pytest>=8",
+    "httpx>=0.27",
+    "openapi-spec-validator>=0.7",
+    "schemathesis>=4",
+    "flask-openapi-scalar>=1.76",
+    "flask-openapi-elements>=9",
+    "brotli>=1.1",
+    "zstandard>=0.22",
+]
 
 
 def install(session: nox.Session, profile: str | None = None) -> None:
@@ -36,8 +43,16 @@ def install(session: nox.Session, profile: str | None = None) -> None:
     for package in PACKAGES:
         session.install("-e", package)
     profile = profile or os.environ.get("BOLT_RUST_PROFILE", "fast")
-    session.run("maturin", "develop", "--quiet", "--profile", profile,
-                "-m", "packages/bolt-rust/Cargo.toml", env=CARGO_ENV)
+    session.run(
+        "maturin",
+        "develop",
+        "--quiet",
+        "--profile",
+        profile,
+        "-m",
+        "packages/bolt-rust/Cargo.toml",
+        env=CARGO_ENV,
+    )
 
 
 @nox.session
@@ -48,8 +63,18 @@ def tests(session: nox.Session) -> None:
     install_browser(session)
     install_nginx(session)
     # the Rust engine's own unit tests (the panic guard: no request can provoke a panic)
-    session.run("cargo", "test", "--quiet", "--profile", "fast", "--lib", "--manifest-path",
-                "packages/bolt-rust/Cargo.toml", external=True, env=CARGO_ENV)
+    session.run(
+        "cargo",
+        "test",
+        "--quiet",
+        "--profile",
+        "fast",
+        "--lib",
+        "--manifest-path",
+        "packages/bolt-rust/Cargo.toml",
+        external=True,
+        env=CARGO_ENV,
+    )
     session.run("pytest", *session.posargs)
 
 
@@ -97,9 +122,19 @@ def lint(session: nox.Session) -> None:
     session.install("ruff", "mypy", "httpx>=0.27")  # httpx: bolt_api.testing's types
     session.run("ruff", "check", "packages", "tests", "noxfile.py")
     session.run("mypy", "packages/bolt-api/src/bolt_api")
-    session.run("cargo", "clippy", "--profile", "fast", "--manifest-path",
-                "packages/bolt-rust/Cargo.toml", "--", "-D", "warnings", external=True,
-                env=CARGO_ENV)
+    session.run(
+        "cargo",
+        "clippy",
+        "--profile",
+        "fast",
+        "--manifest-path",
+        "packages/bolt-rust/Cargo.toml",
+        "--",
+        "-D",
+        "warnings",
+        external=True,
+        env=CARGO_ENV,
+    )
     session.run("python", "-m", "mypy.stubtest", "bolt_rust._bolt")
 
 
@@ -116,17 +151,26 @@ def bench(session: nox.Session) -> None:
     profile = os.environ.get("BOLT_RUST_PROFILE", "release")
     install(session, profile)
     session.install("matplotlib>=3.8", "pytest>=8", "pytest-benchmark>=4")
-    missing = [tool for tool in ("wrk", "nginx")
-               if shutil.which(tool) is None and not Path("/usr/sbin", tool).exists()]
+    missing = [
+        tool
+        for tool in ("wrk", "nginx")
+        if shutil.which(tool) is None and not Path("/usr/sbin", tool).exists()
+    ]
     if "--profile" in session.posargs and shutil.which("perf") is None:
         missing.append("linux-perf")
     if missing:
         if getattr(os, "geteuid", lambda: -1)() != 0 or shutil.which("apt-get") is None:
-            session.error(f"the benchmark needs {' and '.join(missing)}; install them (Debian: "
-                          f"sudo apt-get install {' '.join(missing)}) and run it again")
+            session.error(
+                f"the benchmark needs {' and '.join(missing)}; install them (Debian: "
+                f"sudo apt-get install {' '.join(missing)}) and run it again"
+            )
         apt_env = {"DEBIAN_FRONTEND": "noninteractive"}
         session.run("apt-get", "update", "-qq", external=True, env=apt_env)
         session.run("apt-get", "install", "-y", "-qq", *missing, external=True, env=apt_env)
     command = " ".join(["nox -s bench", *(["--", *session.posargs] if session.posargs else [])])
-    session.run("python", "benchmarks/run.py", *session.posargs,
-                env={"BOLT_RUST_PROFILE": profile, "BOLT_BENCH_COMMAND": command, **CARGO_ENV})
+    session.run(
+        "python",
+        "benchmarks/run.py",
+        *session.posargs,
+        env={"BOLT_RUST_PROFILE": profile, "BOLT_BENCH_COMMAND": command, **CARGO_ENV},
+    )

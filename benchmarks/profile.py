@@ -50,8 +50,9 @@ def classify(dso: str) -> str:
         return "interpreter"
     if dso.startswith("_core.cpython-"):  # msgspec's extension module
         return "msgspec"
-    if dso.startswith(("_bolt.", "_core.abi3", "loop.cpython-", "parser.cpython-",
-                       "url_parser.cpython-")):
+    if dso.startswith(
+        ("_bolt.", "_core.abi3", "loop.cpython-", "parser.cpython-", "url_parser.cpython-")
+    ):
         return "server"
     if dso.startswith(("libc.so", "ld-linux", "libm.so")):
         return "libc"
@@ -60,9 +61,24 @@ def classify(dso: str) -> str:
 
 def dso_shares(perf_data: Path) -> dict[str, float]:
     """Share of the samples (0..1) per group, from ``perf report``."""
-    out = subprocess.run(["perf", "report", "-i", str(perf_data), "--sort", "dso", "-q",
-                          "-g", "none", "--percent-limit", "0"],
-                         capture_output=True, text=True, check=False)
+    out = subprocess.run(
+        [
+            "perf",
+            "report",
+            "-i",
+            str(perf_data),
+            "--sort",
+            "dso",
+            "-q",
+            "-g",
+            "none",
+            "--percent-limit",
+            "0",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     if out.returncode != 0:
         raise run.BenchFailure(f"perf report failed:\n{out.stderr}")
     shares = dict.fromkeys(GROUPS, 0.0)
@@ -76,8 +92,9 @@ def dso_shares(perf_data: Path) -> dict[str, float]:
     return {group: share / total for group, share in shares.items()}
 
 
-def profile_target(target: run.Target, endpoints: list[run.Endpoint], env: run.Env,
-                   logs: Path, tmp: Path) -> dict[str, Any]:
+def profile_target(
+    target: run.Target, endpoints: list[run.Endpoint], env: run.Env, logs: Path, tmp: Path
+) -> dict[str, Any]:
     """Warm each endpoint up, then one wrk run with ``perf record`` attached."""
     args = env.args
     server = run.start_server(target, env, logs / f"{target.name}.log")
@@ -91,22 +108,39 @@ def profile_target(target: run.Target, endpoints: list[run.Endpoint], env: run.E
             data = tmp / f"{target.name}-{ep.key}.perf.data"
             pids = ",".join(map(str, run.process_tree(server.pid)))
             # sampled while wrk runs: it starts first, perf stops a second before wrk does
-            perf_cmd = ["perf", "record", "-q", "-F", str(args.frequency), "-p", pids,
-                        "-o", str(data), "--", "sleep", str(max(1, args.duration - 1))]
-            perf = subprocess.Popen(perf_cmd, stdout=subprocess.DEVNULL,
-                                    stderr=subprocess.PIPE)
+            perf_cmd = [
+                "perf",
+                "record",
+                "-q",
+                "-F",
+                str(args.frequency),
+                "-p",
+                pids,
+                "-o",
+                str(data),
+                "--",
+                "sleep",
+                str(max(1, args.duration - 1)),
+            ]
+            perf = subprocess.Popen(perf_cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
             measured = run.run_wrk(server, ep, args.duration, args)
             _, err = perf.communicate(timeout=60)
             if perf.returncode != 0:
-                raise run.BenchFailure(f"perf record failed ({perf.returncode}):\n"
-                                       f"{err.decode(errors='replace')}")
+                raise run.BenchFailure(
+                    f"perf record failed ({perf.returncode}):\n{err.decode(errors='replace')}"
+                )
             shares = dso_shares(data)
             cpu = measured["cpu_us_per_req"]
-            results[ep.key] = {"rps": measured["rps"], "cpu_us_per_req": cpu,
-                               "shares": shares,
-                               "us": {g: share * cpu for g, share in shares.items()}}
-            run.log(f"  {target.name} {ep.key}: {cpu:.1f} µs/req — " + ", ".join(
-                f"{g} {results[ep.key]['us'][g]:.1f}" for g in GROUPS))
+            results[ep.key] = {
+                "rps": measured["rps"],
+                "cpu_us_per_req": cpu,
+                "shares": shares,
+                "us": {g: share * cpu for g, share in shares.items()},
+            }
+            run.log(
+                f"  {target.name} {ep.key}: {cpu:.1f} µs/req — "
+                + ", ".join(f"{g} {results[ep.key]['us'][g]:.1f}" for g in GROUPS)
+            )
     finally:
         server.stop()
     return results
@@ -115,19 +149,24 @@ def profile_target(target: run.Target, endpoints: list[run.Endpoint], env: run.E
 def render(data: dict[str, Any]) -> str:
     targets: list[str] = data["targets"]
     base = targets[0]
-    lines = [f"# Where the CPU time per request goes — {data['date']}", "",
-             f"- **Command**: `{data['command']}`",
-             f"- **Date**: {data['started']} (UTC)",
-             "- **Method**: each target as in the benchmark (one server process on CPU "
-             f"{data['args']['server_cpu']}, `wrk -t1 -c{data['args']['connections']}` on CPU "
-             f"{data['args']['client_cpu']}); during one {data['args']['duration']} s wrk run "
-             f"after a {data['args']['warmup']} s warm-up, `perf record -F "
-             f"{data['args']['frequency']}` samples every thread of the server; the CPU time per "
-             "request (utime + stime from `/proc`) is split by the shared object the samples "
-             "fell in (`perf report --sort dso`). See `benchmarks/profile.py` for the groups.",
-             "", "CPU µs per request (lower is better); the share of each group in brackets.", "",
-             "| Endpoint | Target | req/s | CPU µs/req | " + " | ".join(GROUPS) + " |",
-             "|---|---|---|---|" + "---|" * len(GROUPS)]
+    lines = [
+        f"# Where the CPU time per request goes — {data['date']}",
+        "",
+        f"- **Command**: `{data['command']}`",
+        f"- **Date**: {data['started']} (UTC)",
+        "- **Method**: each target as in the benchmark (one server process on CPU "
+        f"{data['args']['server_cpu']}, `wrk -t1 -c{data['args']['connections']}` on CPU "
+        f"{data['args']['client_cpu']}); during one {data['args']['duration']} s wrk run "
+        f"after a {data['args']['warmup']} s warm-up, `perf record -F "
+        f"{data['args']['frequency']}` samples every thread of the server; the CPU time per "
+        "request (utime + stime from `/proc`) is split by the shared object the samples "
+        "fell in (`perf report --sort dso`). See `benchmarks/profile.py` for the groups.",
+        "",
+        "CPU µs per request (lower is better); the share of each group in brackets.",
+        "",
+        "| Endpoint | Target | req/s | CPU µs/req | " + " | ".join(GROUPS) + " |",
+        "|---|---|---|---|" + "---|" * len(GROUPS),
+    ]
     for key in data["endpoints"]:
         for name in targets:
             r = data["results"].get(name, {}).get(key)
@@ -138,17 +177,25 @@ def render(data: dict[str, Any]) -> str:
             if name != base and b:
                 ratio = f" ({base} ÷ this: {b['cpu_us_per_req'] / r['cpu_us_per_req']:.2f}×)"
             cells = [f"{r['us'][g]:.1f} [{r['shares'][g]:.0%}]" for g in GROUPS]
-            lines.append(f"| {key} | {name} | {r['rps']:,.0f} | "
-                         f"**{r['cpu_us_per_req']:.1f}**{ratio} | " + " | ".join(cells) + " |")
-    lines += ["", f"The ratio in the CPU column is {base}'s CPU per request divided by that "
-              f"target's (below 1: {base} spends less). `perf` itself costs a few per cent: "
-              "compare rows of one file, not with the benchmark's tables."]
+            lines.append(
+                f"| {key} | {name} | {r['rps']:,.0f} | "
+                f"**{r['cpu_us_per_req']:.1f}**{ratio} | " + " | ".join(cells) + " |"
+            )
+    lines += [
+        "",
+        f"The ratio in the CPU column is {base}'s CPU per request divided by that "
+        f"target's (below 1: {base} spends less). `perf` itself costs a few per cent: "
+        "compare rows of one file, not with the benchmark's tables.",
+    ]
     return "\n".join(lines) + "\n"
 
 
 def main(argv: list[str]) -> int:
-    p = argparse.ArgumentParser(prog="run.py --profile", description=__doc__,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(
+        prog="run.py --profile",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     p.add_argument("--targets", default="bolt-rust,django-bolt")
     p.add_argument("--endpoints", default="E1,E2,E3,E4")
     p.add_argument("--duration", type=int, default=6)
@@ -172,10 +219,15 @@ def main(argv: list[str]) -> int:
     stem = f"{started:%Y-%m-%d}-profile"
     logs = run.RAW / f"{stem}-logs"
     logs.mkdir(parents=True, exist_ok=True)
-    data: dict[str, Any] = {"date": f"{started:%Y-%m-%d}", "started": f"{started:%Y-%m-%d %H:%M}",
-                            "command": run.command_line(), "args": vars(args),
-                            "targets": [t.name for t in targets],
-                            "endpoints": [e.key for e in endpoints], "results": {}}
+    data: dict[str, Any] = {
+        "date": f"{started:%Y-%m-%d}",
+        "started": f"{started:%Y-%m-%d %H:%M}",
+        "command": run.command_line(),
+        "args": vars(args),
+        "targets": [t.name for t in targets],
+        "endpoints": [e.key for e in endpoints],
+        "results": {},
+    }
     try:
         with tempfile.TemporaryDirectory(prefix="bolt-profile-") as tmp:
             env = run.Env(args, Path(tmp))

@@ -79,6 +79,7 @@ def _json_equals(expected: Any) -> Callable[[bytes], str | None]:
         except ValueError as exc:
             return f"body is not JSON ({exc}): {body[:200]!r}"
         return None if got == expected else f"expected {expected!r:.200}, got {got!r:.200}"
+
     return check
 
 
@@ -87,6 +88,7 @@ def _bytes_equal(expected: bytes) -> Callable[[bytes], str | None]:
         if body == expected:
             return None
         return f"expected {len(expected)} bytes, got {len(body)}: {body[:80]!r}"
+
     return check
 
 
@@ -105,20 +107,55 @@ class Endpoint:
 
 
 ENDPOINTS: tuple[Endpoint, ...] = (
-    Endpoint("E1", "hello", "GET / → JSON hello", "GET", "/", 200,
-             _json_equals(common.HELLO)),
-    Endpoint("E2", "path-query", "GET /items/{id}?q= (int path + str query)", "GET",
-             f"/items/{common.ITEM_ID}?q={common.ITEM_Q}", 200,
-             _json_equals({"id": common.ITEM_ID, "q": common.ITEM_Q})),
-    Endpoint("E3", "post-1k", "POST /users, ~1 KB JSON validated into a struct", "POST",
-             "/users", 200, _json_equals(json.loads(common.USER_BODY)), "post_users.lua",
-             common.USER_BODY),
-    Endpoint("E4", "json-10k", "GET /json-10k (100 dicts built per request)", "GET",
-             "/json-10k", 200, _json_equals(common.make_items())),
-    Endpoint("E5", "orm-10", "GET /db/rows (Django async ORM, 10 rows, sqlite)", "GET",
-             "/db/rows", 200, _json_equals(common.expected_rows()), needs_django=True),
-    Endpoint("E6", "stream-64k", "GET /stream (64 KB)", "GET", "/stream", 200,
-             _bytes_equal(common.STREAM_BODY)),
+    Endpoint("E1", "hello", "GET / → JSON hello", "GET", "/", 200, _json_equals(common.HELLO)),
+    Endpoint(
+        "E2",
+        "path-query",
+        "GET /items/{id}?q= (int path + str query)",
+        "GET",
+        f"/items/{common.ITEM_ID}?q={common.ITEM_Q}",
+        200,
+        _json_equals({"id": common.ITEM_ID, "q": common.ITEM_Q}),
+    ),
+    Endpoint(
+        "E3",
+        "post-1k",
+        "POST /users, ~1 KB JSON validated into a struct",
+        "POST",
+        "/users",
+        200,
+        _json_equals(json.loads(common.USER_BODY)),
+        "post_users.lua",
+        common.USER_BODY,
+    ),
+    Endpoint(
+        "E4",
+        "json-10k",
+        "GET /json-10k (100 dicts built per request)",
+        "GET",
+        "/json-10k",
+        200,
+        _json_equals(common.make_items()),
+    ),
+    Endpoint(
+        "E5",
+        "orm-10",
+        "GET /db/rows (Django async ORM, 10 rows, sqlite)",
+        "GET",
+        "/db/rows",
+        200,
+        _json_equals(common.expected_rows()),
+        needs_django=True,
+    ),
+    Endpoint(
+        "E6",
+        "stream-64k",
+        "GET /stream (64 KB)",
+        "GET",
+        "/stream",
+        200,
+        _bytes_equal(common.STREAM_BODY),
+    ),
     Endpoint("E7", "404", "GET /missing → 404", "GET", "/missing", 404),
     Endpoint("E8", "422", "GET /items/abc?q= → 422", "GET", f"/items/abc?q={common.ITEM_Q}", 422),
 )
@@ -129,8 +166,13 @@ BY_KEY = {e.key: e for e in ENDPOINTS}
 # Targets
 
 #: Pinned versions of the peers (each in its own virtualenv under benchmarks/.venvs/).
-FASTAPI_REQS = ["fastapi==0.165.0", "pydantic==2.14.3", "uvicorn==0.54.0", "uvloop==0.23.0",
-                "httptools==0.9.0"]
+FASTAPI_REQS = [
+    "fastapi==0.165.0",
+    "pydantic==2.14.3",
+    "uvicorn==0.54.0",
+    "uvloop==0.23.0",
+    "httptools==0.9.0",
+]
 UVICORN_REQS = ["uvicorn==0.54.0", "uvloop==0.23.0", "httptools==0.9.0", "msgspec==0.22.0"]
 GRANIAN_REQS = ["granian==2.8.7", "uvloop==0.23.0", "msgspec==0.22.0"]
 DJANGO_BOLT_VERSION = "0.13.0"
@@ -190,22 +232,28 @@ def _key_span(keys: tuple[str, ...]) -> str:
 
 #: Bolt's optimisations the ablation mode switches off one at a time (``BOLT_ABLATE=<name>``;
 #: a name the installed Bolt does not know is ignored, so its row measures "all on" again).
-ABLATIONS: tuple[str, ...] = ("zero_copy", "lazy_parts", "pin_thread", "trivial_async",
-                              "compiled_encoders", "rust_params")
+ABLATIONS: tuple[str, ...] = (
+    "zero_copy",
+    "lazy_parts",
+    "pin_thread",
+    "trivial_async",
+    "compiled_encoders",
+    "rust_params",
+)
 #: What each name switches off (for the ablation results file; a name missing here is shown
 #: without an explanation).
 ABLATION_WHAT: dict[str, str] = {
     "zero_copy": "response bodies are copied instead of handed to the Rust engine zero-copy",
     "lazy_parts": "every request part (headers, query, path parameters) is materialised for "
-                  "every route, whatever the route reads",
+    "every route, whatever the route reads",
     "pin_thread": "a Python thread state is created and destroyed per request instead of "
-                  "pinned once per Actix worker thread",
+    "pinned once per Actix worker thread",
     "trivial_async": "`async def` handlers and streamed async generators that never await "
-                     "go through the asyncio event loop instead of being driven inline",
+    "go through the asyncio event loop instead of being driven inline",
     "compiled_encoders": "responses are encoded through an `isinstance` ladder per request "
-                         "instead of per-route compiled encoders",
+    "instead of per-route compiled encoders",
     "rust_params": "typed path and query parameters are converted in Python instead of in "
-                   "Rust before the GIL is taken",
+    "Rust before the GIL is taken",
 }
 
 
@@ -221,63 +269,134 @@ def _django_pin() -> str:
 
 
 def make_targets() -> dict[str, Target]:
-    bolt_dists = ("bolt-api", "bolt-rust", "bolt-py", "bolt-django", "Django", "msgspec",
-                  "uvloop", "httptools")
+    bolt_dists = (
+        "bolt-api",
+        "bolt-rust",
+        "bolt-py",
+        "bolt-django",
+        "Django",
+        "msgspec",
+        "uvloop",
+        "httptools",
+    )
     targets = [
-        Target("bolt-rust", "Bolt, Rust engine (runbolt --engine rust)", None, "bolt",
-               bolt_dists, engine="rust"),
-        Target("bolt-rust-log", "Bolt, Rust engine with the access log on (runbolt --engine "
-               "rust --access-log-file -)", None, "bolt", bolt_dists,
-               ("Runs E1–E4 only: the access log's cost against bolt-rust (issue 4: ≥ 0.85× of "
+        Target(
+            "bolt-rust",
+            "Bolt, Rust engine (runbolt --engine rust)",
+            None,
+            "bolt",
+            bolt_dists,
+            engine="rust",
+        ),
+        Target(
+            "bolt-rust-log",
+            "Bolt, Rust engine with the access log on (runbolt --engine rust --access-log-file -)",
+            None,
+            "bolt",
+            bolt_dists,
+            (
+                "Runs E1–E4 only: the access log's cost against bolt-rust (issue 4: ≥ 0.85× of "
                 "its req/s). `--access-log-file -`: the engine writes each line to stdout "
                 "itself (Rust, one write per batch), which the runner sends to the server's "
                 "log file under `results/raw/` (a file, never a pipe); the lines written are "
-                "counted against the requests served.",),
-               engine="rust", access_log=True, log_args=("--access-log-file", "-"),
-               only=("E1", "E2", "E3", "E4")),
-        Target("bolt-rust-logging", "Bolt, Rust engine with the access log through Python "
-               "logging (runbolt --engine rust --access-log)", None, "bolt", bolt_dists,
-               ("Not in the default targets: `--access-log` with Django's default LOGGING "
+                "counted against the requests served.",
+            ),
+            engine="rust",
+            access_log=True,
+            log_args=("--access-log-file", "-"),
+            only=("E1", "E2", "E3", "E4"),
+        ),
+        Target(
+            "bolt-rust-logging",
+            "Bolt, Rust engine with the access log through Python "
+            "logging (runbolt --engine rust --access-log)",
+            None,
+            "bolt",
+            bolt_dists,
+            (
+                "Not in the default targets: `--access-log` with Django's default LOGGING "
                 "(`BENCH_ACCESS_LOG=1`), so each line is a `logging` record of "
-                "`django.server` (a Python thread writes them in batches).",),
-               default=False, extra_env=(("BENCH_ACCESS_LOG", "1"),), engine="rust",
-               access_log=True, only=("E1", "E2", "E3", "E4")),
-        Target("bolt-python", "Bolt, Python engine (runbolt --engine python)", None, "bolt",
-               bolt_dists, engine="python"),
-        Target("django-bolt", f"django-bolt {DJANGO_BOLT_VERSION} (runbolt --processes 1)",
-               VenvSpec("django-bolt", "3.12",
-                        (f"django-bolt=={DJANGO_BOLT_VERSION}", _django_pin())),
-               "django-bolt", ("django-bolt", "Django", "msgspec"),
-               ("Python 3.12 (django-bolt needs ≥ 3.12; Bolt and the other Python targets run "
+                "`django.server` (a Python thread writes them in batches).",
+            ),
+            default=False,
+            extra_env=(("BENCH_ACCESS_LOG", "1"),),
+            engine="rust",
+            access_log=True,
+            only=("E1", "E2", "E3", "E4"),
+        ),
+        Target(
+            "bolt-python",
+            "Bolt, Python engine (runbolt --engine python)",
+            None,
+            "bolt",
+            bolt_dists,
+            engine="python",
+        ),
+        Target(
+            "django-bolt",
+            f"django-bolt {DJANGO_BOLT_VERSION} (runbolt --processes 1)",
+            VenvSpec("django-bolt", "3.12", (f"django-bolt=={DJANGO_BOLT_VERSION}", _django_pin())),
+            "django-bolt",
+            ("django-bolt", "Django", "msgspec"),
+            (
+                "Python 3.12 (django-bolt needs ≥ 3.12; Bolt and the other Python targets run "
                 "on the runner's Python). The interpreter is part of the comparison: E4's "
                 "handler and its encoding take about 10 % longer on 3.12.1 than on 3.11.7 here "
-                "(36 µs against 40 µs, `python -m timeit -s \"from benchmarks.apps.common "
-                "import make_items; import msgspec; e = msgspec.json.Encoder()\" "
-                "\"e.encode(make_items())\"` from the checkout's root with each interpreter); "
-                "on E1–E3 the handler is under 2 µs.", "access log off, as in every target: "
+                '(36 µs against 40 µs, `python -m timeit -s "from benchmarks.apps.common '
+                'import make_items; import msgspec; e = msgspec.json.Encoder()" '
+                '"e.encode(make_items())"` from the checkout\'s root with each interpreter); '
+                "on E1–E3 the handler is under 2 µs.",
+                "access log off, as in every target: "
                 "BoltAPI(enable_logging=False) and LOGGING with `django.server` at WARNING "
-                "(Django's default logging writes one line per request there).")),
-        Target("django-bolt-log", f"django-bolt {DJANGO_BOLT_VERSION} with Django's default "
-               "logging (access log on)",
-               VenvSpec("django-bolt", "3.12",
-                        (f"django-bolt=={DJANGO_BOLT_VERSION}", _django_pin())),
-               "django-bolt", ("django-bolt", "Django", "msgspec"),
-               ("Not in the default targets: django-bolt with Django's default LOGGING, so "
-                "each request is logged through `django.server` (stdout to a file).",),
-               default=False, extra_env=(("BENCH_ACCESS_LOG", "1"),)),
-        Target("fastapi", "FastAPI + uvicorn (uvloop, httptools, no access log)",
-               VenvSpec("fastapi", "same", tuple(FASTAPI_REQS)), None,
-               ("fastapi", "pydantic", "starlette", "uvicorn", "uvloop", "httptools")),
-        Target("uvicorn-raw", "bare ASGI app on uvicorn + httptools (Python ceiling)",
-               VenvSpec("uvicorn-raw", "same", tuple(UVICORN_REQS)), None,
-               ("uvicorn", "uvloop", "httptools", "msgspec")),
-        Target("granian-rsgi", "bare RSGI app on Granian (Rust-server ceiling)",
-               VenvSpec("granian", "same", tuple(GRANIAN_REQS)), None,
-               ("granian", "uvloop", "msgspec")),
-        Target("nginx", "nginx `return 200` constants (load-generator ceiling)", None, None, (),
-               ("Constant responses of the same bytes (`return 200 '...'`; E4 and E6 are "
+                "(Django's default logging writes one line per request there).",
+            ),
+        ),
+        Target(
+            "django-bolt-log",
+            f"django-bolt {DJANGO_BOLT_VERSION} with Django's default logging (access log on)",
+            VenvSpec("django-bolt", "3.12", (f"django-bolt=={DJANGO_BOLT_VERSION}", _django_pin())),
+            "django-bolt",
+            ("django-bolt", "Django", "msgspec"),
+            (
+                "Not in the default targets: django-bolt with Django's default LOGGING, so "
+                "each request is logged through `django.server` (stdout to a file).",
+            ),
+            default=False,
+            extra_env=(("BENCH_ACCESS_LOG", "1"),),
+        ),
+        Target(
+            "fastapi",
+            "FastAPI + uvicorn (uvloop, httptools, no access log)",
+            VenvSpec("fastapi", "same", tuple(FASTAPI_REQS)),
+            None,
+            ("fastapi", "pydantic", "starlette", "uvicorn", "uvloop", "httptools"),
+        ),
+        Target(
+            "uvicorn-raw",
+            "bare ASGI app on uvicorn + httptools (Python ceiling)",
+            VenvSpec("uvicorn-raw", "same", tuple(UVICORN_REQS)),
+            None,
+            ("uvicorn", "uvloop", "httptools", "msgspec"),
+        ),
+        Target(
+            "granian-rsgi",
+            "bare RSGI app on Granian (Rust-server ceiling)",
+            VenvSpec("granian", "same", tuple(GRANIAN_REQS)),
+            None,
+            ("granian", "uvloop", "msgspec"),
+        ),
+        Target(
+            "nginx",
+            "nginx `return 200` constants (load-generator ceiling)",
+            None,
+            None,
+            (),
+            (
+                "Constant responses of the same bytes (`return 200 '...'`; E4 and E6 are "
                 "static files, sent with sendfile); nothing is parsed or built: the ceiling of "
-                "wrk on this machine.",)),
+                "wrk on this machine.",
+            ),
+        ),
     ]
     return {t.name: t for t in targets}
 
@@ -301,19 +420,30 @@ def base_python_same() -> Path:
 
 def find_python312(explicit: str | None) -> Path:
     pyenv_root = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv"))
-    candidates = ([explicit] if explicit else
-                  [str(p) for p in sorted(pyenv_root.glob("versions/3.12*/bin/python3.12"))[::-1]]
-                  + [p for p in (shutil.which("python3.12"), shutil.which("python3.13")) if p])
+    candidates = (
+        [explicit]
+        if explicit
+        else [str(p) for p in sorted(pyenv_root.glob("versions/3.12*/bin/python3.12"))[::-1]]
+        + [p for p in (shutil.which("python3.12"), shutil.which("python3.13")) if p]
+    )
     for candidate in candidates:
         try:  # a pyenv shim exists even when that version is not selected: run it to know
-            ok = subprocess.run([candidate, "-c", "import sys; sys.exit(sys.version_info < "
-                                 "(3, 12))"], capture_output=True, timeout=30).returncode == 0
+            ok = (
+                subprocess.run(
+                    [candidate, "-c", "import sys; sys.exit(sys.version_info < (3, 12))"],
+                    capture_output=True,
+                    timeout=30,
+                ).returncode
+                == 0
+            )
         except (OSError, subprocess.TimeoutExpired):
             ok = False
         if ok:
             return Path(candidate)
-    raise BenchFailure("django-bolt needs Python >= 3.12: none found (pass --python312 PATH, "
-                       "or `pyenv install 3.12`)")
+    raise BenchFailure(
+        "django-bolt needs Python >= 3.12: none found (pass --python312 PATH, "
+        "or `pyenv install 3.12`)"
+    )
 
 
 def ensure_venv(spec: VenvSpec, args: argparse.Namespace) -> Path:
@@ -333,8 +463,17 @@ def ensure_venv(spec: VenvSpec, args: argparse.Namespace) -> Path:
     if root.exists():
         shutil.rmtree(root)
     _check_call([str(base), "-m", "venv", str(root)])
-    _check_call([str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check",
-                 *spec.requirements])
+    _check_call(
+        [
+            str(python),
+            "-m",
+            "pip",
+            "install",
+            "-q",
+            "--disable-pip-version-check",
+            *spec.requirements,
+        ]
+    )
     stamp.write_text(json.dumps(want, indent=1))
     return python
 
@@ -367,28 +506,96 @@ def server_command(target: Target, env: Env, port: int) -> list[str]:
     py = str(env.pythons.get(target.name, sys.executable))
     host = "127.0.0.1"
     if target.engine is not None:  # Bolt
-        return [py, "-m", "django", "runbolt", "--engine", target.engine, "--host", host,
-                "--port", str(port), "--workers", "1",
-                *(target.log_args if target.access_log else ())]
+        return [
+            py,
+            "-m",
+            "django",
+            "runbolt",
+            "--engine",
+            target.engine,
+            "--host",
+            host,
+            "--port",
+            str(port),
+            "--workers",
+            "1",
+            *(target.log_args if target.access_log else ()),
+        ]
     if target.name in ("django-bolt", "django-bolt-log"):
-        return [py, "-m", "django", "runbolt", "--host", host, "--port", str(port),
-                "--processes", "1", "--workers", "1"]
+        return [
+            py,
+            "-m",
+            "django",
+            "runbolt",
+            "--host",
+            host,
+            "--port",
+            str(port),
+            "--processes",
+            "1",
+            "--workers",
+            "1",
+        ]
     if target.name in ("fastapi", "uvicorn-raw"):
-        app = ("benchmarks.apps.fastapi_app:app" if target.name == "fastapi"
-               else "benchmarks.apps.asgi_app:app")
+        app = (
+            "benchmarks.apps.fastapi_app:app"
+            if target.name == "fastapi"
+            else "benchmarks.apps.asgi_app:app"
+        )
         extra = [] if target.name == "fastapi" else ["--lifespan", "off"]
-        return [py, "-m", "uvicorn", app, "--host", host, "--port", str(port), "--loop", "uvloop",
-                "--http", "httptools", "--no-access-log", "--log-level", "warning", *extra]
+        return [
+            py,
+            "-m",
+            "uvicorn",
+            app,
+            "--host",
+            host,
+            "--port",
+            str(port),
+            "--loop",
+            "uvloop",
+            "--http",
+            "httptools",
+            "--no-access-log",
+            "--log-level",
+            "warning",
+            *extra,
+        ]
     if target.name == "granian-rsgi":
         granian = str(Path(py).parent / "granian")
-        return [granian, "--interface", "rsgi", "--host", host, "--port", str(port),
-                "--workers", "1", "--runtime-threads", "1", "--http", "1", "--loop", "uvloop",
-                "--no-ws", "--no-access-log", "--log-level", "warning",
-                "benchmarks.apps.rsgi_app:app"]
+        return [
+            granian,
+            "--interface",
+            "rsgi",
+            "--host",
+            host,
+            "--port",
+            str(port),
+            "--workers",
+            "1",
+            "--runtime-threads",
+            "1",
+            "--http",
+            "1",
+            "--loop",
+            "uvloop",
+            "--no-ws",
+            "--no-access-log",
+            "--log-level",
+            "warning",
+            "benchmarks.apps.rsgi_app:app",
+        ]
     if target.name == "nginx":
         conf = write_nginx_conf(env.tmp / "nginx", port)
-        return [nginx_binary(), "-p", str(conf.parent), "-c", str(conf), "-e",
-                str(conf.parent / "error.log")]
+        return [
+            nginx_binary(),
+            "-p",
+            str(conf.parent),
+            "-c",
+            str(conf),
+            "-e",
+            str(conf.parent / "error.log"),
+        ]
     raise AssertionError(target.name)
 
 
@@ -396,8 +603,10 @@ def nginx_binary() -> str:
     for candidate in (shutil.which("nginx"), "/usr/sbin/nginx"):
         if candidate and Path(candidate).exists():
             return candidate
-    raise BenchFailure("nginx is not installed (the bench session installs it with apt-get "
-                       "when run as root: apt-get install nginx)")
+    raise BenchFailure(
+        "nginx is not installed (the bench session installs it with apt-get "
+        "when run as root: apt-get install nginx)"
+    )
 
 
 def _compact(value: Any) -> str:
@@ -473,7 +682,7 @@ def _children_map() -> dict[int, list[int]]:
                 data = f.read()
         except OSError:
             continue
-        fields = data[data.rindex(b")") + 2:].split()
+        fields = data[data.rindex(b")") + 2 :].split()
         children.setdefault(int(fields[1]), []).append(int(entry.name))
     return children
 
@@ -498,7 +707,7 @@ def cpu_seconds(pids: list[int]) -> float:
                 data = f.read()
         except OSError:
             continue
-        fields = data[data.rindex(b")") + 2:].split()
+        fields = data[data.rindex(b")") + 2 :].split()
         ticks += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15)
     return ticks / CLK_TCK
 
@@ -621,16 +830,25 @@ def start_server(target: Target, env: Env, log_path: Path, timeout: float = 90.0
     with open(log_path, "ab") as out:
         out.write(f"$ {shlex.join(cmd)}\n".encode())
         out.flush()
-        process = subprocess.Popen(cmd, cwd=ROOT, env=target_env(target, env), stdout=out,
-                                   stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                   start_new_session=True, preexec_fn=_die_with_parent)
+        process = subprocess.Popen(
+            cmd,
+            cwd=ROOT,
+            env=target_env(target, env),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+            preexec_fn=_die_with_parent,
+        )
     server = Server(target, port, process, log_path)
     LIVE.append(server)
     deadline = time.monotonic() + timeout
     while True:
         if not server.alive():
-            raise BenchFailure(f"{target.name} exited with {process.returncode} before "
-                               f"listening:\n{server.log_tail()}")
+            raise BenchFailure(
+                f"{target.name} exited with {process.returncode} before "
+                f"listening:\n{server.log_tail()}"
+            )
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=0.5):
                 break
@@ -638,8 +856,10 @@ def start_server(target: Target, env: Env, log_path: Path, timeout: float = 90.0
             pass
         if time.monotonic() > deadline:
             server.stop()
-            raise BenchFailure(f"{target.name} did not listen on :{port} within {timeout:.0f} s:"
-                               f"\n{server.log_tail()}")
+            raise BenchFailure(
+                f"{target.name} did not listen on :{port} within {timeout:.0f} s:"
+                f"\n{server.log_tail()}"
+            )
         time.sleep(0.02)  # polling interval, not a settle delay
     return server
 
@@ -663,20 +883,32 @@ def verify(server: Server, endpoints: list[Endpoint]) -> dict[str, dict[str, Any
         try:
             status, headers, body = fetch(server.port, ep)
         except (OSError, http.client.HTTPException) as exc:
-            raise BenchFailure(f"{server.target.name} {ep.key} {ep.method} {ep.path}: "
-                               f"{type(exc).__name__}: {exc}\n{server.log_tail()}") from exc
+            raise BenchFailure(
+                f"{server.target.name} {ep.key} {ep.method} {ep.path}: "
+                f"{type(exc).__name__}: {exc}\n{server.log_tail()}"
+            ) from exc
         if status != ep.status:
-            raise BenchFailure(f"{server.target.name} {ep.key} {ep.method} {ep.path}: expected "
-                               f"status {ep.status}, got {status}: {body[:300]!r}")
+            raise BenchFailure(
+                f"{server.target.name} {ep.key} {ep.method} {ep.path}: expected "
+                f"status {ep.status}, got {status}: {body[:300]!r}"
+            )
         if ep.check is not None:
             problem = ep.check(body)
             if problem:
-                raise BenchFailure(f"{server.target.name} {ep.key} {ep.method} {ep.path}: "
-                                   f"{problem}")
-        framing = ("chunked" if "chunked" in headers.get("transfer-encoding", "")
-                   else f"content-length {headers.get('content-length')}")
-        seen[ep.key] = {"status": status, "bytes": len(body), "framing": framing,
-                        "content_type": headers.get("content-type")}
+                raise BenchFailure(
+                    f"{server.target.name} {ep.key} {ep.method} {ep.path}: {problem}"
+                )
+        framing = (
+            "chunked"
+            if "chunked" in headers.get("transfer-encoding", "")
+            else f"content-length {headers.get('content-length')}"
+        )
+        seen[ep.key] = {
+            "status": status,
+            "bytes": len(body),
+            "framing": framing,
+            "content_type": headers.get("content-type"),
+        }
     return seen
 
 
@@ -700,26 +932,45 @@ def wait_for_quiet(args: argparse.Namespace) -> float:
         waited = time.monotonic() - t0
         if load <= args.max_noise or waited >= args.quiet_timeout:
             if waited > 5:
-                log(f"  waited {waited:.0f} s for other load on the benchmark cores to stop "
-                    f"(now {load:.0%})")
+                log(
+                    f"  waited {waited:.0f} s for other load on the benchmark cores to stop "
+                    f"(now {load:.0%})"
+                )
             return waited
 
 
-def run_wrk(server: Server, ep: Endpoint, duration: int, args: argparse.Namespace,
-            raw_log: Path | None = None) -> dict[str, Any]:
+def run_wrk(
+    server: Server,
+    ep: Endpoint,
+    duration: int,
+    args: argparse.Namespace,
+    raw_log: Path | None = None,
+) -> dict[str, Any]:
     """One wrk run; returns wrk's summary plus server CPU/RSS and core load during it."""
     script = WRK_DIR / ep.script
     url = f"http://127.0.0.1:{server.port}{ep.path}"
-    cmd = ["taskset", "-c", str(args.client_cpu), "wrk", "-t1", f"-c{args.connections}",
-           f"-d{duration}s", "--latency", "-s", str(script), url]
+    cmd = [
+        "taskset",
+        "-c",
+        str(args.client_cpu),
+        "wrk",
+        "-t1",
+        f"-c{args.connections}",
+        f"-d{duration}s",
+        "--latency",
+        "-s",
+        str(script),
+        url,
+    ]
     wrk_env = {**os.environ, "BOLT_BENCH_BODY": str(common.USER_BODY_PATH)}
     cpus = (args.server_cpu, args.client_cpu)
     pids = process_tree(server.pid)
     cpu0 = cpu_seconds(pids)
     busy0 = core_busy_seconds(cpus)
     t0 = time.monotonic()
-    proc = subprocess.Popen(cmd, cwd=ROOT, env=wrk_env, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        cmd, cwd=ROOT, env=wrk_env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+    )
     assert proc.stdout is not None
     output = proc.stdout.read().decode(errors="replace")
     _, status, rusage = os.wait4(proc.pid, 0)
@@ -733,8 +984,9 @@ def run_wrk(server: Server, ep: Endpoint, duration: int, args: argparse.Namespac
         with open(raw_log, "a") as f:
             f.write(f"$ {shlex.join(cmd)}\n{output}\n")
     if proc.returncode != 0:
-        raise BenchFailure(f"wrk failed ({proc.returncode}) on {server.target.name} {ep.key}:\n"
-                           f"{output}")
+        raise BenchFailure(
+            f"wrk failed ({proc.returncode}) on {server.target.name} {ep.key}:\n{output}"
+        )
     line = next((ln for ln in output.splitlines() if ln.startswith("BENCH_JSON ")), None)
     if line is None:
         raise BenchFailure(f"no summary from wrk on {server.target.name} {ep.key}:\n{output}")
@@ -747,11 +999,15 @@ def run_wrk(server: Server, ep: Endpoint, duration: int, args: argparse.Namespac
     if requests <= 0:
         raise BenchFailure(f"{name}: wrk completed no request:\n{output}")
     if ep.status < 400 and errors["status"]:
-        raise BenchFailure(f"{name}: {errors['status']} of {requests} responses were 4xx/5xx "
-                           f"(expected all {ep.status}):\n{output}")
+        raise BenchFailure(
+            f"{name}: {errors['status']} of {requests} responses were 4xx/5xx "
+            f"(expected all {ep.status}):\n{output}"
+        )
     if ep.status >= 400 and errors["status"] != requests:
-        raise BenchFailure(f"{name}: only {errors['status']} of {requests} responses were "
-                           f"4xx/5xx (expected all {ep.status}):\n{output}")
+        raise BenchFailure(
+            f"{name}: only {errors['status']} of {requests} responses were "
+            f"4xx/5xx (expected all {ep.status}):\n{output}"
+        )
     socket_errors = errors["read"] + errors["write"] + errors["timeout"]
     if errors["connect"] or socket_errors > 0.01 * requests:
         raise BenchFailure(f"{name}: socket errors {errors}:\n{output}")
@@ -770,10 +1026,14 @@ def run_wrk(server: Server, ep: Endpoint, duration: int, args: argparse.Namespac
         "server_util": server_cpu / wall,
         "client_util": client_cpu / wall,
         # busy time on each core not accounted to the server / wrk: other processes, softirq
-        "other_server_core": max(0.0, (busy1[args.server_cpu] - busy0[args.server_cpu])
-                                 - server_cpu) / wall,
-        "other_client_core": max(0.0, (busy1[args.client_cpu] - busy0[args.client_cpu])
-                                 - client_cpu) / wall,
+        "other_server_core": max(
+            0.0, (busy1[args.server_cpu] - busy0[args.server_cpu]) - server_cpu
+        )
+        / wall,
+        "other_client_core": max(
+            0.0, (busy1[args.client_cpu] - busy0[args.client_cpu]) - client_cpu
+        )
+        / wall,
         "rss_kb": mem["rss_kb"],
         "hwm_kb": mem["hwm_kb"],
     }
@@ -797,12 +1057,15 @@ def prepare(targets: list[Target], env: Env) -> None:
         env.dbs[target.name] = db
         tenv = target_env(target, env)
         py = str(env.pythons[target.name])
-        for cmd in ([py, "-m", "django", "migrate", "--run-syncdb", "--verbosity", "0"],
-                    [py, "-m", "django", "bench_seed"]):
+        for cmd in (
+            [py, "-m", "django", "migrate", "--run-syncdb", "--verbosity", "0"],
+            [py, "-m", "django", "bench_seed"],
+        ):
             result = subprocess.run(cmd, cwd=ROOT, env=tenv, capture_output=True, text=True)
             if result.returncode != 0:
-                raise BenchFailure(f"{target.name}: {shlex.join(cmd)} failed:\n"
-                                   f"{result.stdout}{result.stderr}")
+                raise BenchFailure(
+                    f"{target.name}: {shlex.join(cmd)} failed:\n{result.stdout}{result.stderr}"
+                )
 
 
 def versions(targets: list[Target], env: Env) -> dict[str, str]:
@@ -813,21 +1076,23 @@ def versions(targets: list[Target], env: Env) -> dict[str, str]:
             out[target.name] = (r.stderr or r.stdout).strip().removeprefix("nginx version: ")
             continue
         py = str(env.pythons[target.name])
-        code = ("import importlib.metadata as m, platform, sys\n"
-                "names = sys.argv[1:]\n"
-                "parts = []\n"
-                "for n in names:\n"
-                "    try: parts.append(f'{n} {m.version(n)}')\n"
-                "    except m.PackageNotFoundError: parts.append(f'{n} (missing)')\n"
-                "print(', '.join(parts + ['Python ' + platform.python_version()]))\n")
-        r = subprocess.run([py, "-c", code, *target.distributions], capture_output=True,
-                           text=True)
+        code = (
+            "import importlib.metadata as m, platform, sys\n"
+            "names = sys.argv[1:]\n"
+            "parts = []\n"
+            "for n in names:\n"
+            "    try: parts.append(f'{n} {m.version(n)}')\n"
+            "    except m.PackageNotFoundError: parts.append(f'{n} (missing)')\n"
+            "print(', '.join(parts + ['Python ' + platform.python_version()]))\n"
+        )
+        r = subprocess.run([py, "-c", code, *target.distributions], capture_output=True, text=True)
         if r.returncode != 0:
             raise BenchFailure(f"cannot read versions for {target.name}: {r.stderr}")
         text = r.stdout.strip()
         if target.framework == "bolt":
-            text += (f", cargo profile {rust_profile(env.snapshot)}, commit "
-                     f"{env.git or git_describe()}")
+            text += (
+                f", cargo profile {rust_profile(env.snapshot)}, commit {env.git or git_describe()}"
+            )
         out[target.name] = text
     return out
 
@@ -885,18 +1150,27 @@ def check_profile(env: Env) -> str:
     found = rust_profile(env.snapshot)
     wanted = os.environ.get("BOLT_RUST_PROFILE")
     if wanted and found != wanted:
-        raise BenchFailure(f"the installed bolt_rust extension is the {found!r} build, not the "
-                           f"{wanted!r} one this session built (another session rebuilt it?): "
-                           "run the benchmark again")
+        raise BenchFailure(
+            f"the installed bolt_rust extension is the {found!r} build, not the "
+            f"{wanted!r} one this session built (another session rebuilt it?): "
+            "run the benchmark again"
+        )
     return found
 
 
 def git_describe() -> str:
     try:
-        rev = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],
-                             capture_output=True, text=True, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "-C", str(ROOT), "status", "--porcelain", "--",
-                                "packages"], capture_output=True, text=True).stdout.strip()
+        rev = subprocess.run(
+            ["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "-C", str(ROOT), "status", "--porcelain", "--", "packages"],
+            capture_output=True,
+            text=True,
+        ).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
     return rev + (" + uncommitted changes in packages/" if dirty else "")
@@ -923,8 +1197,9 @@ def machine_info(args: argparse.Namespace) -> dict[str, str]:
     except OSError:
         pass
     wrk_v = subprocess.run(["wrk", "-v"], capture_output=True, text=True)
-    wrk_version = (wrk_v.stdout or wrk_v.stderr).splitlines()[0] if (wrk_v.stdout or
-                                                                     wrk_v.stderr) else "?"
+    wrk_version = (
+        (wrk_v.stdout or wrk_v.stderr).splitlines()[0] if (wrk_v.stdout or wrk_v.stderr) else "?"
+    )
     return {
         "nproc": nproc,
         "cpu": model,
@@ -940,7 +1215,8 @@ def machine_info(args: argparse.Namespace) -> dict[str, str]:
 
 def command_line() -> str:
     return os.environ.get("BOLT_BENCH_COMMAND") or shlex.join(
-        ["python", "benchmarks/run.py", *sys.argv[1:]])
+        ["python", "benchmarks/run.py", *sys.argv[1:]]
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -994,12 +1270,19 @@ def open_target(target: Target, endpoints: list[Endpoint], env: Env, logs: Path)
     startup = time.monotonic() - t_start
     seen = verify(server, eps)
     mem_start = memory_kb(process_tree(server.pid))
-    log(f"{target.name}: pid {server.pid}, listening after {startup:.2f} s, "
-        f"{len(eps)} endpoints verified, RSS {mem_start['rss_kb'] / 1024:.1f} MB")
-    result: dict[str, Any] = {"endpoints": {}, "verified": seen, "startup_s": startup,
-                              "mem_start": mem_start}
-    return Measured(target, server, eps, log_path, log_offset,
-                    logs / f"{target.name}.wrk.log", result)
+    log(
+        f"{target.name}: pid {server.pid}, listening after {startup:.2f} s, "
+        f"{len(eps)} endpoints verified, RSS {mem_start['rss_kb'] / 1024:.1f} MB"
+    )
+    result: dict[str, Any] = {
+        "endpoints": {},
+        "verified": seen,
+        "startup_s": startup,
+        "mem_start": mem_start,
+    }
+    return Measured(
+        target, server, eps, log_path, log_offset, logs / f"{target.name}.wrk.log", result
+    )
 
 
 def measured_run(m: Measured, ep: Endpoint, args: argparse.Namespace) -> tuple[dict[str, Any], int]:
@@ -1017,15 +1300,20 @@ def measured_run(m: Measured, ep: Endpoint, args: argparse.Namespace) -> tuple[d
         # busy (the VM lost CPU time some other way).
         noisy = run["other_server_core"] > args.max_noise or (
             run["server_util"] < 0.90
-            and (run["other_client_core"] > args.max_noise
-                 or max(run["server_util"], run["client_util"]) < 0.80))
+            and (
+                run["other_client_core"] > args.max_noise
+                or max(run["server_util"], run["client_util"]) < 0.80
+            )
+        )
         run["noisy"] = noisy
         if not noisy or retried >= args.retries:
             return run, retried
         retried += 1
-        log(f"  {m.target.name} {ep.key}: noisy run (other load "
+        log(
+            f"  {m.target.name} {ep.key}: noisy run (other load "
             f"{run['other_server_core']:.0%} / {run['other_client_core']:.0%}, server "
-            f"{run['server_util']:.0%}, wrk {run['client_util']:.0%}), repeating it")
+            f"{run['server_util']:.0%}, wrk {run['client_util']:.0%}), repeating it"
+        )
 
 
 def close_target(m: Measured) -> dict[str, Any]:
@@ -1043,14 +1331,17 @@ def close_target(m: Measured) -> dict[str, Any]:
         # still in flight when it stops, so a few more lines than this are normal).
         counted["served"] = m.total_requests + 2 * len(m.endpoints)
         result["access_log"] = counted
-        log(f"{target.name}: {counted['lines']:,} access-log lines for {counted['served']:,} "
-            f"requests served" + (f", at least {counted['dropped']:,} lines dropped"
-                                  if counted["dropped"] else ""))
+        log(
+            f"{target.name}: {counted['lines']:,} access-log lines for {counted['served']:,} "
+            f"requests served"
+            + (f", at least {counted['dropped']:,} lines dropped" if counted["dropped"] else "")
+        )
     return result
 
 
-def measure_all(targets: list[Target], endpoints: list[Endpoint], env: Env,
-                logs: Path) -> dict[str, dict[str, Any]]:
+def measure_all(
+    targets: list[Target], endpoints: list[Endpoint], env: Env, logs: Path
+) -> dict[str, dict[str, Any]]:
     """Measure every target on every endpoint, the targets' runs interleaved.
 
     Every server is started first and stays up (idle servers cost nothing on the server
@@ -1073,8 +1364,9 @@ def measure_all(targets: list[Target], endpoints: list[Endpoint], env: Env,
             log(f"{ep.key} {ep.name}: {len(here)} targets × {args.runs} runs, interleaved")
             if args.warmup > 0:
                 for m in here:
-                    m.total_requests += run_wrk(m.server, ep, args.warmup, args,
-                                                m.wrk_log)["requests"]
+                    m.total_requests += run_wrk(m.server, ep, args.warmup, args, m.wrk_log)[
+                        "requests"
+                    ]
             runs: dict[str, list[dict[str, Any]]] = {m.target.name: [] for m in here}
             retried = dict.fromkeys(runs, 0)
             for round_no in range(args.runs):
@@ -1088,11 +1380,13 @@ def measure_all(targets: list[Target], endpoints: list[Endpoint], env: Env,
                 rps = [r["rps"] for r in mine]
                 cpu = [r["cpu_us_per_req"] for r in mine]
                 p99 = statistics.median(r["latency_us"]["p99"] for r in mine) / 1000
-                log(f"  {m.target.name:<14} {statistics.median(rps):>10,.0f} req/s "
+                log(
+                    f"  {m.target.name:<14} {statistics.median(rps):>10,.0f} req/s "
                     f"[{min(rps):,.0f}–{max(rps):,.0f}]  {statistics.median(cpu):7.1f} µs "
                     f"CPU/req  p99 {p99:.2f} ms  "
                     f"server {statistics.median(r['server_util'] for r in mine):.0%} "
-                    f"wrk {statistics.median(r['client_util'] for r in mine):.0%}")
+                    f"wrk {statistics.median(r['client_util'] for r in mine):.0%}"
+                )
                 m.result["endpoints"][ep.key] = {"runs": mine, "retried": retried[m.target.name]}
         return {m.target.name: close_target(m) for m in opened}
     finally:
@@ -1144,11 +1438,21 @@ GOALS: tuple[tuple[str, str, str, str, tuple[str, ...], float], ...] = (
     ("bolt-python", "fastapi", "python ÷ FastAPI", "rps", ("E1", "E2", "E3", "E4"), 3.00),
     ("bolt-rust-log", "bolt-rust", "rust-log ÷ rust", "rps", ("E1", "E2", "E3", "E4"), 0.85),
 )
-RATIOS = (("bolt-rust", "django-bolt"), ("bolt-rust-log", "bolt-rust"),
-          ("bolt-python", "uvicorn-raw"), ("bolt-python", "fastapi"))
-SHORT = {"bolt-rust": "rust", "bolt-rust-log": "rust-log", "bolt-rust-logging": "rust-logging",
-         "bolt-python": "python",
-         "django-bolt": "django-bolt", "uvicorn-raw": "uvicorn-raw", "fastapi": "FastAPI"}
+RATIOS = (
+    ("bolt-rust", "django-bolt"),
+    ("bolt-rust-log", "bolt-rust"),
+    ("bolt-python", "uvicorn-raw"),
+    ("bolt-python", "fastapi"),
+)
+SHORT = {
+    "bolt-rust": "rust",
+    "bolt-rust-log": "rust-log",
+    "bolt-rust-logging": "rust-logging",
+    "bolt-python": "python",
+    "django-bolt": "django-bolt",
+    "uvicorn-raw": "uvicorn-raw",
+    "fastapi": "FastAPI",
+}
 
 
 def _fmt_int(x: float) -> str:
@@ -1166,16 +1470,26 @@ def header_lines(data: dict[str, Any], title: str) -> list[str]:
         f"- **Date**: {data['started']} – {data['finished']} (UTC)",
         f"- **Machine**: {m['nproc']} CPUs (`nproc`), {m['cpu']}, {m['memory']} RAM; kernel "
         f"{m['kernel']}; {m['os']}",
-        *([f"- **Bolt**: commit {data['git']}, `bolt_rust` built with the cargo profile "
-             f"`{data['rust_profile']}`; the Bolt targets ran from a copy of the packages taken "
-             f"when the run began."] if data.get("git") else []),
+        *(
+            [
+                f"- **Bolt**: commit {data['git']}, `bolt_rust` built with the cargo profile "
+                f"`{data['rust_profile']}`; the Bolt targets ran from a copy of the packages taken "
+                f"when the run began."
+            ]
+            if data.get("git")
+            else []
+        ),
         f"- **Method**: each target is one server process pinned to CPU {m['server_cpu']} "
         f"(`taskset -c {m['server_cpu']}`); `{m['wrk']}` pinned to CPU {m['client_cpu']}: "
         f"`wrk -t1 -c{args['connections']} -d{args['duration']}s --latency`, after a "
         f"{args['warmup']} s warm-up per endpoint; {args['runs']} runs per endpoint, the median "
         f"shown with [min–max]; "
-        + ("the targets' runs interleaved (every server up throughout, one run of each target "
-           "per round, the order rotated each round). " if data.get("interleaved") else "")
+        + (
+            "the targets' runs interleaved (every server up throughout, one run of each target "
+            "per round, the order rotated each round). "
+            if data.get("interleaved")
+            else ""
+        )
         + "Server CPU is utime+stime of the server process, its threads "
         "and children, from `/proc/<pid>/stat` before and after each run.",
     ]
@@ -1201,18 +1515,22 @@ def render_markdown(data: dict[str, Any], chart_dir: Path | None, stem: str) -> 
     endpoints = [BY_KEY[k] for k in data["endpoints"]]
     summ: dict[str, dict[str, dict[str, float]]] = {
         t: {k: summarize(v["runs"]) for k, v in data["results"][t]["endpoints"].items()}
-        for t in targets}
+        for t in targets
+    }
     ratios = [(a, b) for a, b in RATIOS if a in targets and b in targets]
     skipped: dict[str, dict[str, str]] = data.get("skipped", {})
     lines = header_lines(data, "Bolt cross-engine benchmark")
     if data.get("ablation_file"):
-        lines.append(f"- **Ablation**: the newest ablation table (bolt-rust with each "
-                     f"optimisation switched off in turn; its own command, date and commit at "
-                     f"its top): [{data['ablation_file']}]({data['ablation_file']})")
+        lines.append(
+            f"- **Ablation**: the newest ablation table (bolt-rust with each "
+            f"optimisation switched off in turn; its own command, date and commit at "
+            f"its top): [{data['ablation_file']}]({data['ablation_file']})"
+        )
     lines += ["", "## Throughput (requests/s; higher is better)", ""]
 
-    def table(metric: Callable[[dict[str, float]], str], ratio_key: str | None,
-              higher_better: bool) -> list[str]:
+    def table(
+        metric: Callable[[dict[str, float]], str], ratio_key: str | None, higher_better: bool
+    ) -> list[str]:
         head = ["Endpoint", *targets]
         if ratio_key:
             head += [f"{SHORT[a]} ÷ {SHORT[b]}" for a, b in ratios]
@@ -1222,7 +1540,8 @@ def render_markdown(data: dict[str, Any], chart_dir: Path | None, stem: str) -> 
             for t in targets:
                 s = summ[t].get(ep.key)
                 reason = skipped.get(t, {}).get(ep.key) or (
-                    "no Django" if "skipped" not in data and ep.needs_django else None)
+                    "no Django" if "skipped" not in data and ep.needs_django else None
+                )
                 row.append(metric(s) if s else f"n/a ({reason})" if reason else "—")
             if ratio_key:
                 for a, b in ratios:
@@ -1236,26 +1555,43 @@ def render_markdown(data: dict[str, Any], chart_dir: Path | None, stem: str) -> 
         return f"**{_fmt_int(s['rps'])}** [{_fmt_int(s['rps_min'])}–{_fmt_int(s['rps_max'])}]{flag}"
 
     lines += table(rps_cell, "rps", True)
-    lines += ["", "## Server CPU time per request (µs; lower is better)", "",
-              "CPU seconds the server spent per request served ×10⁶. Unlike req/s, this does not "
-              "saturate at the load generator's limit.", ""]
-    lines += table(lambda s: f"**{s['cpu_us']:.1f}** [{s['cpu_min']:.1f}–{s['cpu_max']:.1f}]",
-                   "cpu_us", False)
+    lines += [
+        "",
+        "## Server CPU time per request (µs; lower is better)",
+        "",
+        "CPU seconds the server spent per request served ×10⁶. Unlike req/s, this does not "
+        "saturate at the load generator's limit.",
+        "",
+    ]
+    lines += table(
+        lambda s: f"**{s['cpu_us']:.1f}** [{s['cpu_min']:.1f}–{s['cpu_max']:.1f}]", "cpu_us", False
+    )
     lines += ["", "## Latency p50 / p99 (ms, median of the runs)", ""]
     lines += table(lambda s: f"{s['p50_ms']:.2f} / {s['p99_ms']:.2f}", None, False)
-    lines += ["", "## What saturated: server core / wrk core utilisation (median)", "",
-              "A server near 100 % is the bottleneck; wrk near 100 % means the load generator "
-              "is (the figure is then a floor for the server).", ""]
+    lines += [
+        "",
+        "## What saturated: server core / wrk core utilisation (median)",
+        "",
+        "A server near 100 % is the bottleneck; wrk near 100 % means the load generator "
+        "is (the figure is then a floor for the server).",
+        "",
+    ]
     lines += table(lambda s: f"{s['server_util']:.0%} / {s['client_util']:.0%}", None, False)
 
-    lines += ["", "## Memory (MB, whole process tree)", "",
-              "| Target | RSS after start | RSS at end | peak RSS (VmHWM) | requests served |",
-              "|---|---|---|---|---|"]
+    lines += [
+        "",
+        "## Memory (MB, whole process tree)",
+        "",
+        "| Target | RSS after start | RSS at end | peak RSS (VmHWM) | requests served |",
+        "|---|---|---|---|---|",
+    ]
     for t in targets:
         r = data["results"][t]
-        lines.append(f"| {t} | {r['mem_start']['rss_kb'] / 1024:.1f} | "
-                     f"{r['mem_end']['rss_kb'] / 1024:.1f} | {r['mem_end']['hwm_kb'] / 1024:.1f} "
-                     f"| {_fmt_int(r['total_requests'])} |")
+        lines.append(
+            f"| {t} | {r['mem_start']['rss_kb'] / 1024:.1f} | "
+            f"{r['mem_end']['rss_kb'] / 1024:.1f} | {r['mem_end']['hwm_kb'] / 1024:.1f} "
+            f"| {_fmt_int(r['total_requests'])} |"
+        )
 
     # The issue's targets, checked on this run's ratios.
     goals: list[tuple[str, str, float | str, bool]] = []
@@ -1275,13 +1611,25 @@ def render_markdown(data: dict[str, Any], chart_dir: Path | None, stem: str) -> 
         if counted and counted["served"]:
             # The rows above only mean something if the log was complete.
             share = counted["lines"] / counted["served"]
-            measured = f"{share:.3f}×" + (f", ≥ {counted['dropped']:,} dropped"
-                                          if counted["dropped"] else "")
-            goals.append(("rust-log access-log lines ÷ requests served", "≥ 1.000×, none "
-                          "dropped", measured, share >= 1.0 and not counted["dropped"]))
+            measured = f"{share:.3f}×" + (
+                f", ≥ {counted['dropped']:,} dropped" if counted["dropped"] else ""
+            )
+            goals.append(
+                (
+                    "rust-log access-log lines ÷ requests served",
+                    "≥ 1.000×, none dropped",
+                    measured,
+                    share >= 1.0 and not counted["dropped"],
+                )
+            )
     if goals:
-        lines += ["", "## Issue 4 targets on this run", "", "| Ratio | Target | Measured | |",
-                  "|---|---|---|---|"]
+        lines += [
+            "",
+            "## Issue 4 targets on this run",
+            "",
+            "| Ratio | Target | Measured | |",
+            "|---|---|---|---|",
+        ]
         for name, want, got, ok in goals:
             shown = got if isinstance(got, str) else f"{got:.2f}×"
             lines.append(f"| {name} | {want} | {shown} | {'met' if ok else '**missed**'} |")
@@ -1291,21 +1639,29 @@ def render_markdown(data: dict[str, Any], chart_dir: Path | None, stem: str) -> 
         lines.append(f"| {t} | {data['descriptions'][t]} | {data['versions'][t]} |")
 
     lines += ["", "## Notes", ""]
-    lines.append("- E5 runs only on the Django-based targets (Bolt, django-bolt): FastAPI, "
-                 "the raw ASGI/RSGI apps and nginx have no Django ORM.")
+    lines.append(
+        "- E5 runs only on the Django-based targets (Bolt, django-bolt): FastAPI, "
+        "the raw ASGI/RSGI apps and nginx have no Django ORM."
+    )
     for t in targets:
         for note in data["notes"].get(t, []):
             lines.append(f"- {t}: {note}")
     if "E6" in data["endpoints"]:
-        framing = {t: data["results"][t]["verified"]["E6"]["framing"] for t in targets
-                   if "E6" in data["results"][t]["verified"]}
-        lines.append("- E6 framing as observed: " + "; ".join(f"{t} {f}" for t, f in
-                                                              framing.items()) + ".")
+        framing = {
+            t: data["results"][t]["verified"]["E6"]["framing"]
+            for t in targets
+            if "E6" in data["results"][t]["verified"]
+        }
+        lines.append(
+            "- E6 framing as observed: " + "; ".join(f"{t} {f}" for t, f in framing.items()) + "."
+        )
         whole = [t for t, f in framing.items() if not f.startswith("chunked") and t != "nginx"]
         if whole:
-            lines.append(f"- E6 is **not streamed** by {', '.join(whole)}: the 64 KB arrive as "
-                         "one body with a content-length (no streaming response in that "
-                         "tree), so E6 is not like-for-like for them.")
+            lines.append(
+                f"- E6 is **not streamed** by {', '.join(whole)}: the 64 KB arrive as "
+                "one body with a content-length (no streaming response in that "
+                "tree), so E6 is not like-for-like for them."
+            )
     noisy = [f"{t} {k}" for t in targets for k, s in summ[t].items() if s["noisy"]]
     lines += common_notes(args, noisy)
     if chart_dir is not None:
@@ -1339,12 +1695,18 @@ def render_charts(data: dict[str, Any], chart_dir: Path) -> None:
 
     chart_dir.mkdir(parents=True, exist_ok=True)
     targets = [t for t in data["targets"] if t in data["results"]]
-    colors = {"bolt-rust": "#d94801", "bolt-rust-log": "#a63603", "bolt-rust-logging": "#7f2704",
-              "bolt-python": "#fd8d3c",
-              "django-bolt": "#2171b5",
-              "django-bolt-log": "#9ecae1",
-              "fastapi": "#6baed6", "uvicorn-raw": "#41ab5d", "granian-rsgi": "#238b45",
-              "nginx": "#969696"}
+    colors = {
+        "bolt-rust": "#d94801",
+        "bolt-rust-log": "#a63603",
+        "bolt-rust-logging": "#7f2704",
+        "bolt-python": "#fd8d3c",
+        "django-bolt": "#2171b5",
+        "django-bolt-log": "#9ecae1",
+        "fastapi": "#6baed6",
+        "uvicorn-raw": "#41ab5d",
+        "granian-rsgi": "#238b45",
+        "nginx": "#969696",
+    }
     for key in data["endpoints"]:
         ep = BY_KEY[key]
         names, summaries = [], []
@@ -1358,15 +1720,19 @@ def render_charts(data: dict[str, Any], chart_dir: Path) -> None:
         fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(12, 4.2))
         xs = range(len(names))
         rps = [s["rps"] for s in summaries]
-        err = [[s["rps"] - s["rps_min"] for s in summaries],
-               [s["rps_max"] - s["rps"] for s in summaries]]
+        err = [
+            [s["rps"] - s["rps_min"] for s in summaries],
+            [s["rps_max"] - s["rps"] for s in summaries],
+        ]
         ax1.bar(xs, rps, yerr=err, capsize=4, color=[colors.get(n, "#888") for n in names])
         ax1.set_title("requests/s (median, min–max)")
         for x, v in zip(xs, rps, strict=True):
             ax1.text(x, v, f"{v:,.0f}", ha="center", va="bottom", fontsize=8)
         cpu = [s["cpu_us"] for s in summaries]
-        cerr = [[s["cpu_us"] - s["cpu_min"] for s in summaries],
-                [s["cpu_max"] - s["cpu_us"] for s in summaries]]
+        cerr = [
+            [s["cpu_us"] - s["cpu_min"] for s in summaries],
+            [s["cpu_max"] - s["cpu_us"] for s in summaries],
+        ]
         ax2.bar(xs, cpu, yerr=cerr, capsize=4, color=[colors.get(n, "#888") for n in names])
         ax2.set_title("server CPU µs per request (lower is better)")
         for x, v in zip(xs, cpu, strict=True):
@@ -1375,9 +1741,11 @@ def render_charts(data: dict[str, Any], chart_dir: Path) -> None:
             ax.set_xticks(list(xs))
             ax.set_xticklabels(names, rotation=25, ha="right", fontsize=8)
             ax.grid(axis="y", alpha=0.3)
-        fig.suptitle(f"{ep.key} {ep.title} — {data['date']}, {data['machine']['cpu']}, "
-                     f"wrk -c{data['args']['connections']} -d{data['args']['duration']}s",
-                     fontsize=9)
+        fig.suptitle(
+            f"{ep.key} {ep.title} — {data['date']}, {data['machine']['cpu']}, "
+            f"wrk -c{data['args']['connections']} -d{data['args']['duration']}s",
+            fontsize=9,
+        )
         fig.tight_layout()
         fig.savefig(chart_dir / f"{ep.key}-{ep.name}.png", dpi=100)
         plt.close(fig)
@@ -1387,8 +1755,9 @@ def render_charts(data: dict[str, Any], chart_dir: Path) -> None:
 # RSS soak
 
 
-def rss_soak(targets: list[Target], endpoints: list[Endpoint], env: Env,
-             logs: Path) -> dict[str, Any]:
+def rss_soak(
+    targets: list[Target], endpoints: list[Endpoint], env: Env, logs: Path
+) -> dict[str, Any]:
     """Per target: RSS after a warm-up against RSS after ``N`` more requests."""
     args = env.args
     out: dict[str, Any] = {}
@@ -1401,8 +1770,10 @@ def rss_soak(targets: list[Target], endpoints: list[Endpoint], env: Env,
             for ep in eps:
                 run_wrk(server, ep, max(1, args.warmup), args, wrk_log)
             warm = memory_kb(process_tree(server.pid))
-            log(f"{target.name}: RSS after warm-up {warm['rss_kb'] / 1024:.1f} MB; sending "
-                f"{args.rss_soak:,} requests over {', '.join(e.key for e in eps)}")
+            log(
+                f"{target.name}: RSS after warm-up {warm['rss_kb'] / 1024:.1f} MB; sending "
+                f"{args.rss_soak:,} requests over {', '.join(e.key for e in eps)}"
+            )
             sent, trace = 0, [warm["rss_kb"]]
             while sent < args.rss_soak:
                 for ep in eps:
@@ -1412,10 +1783,18 @@ def rss_soak(targets: list[Target], endpoints: list[Endpoint], env: Env,
             verify(server, eps)
             end = memory_kb(process_tree(server.pid))
             growth = (end["rss_kb"] - warm["rss_kb"]) / warm["rss_kb"]
-            log(f"{target.name}: RSS {warm['rss_kb'] / 1024:.1f} → {end['rss_kb'] / 1024:.1f} MB "
-                f"after {sent:,} requests ({growth:+.1%}), peak {end['hwm_kb'] / 1024:.1f} MB")
-            out[target.name] = {"warm": warm, "end": end, "requests": sent, "growth": growth,
-                                "trace_kb": trace, "endpoints": [e.key for e in eps]}
+            log(
+                f"{target.name}: RSS {warm['rss_kb'] / 1024:.1f} → {end['rss_kb'] / 1024:.1f} MB "
+                f"after {sent:,} requests ({growth:+.1%}), peak {end['hwm_kb'] / 1024:.1f} MB"
+            )
+            out[target.name] = {
+                "warm": warm,
+                "end": end,
+                "requests": sent,
+                "growth": growth,
+                "trace_kb": trace,
+                "endpoints": [e.key for e in eps],
+            }
         finally:
             server.stop()
     return out
@@ -1424,21 +1803,27 @@ def rss_soak(targets: list[Target], endpoints: list[Endpoint], env: Env,
 def render_soak(data: dict[str, Any]) -> str:
     m = data["machine"]
     lines = [
-        f"# Bolt RSS soak — {data['date']} ({data['label']})", "",
+        f"# Bolt RSS soak — {data['date']} ({data['label']})",
+        "",
         f"- **Command**: `{data['command']}`",
         f"- **Date**: {data['started']} – {data['finished']} (UTC)",
         f"- **Machine**: {m['nproc']} CPUs, {m['cpu']}, kernel {m['kernel']}",
         f"- **Method**: one server process per target (CPU {m['server_cpu']}), a "
         f"{data['args']['warmup']} s wrk warm-up on each endpoint, RSS read; then wrk rounds of "
         f"{data['args']['soak_chunk']} s per endpoint until at least "
-        f"{data['args']['rss_soak']:,} requests; RSS read again (VmRSS of the process tree).", "",
+        f"{data['args']['rss_soak']:,} requests; RSS read again (VmRSS of the process tree).",
+        "",
         "| Target | Endpoints | Requests | RSS after warm-up (MB) | RSS after (MB) | Growth | "
-        "Peak RSS (MB) | RSS per round (MB) |", "|---|---|---|---|---|---|---|---|"]
+        "Peak RSS (MB) | RSS per round (MB) |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
     for t, r in data["soak"].items():
         trace = " ".join(f"{kb / 1024:.1f}" for kb in r["trace_kb"])
-        lines.append(f"| {t} | {' '.join(r['endpoints'])} | {r['requests']:,} | "
-                     f"{r['warm']['rss_kb'] / 1024:.1f} | {r['end']['rss_kb'] / 1024:.1f} | "
-                     f"{r['growth']:+.1%} | {r['end']['hwm_kb'] / 1024:.1f} | {trace} |")
+        lines.append(
+            f"| {t} | {' '.join(r['endpoints'])} | {r['requests']:,} | "
+            f"{r['warm']['rss_kb'] / 1024:.1f} | {r['end']['rss_kb'] / 1024:.1f} | "
+            f"{r['growth']:+.1%} | {r['end']['hwm_kb'] / 1024:.1f} | {trace} |"
+        )
     lines += ["", "## Versions", ""]
     for t, v in data["versions"].items():
         lines.append(f"- {t}: {v}")
@@ -1456,10 +1841,18 @@ def ablation_targets(base: Target) -> list[tuple[str, Target]]:
     """``("all on", base)``, then per name of ``ABLATIONS`` base with ``BOLT_ABLATE=<name>``."""
     out = [("all on", base)]
     for name in ABLATIONS:
-        out.append((f"{name} off", replace(
-            base, name=f"{base.name}-ablate-{name}", default=False,
-            description=f"{base.description}, BOLT_ABLATE={name}",
-            extra_env=(*base.extra_env, ("BOLT_ABLATE", name)))))
+        out.append(
+            (
+                f"{name} off",
+                replace(
+                    base,
+                    name=f"{base.name}-ablate-{name}",
+                    default=False,
+                    description=f"{base.description}, BOLT_ABLATE={name}",
+                    extra_env=(*base.extra_env, ("BOLT_ABLATE", name)),
+                ),
+            )
+        )
     return out
 
 
@@ -1467,20 +1860,23 @@ def render_ablation(data: dict[str, Any], stem: str) -> str:
     args = data["args"]
     endpoints = [BY_KEY[k] for k in data["endpoints"]]
     configs = data["configs"]
-    summ = {c["target"]: {k: summarize(v["runs"])
-                          for k, v in data["results"][c["target"]]["endpoints"].items()}
-            for c in configs}
+    summ = {
+        c["target"]: {
+            k: summarize(v["runs"]) for k, v in data["results"][c["target"]]["endpoints"].items()
+        }
+        for c in configs
+    }
     base = configs[0]
     lines = header_lines(data, ABLATION_TITLE.removeprefix("# ") + " (bolt-rust)")
     lines += [
         f"- **Configurations**: {base['target']}, started once per row (a new server process "
-        f"each) with `BOLT_ABLATE` naming the one optimisation switched off (unset for \"all "
-        f"on\"), measured in the order of the rows.",
+        f'each) with `BOLT_ABLATE` naming the one optimisation switched off (unset for "all '
+        f'on"), measured in the order of the rows.',
         "",
         "## Each optimisation switched off in turn",
         "",
         "Per endpoint: req/s (median of the runs), server CPU µs per request (median) and that "
-        "CPU per request ÷ \"all on\"'s: 1.12× means the request costs 12 % more CPU with the "
+        'CPU per request ÷ "all on"\'s: 1.12× means the request costs 12 % more CPU with the '
         "optimisation off, i.e. what the optimisation saves. req/s can saturate at the load "
         "generator's limit (see the main results); CPU per request does not.",
         "",
@@ -1496,32 +1892,56 @@ def render_ablation(data: dict[str, Any], stem: str) -> str:
             if s is None or b is None:
                 row += ["—", "—", "—"]
                 continue
-            row += [_fmt_int(s["rps"]) + (" ⚠" if s["noisy"] else ""), f"{s['cpu_us']:.1f}",
-                    "—" if c is base else f"{s['cpu_us'] / b['cpu_us']:.2f}×"]
+            row += [
+                _fmt_int(s["rps"]) + (" ⚠" if s["noisy"] else ""),
+                f"{s['cpu_us']:.1f}",
+                "—" if c is base else f"{s['cpu_us'] / b['cpu_us']:.2f}×",
+            ]
         lines.append("| " + " | ".join(row) + " |")
-    spreads = [(s["cpu_max"] - s["cpu_min"]) / s["cpu_us"] for per in summ.values()
-               for s in per.values()]
+    spreads = [
+        (s["cpu_max"] - s["cpu_min"]) / s["cpu_us"] for per in summ.values() for s in per.values()
+    ]
     spread_note = (
         f"- The CPU/request of one cell varies by up to {max(spreads, default=0):.0%} between "
         f"its runs (max − min over the median, worst cell): ratios closer to 1.00× than that "
-        f"are not a measured difference." if args["runs"] > 1 else
-        "- One run per configuration: the spread between runs was not measured, so small "
-        "ratios (a few %) may be noise.")
-    lines += ["", "Endpoints: " + "; ".join(f"{ep.key} {ep.title}" for ep in endpoints) + ".",
-              "", "## What each name switches off", ""]
+        f"are not a measured difference."
+        if args["runs"] > 1
+        else "- One run per configuration: the spread between runs was not measured, so small "
+        "ratios (a few %) may be noise."
+    )
+    lines += [
+        "",
+        "Endpoints: " + "; ".join(f"{ep.key} {ep.title}" for ep in endpoints) + ".",
+        "",
+        "## What each name switches off",
+        "",
+    ]
     for c in configs[1:]:
         what = ABLATION_WHAT.get(c["ablate"], "(no description in run.py's ABLATION_WHAT)")
         lines.append(f"- `{c['ablate']}`: {what}.")
     lines += ["", "## Versions", ""]
     for t, v in data["versions"].items():
         lines.append(f"- {t}: {v}")
-    lines += ["", "## Notes", "",
-              spread_note,
-              "- A name the installed Bolt does not know is ignored (no error): its row then "
-              "measures \"all on\" again and shows about 1.00×.",
-              *common_notes(args, [f"{c['label']} {k}" for c in configs
-                                   for k, s in summ[c["target"]].items() if s["noisy"]]),
-              "", f"Raw data: `benchmarks/results/raw/{stem}.json` (not committed).", ""]
+    lines += [
+        "",
+        "## Notes",
+        "",
+        spread_note,
+        "- A name the installed Bolt does not know is ignored (no error): its row then "
+        'measures "all on" again and shows about 1.00×.',
+        *common_notes(
+            args,
+            [
+                f"{c['label']} {k}"
+                for c in configs
+                for k, s in summ[c["target"]].items()
+                if s["noisy"]
+            ],
+        ),
+        "",
+        f"Raw data: `benchmarks/results/raw/{stem}.json` (not committed).",
+        "",
+    ]
     return "\n".join(lines)
 
 
@@ -1531,45 +1951,80 @@ def render_ablation(data: dict[str, Any], stem: str) -> str:
 
 def parse_args(argv: list[str]) -> tuple[argparse.Namespace, list[str]]:
     targets = make_targets()
-    p = argparse.ArgumentParser(description=__doc__,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     defaults = ",".join(t.name for t in targets.values() if t.default)
-    p.add_argument("--targets", default=None,
-                   help=f"comma-separated, in order (default: {defaults}; also: "
-                        f"{','.join(t.name for t in targets.values() if not t.default)})")
-    p.add_argument("--endpoints", default=None,
-                   help="comma-separated endpoint keys (default: E1..E8; E1..E4 with "
-                        "--ablation)")
+    p.add_argument(
+        "--targets",
+        default=None,
+        help=f"comma-separated, in order (default: {defaults}; also: "
+        f"{','.join(t.name for t in targets.values() if not t.default)})",
+    )
+    p.add_argument(
+        "--endpoints",
+        default=None,
+        help="comma-separated endpoint keys (default: E1..E8; E1..E4 with --ablation)",
+    )
     p.add_argument("--duration", type=int, default=10, help="seconds per wrk run (default 10)")
     p.add_argument("--warmup", type=int, default=3, help="warm-up seconds per endpoint (3)")
     p.add_argument("--connections", type=int, default=64, help="wrk -c (default 64)")
     p.add_argument("--runs", type=int, default=3, help="runs per endpoint (default 3)")
-    p.add_argument("--quick", action="store_true",
-                   help="smoke test: 2 s runs, 1 run, 1 s warm-up, no preflight")
-    p.add_argument("--label", default=None,
-                   help="results file label (default bench/quick/rss-soak/ablation)")
-    p.add_argument("--no-preflight", action="store_true",
-                   help="skip starting and checking every target before measuring")
+    p.add_argument(
+        "--quick",
+        action="store_true",
+        help="smoke test: 2 s runs, 1 run, 1 s warm-up, no preflight",
+    )
+    p.add_argument(
+        "--label", default=None, help="results file label (default bench/quick/rss-soak/ablation)"
+    )
+    p.add_argument(
+        "--no-preflight",
+        action="store_true",
+        help="skip starting and checking every target before measuring",
+    )
     p.add_argument("--no-charts", action="store_true", help="skip the PNG charts")
-    p.add_argument("--no-write", action="store_true",
-                   help="do not write benchmarks/results/*.md (raw JSON is still written)")
-    p.add_argument("--max-noise", type=float, default=0.10,
-                   help="repeat a run when other load on a benchmark core exceeds this (0.10)")
+    p.add_argument(
+        "--no-write",
+        action="store_true",
+        help="do not write benchmarks/results/*.md (raw JSON is still written)",
+    )
+    p.add_argument(
+        "--max-noise",
+        type=float,
+        default=0.10,
+        help="repeat a run when other load on a benchmark core exceeds this (0.10)",
+    )
     p.add_argument("--retries", type=int, default=2, help="repeats of a noisy run (2)")
-    p.add_argument("--quiet-timeout", type=float, default=120.0,
-                   help="seconds to wait for the benchmark cores to go idle before a run (120)")
+    p.add_argument(
+        "--quiet-timeout",
+        type=float,
+        default=120.0,
+        help="seconds to wait for the benchmark cores to go idle before a run (120)",
+    )
     p.add_argument("--server-cpu", type=int, default=0)
     p.add_argument("--client-cpu", type=int, default=1)
     p.add_argument("--python312", default=None, help="Python >= 3.12 for django-bolt's venv")
-    p.add_argument("--rss-soak", type=int, default=0, metavar="N",
-                   help="instead of the benchmark: RSS after warm-up vs after N requests")
+    p.add_argument(
+        "--rss-soak",
+        type=int,
+        default=0,
+        metavar="N",
+        help="instead of the benchmark: RSS after warm-up vs after N requests",
+    )
     p.add_argument("--soak-chunk", type=int, default=5, help="seconds per wrk call in the soak")
-    p.add_argument("--micro", action="store_true",
-                   help="run the pytest-benchmark micro-benchmarks (other args go to pytest)")
-    p.add_argument("--ablation", action="store_true",
-                   help=f"instead of the benchmark: bolt-rust all on, then once per "
-                        f"BOLT_ABLATE name ({', '.join(ABLATIONS)}); writes "
-                        f"results/<date>-ablation.md")
+    p.add_argument(
+        "--micro",
+        action="store_true",
+        help="run the pytest-benchmark micro-benchmarks (other args go to pytest)",
+    )
+    p.add_argument(
+        "--ablation",
+        action="store_true",
+        help=f"instead of the benchmark: bolt-rust all on, then once per "
+        f"BOLT_ABLATE name ({', '.join(ABLATIONS)}); writes "
+        f"results/<date>-ablation.md",
+    )
     args, rest = p.parse_known_args(argv)
     if rest and not args.micro:
         p.error(f"unrecognized arguments: {' '.join(rest)}")
@@ -1603,15 +2058,19 @@ def parse_args(argv: list[str]) -> tuple[argparse.Namespace, list[str]]:
 def check_tools(args: argparse.Namespace, targets: list[Target]) -> None:
     missing = [t for t in ("wrk", "taskset") if shutil.which(t) is None]
     if missing:
-        raise BenchFailure(f"missing {', '.join(missing)}: `nox -s bench` installs wrk with "
-                           "apt-get when run as root (or: apt-get install wrk util-linux)")
+        raise BenchFailure(
+            f"missing {', '.join(missing)}: `nox -s bench` installs wrk with "
+            "apt-get when run as root (or: apt-get install wrk util-linux)"
+        )
     if any(t.name == "nginx" for t in targets):
         nginx_binary()
     cpus = os.sched_getaffinity(0)
     for cpu in (args.server_cpu, args.client_cpu):
         if cpu not in cpus:
-            raise BenchFailure(f"CPU {cpu} is not available (have {sorted(cpus)}); the benchmark "
-                               "needs two cores: --server-cpu / --client-cpu")
+            raise BenchFailure(
+                f"CPU {cpu} is not available (have {sorted(cpus)}); the benchmark "
+                "needs two cores: --server-cpu / --client-cpu"
+            )
     if args.server_cpu == args.client_cpu:
         raise BenchFailure("--server-cpu and --client-cpu must differ")
 
@@ -1620,11 +2079,20 @@ def main(argv: list[str] | None = None) -> int:
     raw = sys.argv[1:] if argv is None else argv
     if "--profile" in raw:  # its own options: see benchmarks/profile.py
         from benchmarks import profile
+
         return profile.main([a for a in raw if a != "--profile"])
     args, rest = parse_args(raw)
     if args.micro:
-        cmd = [sys.executable, "-m", "pytest", str(BENCH / "micro"), "--benchmark-only",
-               "-p", "no:cacheprovider", *rest]
+        cmd = [
+            sys.executable,
+            "-m",
+            "pytest",
+            str(BENCH / "micro"),
+            "--benchmark-only",
+            "-p",
+            "no:cacheprovider",
+            *rest,
+        ]
         log("$ " + shlex.join(cmd))
         return subprocess.call(cmd, cwd=ROOT)
 
@@ -1635,8 +2103,10 @@ def main(argv: list[str] | None = None) -> int:
     if configs:
         targets = [t for _, t in configs]
     if "BOLT_ABLATE" in os.environ:
-        log(f"BOLT_ABLATE={os.environ['BOLT_ABLATE']!r} in the environment is ignored: Bolt's "
-            "optimisations are switched off only by --ablation")
+        log(
+            f"BOLT_ABLATE={os.environ['BOLT_ABLATE']!r} in the environment is ignored: Bolt's "
+            "optimisations are switched off only by --ablation"
+        )
     started = dt.datetime.now(dt.UTC)
     date = started.strftime("%Y-%m-%d")
     stem = f"{date}-{args.label}"
@@ -1644,21 +2114,28 @@ def main(argv: list[str] | None = None) -> int:
     if logs.exists():
         shutil.rmtree(logs)
     logs.mkdir(parents=True)
-    data: dict[str, Any] = {"label": args.label, "date": date,
-                            "started": started.strftime("%Y-%m-%d %H:%M"),
-                            "command": command_line(), "argv": sys.argv,
-                            "args": vars(args), "targets": [t.name for t in targets],
-                            "endpoints": [e.key for e in endpoints],
-                            "descriptions": {t.name: t.description for t in targets},
-                            "notes": {t.name: list(t.notes) for t in targets},
-                            "skipped": {t.name: {e.key: reason for e in endpoints
-                                                 if (reason := t.skip_reason(e))}
-                                        for t in targets},
-                            "results": {}}
+    data: dict[str, Any] = {
+        "label": args.label,
+        "date": date,
+        "started": started.strftime("%Y-%m-%d %H:%M"),
+        "command": command_line(),
+        "argv": sys.argv,
+        "args": vars(args),
+        "targets": [t.name for t in targets],
+        "endpoints": [e.key for e in endpoints],
+        "descriptions": {t.name: t.description for t in targets},
+        "notes": {t.name: list(t.notes) for t in targets},
+        "skipped": {
+            t.name: {e.key: reason for e in endpoints if (reason := t.skip_reason(e))}
+            for t in targets
+        },
+        "results": {},
+    }
     if configs:
-        data["configs"] = [{"label": label, "target": t.name,
-                            "ablate": dict(t.extra_env).get("BOLT_ABLATE")}
-                           for label, t in configs]
+        data["configs"] = [
+            {"label": label, "target": t.name, "ablate": dict(t.extra_env).get("BOLT_ABLATE")}
+            for label, t in configs
+        ]
     try:
         check_tools(args, targets)
         data["machine"] = machine_info(args)
@@ -1683,8 +2160,10 @@ def main(argv: list[str] | None = None) -> int:
             else:
                 pairs = sum(1 for t in targets for e in endpoints if t.supports(e))
                 minutes = pairs * (args.warmup + args.runs * (args.duration + 0.3)) / 60
-                log(f"{len(targets)} {'configurations' if configs else 'targets'} × "
-                    f"endpoints = {pairs} measurements, about {minutes:.0f} min of load")
+                log(
+                    f"{len(targets)} {'configurations' if configs else 'targets'} × "
+                    f"endpoints = {pairs} measurements, about {minutes:.0f} min of load"
+                )
                 if not args.no_preflight:
                     preflight(targets, endpoints, env, logs)
                 data["interleaved"] = True
@@ -1696,8 +2175,11 @@ def main(argv: list[str] | None = None) -> int:
             raise
         data["failure"] = str(exc)
         (RAW / f"{stem}.failed.json").write_text(json.dumps(data, indent=1, default=str))
-        print(f"\n{'=' * 78}\nBENCHMARK FAILED — nothing recorded\n{'=' * 78}\n{exc}\n",
-              file=sys.stderr, flush=True)
+        print(
+            f"\n{'=' * 78}\nBENCHMARK FAILED — nothing recorded\n{'=' * 78}\n{exc}\n",
+            file=sys.stderr,
+            flush=True,
+        )
         return 1
     data["finished"] = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M")
     if not args.rss_soak and not configs:  # latest.md links to the newest ablation table
@@ -1729,8 +2211,10 @@ def main(argv: list[str] | None = None) -> int:
         path = RESULTS / f"{stem}.md"
         path.write_text(text)
         (RESULTS / "latest.md").write_text(text)
-        log(f"wrote {path.relative_to(ROOT)} and results/latest.md"
-            + (f" and {chart_dir.relative_to(ROOT)}/" if chart_dir else ""))
+        log(
+            f"wrote {path.relative_to(ROOT)} and results/latest.md"
+            + (f" and {chart_dir.relative_to(ROOT)}/" if chart_dir else "")
+        )
     print(text)
     return 0
 

@@ -29,7 +29,8 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 ENGINES = ("rust", "python")
 BANNER = re.compile(
-    r"Bolt serving on http://(?P<host>[^\s]+):(?P<port>\d+) \(engine=(?P<engine>\w+)")
+    r"Bolt serving on http://(?P<host>[^\s]+):(?P<port>\d+) \(engine=(?P<engine>\w+)"
+)
 
 
 def gone(pid: int) -> bool:
@@ -96,12 +97,23 @@ class Server:
         self._reader.start()
 
 
-def start_server(args: list[str], engine: str, *, cwd: Path = ROOT,
-                 env: dict[str, str] | None = None, timeout: float = 60.0) -> Server:
+def start_server(
+    args: list[str],
+    engine: str,
+    *,
+    cwd: Path = ROOT,
+    env: dict[str, str] | None = None,
+    timeout: float = 60.0,
+) -> Server:
     """Start ``python <args>`` and wait for its banner; fail loudly if it never comes."""
     proc = subprocess.Popen(
-        [sys.executable, *args], cwd=cwd, env={**os.environ, **(env or {})},
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1,
+        [sys.executable, *args],
+        cwd=cwd,
+        env={**os.environ, **(env or {})},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        bufsize=1,
     )
     assert proc.stdout is not None
     lines: list[str] = []
@@ -150,8 +162,10 @@ def engine(request: pytest.FixtureRequest) -> str:
 @pytest.fixture(scope="session")
 def server(engine: str) -> Iterator[Server]:
     """The catalog app served by ``engine`` for the whole session."""
-    srv = start_server(["-m", "bolt_api", "serve", "tests.apps.catalog:api",
-                        "--engine", engine, "--port", "0"], engine)
+    srv = start_server(
+        ["-m", "bolt_api", "serve", "tests.apps.catalog:api", "--engine", engine, "--port", "0"],
+        engine,
+    )
     yield srv
     srv.stop()
 

@@ -22,20 +22,35 @@ def test_body_with_path_parameter(client: httpx.Client) -> None:
 def test_wrong_field_type(client: httpx.Client) -> None:
     r = client.post("/items", json={"name": "w", "price": "cheap"})
     assert r.status_code == 422
-    assert r.json() == {"detail": [{"type": "validation_error", "loc": ["body", "price"],
-                                    "msg": "Expected `float`, got `str`"}]}
+    assert r.json() == {
+        "detail": [
+            {
+                "type": "validation_error",
+                "loc": ["body", "price"],
+                "msg": "Expected `float`, got `str`",
+            }
+        ]
+    }
 
 
 def test_missing_field(client: httpx.Client) -> None:
     r = client.post("/items", json={"name": "w"})
     assert r.status_code == 422
-    assert r.json() == {"detail": [{"type": "missing", "loc": ["body", "price"],
-                                    "msg": "Object missing required field `price`"}]}
+    assert r.json() == {
+        "detail": [
+            {
+                "type": "missing",
+                "loc": ["body", "price"],
+                "msg": "Object missing required field `price`",
+            }
+        ]
+    }
 
 
 def test_nested_error_location(client: httpx.Client) -> None:
-    r = client.post("/orders", json={"id": 1, "items": [{"name": "a", "price": 1},
-                                                         {"name": "b", "price": "x"}]})
+    r = client.post(
+        "/orders", json={"id": 1, "items": [{"name": "a", "price": 1}, {"name": "b", "price": "x"}]}
+    )
     assert r.status_code == 422
     assert r.json()["detail"][0]["loc"] == ["body", "items", 1, "price"]
 
@@ -51,8 +66,9 @@ def test_malformed_json(client: httpx.Client) -> None:
 def test_empty_body_is_missing(client: httpx.Client) -> None:
     r = client.post("/items")
     assert r.status_code == 422
-    assert r.json() == {"detail": [{"type": "missing", "loc": ["body"],
-                                    "msg": "Missing required request body"}]}
+    assert r.json() == {
+        "detail": [{"type": "missing", "loc": ["body"], "msg": "Missing required request body"}]
+    }
 
 
 def test_body_of_wrong_json_type(client: httpx.Client) -> None:

@@ -50,8 +50,7 @@ def test_sync_and_async_routes_alike(client: httpx.Client, path: str) -> None:
 
 
 @pytest.mark.parametrize(("size", "encoded"), [(600, True), (10, False)])
-def test_error_responses_are_compressed_too(client: httpx.Client, size: int,
-                                            encoded: bool) -> None:
+def test_error_responses_are_compressed_too(client: httpx.Client, size: int, encoded: bool) -> None:
     r = raw_get(client, f"/compress/error?n={size}", "gzip")
     assert r.status_code == 409
     body = r.raw_body  # type: ignore[attr-defined]
@@ -74,8 +73,12 @@ def test_streams_are_compressed_per_chunk(client: httpx.Client) -> None:
     r = raw_get(client, "/stream/async?n=200", "gzip")
     assert r.headers["content-encoding"] == "gzip"
     assert r.headers["transfer-encoding"] == "chunked"
-    assert gzip.decompress(r.raw_body) == "".join(  # type: ignore[attr-defined]
-        f"{i};" for i in range(200)).encode()
+    assert (
+        gzip.decompress(r.raw_body)
+        == "".join(  # type: ignore[attr-defined]
+            f"{i};" for i in range(200)
+        ).encode()
+    )
     # binary (application/octet-stream) streams are left alone
     assert "content-encoding" not in raw_get(client, "/stream/big", "gzip").headers
 
@@ -87,12 +90,15 @@ def test_head_matches_get(client: httpx.Client) -> None:
     assert head.headers["content-encoding"] == "gzip"
 
 
-@pytest.mark.parametrize(("header_lines", "encoded"), [
-    ("", False),  # no Accept-Encoding at all
-    ("ACCEPT-ENCODING: gzip\r\n", True),  # names are case-insensitive
-    ("Accept-Encoding: identity\r\nAccept-Encoding: gzip\r\n", True),  # repeats are joined
-    ("Accept-Encoding: br\r\naccept-encoding: gzip;q=0\r\n", False),
-])
+@pytest.mark.parametrize(
+    ("header_lines", "encoded"),
+    [
+        ("", False),  # no Accept-Encoding at all
+        ("ACCEPT-ENCODING: gzip\r\n", True),  # names are case-insensitive
+        ("Accept-Encoding: identity\r\nAccept-Encoding: gzip\r\n", True),  # repeats are joined
+        ("Accept-Encoding: br\r\naccept-encoding: gzip;q=0\r\n", False),
+    ],
+)
 def test_accept_encoding_as_sent(server: Server, header_lines: str, encoded: bool) -> None:
     """The header as it arrives on the wire (absent, upper-case, repeated), which httpx
     cannot send: engines hand compression ``request.accept_encoding`` for it."""

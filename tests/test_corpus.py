@@ -128,6 +128,7 @@ def assert_serving(server: Server) -> None:
 
 # --- Bolt's own corpus --------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("case", CASES, ids=[case.name for case in CASES])
 def test_bolt_corpus(server: Server, case: Case) -> None:
     with Connection(server) as conn:
@@ -152,6 +153,7 @@ def test_bolt_corpus(server: Server, case: Case) -> None:
 
 # --- gunicorn's corpus ----------------------------------------------------------------------
 
+
 def load_http(path: Path) -> bytes:
     """A gunicorn ``.http`` file as bytes on the wire (gunicorn's ``tests/treq.py`` rules)."""
     data = path.read_bytes().replace(b"\n", b"").replace(b"\\r\\n", b"\r\n")
@@ -168,7 +170,7 @@ def with_host(data: bytes) -> bytes | None:
         return None
     if re.search(rb"\r\nhost\s*:", head, re.IGNORECASE):
         return None
-    return data[:line_end + 2] + b"Host: gunicorn.test\r\n" + data[line_end + 2:]
+    return data[: line_end + 2] + b"Host: gunicorn.test\r\n" + data[line_end + 2 :]
 
 
 def gunicorn_cases() -> Iterator[tuple[str, bytes, object]]:
@@ -194,8 +196,9 @@ def test_gunicorn_verdicts_name_real_cases() -> None:
     assert len(GUNICORN) > 150
 
 
-@pytest.mark.parametrize(("name", "data", "verdict"), GUNICORN,
-                         ids=[name for name, _, _ in GUNICORN])
+@pytest.mark.parametrize(
+    ("name", "data", "verdict"), GUNICORN, ids=[name for name, _, _ in GUNICORN]
+)
 def test_gunicorn_corpus(server: Server, name: str, data: bytes, verdict: object) -> None:
     with Connection(server) as conn:
         conn.send(data, eof=True)
@@ -262,18 +265,19 @@ def test_a_silent_connection_is_closed_without_a_response(short_server: Server) 
     assert 0.4 < took < 3
 
 
-def test_header_timeout_applies_to_every_request_of_a_connection(
-        short_server: Server) -> None:
+def test_header_timeout_applies_to_every_request_of_a_connection(short_server: Server) -> None:
     with Connection(short_server) as conn:
         # the second head starts 0.2 s in: it is timed from its own first byte
-        responses, took = timed(conn, b"GET / HTTP/1.1\r\nHost: x\r\n\r\n",
-                                then=b"GET / HTTP/1.1\r\nHost: x\r\nX-Slow: ")
+        responses, took = timed(
+            conn,
+            b"GET / HTTP/1.1\r\nHost: x\r\n\r\n",
+            then=b"GET / HTTP/1.1\r\nHost: x\r\nX-Slow: ",
+        )
     assert [r.status for r in responses] == [200, 408]
     assert 0.6 < took < 3
 
 
-def test_a_busy_keep_alive_connection_outlives_the_header_timeout(
-        short_server: Server) -> None:
+def test_a_busy_keep_alive_connection_outlives_the_header_timeout(short_server: Server) -> None:
     """Heads that each arrive in time are served however long the connection lasts (the
     timer armed for an earlier head re-checks instead of firing 408)."""
     with Connection(short_server) as conn:
@@ -285,8 +289,9 @@ def test_a_busy_keep_alive_connection_outlives_the_header_timeout(
 
 def test_a_slow_head_behind_a_slow_request_is_answered_in_order(short_server: Server) -> None:
     with Connection(short_server) as conn:
-        responses, _ = timed(conn, b"GET /sleep?ms=900 HTTP/1.1\r\nHost: x\r\n\r\n"
-                                   b"GET / HTTP/1.1\r\n")
+        responses, _ = timed(
+            conn, b"GET /sleep?ms=900 HTTP/1.1\r\nHost: x\r\n\r\nGET / HTTP/1.1\r\n"
+        )
     assert [r.status for r in responses] == [200, 408]
     assert responses[0].body.startswith(b'{"slept_ms":900')
 

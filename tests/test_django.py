@@ -21,19 +21,30 @@ EXAMPLE = ROOT / "examples"
 
 
 def manage(*args: str, db: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "manage.py", *args], cwd=EXAMPLE, capture_output=True,
-                          text=True, timeout=120, env={**os.environ, "BOLT_EXAMPLE_DB": str(db)})
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=EXAMPLE,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "BOLT_EXAMPLE_DB": str(db)},
+    )
 
 
-def serve_example(engine: str, tmp_path_factory: pytest.TempPathFactory,
-                  label: str) -> Iterator[Server]:
+def serve_example(
+    engine: str, tmp_path_factory: pytest.TempPathFactory, label: str
+) -> Iterator[Server]:
     """The example project on ``engine`` with a fresh, migrated and seeded database."""
     db = tmp_path_factory.mktemp(f"{label}-{engine}") / "db.sqlite3"
     for command in (("migrate", "--verbosity", "0"), ("seed",)):
         result = manage(*command, db=db)
         assert result.returncode == 0, result.stderr
-    srv = start_server(["manage.py", "runbolt", "--engine", engine, "--host", "127.0.0.1",
-                        "--port", "0"], engine, cwd=EXAMPLE, env={"BOLT_EXAMPLE_DB": str(db)})
+    srv = start_server(
+        ["manage.py", "runbolt", "--engine", engine, "--host", "127.0.0.1", "--port", "0"],
+        engine,
+        cwd=EXAMPLE,
+        env={"BOLT_EXAMPLE_DB": str(db)},
+    )
     yield srv
     srv.stop()
 
@@ -83,12 +94,16 @@ def test_runbolt_unknown_engine(tmp_path: Path) -> None:
 
 
 def test_example_forms_uploads_streams_and_files(example: Server) -> None:
-    r = httpx.post(example.url + "/contact", data={"name": "Ann", "message": "hi\nthere"},
-                   headers={"x-api-key": "k1"})
+    r = httpx.post(
+        example.url + "/contact",
+        data={"name": "Ann", "message": "hi\nthere"},
+        headers={"x-api-key": "k1"},
+    )
     assert r.json() == {"received": "Ann", "length": 8, "by": "k1"}
     assert r.cookies["last_contact"] == "Ann"
-    r = httpx.post(example.url + "/attachments",
-                   files={"upload": ("a.txt", b"1\n2\n", "text/plain")})
+    r = httpx.post(
+        example.url + "/attachments", files={"upload": ("a.txt", b"1\n2\n", "text/plain")}
+    )
     assert r.json() == {"filename": "a.txt", "size": 4, "lines": 2}
     assert httpx.get(example.url + "/stream/count?to=3").text == "1\n2\n3\n"
     events = httpx.get(example.url + "/events/prices").text

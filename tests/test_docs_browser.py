@@ -20,10 +20,17 @@ from .conftest import Server
 from .test_django import serve_example
 from .test_openapi import run_schemathesis
 
-BROWSER = next((found for name in ("chromium", "chromium-browser", "google-chrome")
-                if (found := shutil.which(name))), None)
+BROWSER = next(
+    (
+        found
+        for name in ("chromium", "chromium-browser", "google-chrome")
+        if (found := shutil.which(name))
+    ),
+    None,
+)
 needs_browser = pytest.mark.skipif(
-    BROWSER is None, reason="no headless Chromium on this machine (apt-get install chromium)")
+    BROWSER is None, reason="no headless Chromium on this machine (apt-get install chromium)"
+)
 
 #: Operation summaries of examples/catalog/api.py, as every UI shows them.
 OPERATIONS = ("Index", "Read Item", "Create Item", "List Items", "Get Item", "Hello", "Teapot")
@@ -37,12 +44,20 @@ def example(engine: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[S
 def chromium(url: str, profile: Path, *args: str) -> subprocess.CompletedProcess[str]:
     assert BROWSER is not None
     command = [
-        BROWSER, "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-        "--hide-scrollbars", "--no-first-run", "--window-size=1280,1600",
+        BROWSER,
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--hide-scrollbars",
+        "--no-first-run",
+        "--window-size=1280,1600",
         f"--user-data-dir={profile}",
         # No network but this machine: a page that needs a CDN would not render.
         "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1",
-        "--virtual-time-budget=8000", *args, url,
+        "--virtual-time-budget=8000",
+        *args,
+        url,
     ]
     return subprocess.run(command, capture_output=True, text=True, timeout=120)
 

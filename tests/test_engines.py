@@ -38,16 +38,22 @@ COMPARED_HEADERS = ("content-type", "content-length", "allow", "location", "x-te
 
 @pytest.fixture(scope="module")
 def both() -> Iterator[dict[str, Server]]:
-    servers = {name: start_server(["-m", "bolt_api", "serve", "tests.apps.catalog:api",
-                                   "--engine", name, "--port", "0"], name) for name in ENGINES}
+    servers = {
+        name: start_server(
+            ["-m", "bolt_api", "serve", "tests.apps.catalog:api", "--engine", name, "--port", "0"],
+            name,
+        )
+        for name in ENGINES
+    }
     yield servers
     for srv in servers.values():
         srv.stop()
 
 
 @pytest.mark.parametrize(("method", "path", "body"), SAMPLES)
-def test_engines_answer_identically(both: dict[str, Server], method: str, path: str,
-                                    body: bytes | None) -> None:
+def test_engines_answer_identically(
+    both: dict[str, Server], method: str, path: str, body: bytes | None
+) -> None:
     answers = []
     for name in ENGINES:
         r = httpx.request(method, both[name].url + path, content=body)
@@ -57,8 +63,13 @@ def test_engines_answer_identically(both: dict[str, Server], method: str, path: 
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "bolt_api", *args], cwd=ROOT,
-                          capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-m", "bolt_api", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
 
 def test_unknown_engine_is_a_clear_error() -> None:
@@ -76,7 +87,8 @@ def test_bad_app_target_is_a_clear_error() -> None:
 
 
 def test_port_in_use_is_a_clear_error(server: Server) -> None:
-    result = run_cli("serve", "tests.apps.catalog:api", "--engine", server.engine,
-                     "--port", str(server.port))
+    result = run_cli(
+        "serve", "tests.apps.catalog:api", "--engine", server.engine, "--port", str(server.port)
+    )
     assert result.returncode != 0
     assert "Address already in use" in result.stderr or "in use" in result.stderr

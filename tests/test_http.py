@@ -60,8 +60,9 @@ def head_response(server: Server, path: str) -> tuple[int, dict[str, str]]:
     """``HEAD path`` over a raw socket (httpx never reads a body on HEAD, so it cannot tell
     whether one was sent): a ``GET /`` pipelined behind it must parse as the next response."""
     with socket.create_connection((server.host, server.port), timeout=10) as sock:
-        sock.sendall(f"HEAD {path} HTTP/1.1\r\nHost: x\r\n\r\n"
-                     "GET / HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+        sock.sendall(
+            f"HEAD {path} HTTP/1.1\r\nHost: x\r\n\r\nGET / HTTP/1.1\r\nHost: x\r\n\r\n".encode()
+        )
         reader = Reader(sock)
         status, headers, _ = reader.response(head_request=True)
         assert reader.response()[2] == b'{"message":"Hello, World!"}'
@@ -106,9 +107,11 @@ def test_pipelined_head_behind_a_slow_request(conn: socket.socket) -> None:
     Each response must be framed by its own request (actix-http 3.20 framed them by the last
     request decoded; bolt-rust carries a patched copy, see packages/bolt-rust/Cargo.toml).
     """
-    conn.sendall(b"GET /sleep?ms=30 HTTP/1.1\r\nHost: x\r\n\r\n"
-                 b"HEAD / HTTP/1.1\r\nHost: x\r\n\r\n"
-                 b"GET /items/2 HTTP/1.1\r\nHost: x\r\n\r\n")
+    conn.sendall(
+        b"GET /sleep?ms=30 HTTP/1.1\r\nHost: x\r\n\r\n"
+        b"HEAD / HTTP/1.1\r\nHost: x\r\n\r\n"
+        b"GET /items/2 HTTP/1.1\r\nHost: x\r\n\r\n"
+    )
     reader = Reader(conn)
     assert reader.response()[2] == b'{"slept_ms":30}'
     status, headers, _body = reader.response(head_request=True)
@@ -135,8 +138,13 @@ def test_http_1_0_closes_by_default(conn: socket.socket) -> None:
 
 def test_chunked_request_body(conn: socket.socket) -> None:
     payload = b'{"name":"chunky","price":2}'
-    chunked = b"".join([b"%x\r\n%s\r\n" % (len(payload[:10]), payload[:10]),
-                        b"%x\r\n%s\r\n" % (len(payload[10:]), payload[10:]), b"0\r\n\r\n"])
+    chunked = b"".join(
+        [
+            b"%x\r\n%s\r\n" % (len(payload[:10]), payload[:10]),
+            b"%x\r\n%s\r\n" % (len(payload[10:]), payload[10:]),
+            b"0\r\n\r\n",
+        ]
+    )
     conn.sendall(b"POST /items HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n" + chunked)
     status, _, body = Reader(conn).response()
     assert status == 201
@@ -145,8 +153,10 @@ def test_chunked_request_body(conn: socket.socket) -> None:
 
 def test_expect_100_continue(conn: socket.socket) -> None:
     payload = b'{"name":"e","price":1}'
-    conn.sendall(b"POST /items HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\n"
-                 b"Content-Length: %d\r\n\r\n" % len(payload))
+    conn.sendall(
+        b"POST /items HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\n"
+        b"Content-Length: %d\r\n\r\n" % len(payload)
+    )
     reader = Reader(conn)
     status, _, _ = reader.response()
     assert status == 100
@@ -165,8 +175,9 @@ def test_expect_100_continue(conn: socket.socket) -> None:
         b"GET / HTTP/1.1\r\nBad Header Name: x\r\n\r\n",
     ],
 )
-def test_malformed_request_is_400_and_server_survives(server: Server, conn: socket.socket,
-                                                      raw: bytes) -> None:
+def test_malformed_request_is_400_and_server_survives(
+    server: Server, conn: socket.socket, raw: bytes
+) -> None:
     conn.sendall(raw)
     reader = Reader(conn)
     status, _, _ = reader.response()

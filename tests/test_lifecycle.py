@@ -31,6 +31,7 @@ APP = "tests.apps.catalog:api"
 
 # -- helpers ---------------------------------------------------------------------------------
 
+
 @dataclass
 class Server:
     """A ``bolt serve`` process whose output goes to a file, readable at any time."""
@@ -67,17 +68,24 @@ def serve(engine: str, tmp_path: Path) -> Iterator[Callable[..., Server]]:
     its banner; every server is stopped at the end of the test, whatever the outcome."""
     started: list[Server] = []
 
-    def start(*args: str, app: str = APP, cwd: Path = ROOT,
-              command: tuple[str, ...] = ("-m", "bolt_api", "serve"),
-              env: dict[str, str] | None = None) -> Server:
+    def start(
+        *args: str,
+        app: str = APP,
+        cwd: Path = ROOT,
+        command: tuple[str, ...] = ("-m", "bolt_api", "serve"),
+        env: dict[str, str] | None = None,
+    ) -> Server:
         log = tmp_path / f"server-{len(started)}.log"
         if command[-1] == "serve":
             args = (app, *args)
         with log.open("wb") as sink:
             process = subprocess.Popen(
                 [sys.executable, *command, *args, "--engine", engine, "--port", "0"],
-                cwd=cwd, stdout=sink, stderr=subprocess.STDOUT,
-                env={**os.environ, "PYTHONPATH": str(ROOT), **(env or {})})
+                cwd=cwd,
+                stdout=sink,
+                stderr=subprocess.STDOUT,
+                env={**os.environ, "PYTHONPATH": str(ROOT), **(env or {})},
+            )
         srv = Server(process, log)
         started.append(srv)
         wait_for(lambda: BANNER.search(srv.output()) or not srv.alive(), "the banner", 60)
@@ -202,9 +210,11 @@ class Load:
 
 # -- one serving process: the engines' graceful stop -----------------------------------------
 
+
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
-def test_in_flight_request_completes_on_sigterm(serve: Callable[..., Server], tmp_path: Path,
-                                                sig: signal.Signals) -> None:
+def test_in_flight_request_completes_on_sigterm(
+    serve: Callable[..., Server], tmp_path: Path, sig: signal.Signals
+) -> None:
     srv = serve("--graceful-timeout", "20")
     mark = tmp_path / "started"
     with connect(srv) as sock:
@@ -222,8 +232,9 @@ def test_in_flight_request_completes_on_sigterm(serve: Callable[..., Server], tm
     assert exit_status(srv) == 0
 
 
-def test_slow_request_is_cut_after_the_graceful_timeout(serve: Callable[..., Server],
-                                                        tmp_path: Path) -> None:
+def test_slow_request_is_cut_after_the_graceful_timeout(
+    serve: Callable[..., Server], tmp_path: Path
+) -> None:
     srv = serve("--graceful-timeout", "1")
     mark = tmp_path / "started"
     with connect(srv) as sock:
@@ -263,6 +274,7 @@ def test_second_sigint_stops_at_once(serve: Callable[..., Server], tmp_path: Pat
 
 
 # -- the supervisor ----------------------------------------------------------------------------
+
 
 def test_processes_serve_from_several_pids(serve: Callable[..., Server]) -> None:
     srv = serve("--processes", "2")
@@ -328,9 +340,24 @@ def test_port_taken_by_another_program_is_refused(engine: str) -> None:
         stranger.listen()
         port = stranger.getsockname()[1]
         result = subprocess.run(
-            [sys.executable, "-m", "bolt_api", "serve", APP, "--engine", engine,
-             "--processes", "2", "--port", str(port)],
-            cwd=ROOT, capture_output=True, text=True, timeout=60)
+            [
+                sys.executable,
+                "-m",
+                "bolt_api",
+                "serve",
+                APP,
+                "--engine",
+                engine,
+                "--processes",
+                "2",
+                "--port",
+                str(port),
+            ],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
     assert result.returncode == 1
     assert f"127.0.0.1:{port}: another program is already listening there" in result.stderr
     assert "Bolt serving" not in result.stdout
@@ -338,16 +365,31 @@ def test_port_taken_by_another_program_is_refused(engine: str) -> None:
 
 def test_app_that_fails_to_load_stops_the_server(engine: str) -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "bolt_api", "serve", "tests.apps.broken:api", "--engine",
-         engine, "--processes", "2", "--port", "0"],
-        cwd=ROOT, capture_output=True, text=True, timeout=60)
+        [
+            sys.executable,
+            "-m",
+            "bolt_api",
+            "serve",
+            "tests.apps.broken:api",
+            "--engine",
+            engine,
+            "--processes",
+            "2",
+            "--port",
+            "0",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode != 0
     assert "tests.apps.broken fails to load on purpose" in result.stderr
     assert "failed while loading the app" in result.stderr
     assert "Bolt serving" not in result.stdout
 
 
-DEV_APP = '''
+DEV_APP = """
 import os
 from bolt_api import BoltAPI
 
@@ -358,11 +400,12 @@ def version() -> dict:
     return {"version": VERSION, "pid": os.getpid()}
 
 VERSION = 1
-'''
+"""
 
 
-def test_dev_restarts_on_change_and_waits_out_a_syntax_error(serve: Callable[..., Server],
-                                                             tmp_path: Path) -> None:
+def test_dev_restarts_on_change_and_waits_out_a_syntax_error(
+    serve: Callable[..., Server], tmp_path: Path
+) -> None:
     module = tmp_path / "devapp.py"
     module.write_text(DEV_APP)
     srv = serve("--dev", "--graceful-timeout", "2", app="devapp:api", cwd=tmp_path)
@@ -391,15 +434,27 @@ def test_dev_restarts_on_change_and_waits_out_a_syntax_error(serve: Callable[...
     assert srv.process.returncode == 0
 
 
-def test_runbolt_supervises_django_processes(serve: Callable[..., Server],
-                                             tmp_path: Path) -> None:
+def test_runbolt_supervises_django_processes(serve: Callable[..., Server], tmp_path: Path) -> None:
     example = ROOT / "examples"
     env = {"BOLT_EXAMPLE_DB": str(tmp_path / "db.sqlite3")}
     for command in (("migrate", "--verbosity", "0"), ("seed",)):
-        subprocess.run([sys.executable, "manage.py", *command], cwd=example, check=True,
-                       capture_output=True, env={**os.environ, **env}, timeout=120)
-    srv = serve("--host", "127.0.0.1", "--processes", "2", cwd=example,
-                command=("manage.py", "runbolt"), env=env)
+        subprocess.run(
+            [sys.executable, "manage.py", *command],
+            cwd=example,
+            check=True,
+            capture_output=True,
+            env={**os.environ, **env},
+            timeout=120,
+        )
+    srv = serve(
+        "--host",
+        "127.0.0.1",
+        "--processes",
+        "2",
+        cwd=example,
+        command=("manage.py", "runbolt"),
+        env=env,
+    )
     for _ in range(10):  # the async ORM, from both processes (fresh connections)
         conn = http.client.HTTPConnection(srv.host, srv.port, timeout=10)
         conn.request("GET", "/db/items", headers={"Connection": "close"})

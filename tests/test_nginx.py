@@ -34,6 +34,7 @@ APP = "tests.apps.catalog:api"
 
 # -- nginx ---------------------------------------------------------------------------------------
 
+
 def _find_nginx() -> str | None:
     for candidate in (shutil.which("nginx"), "/usr/sbin/nginx"):
         if candidate and os.access(candidate, os.X_OK):
@@ -48,15 +49,20 @@ def nginx_binary() -> str:
     if found:
         return found
     if getattr(os, "geteuid", lambda: -1)() != 0 or shutil.which("apt-get") is None:
-        pytest.skip("nginx is not installed, and the test installs it only as root with "
-                    "apt-get (Debian: sudo apt-get install nginx)")
+        pytest.skip(
+            "nginx is not installed, and the test installs it only as root with "
+            "apt-get (Debian: sudo apt-get install nginx)"
+        )
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
     for command in (["apt-get", "update", "-qq"], ["apt-get", "install", "-y", "-qq", "nginx"]):
-        result = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600,
-                                check=False)
+        result = subprocess.run(
+            command, env=env, capture_output=True, text=True, timeout=600, check=False
+        )
         if result.returncode != 0:
-            pytest.skip(f"could not install nginx ({' '.join(command)} failed: "
-                        f"{result.stderr.strip()[-300:]})")
+            pytest.skip(
+                f"could not install nginx ({' '.join(command)} failed: "
+                f"{result.stderr.strip()[-300:]})"
+            )
     found = _find_nginx()
     if found is None:
         pytest.skip("apt-get installed nginx, but no nginx binary was found")
@@ -74,8 +80,10 @@ def nginx_conf(directory: Path, listen: int, upstream: int) -> str:
     # As root, nginx's workers would switch to an unprivileged user that cannot reach the
     # temp dir (pytest's is private); they stay root here, as the master is.
     user = "user root;" if getattr(os, "geteuid", lambda: -1)() == 0 else ""
-    temp = "\n".join(f"    {kind}_temp_path {directory}/{kind}_temp;"
-                     for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
+    temp = "\n".join(
+        f"    {kind}_temp_path {directory}/{kind}_temp;"
+        for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
+    )
     return f"""
 {user}
 daemon off;
@@ -132,26 +140,47 @@ def _answers(url: str) -> bool:
 
 
 @pytest.fixture(scope="module")
-def stack(engine: str, nginx_binary: str,
-          tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+def stack(
+    engine: str, nginx_binary: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Stack]:
     """``bolt serve --processes 2 --trusted-proxy 127.0.0.1`` behind a fresh nginx."""
-    bolt = start_server(["-m", "bolt_api", "serve", APP, "--engine", engine, "--port", "0",
-                         "--processes", "2", "--trusted-proxy", "127.0.0.1",
-                         "--graceful-timeout", "10"], engine)
+    bolt = start_server(
+        [
+            "-m",
+            "bolt_api",
+            "serve",
+            APP,
+            "--engine",
+            engine,
+            "--port",
+            "0",
+            "--processes",
+            "2",
+            "--trusted-proxy",
+            "127.0.0.1",
+            "--graceful-timeout",
+            "10",
+        ],
+        engine,
+    )
     directory = tmp_path_factory.mktemp(f"nginx-{engine}")
     port = free_port()
     conf = directory / "nginx.conf"
     conf.write_text(nginx_conf(directory, port, bolt.port))
-    nginx = subprocess.Popen([nginx_binary, "-p", str(directory), "-c", str(conf),
-                              "-e", str(directory / "error.log")],
-                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    nginx = subprocess.Popen(
+        [nginx_binary, "-p", str(directory), "-c", str(conf), "-e", str(directory / "error.log")],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     stack = Stack(bolt, f"http://127.0.0.1:{port}", directory)
     try:
         wait_for(lambda: nginx.poll() is not None or _answers(stack.url), "nginx to answer")
         if nginx.poll() is not None:
             output = nginx.stdout.read() if nginx.stdout else ""
-            raise AssertionError(f"nginx exited ({nginx.returncode}):\n{output}\n"
-                                 f"{stack.error_log()}")
+            raise AssertionError(
+                f"nginx exited ({nginx.returncode}):\n{output}\n{stack.error_log()}"
+            )
         yield stack
     finally:
         if nginx.poll() is None:
@@ -167,6 +196,7 @@ def stack(engine: str, nginx_binary: str,
 
 
 # -- proxied requests ------------------------------------------------------------------------
+
 
 def test_requests_through_nginx(stack: Stack) -> None:
     with httpx.Client(base_url=stack.url, timeout=10) as client:
@@ -207,6 +237,7 @@ def test_client_address_from_nginx(stack: Stack) -> None:
 
 # -- rolling restart under load --------------------------------------------------------------
 
+
 class Load:
     """Threads sending GETs and POSTs through nginx until stopped (at most 30 s)."""
 
@@ -217,8 +248,9 @@ class Load:
         self.pids: set[int] = set()
         self._lock = threading.Lock()
         self._stop = threading.Event()
-        self._threads = [threading.Thread(target=self._run, args=(i,), daemon=True)
-                         for i in range(threads)]
+        self._threads = [
+            threading.Thread(target=self._run, args=(i,), daemon=True) for i in range(threads)
+        ]
 
     def __enter__(self) -> Load:
         for thread in self._threads:
@@ -238,10 +270,13 @@ class Load:
                 n += 1
                 try:
                     if (n + index) % 3:
-                        response = client.get("/proxy/client",
-                                              headers={"x-forwarded-for": f"198.51.100.{index}"})
-                        ok = (response.status_code == 200
-                              and response.json()["host"] == f"198.51.100.{index}")
+                        response = client.get(
+                            "/proxy/client", headers={"x-forwarded-for": f"198.51.100.{index}"}
+                        )
+                        ok = (
+                            response.status_code == 200
+                            and response.json()["host"] == f"198.51.100.{index}"
+                        )
                         pid = response.json()["pid"] if ok else None
                     else:
                         response = client.post("/items", json={"name": f"n{n}", "price": n})

@@ -24,8 +24,14 @@ from openapi_spec_validator import validate
 
 from .conftest import Server, start_server
 
-PAGES = {"/docs": "swagger-ui", "/docs/swagger": "swagger-ui", "/docs/redoc": "redoc",
-         "/docs/scalar": "scalar", "/docs/rapidoc": "rapidoc", "/docs/stoplight": "elements"}
+PAGES = {
+    "/docs": "swagger-ui",
+    "/docs/swagger": "swagger-ui",
+    "/docs/redoc": "redoc",
+    "/docs/scalar": "scalar",
+    "/docs/rapidoc": "rapidoc",
+    "/docs/stoplight": "elements",
+}
 ASSET = re.compile(r'(?:src|href)="(/docs/static/[^"]+)"')
 VALIDATION_REF = {"$ref": "#/components/schemas/HTTPValidationError"}
 
@@ -83,8 +89,10 @@ def test_tags_summary_description(spec: dict[str, Any]) -> None:
     op = operation(spec, "get", "/items/{item_id}")
     assert op["tags"] == ["Catalog"]
     assert op["summary"] == "Get Item"
-    assert op["description"] == ("Read one item by its id.\n\nThe docstring is the operation's "
-                                 "description in the OpenAPI document.")
+    assert op["description"] == (
+        "Read one item by its id.\n\nThe docstring is the operation's "
+        "description in the OpenAPI document."
+    )
     listed = operation(spec, "get", "/list")
     assert listed["summary"] == "A list of numbers"
     assert listed["tags"] == ["responses"]
@@ -94,41 +102,61 @@ def test_tags_summary_description(spec: dict[str, Any]) -> None:
 
 def test_path_and_query_parameters(spec: dict[str, Any]) -> None:
     got = params(operation(spec, "get", "/items/{item_id}"))
-    assert got["item_id"] == {"name": "item_id", "in": "path", "required": True,
-                              "schema": {"type": "integer"}}
-    assert got["q"] == {"name": "q", "in": "query", "required": False,
-                        "schema": {"type": "string"}}
+    assert got["item_id"] == {
+        "name": "item_id",
+        "in": "path",
+        "required": True,
+        "schema": {"type": "integer"},
+    }
+    assert got["q"] == {"name": "q", "in": "query", "required": False, "schema": {"type": "string"}}
     search = params(operation(spec, "get", "/search"))
     assert search["q"]["required"] is True
-    assert search["size"]["schema"] == {"type": "integer", "minimum": 1, "maximum": 100,
-                                        "default": 10}
+    assert search["size"]["schema"] == {
+        "type": "integer",
+        "minimum": 1,
+        "maximum": 100,
+        "default": 10,
+    }
     assert search["exact"]["schema"] == {"type": "boolean", "default": False}
     assert search["price"]["schema"] == {"type": "number"}
     aliased = params(operation(spec, "get", "/aliased"))
-    assert aliased["item-query"]["schema"] == {"type": "string", "maxLength": 5,
-                                               "default": "none"}
+    assert aliased["item-query"]["schema"] == {"type": "string", "maxLength": 5, "default": "none"}
     assert params(operation(spec, "get", "/uuid/{uid}"))["uid"]["schema"] == {
-        "type": "string", "format": "uuid"}
+        "type": "string",
+        "format": "uuid",
+    }
     assert params(operation(spec, "get", "/str/{name}"))["name"]["schema"] == {
-        "type": "string", "minLength": 1}
+        "type": "string",
+        "minLength": 1,
+    }
     # A handler reading request.path_params itself still declares the template's parameter.
     assert params(operation(spec, "post", "/echo/{kind}"))["kind"]["required"] is True
 
 
 def test_header_and_cookie_parameters(spec: dict[str, Any]) -> None:
     got = params(operation(spec, "get", "/headers"))
-    assert got["x-token"] == {"name": "x-token", "in": "header", "required": True,
-                              "schema": {"type": "string"}}
+    assert got["x-token"] == {
+        "name": "x-token",
+        "in": "header",
+        "required": True,
+        "schema": {"type": "string"},
+    }
     assert got["x-count"]["in"] == "header"
     assert got["x-count"]["schema"] == {"type": "integer", "default": 0}
-    assert got["session"] == {"name": "session", "in": "cookie", "required": False,
-                              "schema": {"type": "string"}}
+    assert got["session"] == {
+        "name": "session",
+        "in": "cookie",
+        "required": False,
+        "schema": {"type": "string"},
+    }
 
 
 def test_request_bodies_and_components(spec: dict[str, Any]) -> None:
     body = operation(spec, "post", "/items")["requestBody"]
-    assert body == {"required": True, "content": {"application/json": {
-        "schema": {"$ref": "#/components/schemas/Item"}}}}
+    assert body == {
+        "required": True,
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Item"}}},
+    }
     item = spec["components"]["schemas"]["Item"]
     assert item["properties"]["price"] == {"type": "number"}
     assert item["required"] == ["name", "price"]
@@ -140,23 +168,28 @@ def test_request_bodies_and_components(spec: dict[str, Any]) -> None:
 def test_responses(spec: dict[str, Any]) -> None:
     created = operation(spec, "post", "/items")["responses"]
     assert created["201"]["content"]["application/json"]["schema"] == {
-        "$ref": "#/components/schemas/Item"}
+        "$ref": "#/components/schemas/Item"
+    }
     assert created["422"]["content"]["application/json"]["schema"] == VALIDATION_REF
     assert operation(spec, "delete", "/items/{item_id}")["responses"]["204"] == {
-        "description": "No Content"}
+        "description": "No Content"
+    }
     assert operation(spec, "get", "/text")["responses"]["200"]["content"] == {
-        "text/plain": {"schema": {"type": "string"}}}
+        "text/plain": {"schema": {"type": "string"}}
+    }
     assert list(operation(spec, "get", "/bytes")["responses"]["200"]["content"]) == [
-        "application/octet-stream"]
-    assert operation(spec, "get", "/html-class")["responses"]["200"]["content"] == {
-        "text/html": {}}
+        "application/octet-stream"
+    ]
+    assert operation(spec, "get", "/html-class")["responses"]["200"]["content"] == {"text/html": {}}
     assert "content" not in operation(spec, "get", "/redirect")["responses"]["200"]
     assert list(operation(spec, "get", "/custom-status")["responses"]) == ["202"]
     assert operation(spec, "get", "/list")["responses"]["200"]["content"] == {
-        "application/json": {"schema": {"type": "array", "items": {"type": "integer"}}}}
+        "application/json": {"schema": {"type": "array", "items": {"type": "integer"}}}
+    }
     # response_model wins over the return annotation.
     assert operation(spec, "get", "/model-coerce")["responses"]["200"]["content"][
-        "application/json"]["schema"] == {"$ref": "#/components/schemas/Item"}
+        "application/json"
+    ]["schema"] == {"$ref": "#/components/schemas/Item"}
     # No parameters, no 422.
     assert list(operation(spec, "get", "/")["responses"]) == ["200"]
 
@@ -167,7 +200,8 @@ def test_validation_error_schema(spec: dict[str, Any], client: httpx.Client) -> 
     assert error["required"] == ["type", "loc", "msg"]
     assert set(error["properties"]) == {"type", "loc", "msg", "input", "ctx"}
     assert schemas["HTTPValidationError"]["properties"]["detail"]["items"] == {
-        "$ref": "#/components/schemas/ValidationError"}
+        "$ref": "#/components/schemas/ValidationError"
+    }
     # What the server really answers has that shape.
     body = client.get("/search", params={"size": "0"}).json()
     assert {"type", "loc", "msg"} <= set(body["detail"][0])
@@ -186,8 +220,11 @@ def test_html_pages_and_their_assets(client: httpx.Client) -> None:
             got = client.get(url)
             assert got.status_code == 200, url
             assert len(got.content) > 500, url
-            expected = {".js": "text/javascript; charset=utf-8",
-                        ".css": "text/css; charset=utf-8", ".png": "image/png"}
+            expected = {
+                ".js": "text/javascript; charset=utf-8",
+                ".css": "text/css; charset=utf-8",
+                ".png": "image/png",
+            }
             assert got.headers["content-type"] == expected[Path(url).suffix], url
             assert "max-age" in got.headers["cache-control"]
 
@@ -202,8 +239,11 @@ def test_head_on_docs_routes(client: httpx.Client) -> None:
 
 
 def test_unknown_static_file_is_404(client: httpx.Client) -> None:
-    for path in ("/docs/static/nope.js", "/docs/static/swagger-ui/../../../etc/passwd",
-                 "/docs/static/swagger-ui/%2e%2e/%2e%2e/pyproject.toml"):
+    for path in (
+        "/docs/static/nope.js",
+        "/docs/static/swagger-ui/../../../etc/passwd",
+        "/docs/static/swagger-ui/%2e%2e/%2e%2e/pyproject.toml",
+    ):
         r = client.get(path)
         assert r.status_code == 404, path
         assert r.json() == {"detail": "Not Found"}
@@ -240,8 +280,10 @@ def _schemathesis() -> list[str]:
 @pytest.fixture(scope="module")
 def fuzz_server(engine: str) -> Iterator[Server]:
     """A catalog server of its own: schemathesis must not disturb the shared one's state."""
-    srv = start_server(["-m", "bolt_api", "serve", "tests.apps.catalog:api",
-                        "--engine", engine, "--port", "0"], engine)
+    srv = start_server(
+        ["-m", "bolt_api", "serve", "tests.apps.catalog:api", "--engine", engine, "--port", "0"],
+        engine,
+    )
     yield srv
     srv.stop()
 
@@ -249,17 +291,36 @@ def fuzz_server(engine: str) -> Iterator[Server]:
 def run_schemathesis(server: Server, cwd: Path, exclude: Iterable[str] = ()) -> str:
     """Fuzz ``server`` from its own document; fail on a 500 or a response off the schema."""
     command = [
-        *_schemathesis(), "run", f"{server.url}/docs/openapi.json",
-        "--url", server.url,
-        "--checks", "not_a_server_error,response_schema_conformance",
-        "--phases", "examples,coverage,fuzzing",
-        "--max-examples", "20", "--seed", "20261121", "--workers", "1",
-        "--request-timeout", "3", "--max-redirects", "0",
+        *_schemathesis(),
+        "run",
+        f"{server.url}/docs/openapi.json",
+        "--url",
+        server.url,
+        "--checks",
+        "not_a_server_error,response_schema_conformance",
+        "--phases",
+        "examples,coverage,fuzzing",
+        "--max-examples",
+        "20",
+        "--seed",
+        "20261121",
+        "--workers",
+        "1",
+        "--request-timeout",
+        "3",
+        "--max-redirects",
+        "0",
     ]
     for path in exclude:
         command += ["--exclude-path", path]
-    result = subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=240,
-                            env={**os.environ, "NO_COLOR": "1"})
+    result = subprocess.run(
+        command,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=240,
+        env={**os.environ, "NO_COLOR": "1"},
+    )
     output = result.stdout + result.stderr
     assert result.returncode == 0, output[-6000:]
     assert "Server error" not in output

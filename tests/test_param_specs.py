@@ -36,8 +36,7 @@ BINDER = [
     ("/fast/42.0", 200, {"n": 42, "q": None, "k": 7, "r": "d"}),
     ("/fast/1e3", 200, {"n": 1000, "q": None, "k": 7, "r": "d"}),
     ("/fast/1?k=1000000000000000000", 200, {"n": 1, "q": None, "k": 10**18, "r": "d"}),
-    ("/fast/99999999999999999999", 200, {"n": 99999999999999999999, "q": None, "k": 7,
-                                         "r": "d"}),
+    ("/fast/99999999999999999999", 200, {"n": 99999999999999999999, "q": None, "k": 7, "r": "d"}),
     ("/fast/007", 422, None),
     ("/fast/+5", 422, None),
     ("/fast/%205", 422, None),
@@ -81,22 +80,27 @@ class Counting:
         routes = []
         for spec in app.routes:
             if spec.params is not None:
+
                 def counted(request: Any, inner: Any = spec.call) -> Any:
                     if request.bound is not None:
                         self.calls += 1
                     return inner(request)
+
                 spec = dataclasses.replace(spec, call=counted)
                 if self._max_length is not None:
-                    spec = dataclasses.replace(spec, params=tuple(
-                        dataclasses.replace(p, max_length=self._max_length)
-                        for p in spec.params or ()))
+                    spec = dataclasses.replace(
+                        spec,
+                        params=tuple(
+                            dataclasses.replace(p, max_length=self._max_length)
+                            for p in spec.params or ()
+                        ),
+                    )
             routes.append(spec)
         return dataclasses.replace(app, routes=tuple(routes))
 
 
 @pytest.fixture
-def counted(engine: str,
-            monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[TestClient, Counting]]:
+def counted(engine: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[TestClient, Counting]]:
     api = make_api()
     counting = Counting(api)
     monkeypatch.setattr(api, "compile", counting)
@@ -109,16 +113,20 @@ def test_only_plain_path_and_query_routes_get_specs() -> None:
     specs = {(s.method, s.path): s for s in app.routes}
     fast = specs[("GET", "/fast/{n}")]
     assert [(p.name, p.source, p.kind, p.required) for p in fast.params or ()] == [
-        ("n", "path", "int", True), ("q", "query", "str", False),
-        ("k", "query", "int", False), ("r", "query", "str", False)]
+        ("n", "path", "int", True),
+        ("q", "query", "str", False),
+        ("k", "query", "int", False),
+        ("r", "query", "str", False),
+    ]
     assert specs[("HEAD", "/fast/{n}")].params == fast.params
     # a constraint (ge=1) is the binder's to check: no spec for that route
     assert specs[("GET", "/limited")].params is None
 
 
 @pytest.mark.parametrize(("url", "expected"), VALID)
-def test_valid_values(counted: tuple[TestClient, Counting], engine: str, url: str,
-                      expected: dict[str, Any]) -> None:
+def test_valid_values(
+    counted: tuple[TestClient, Counting], engine: str, url: str, expected: dict[str, Any]
+) -> None:
     client, counting = counted
     r = client.get(url)
     assert (r.status_code, r.json()) == (200, expected)
@@ -127,8 +135,9 @@ def test_valid_values(counted: tuple[TestClient, Counting], engine: str, url: st
 
 
 @pytest.mark.parametrize(("url", "status", "expected"), BINDER)
-def test_values_left_to_the_binder(counted: tuple[TestClient, Counting], url: str,
-                                   status: int, expected: dict[str, Any] | None) -> None:
+def test_values_left_to_the_binder(
+    counted: tuple[TestClient, Counting], url: str, status: int, expected: dict[str, Any] | None
+) -> None:
     client, counting = counted
     r = client.get(url)
     assert r.status_code == status, r.text
@@ -139,8 +148,7 @@ def test_values_left_to_the_binder(counted: tuple[TestClient, Counting], url: st
     assert counting.calls == 0
 
 
-def test_max_length_is_counted_in_utf8_bytes(engine: str,
-                                             monkeypatch: pytest.MonkeyPatch) -> None:
+def test_max_length_is_counted_in_utf8_bytes(engine: str, monkeypatch: pytest.MonkeyPatch) -> None:
     """Over ``max_length`` bytes the engine leaves the value to the binder (whose own limit,
     ``BOLT_MAX_PARAM_LENGTH``, counts characters): set to 10 bytes here."""
     api = make_api()
@@ -157,8 +165,7 @@ def test_max_length_is_counted_in_utf8_bytes(engine: str,
         assert counting.calls == fast
 
 
-def test_head_takes_the_fast_path_too(counted: tuple[TestClient, Counting],
-                                      engine: str) -> None:
+def test_head_takes_the_fast_path_too(counted: tuple[TestClient, Counting], engine: str) -> None:
     client, counting = counted
     r = client.head("/fast/5?q=x")
     assert (r.status_code, r.content) == (200, b"")

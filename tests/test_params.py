@@ -8,21 +8,40 @@ import httpx
 def test_query_defaults(client: httpx.Client) -> None:
     r = client.get("/search", params={"q": "shoes"})
     assert r.status_code == 200
-    assert r.json() == {"q": "shoes", "page": 1, "size": 10, "exact": False, "sort": None,
-                        "price": None}
+    assert r.json() == {
+        "q": "shoes",
+        "page": 1,
+        "size": 10,
+        "exact": False,
+        "sort": None,
+        "price": None,
+    }
 
 
 def test_query_values_are_coerced(client: httpx.Client) -> None:
     r = client.get("/search?q=a+b&page=3&size=100&exact=on&sort=name&price=9.99")
-    assert r.json() == {"q": "a b", "page": 3, "size": 100, "exact": True, "sort": "name",
-                        "price": 9.99}
+    assert r.json() == {
+        "q": "a b",
+        "page": 3,
+        "size": 100,
+        "exact": True,
+        "sort": "name",
+        "price": 9.99,
+    }
 
 
 def test_missing_required_query_is_422(client: httpx.Client) -> None:
     r = client.get("/search")
     assert r.status_code == 422
-    assert r.json() == {"detail": [{"type": "missing", "loc": ["query", "q"],
-                                    "msg": "Missing required query parameter 'q'"}]}
+    assert r.json() == {
+        "detail": [
+            {
+                "type": "missing",
+                "loc": ["query", "q"],
+                "msg": "Missing required query parameter 'q'",
+            }
+        ]
+    }
 
 
 def test_all_errors_are_reported_together(client: httpx.Client) -> None:
@@ -30,7 +49,11 @@ def test_all_errors_are_reported_together(client: httpx.Client) -> None:
     assert r.status_code == 422
     detail = r.json()["detail"]
     assert [e["loc"] for e in detail] == [
-        ["query", "q"], ["query", "page"], ["query", "size"], ["query", "exact"]]
+        ["query", "q"],
+        ["query", "page"],
+        ["query", "size"],
+        ["query", "exact"],
+    ]
     assert detail[2]["msg"] == "Expected `int` >= 1"
     assert detail[1]["input"] == "x"
 
@@ -50,8 +73,9 @@ def test_query_alias_and_max_length(client: httpx.Client) -> None:
 
 
 def test_headers_and_cookies(client: httpx.Client) -> None:
-    r = client.get("/headers", headers={"X-Token": "t0k", "X-Count": "3",
-                                        "Cookie": "session=abc; other=1"})
+    r = client.get(
+        "/headers", headers={"X-Token": "t0k", "X-Count": "3", "Cookie": "session=abc; other=1"}
+    )
     assert r.json() == {"x_token": "t0k", "x_count": 3, "session": "abc"}
 
 
@@ -59,16 +83,25 @@ def test_missing_header_and_bad_header_value(client: httpx.Client) -> None:
     r = client.get("/headers", headers={"X-Count": "many"})
     assert r.status_code == 422
     assert r.json()["detail"] == [
-        {"type": "missing", "loc": ["header", "x-token"],
-         "msg": "Missing required header 'x-token'"},
-        {"type": "validation_error", "loc": ["header", "x-count"],
-         "msg": "Expected `int`, got `str`", "input": "many"},
+        {
+            "type": "missing",
+            "loc": ["header", "x-token"],
+            "msg": "Missing required header 'x-token'",
+        },
+        {
+            "type": "validation_error",
+            "loc": ["header", "x-count"],
+            "msg": "Expected `int`, got `str`",
+            "input": "many",
+        },
     ]
 
 
 def test_request_object(client: httpx.Client) -> None:
-    r = client.get("/echo?a=1&a=2&b=x%20y&empty=&flag",
-                   headers={"X-Custom": "yes", "Cookie": "c1=v1; c2 = v2 ;bare"})
+    r = client.get(
+        "/echo?a=1&a=2&b=x%20y&empty=&flag",
+        headers={"X-Custom": "yes", "Cookie": "c1=v1; c2 = v2 ;bare"},
+    )
     body = r.json()
     assert body == {
         "method": "GET",
@@ -86,8 +119,11 @@ def test_request_object(client: httpx.Client) -> None:
 
 def test_request_object_with_path_params_and_body(client: httpx.Client) -> None:
     r = client.post("/echo/some%20kind", content=b"0123456789" * 10)
-    assert r.json() == {"path_params": {"kind": "some kind"}, "body_len": 100,
-                        "body_head": "01234567890123456789"}
+    assert r.json() == {
+        "path_params": {"kind": "some kind"},
+        "body_len": 100,
+        "body_head": "01234567890123456789",
+    }
 
 
 def test_request_uri_helpers(client: httpx.Client) -> None:

@@ -51,11 +51,17 @@ def test_wrong_content_type_for_a_form(client: httpx.Client) -> None:
 
 
 def test_upload(client: httpx.Client) -> None:
-    r = client.post("/upload", files={"doc": ("hello.txt", b"hello world", "text/plain")},
-                    data={"note": "n"})
+    r = client.post(
+        "/upload", files={"doc": ("hello.txt", b"hello world", "text/plain")}, data={"note": "n"}
+    )
     assert r.status_code == 200
-    assert r.json() == {"filename": "hello.txt", "content_type": "text/plain", "size": 11,
-                        "content": "hello world", "note": "n"}
+    assert r.json() == {
+        "filename": "hello.txt",
+        "content_type": "text/plain",
+        "size": 11,
+        "content": "hello world",
+        "note": "n",
+    }
 
 
 @pytest.mark.parametrize(
@@ -66,8 +72,9 @@ def test_upload(client: httpx.Client) -> None:
         ({"other": ("a.txt", b"a", "text/plain")}, "missing"),
     ],
 )
-def test_upload_constraints(client: httpx.Client, files: dict[str, tuple[str, bytes, str]],
-                            kind: str) -> None:
+def test_upload_constraints(
+    client: httpx.Client, files: dict[str, tuple[str, bytes, str]], kind: str
+) -> None:
     r = client.post("/upload", files=files)
     assert r.status_code == 422
     assert r.json()["detail"][0]["type"] == kind
@@ -75,8 +82,10 @@ def test_upload_constraints(client: httpx.Client, files: dict[str, tuple[str, by
 
 def test_several_uploads_and_max_files(client: httpx.Client) -> None:
     files = [("files", (f"f{i}.bin", b"x" * i, "application/octet-stream")) for i in (1, 2)]
-    assert client.post("/uploads", files=files).json() == {"names": ["f1.bin", "f2.bin"],
-                                                           "sizes": [1, 2]}
+    assert client.post("/uploads", files=files).json() == {
+        "names": ["f1.bin", "f2.bin"],
+        "sizes": [1, 2],
+    }
     files = [("files", (f"f{i}.bin", b"x", "application/octet-stream")) for i in range(4)]
     r = client.post("/uploads", files=files)
     assert r.status_code == 422
@@ -84,8 +93,11 @@ def test_several_uploads_and_max_files(client: httpx.Client) -> None:
 
 
 def test_malformed_multipart(client: httpx.Client) -> None:
-    r = client.post("/upload", content=b"--b\r\ngarbage",
-                    headers={"content-type": "multipart/form-data; boundary=b"})
+    r = client.post(
+        "/upload",
+        content=b"--b\r\ngarbage",
+        headers={"content-type": "multipart/form-data; boundary=b"},
+    )
     assert r.status_code == 422
 
 
@@ -117,7 +129,11 @@ def test_yield_dependency_teardown(client: httpx.Client) -> None:
     assert client.get("/deps/session?name=a").json() == {"session": "session:a"}
     assert client.get("/deps/session?name=b&fail=true").status_code == 500
     assert client.get("/deps/events?clear=true").json() == [
-        "open a", "commit a", "open b", "rollback b"]
+        "open a",
+        "commit a",
+        "open b",
+        "rollback b",
+    ]
 
 
 def test_mapped_exceptions(client: httpx.Client) -> None:
@@ -132,8 +148,13 @@ def test_problem_details_on_a_mounted_api(client: httpx.Client) -> None:
     r = client.get("/problems/item/0")
     assert r.status_code == 404
     assert r.headers["content-type"] == "application/problem+json"
-    assert r.json() == {"type": "about:blank", "title": "Not Found", "status": 404,
-                        "detail": "Item 0 does not exist", "instance": "/problems/item/0"}
+    assert r.json() == {
+        "type": "about:blank",
+        "title": "Not Found",
+        "status": 404,
+        "detail": "Item 0 does not exist",
+        "instance": "/problems/item/0",
+    }
     r = client.get("/problems/item/x")
     assert r.status_code == 422
     body = r.json()
@@ -160,12 +181,18 @@ def test_url_reversing(client: httpx.Client) -> None:
 
 
 def test_rich_scalar_coercion(client: httpx.Client) -> None:
-    r = client.get("/coerce?amount=10.50&when=2024-05-06T07:08:09Z&day=2024-05-06&at=07:08:00"
-                   "&uid=12345678-1234-5678-1234-567812345678")
-    assert r.json() == {"amount": "10.50", "when": "2024-05-06T07:08:09+00:00",
-                        "day": "2024-05-06", "at": "07:08:00",
-                        "uid": "12345678-1234-5678-1234-567812345678",
-                        "types": ["Decimal", "datetime", "date", "time"]}
+    r = client.get(
+        "/coerce?amount=10.50&when=2024-05-06T07:08:09Z&day=2024-05-06&at=07:08:00"
+        "&uid=12345678-1234-5678-1234-567812345678"
+    )
+    assert r.json() == {
+        "amount": "10.50",
+        "when": "2024-05-06T07:08:09+00:00",
+        "day": "2024-05-06",
+        "at": "07:08:00",
+        "uid": "12345678-1234-5678-1234-567812345678",
+        "types": ["Decimal", "datetime", "date", "time"],
+    }
     r = client.get("/coerce?amount=ten&when=yesterday&day=2024-13-01&at=25:00")
     assert r.status_code == 422
     assert [e["loc"][1] for e in r.json()["detail"]] == ["amount", "when", "day", "at"]

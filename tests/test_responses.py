@@ -21,8 +21,9 @@ import pytest
         ("/model-coerce", 200, "application/json", b'{"name":"n","price":2.0,"tags":[]}'),
     ],
 )
-def test_response_shapes(client: httpx.Client, path: str, status: int, content_type: str,
-                         body: bytes) -> None:
+def test_response_shapes(
+    client: httpx.Client, path: str, status: int, content_type: str, body: bytes
+) -> None:
     r = client.get(path)
     assert r.status_code == status
     assert r.headers["content-type"] == content_type

@@ -32,8 +32,10 @@ def test_root_json(client: httpx.Client) -> None:
         ("/bool/0", {"flag": False}),
         ("/bool/YES", {"flag": True}),
         ("/bool/off", {"flag": False}),
-        ("/uuid/12345678-1234-5678-1234-567812345678",
-         {"uid": "12345678-1234-5678-1234-567812345678", "type": "UUID"}),
+        (
+            "/uuid/12345678-1234-5678-1234-567812345678",
+            {"uid": "12345678-1234-5678-1234-567812345678", "type": "UUID"},
+        ),
         ("/str/hello%20world", {"name": "hello world"}),
         ("/str/caf%C3%A9", {"name": "café"}),
         ("/str/a+b", {"name": "a+b"}),
@@ -58,8 +60,9 @@ def test_path_parameters(client: httpx.Client, path: str, expected: dict[str, ob
         ("/uuid/not-a-uuid", ["path", "uid"], "not-a-uuid"),
     ],
 )
-def test_bad_path_parameter_is_422(client: httpx.Client, path: str, loc: list[str],
-                                   value: str) -> None:
+def test_bad_path_parameter_is_422(
+    client: httpx.Client, path: str, loc: list[str], value: str
+) -> None:
     r = client.get(path)
     assert r.status_code == 422
     assert r.headers["content-type"] == JSON_TYPE
@@ -82,16 +85,21 @@ def test_unknown_path_is_404(client: httpx.Client) -> None:
     assert r.json() == {"detail": "Not Found"}
 
 
-@pytest.mark.parametrize("path", ["/no/such/path", "/no/such/path/", "/users/1/extra/",
-                                  "/items/%41/x", "/%"])
-def test_misses_get_the_same_404_whoever_renders_it(server: Server, client: httpx.Client,
-                                                      path: str) -> None:
+@pytest.mark.parametrize(
+    "path", ["/no/such/path", "/no/such/path/", "/users/1/extra/", "/items/%41/x", "/%"]
+)
+def test_misses_get_the_same_404_whoever_renders_it(
+    server: Server, client: httpx.Client, path: str
+) -> None:
     """bolt-api's plain 404 (``CompiledApp.not_found``) may be sent by the engine itself for
     a plain miss: the same bytes as ``fallback``'s, HEAD without the body, a body sent with
     the request read and dropped (the connection stays usable)."""
     r = client.get(path)
     assert (r.status_code, r.headers["content-type"], r.content) == (
-        404, JSON_TYPE, b'{"detail":"Not Found"}')
+        404,
+        JSON_TYPE,
+        b'{"detail":"Not Found"}',
+    )
     assert r.headers["content-length"] == "22"
     assert client.post(path, content=b"x" * 5000).content == r.content
     assert client.get("/").status_code == 200  # the same connection, still in step
@@ -102,8 +110,19 @@ def test_misses_get_the_same_404_whoever_renders_it(server: Server, client: http
 @pytest.fixture(scope="module")
 def problems_server(engine: str) -> Iterator[Server]:
     """An API whose own ``error_formatter`` renders every error, routing misses included."""
-    srv = start_server(["-m", "bolt_api", "serve", "tests.apps.catalog:problems", "--engine",
-                        engine, "--port", "0"], engine)
+    srv = start_server(
+        [
+            "-m",
+            "bolt_api",
+            "serve",
+            "tests.apps.catalog:problems",
+            "--engine",
+            engine,
+            "--port",
+            "0",
+        ],
+        engine,
+    )
     yield srv
     srv.stop()
 
@@ -115,8 +134,13 @@ def test_misses_go_through_the_error_formatter(problems_server: Server) -> None:
             r = c.get(path)
             assert r.status_code == 404
             assert r.headers["content-type"] == "application/problem+json"
-            assert r.json() == {"type": "about:blank", "title": "Not Found", "status": 404,
-                                "detail": "Not Found", "instance": path}
+            assert r.json() == {
+                "type": "about:blank",
+                "title": "Not Found",
+                "status": 404,
+                "detail": "Not Found",
+                "instance": path,
+            }
 
 
 @pytest.mark.parametrize("path", ["/items/", "/files/", "/users/1/extra", "/v1/ping"])

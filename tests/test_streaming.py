@@ -40,8 +40,9 @@ def test_empty_chunks_do_not_end_the_body(client: httpx.Client) -> None:
     assert client.get("/stream/empty-chunks").content == b"ab"
 
 
-def test_driven_stream_failing_midway_cuts_the_connection(server: Server,
-                                                         client: httpx.Client) -> None:
+def test_driven_stream_failing_midway_cuts_the_connection(
+    server: Server, client: httpx.Client
+) -> None:
     with socket.create_connection((server.host, server.port), timeout=10) as sock:
         sock.sendall(b"GET /stream/driven?n=5&fail=true HTTP/1.1\r\nHost: x\r\n\r\n")
         raw = b""
@@ -68,14 +69,18 @@ def test_head_of_a_stream_has_no_body(server: Server) -> None:
 
 
 @pytest.mark.parametrize("kind", ["async", "sync", "driven"])
-def test_client_disconnect_stops_the_generator(server: Server, client: httpx.Client,
-                                               kind: str) -> None:
+def test_client_disconnect_stops_the_generator(
+    server: Server, client: httpx.Client, kind: str
+) -> None:
     sock = socket.create_connection((server.host, server.port), timeout=5)
     sock.sendall(f"GET /stream/endless?kind={kind} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
     assert sock.recv(4096)  # the head and the first chunks arrive
     sock.close()
-    wait_for(lambda: f"{kind} closed" in client.get("/stream/events").json(),
-             f"the {kind} generator to be closed", timeout=10)
+    wait_for(
+        lambda: f"{kind} closed" in client.get("/stream/events").json(),
+        f"the {kind} generator to be closed",
+        timeout=10,
+    )
 
 
 def test_server_sent_events(client: httpx.Client) -> None:
@@ -83,9 +88,9 @@ def test_server_sent_events(client: httpx.Client) -> None:
     assert r.headers["content-type"] == "text/event-stream; charset=utf-8"
     assert r.headers["cache-control"] == "no-cache"
     assert r.headers["x-accel-buffering"] == "no"
-    assert r.text == ('data: {"n":1}\n\n'
-                      "event: update\nid: 2\ndata: two\ndata: lines\n\n"
-                      "data: three\n\n")
+    assert r.text == (
+        'data: {"n":1}\n\nevent: update\nid: 2\ndata: two\ndata: lines\n\ndata: three\n\n'
+    )
 
 
 def test_sse_keep_alive_pings(client: httpx.Client) -> None:
@@ -98,8 +103,10 @@ def test_file_response(client: httpx.Client) -> None:
     r = client.get("/files/get/small.txt")
     assert r.status_code == 200
     assert r.content == SMALL
-    assert r.headers["content-type"] == "text/plain; charset=utf-8" or \
-        r.headers["content-type"] == "text/plain"
+    assert (
+        r.headers["content-type"] == "text/plain; charset=utf-8"
+        or r.headers["content-type"] == "text/plain"
+    )
     assert r.headers["content-length"] == "20"
     assert r.headers["accept-ranges"] == "bytes"
     assert "last-modified" in r.headers and "etag" in r.headers
@@ -127,8 +134,9 @@ def test_file_head_and_download_name(client: httpx.Client) -> None:
         ("bytes=30-40", 416, b"", "bytes */20"),
     ],
 )
-def test_file_ranges(client: httpx.Client, range_header: str, status: int, content: bytes,
-                     content_range: str | None) -> None:
+def test_file_ranges(
+    client: httpx.Client, range_header: str, status: int, content: bytes, content_range: str | None
+) -> None:
     r = client.get("/files/get/small.txt", headers={"range": range_header})
     assert r.status_code == status
     assert r.content == content
@@ -139,8 +147,9 @@ def test_file_conditional_get(client: httpx.Client) -> None:
     first = client.get("/files/get/small.txt")
     r = client.get("/files/get/small.txt", headers={"if-none-match": first.headers["etag"]})
     assert (r.status_code, r.content) == (304, b"")
-    r = client.get("/files/get/small.txt",
-                   headers={"if-modified-since": first.headers["last-modified"]})
+    r = client.get(
+        "/files/get/small.txt", headers={"if-modified-since": first.headers["last-modified"]}
+    )
     assert r.status_code == 304
 
 

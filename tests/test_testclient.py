@@ -27,6 +27,7 @@ def make_api() -> BoltAPI:
     @api.get("/go")
     def go() -> object:
         from bolt_api import Redirect
+
         return Redirect("/hello/redirected")
 
     return api

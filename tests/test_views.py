@@ -97,8 +97,11 @@ def test_viewset_custom_actions(client: httpx.Client) -> None:
 
 def test_readonly_viewset_with_lookup_field(client: httpx.Client) -> None:
     r = client.get("/cbv/colors")
-    assert r.json() == [{"slug": "red", "hex": "#f00"}, {"slug": "green", "hex": "#0f0"},
-                        {"slug": "blue", "hex": "#00f"}]
+    assert r.json() == [
+        {"slug": "red", "hex": "#f00"},
+        {"slug": "green", "hex": "#0f0"},
+        {"slug": "blue", "hex": "#00f"},
+    ]
     assert client.get("/cbv/colors/green").json() == {"slug": "green", "hex": "#0f0"}
     r = client.get("/cbv/colors/pink")
     assert (r.status_code, r.json()) == (404, {"detail": "Not found"})
@@ -108,13 +111,27 @@ def test_readonly_viewset_with_lookup_field(client: httpx.Client) -> None:
 
 def test_page_number_pagination(client: httpx.Client) -> None:
     r = client.get("/cbv/pages/number")
-    assert r.json() == {"items": [{"id": i, "name": f"row {i}"} for i in range(1, 8)],
-                        "total": 7, "has_next": False, "has_previous": False, "page": 1,
-                        "page_size": 100, "total_pages": 1}
+    assert r.json() == {
+        "items": [{"id": i, "name": f"row {i}"} for i in range(1, 8)],
+        "total": 7,
+        "has_next": False,
+        "has_previous": False,
+        "page": 1,
+        "page_size": 100,
+        "total_pages": 1,
+    }
     r = client.get("/cbv/pages/number", params={"page": 2, "page_size": 3})
-    assert r.json() == {"items": [{"id": i, "name": f"row {i}"} for i in (4, 5, 6)],
-                        "total": 7, "has_next": True, "has_previous": True, "page": 2,
-                        "page_size": 3, "total_pages": 3, "next_page": 3, "previous_page": 1}
+    assert r.json() == {
+        "items": [{"id": i, "name": f"row {i}"} for i in (4, 5, 6)],
+        "total": 7,
+        "has_next": True,
+        "has_previous": True,
+        "page": 2,
+        "page_size": 3,
+        "total_pages": 3,
+        "next_page": 3,
+        "previous_page": 1,
+    }
     # the handler's own parameters still work; a page past the end answers the last one
     r = client.get("/cbv/pages/number", params={"q": "row 1", "page": 5})
     assert r.json()["items"] == [{"id": 1, "name": "row 1"}]
@@ -131,12 +148,22 @@ def test_page_size_is_capped(client: httpx.Client) -> None:
 def test_bad_page_values_are_422(client: httpx.Client) -> None:
     r = client.get("/cbv/pages/number", params={"page": "abc", "page_size": 0})
     assert r.status_code == 422
-    assert r.json() == {"detail": [
-        {"type": "validation_error", "loc": ["query", "page"],
-         "msg": "Expected `int`, got `str`", "input": "abc"},
-        {"type": "validation_error", "loc": ["query", "page_size"],
-         "msg": "Expected `int` >= 1", "input": "0"},
-    ]}
+    assert r.json() == {
+        "detail": [
+            {
+                "type": "validation_error",
+                "loc": ["query", "page"],
+                "msg": "Expected `int`, got `str`",
+                "input": "abc",
+            },
+            {
+                "type": "validation_error",
+                "loc": ["query", "page_size"],
+                "msg": "Expected `int` >= 1",
+                "input": "0",
+            },
+        ]
+    }
     assert client.get("/cbv/pages/number", params={"page": 0}).status_code == 422
     assert client.get("/cbv/notes", params={"page": "x"}).status_code == 422
     r = client.get("/cbv/pages/offset", params={"offset": -1, "limit": "no"})
@@ -145,13 +172,22 @@ def test_bad_page_values_are_422(client: httpx.Client) -> None:
 
 def test_limit_offset_pagination(client: httpx.Client) -> None:
     r = client.get("/cbv/pages/offset")
-    assert r.json() == {"items": [{"id": 1, "name": "row 1"}, {"id": 2, "name": "row 2"}],
-                        "total": 7, "has_next": True, "has_previous": False, "limit": 2,
-                        "offset": 0}
+    assert r.json() == {
+        "items": [{"id": 1, "name": "row 1"}, {"id": 2, "name": "row 2"}],
+        "total": 7,
+        "has_next": True,
+        "has_previous": False,
+        "limit": 2,
+        "offset": 0,
+    }
     body = client.get("/cbv/pages/offset", params={"limit": 4, "offset": 5}).json()
     assert [i["id"] for i in body["items"]] == [6, 7]
-    assert (body["has_next"], body["has_previous"], body["limit"], body["offset"]) == \
-        (False, True, 4, 5)
+    assert (body["has_next"], body["has_previous"], body["limit"], body["offset"]) == (
+        False,
+        True,
+        4,
+        5,
+    )
 
 
 def test_cursor_pagination(client: httpx.Client) -> None:
@@ -179,12 +215,27 @@ def test_cursor_pagination(client: httpx.Client) -> None:
 def test_bad_cursor_is_422(client: httpx.Client) -> None:
     r = client.get("/cbv/pages/cursor", params={"cursor": "not a cursor"})
     assert r.status_code == 422
-    assert r.json() == {"detail": [{"type": "validation_error", "loc": ["query", "cursor"],
-                                    "msg": "Invalid cursor", "input": "not a cursor"}]}
+    assert r.json() == {
+        "detail": [
+            {
+                "type": "validation_error",
+                "loc": ["query", "cursor"],
+                "msg": "Invalid cursor",
+                "input": "not a cursor",
+            }
+        ]
+    }
 
 
 def test_paginate_with_response_model(client: httpx.Client) -> None:
     body = client.get("/cbv/pages/model", params={"page_size": 2, "page": 4}).json()
-    assert body == {"items": [{"id": 7, "name": "row 7"}], "total": 7, "has_next": False,
-                    "has_previous": True, "page": 4, "page_size": 2, "total_pages": 4,
-                    "previous_page": 3}
+    assert body == {
+        "items": [{"id": 7, "name": "row 7"}],
+        "total": 7,
+        "has_next": False,
+        "has_previous": True,
+        "page": 4,
+        "page_size": 2,
+        "total_pages": 4,
+        "previous_page": 3,
+    }

@@ -31,10 +31,18 @@ def test_list_is_paged(example: Server) -> None:
     r = httpx.get(example.url + "/catalog/items")
     assert r.status_code == 200
     assert r.json() == {
-        "items": [{"id": 1, "name": "Keyboard", "price": 49.9, "in_stock": True},
-                  {"id": 2, "name": "Mouse", "price": 19.99, "in_stock": True}],
-        "total": 3, "has_next": True, "has_previous": False, "page": 1, "page_size": 2,
-        "total_pages": 2, "next_page": 2}
+        "items": [
+            {"id": 1, "name": "Keyboard", "price": 49.9, "in_stock": True},
+            {"id": 2, "name": "Mouse", "price": 19.99, "in_stock": True},
+        ],
+        "total": 3,
+        "has_next": True,
+        "has_previous": False,
+        "page": 1,
+        "page_size": 2,
+        "total_pages": 2,
+        "next_page": 2,
+    }
     last = httpx.get(example.url + "/catalog/items", params={"page": 2}).json()
     assert [i["name"] for i in last["items"]] == ["Monitor"]
     assert (last["has_next"], last["previous_page"]) == (False, 1)
@@ -89,8 +97,14 @@ def test_custom_actions(example: Server) -> None:
 def test_limit_offset_over_a_queryset(example: Server) -> None:
     items = all_items(example)
     body = httpx.get(example.url + "/db/pages/offset", params={"offset": 1}).json()
-    assert body == {"items": items[1:3], "total": len(items), "has_next": len(items) > 3,
-                    "has_previous": True, "limit": 2, "offset": 1}
+    assert body == {
+        "items": items[1:3],
+        "total": len(items),
+        "has_next": len(items) > 3,
+        "has_previous": True,
+        "limit": 2,
+        "offset": 1,
+    }
     assert httpx.get(example.url + "/db/pages/offset", params={"limit": 0}).status_code == 422
 
 

@@ -32,8 +32,9 @@ def _headers(ctype: bytes, length: int) -> list[tuple[bytes, bytes]]:
 
 
 async def _reply(send, status: int, body: bytes, ctype: bytes = _JSON) -> None:
-    await send({"type": "http.response.start", "status": status,
-                "headers": _headers(ctype, len(body))})
+    await send(
+        {"type": "http.response.start", "status": status, "headers": _headers(ctype, len(body))}
+    )
     await send({"type": "http.response.body", "body": body})
 
 
@@ -60,20 +61,24 @@ async def app(scope, receive, send) -> None:
             try:
                 item_id = int(raw)
             except ValueError:
-                body = _encode({"detail": [{"loc": ["path", "id"], "msg": "not an integer",
-                                            "input": raw}]})
+                body = _encode(
+                    {"detail": [{"loc": ["path", "id"], "msg": "not an integer", "input": raw}]}
+                )
                 return await _reply(send, 422, body)
-            query = dict(parse_qsl(scope["query_string"].decode("latin-1"),
-                                   keep_blank_values=True))
+            query = dict(parse_qsl(scope["query_string"].decode("latin-1"), keep_blank_values=True))
             return await _reply(send, 200, _encode({"id": item_id, "q": query.get("q")}))
         if path == "/json-10k":  # E4
             return await _reply(send, 200, _encode(make_items()))
         if path == "/stream":  # E6: 16 chunks of 4 KB, chunked transfer encoding
-            await send({"type": "http.response.start", "status": 200,
-                        "headers": [(b"content-type", b"application/octet-stream")]})
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": 200,
+                    "headers": [(b"content-type", b"application/octet-stream")],
+                }
+            )
             for _ in range(STREAM_CHUNKS):
-                await send({"type": "http.response.body", "body": STREAM_CHUNK,
-                            "more_body": True})
+                await send({"type": "http.response.body", "body": STREAM_CHUNK, "more_body": True})
             return await send({"type": "http.response.body", "body": b""})
     elif method == "POST" and path == "/users":  # E3
         body = await _read_body(receive)

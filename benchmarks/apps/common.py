@@ -24,7 +24,7 @@ USER_BODY_PATH = HERE.parent / "wrk" / "user.json"
 USER_BODY: bytes = USER_BODY_PATH.read_bytes()
 
 #: E6 ``GET /stream``: 64 KB sent as 16 chunks of 4 KB where the target can stream.
-STREAM_CHUNK = (b"0123456789abcdef" * 256)  # 4096 bytes
+STREAM_CHUNK = b"0123456789abcdef" * 256  # 4096 bytes
 STREAM_CHUNKS = 16
 STREAM_BODY = STREAM_CHUNK * STREAM_CHUNKS
 
@@ -35,15 +35,22 @@ DB_READ = 10
 
 #: The field values of E4's rows, computed once: formatting them would cost more than any
 #: framework's share of the request, and E4 is about building and serializing the response.
-_ITEM_VALUES = [(i, f"item-{i:03d}", f"SKU-{i:06d}", round(i * 1.25, 2), i % 3 != 0)
-                for i in range(100)]
+_ITEM_VALUES = [
+    (i, f"item-{i:03d}", f"SKU-{i:06d}", round(i * 1.25, 2), i % 3 != 0) for i in range(100)
+]
 
 
 def make_items() -> list[dict[str, object]]:
     """E4 ``GET /json-10k``: 100 new dicts (about 10 KB of JSON), built anew on every call."""
     return [
-        {"id": i, "name": name, "sku": sku, "price": price, "in_stock": in_stock,
-         "tags": ["alpha", "beta"]}
+        {
+            "id": i,
+            "name": name,
+            "sku": sku,
+            "price": price,
+            "in_stock": in_stock,
+            "tags": ["alpha", "beta"],
+        }
         for i, name, sku, price, in_stock in _ITEM_VALUES
     ]
 

@@ -38,8 +38,9 @@ async def app(scope, proto) -> None:
             try:
                 item_id = int(raw)
             except ValueError:
-                body = _encode({"detail": [{"loc": ["path", "id"], "msg": "not an integer",
-                                            "input": raw}]})
+                body = _encode(
+                    {"detail": [{"loc": ["path", "id"], "msg": "not an integer", "input": raw}]}
+                )
                 return proto.response_bytes(422, _JSON, body)
             query = dict(parse_qsl(scope.query_string, keep_blank_values=True))
             return proto.response_bytes(200, _JSON, _encode({"id": item_id, "q": query.get("q")}))

@@ -8,7 +8,7 @@ answer, then times it.
 * route compilation: registering one typed route (path parsing, binder, encoder, handler);
 * request binding: a compiled binder on a fake request (path + query, a 1 KB JSON body);
 * response encoding: a compiled encoder on the E1 dict and the E4 100-item list;
-* routing: :class:`bolt_api.routing.RouteMatcher` on static, dynamic and missing paths;
+* routing: :class:`bolt_api._routing.RouteMatcher` on static, dynamic and missing paths;
 * the whole route callable (bind + handler + encode) as an engine calls it.
 """
 
@@ -23,9 +23,9 @@ import pytest
 pytest.importorskip("pytest_benchmark")
 
 from bolt_api import BoltAPI
-from bolt_api.binding import compile_plan
-from bolt_api.encoding import compile_encoder
-from bolt_api.routing import PathTemplate, RouteMatcher
+from bolt_api._binding import compile_plan
+from bolt_api._encoding import compile_encoder
+from bolt_api._routing import PathTemplate, RouteMatcher
 
 from benchmarks.apps.common import HELLO, USER_BODY, make_items
 
@@ -40,12 +40,30 @@ class User(msgspec.Struct):
 class FakeRequest:
     """The parts of :class:`bolt_api.engine.Request` a binder reads, precomputed."""
 
-    __slots__ = ("body", "bound", "client", "cookies", "headers", "method", "path", "path_params",
-                 "query", "query_multi", "query_string", "state")
+    __slots__ = (
+        "body",
+        "bound",
+        "client",
+        "cookies",
+        "headers",
+        "method",
+        "path",
+        "path_params",
+        "query",
+        "query_multi",
+        "query_string",
+        "state",
+    )
 
-    def __init__(self, method: str = "GET", path: str = "/", *,
-                 path_params: dict[str, str] | None = None, query: dict[str, str] | None = None,
-                 body: bytes = b"") -> None:
+    def __init__(
+        self,
+        method: str = "GET",
+        path: str = "/",
+        *,
+        path_params: dict[str, str] | None = None,
+        query: dict[str, str] | None = None,
+        body: bytes = b"",
+    ) -> None:
         self.method = method
         self.path = path
         self.path_params = path_params
@@ -159,12 +177,24 @@ def test_encode_struct(benchmark: Any) -> None:
 
 
 def _matcher() -> RouteMatcher[str]:
-    paths = ["/", "/users", "/json-10k", "/stream", "/db/rows", "/items/{id}",
-             "/items/{id}/reviews", "/users/{user_id}/orders/{order_id}", "/files/{rest:path}"]
+    paths = [
+        "/",
+        "/users",
+        "/json-10k",
+        "/stream",
+        "/db/rows",
+        "/items/{id}",
+        "/items/{id}/reviews",
+        "/users/{user_id}/orders/{order_id}",
+        "/files/{rest:path}",
+    ]
     paths += [f"/static/page-{i}" for i in range(20)]
     paths += [f"/api/v1/resource{i}/{{id}}" for i in range(20)]
-    entries = [(method, PathTemplate.parse(p), f"{method} {p}")
-               for p in paths for method in ("GET", "POST")]
+    entries = [
+        (method, PathTemplate.parse(p), f"{method} {p}")
+        for p in paths
+        for method in ("GET", "POST")
+    ]
     return RouteMatcher(entries)
 
 
@@ -183,7 +213,9 @@ def test_routing_dynamic(benchmark: Any) -> None:
 def test_routing_dynamic_late(benchmark: Any) -> None:
     matcher = _matcher()
     assert matcher.match("GET", "/api/v1/resource19/abc") == (
-        "GET /api/v1/resource19/{id}", {"id": "abc"})
+        "GET /api/v1/resource19/{id}",
+        {"id": "abc"},
+    )
     benchmark(matcher.match, "GET", "/api/v1/resource19/abc")
 
 

@@ -44,8 +44,9 @@ class ItemOut(msgspec.Struct):
 
 def _out(row: dict[str, Any]) -> ItemOut:
     """An ``ItemOut`` from ``.values("id", "name", "price", "in_stock")``; price is a Decimal."""
-    return ItemOut(id=row["id"], name=row["name"], price=float(row["price"]),
-                   in_stock=row["in_stock"])
+    return ItemOut(
+        id=row["id"], name=row["name"], price=float(row["price"]), in_stock=row["in_stock"]
+    )
 
 
 def _from_model(item: Item) -> ItemOut:
@@ -65,7 +66,8 @@ def read_item(item_id: int, q: str | None = None) -> dict[str, object]:
 @api.post("/items", status_code=201)
 async def create_item(item: ItemIn) -> ItemOut:
     row = await Item.objects.acreate(
-        name=item.name, price=Decimal(str(item.price)), in_stock=item.in_stock)
+        name=item.name, price=Decimal(str(item.price)), in_stock=item.in_stock
+    )
     return _from_model(row)
 
 
@@ -105,6 +107,7 @@ def teapot() -> None:
 
 
 # --- class-based views and pagination over the ORM -------------------------------------------
+
 
 class TwoPerPage(PageNumberPagination):
     page_size = 2
@@ -192,8 +195,11 @@ async def attach(
 ) -> dict[str, Any]:
     """A text upload (at most 1 MB), spooled to disk past 1 MiB and deleted afterwards."""
     data = await upload.read()
-    return {"filename": upload.filename, "size": upload.size,
-            "lines": data.decode("utf-8", "replace").count("\n")}
+    return {
+        "filename": upload.filename,
+        "size": upload.size,
+        "lines": data.decode("utf-8", "replace").count("\n"),
+    }
 
 
 @api.get("/stream/count")
@@ -205,11 +211,16 @@ def stream_count(to: Annotated[int, Query(ge=1, le=1000)] = 10) -> StreamingResp
 @api.get("/events/prices")
 async def price_events() -> EventSourceResponse:
     """Server-Sent Events: every item's price, one event each."""
+
     async def events() -> AsyncIterator[ServerSentEvent]:
         async for row in Item.objects.order_by("id").values("id", "price"):
             await asyncio.sleep(0)
-            yield ServerSentEvent(data={"id": row["id"], "price": float(row["price"])},
-                                  event="price", id=str(row["id"]))
+            yield ServerSentEvent(
+                data={"id": row["id"], "price": float(row["price"])},
+                event="price",
+                id=str(row["id"]),
+            )
+
     return EventSourceResponse(events())
 
 

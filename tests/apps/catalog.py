@@ -49,6 +49,7 @@ class Color(enum.Enum):
 
 # --- basics -----------------------------------------------------------------------------
 
+
 @api.get("/")
 async def root() -> dict[str, str]:
     return {"message": "Hello, World!"}
@@ -66,6 +67,7 @@ async def sleepy(ms: int = 10) -> dict[str, Any]:
 
 
 # --- lifecycle (tests/test_lifecycle.py) ------------------------------------------------
+
 
 @api.get("/pid")
 def serving_pid() -> dict[str, int]:
@@ -104,11 +106,15 @@ def echo(request: Any) -> dict[str, Any]:
 
 @api.post("/echo/{kind}")
 async def echo_post(request: Any) -> dict[str, Any]:
-    return {"path_params": request.path_params, "body_len": len(request.body),
-            "body_head": request.body[:20].decode("latin-1")}
+    return {
+        "path_params": request.path_params,
+        "body_len": len(request.body),
+        "body_head": request.body[:20].decode("latin-1"),
+    }
 
 
 # --- path parameters --------------------------------------------------------------------
+
 
 @api.get("/items/{item_id}")
 def get_item(item_id: int, q: str | None = None) -> dict[str, Any]:
@@ -161,6 +167,7 @@ def typed(item_id: int) -> dict[str, int]:
 
 # --- query parameters -------------------------------------------------------------------
 
+
 @api.get("/search")
 def search(
     q: str,
@@ -195,6 +202,7 @@ def headers(
 
 # --- bodies -----------------------------------------------------------------------------
 
+
 @api.post("/items", status_code=201)
 def create_item(item: Item) -> Item:
     return item
@@ -221,6 +229,7 @@ def create_order(order: Order) -> Order:
 
 
 # --- responses --------------------------------------------------------------------------
+
 
 @api.get("/list", summary="A list of numbers", tags=["responses"])
 def a_list() -> list[int]:
@@ -281,8 +290,9 @@ def redirect_301() -> Redirect:
 
 @api.get("/response-class")
 def response_class() -> Response:
-    return Response(b"<x/>", status_code=203, media_type="application/xml",
-                    headers={"X-Kind": "raw"})
+    return Response(
+        b"<x/>", status_code=203, media_type="application/xml", headers={"X-Kind": "raw"}
+    )
 
 
 @api.get("/custom-status", status_code=202)
@@ -306,6 +316,7 @@ def bad_header() -> JSON:
 
 
 # --- errors -----------------------------------------------------------------------------
+
 
 @api.get("/teapot")
 def teapot() -> None:
@@ -398,8 +409,11 @@ def grouped(filters: Annotated[Filters, Query()]) -> Filters:
 
 
 @api.post("/form")
-def form(name: Annotated[str, Form()], age: Annotated[int, Form(ge=0)],
-         tags: Annotated[list[str] | None, Form()] = None) -> dict[str, Any]:
+def form(
+    name: Annotated[str, Form()],
+    age: Annotated[int, Form(ge=0)],
+    tags: Annotated[list[str] | None, Form()] = None,
+) -> dict[str, Any]:
     return {"name": name, "age": age, "tags": tags}
 
 
@@ -414,8 +428,13 @@ async def upload(
     note: Annotated[str, Form()] = "",
 ) -> dict[str, Any]:
     content = await doc.read()
-    return {"filename": doc.filename, "content_type": doc.content_type, "size": doc.size,
-            "content": content.decode(errors="replace"), "note": note}
+    return {
+        "filename": doc.filename,
+        "content_type": doc.content_type,
+        "size": doc.size,
+        "content": content.decode(errors="replace"),
+        "note": note,
+    }
 
 
 @api.post("/uploads")
@@ -459,8 +478,10 @@ async def deps_user(user: Annotated[dict[str, Any], Depends(get_user)]) -> dict[
 
 
 @api.get("/deps/cached")
-def deps_cached(a: dict[str, int] = Depends(counter),  # noqa: B008 - the usual spelling
-                b: dict[str, int] = Depends(counter)) -> dict[str, bool]:  # noqa: B008
+def deps_cached(
+    a: dict[str, int] = Depends(counter),
+    b: dict[str, int] = Depends(counter),
+) -> dict[str, bool]:
     return {"same": a is b}
 
 
@@ -480,6 +501,7 @@ def deps_events(clear: bool = False) -> list[str]:
 
 
 # --- errors: mapped exceptions, problem details on a mounted API -------------------------------
+
 
 @api.get("/errors/file")
 def errors_file() -> None:
@@ -511,13 +533,16 @@ def named(slug: str) -> dict[str, str]:
 
 # --- the request object's Django-style helpers ---------------------------------------------
 
+
 @api.get("/uri/{rest:path}")
 def uri(request: Any) -> dict[str, Any]:
-    return {"full_path": request.get_full_path(),
-            "absolute": request.build_absolute_uri(),
-            "joined": request.build_absolute_uri("other?x=1"),
-            "external": request.build_absolute_uri("https://example.com/a"),
-            "state_is_dict": request.state == {}}
+    return {
+        "full_path": request.get_full_path(),
+        "absolute": request.build_absolute_uri(),
+        "joined": request.build_absolute_uri("other?x=1"),
+        "external": request.build_absolute_uri("https://example.com/a"),
+        "state_is_dict": request.state == {},
+    }
 
 
 @api.get("/cookies")
@@ -537,14 +562,20 @@ def coerce(
     at: datetime.time,
     uid: uuid.UUID | None = None,
 ) -> dict[str, Any]:
-    return {"amount": str(amount), "when": when.isoformat(), "day": day.isoformat(),
-            "at": at.isoformat(), "uid": str(uid) if uid else None,
-            "types": [type(v).__name__ for v in (amount, when, day, at)]}
+    return {
+        "amount": str(amount),
+        "when": when.isoformat(),
+        "day": day.isoformat(),
+        "at": at.isoformat(),
+        "uid": str(uid) if uid else None,
+        "types": [type(v).__name__ for v in (amount, when, day, at)],
+    }
 
 
 @api.post("/embedded")
-def embedded(item: Annotated[Item, Body(embed=True)],
-             count: Annotated[int, Body(embed=True)] = 1) -> dict[str, Any]:
+def embedded(
+    item: Annotated[Item, Body(embed=True)], count: Annotated[int, Body(embed=True)] = 1
+) -> dict[str, Any]:
     return {"name": item.name, "count": count}
 
 
@@ -600,6 +631,7 @@ def stream_sync() -> StreamingResponse:
         yield "a"
         yield b"b"
         yield "c"
+
     return StreamingResponse(gen(), media_type="text/plain")
 
 
@@ -609,18 +641,21 @@ async def stream_async(n: int = 3) -> StreamingResponse:
         for i in range(n):
             await asyncio.sleep(0.001)
             yield f"{i};"
+
     return StreamingResponse(gen(), media_type="text/plain")
 
 
 @api.get("/stream/driven")
 def stream_driven(n: int = 3, fail: bool = False) -> StreamingResponse:
     """An async generator that never awaits: bolt-api drives it in place (inline)."""
+
     async def gen():  # type: ignore[no-untyped-def]
         for i in range(n):
             yield f"{i};"
             yield b""  # empty chunks are skipped, never taken for the end of the body
             if fail and i == 1:
                 raise RuntimeError("the generator failed mid-stream")
+
     return StreamingResponse(gen(), media_type="text/plain")
 
 
@@ -631,6 +666,7 @@ def stream_empty_chunks() -> StreamingResponse:
         yield "a"
         yield b""
         yield "b"
+
     return StreamingResponse(gen(), media_type="text/plain")
 
 
@@ -658,12 +694,14 @@ def stream_endless(kind: str = "async") -> StreamingResponse:
 
     def sgen():  # type: ignore[no-untyped-def]
         import time
+
         try:
             while True:
                 yield b"y" * 1024
                 time.sleep(0.005)
         finally:
             STREAM_EVENTS.append("sync closed")
+
     source = {"async": agen, "sync": sgen, "driven": driven}[kind]()
     return StreamingResponse(source)
 
@@ -679,6 +717,7 @@ def sse() -> EventSourceResponse:
         yield {"n": 1}
         yield ServerSentEvent(data="two\nlines", event="update", id="2")
         yield "three"
+
     return EventSourceResponse(events())
 
 
@@ -687,13 +726,13 @@ async def sse_ping() -> EventSourceResponse:
     async def events():  # type: ignore[no-untyped-def]
         await asyncio.sleep(0.25)
         yield "late"
+
     return EventSourceResponse(events(), ping_interval=0.05)
 
 
 @api.get("/files/get/{name}")
 def get_file_response(name: str, download: bool = False) -> FileResponse:
-    return FileResponse(os.path.join(FILES_DIR, name),
-                        filename=name if download else None)
+    return FileResponse(os.path.join(FILES_DIR, name), filename=name if download else None)
 
 
 @api.get("/files/outside")
@@ -762,8 +801,9 @@ class TwoPerPage(PageNumberPagination):
     page_size = 2
 
 
-NOTES: list[dict[str, Any]] = [{"id": i, "text": f"note {i}", "done": i % 2 == 0}
-                               for i in range(1, 6)]
+NOTES: list[dict[str, Any]] = [
+    {"id": i, "text": f"note {i}", "done": i % 2 == 0} for i in range(1, 6)
+]
 
 
 @api.viewset("/cbv/notes", name="note", tags=["notes"])
@@ -777,8 +817,11 @@ class NoteViewSet(ListMixin, RetrieveMixin, UpdateMixin, PartialUpdateMixin, Vie
     pagination_class = TwoPerPage
 
     async def create(self, request: Any, data: NoteIn) -> Note:
-        note = {"id": max((n["id"] for n in NOTES), default=0) + 1, "text": data.text,
-                "done": data.done}
+        note = {
+            "id": max((n["id"] for n in NOTES), default=0) + 1,
+            "text": data.text,
+            "done": data.done,
+        }
         NOTES.append(note)
         return Note(**note)
 
@@ -913,9 +956,14 @@ def compress_png() -> Response:
 
 # --- trusted proxies (tests/test_proxies.py, tests/test_nginx.py) ------------------------------
 
+
 @api.get("/proxy/client")
 def proxy_client(request: Any) -> dict[str, Any]:
     client = request.client
-    return {"host": client[0] if client else None, "port": client[1] if client else None,
-            "scheme": request.scheme, "absolute": request.build_absolute_uri("/x?y=1"),
-            "pid": os.getpid()}
+    return {
+        "host": client[0] if client else None,
+        "port": client[1] if client else None,
+        "scheme": request.scheme,
+        "absolute": request.build_absolute_uri("/x?y=1"),
+        "pid": os.getpid(),
+    }

@@ -28,8 +28,11 @@ INSTALLED_APPS = [
 MIDDLEWARE: list[str] = []
 ROOT_URLCONF = "benchmarks.apps.djproject.urls"
 
-BOLT_API = (["benchmarks.apps.bolt_app:api"] if _FRAMEWORK == "bolt"
-            else ["benchmarks.apps.djangobolt_app:api"])
+BOLT_API = (
+    ["benchmarks.apps.bolt_app:api"]
+    if _FRAMEWORK == "bolt"
+    else ["benchmarks.apps.djangobolt_app:api"]
+)
 
 DATABASES = {
     "default": {

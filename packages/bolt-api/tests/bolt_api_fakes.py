@@ -12,9 +12,15 @@ from typing import Any
 class FakeRequest:
     """The smallest object satisfying :class:`bolt_api.engine.Request`."""
 
-    def __init__(self, method: str = "GET", path: str = "/", query: dict[str, str] | None = None,
-                 params: dict[str, str] | None = None, body: bytes = b"",
-                 headers: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        method: str = "GET",
+        path: str = "/",
+        query: dict[str, str] | None = None,
+        params: dict[str, str] | None = None,
+        body: bytes = b"",
+        headers: dict[str, str] | None = None,
+    ) -> None:
         self.method, self.path, self.body = method, path, body
         self.query_string = ""
         self.path_params = params

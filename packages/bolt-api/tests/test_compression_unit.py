@@ -24,21 +24,35 @@ RESPONSE = (200, [("content-type", "application/json")], BODY)
 
 def test_parse_accept_encoding() -> None:
     assert parse_accept_encoding("gzip, br;q=0.5, zstd;q=0, *;q=0.1") == {
-        "gzip": 1.0, "br": 0.5, "zstd": 0.0, "*": 0.1}
+        "gzip": 1.0,
+        "br": 0.5,
+        "zstd": 0.0,
+        "*": 0.1,
+    }
 
 
 @pytest.mark.parametrize(
     ("backend", "accept", "token"),
-    [("brotli", "gzip, br", "br"), ("brotli", "gzip", "gzip"), ("zstd", "zstd", "zstd"),
-     ("zstd", "br", None), ("gzip", "gzip;q=0.001", "gzip")],
+    [
+        ("brotli", "gzip, br", "br"),
+        ("brotli", "gzip", "gzip"),
+        ("zstd", "zstd", "zstd"),
+        ("zstd", "br", None),
+        ("gzip", "gzip;q=0.001", "gzip"),
+    ],
 )
 def test_backends_and_fallback(backend: str, accept: str, token: str | None) -> None:
     _, headers, body = Compressor(CompressionConfig(backend=backend)).apply(  # type: ignore[arg-type]
-        RESPONSE, Req(accept))
+        RESPONSE, Req(accept)
+    )
     encoding = dict(headers).get("content-encoding")
     assert encoding == token
-    decoded = {"br": brotli.decompress, "gzip": gzip.decompress,
-               "zstd": zstandard.ZstdDecompressor().decompress, None: bytes}[token](body)
+    decoded = {
+        "br": brotli.decompress,
+        "gzip": gzip.decompress,
+        "zstd": zstandard.ZstdDecompressor().decompress,
+        None: bytes,
+    }[token](body)
     assert decoded == BODY
 
 

@@ -16,12 +16,18 @@ from bolt_api import BoltAPI
 from bolt_api_fakes import FakeRequest
 
 DOC = Path(__file__).resolve().parents[3] / "docs" / "views.md"
-BLOCKS = [b for b in re.findall(r"```python\n(.*?)```", DOC.read_text(), re.S)
-          if "from catalog" not in b]
+BLOCKS = [
+    b for b in re.findall(r"```python\n(.*?)```", DOC.read_text(), re.S) if "from catalog" not in b
+]
 
 
-def answer(api: BoltAPI, method: str, template: str, query: dict[str, str] | None = None,
-           params: dict[str, str] | None = None) -> tuple[int, Any]:
+def answer(
+    api: BoltAPI,
+    method: str,
+    template: str,
+    query: dict[str, str] | None = None,
+    params: dict[str, str] | None = None,
+) -> tuple[int, Any]:
     route = next(r for r in api.routes if r.method == method and r.template.source == template)
     result = route.call(FakeRequest(method, template, query or {}, params or {}))
     if asyncio.iscoroutine(result):
@@ -45,33 +51,78 @@ def test_every_block_registers() -> None:
         assert run_block(index).routes
 
 
-@pytest.mark.parametrize(("block", "request_", "expected"), [
-    (0, ("GET", "/hello", {"name": "Ann"}, {}), {"message": "Hello, Ann"}),
-    (0, ("GET", "/users/{user_id}", {}, {"user_id": "4"}), {"user_id": 4}),
-    (1, ("GET", "/notes/{pk}", {}, {"pk": "2"}), {"id": 2, "text": "eggs"}),
-    (2, ("POST", "/articles/{pk}/publish-now", {}, {"pk": "1"}),
-     {"id": 1, "title": "Bolt", "published": True}),
-    (3, ("GET", "/rows", {"page": "2"}, {}),
-     {"items": [{"id": i, "name": f"row {i}"} for i in (4, 5, 6)], "total": 7,
-      "has_next": True, "has_previous": True, "page": 2, "page_size": 3, "total_pages": 3,
-      "next_page": 3, "previous_page": 1}),
-    (3, ("GET", "/rows/offset", {"limit": "2", "offset": "4"}, {}),
-     {"items": [{"id": 5, "name": "row 5"}, {"id": 6, "name": "row 6"}], "total": 7,
-      "has_next": True, "has_previous": True, "limit": 2, "offset": 4}),
-    (4, ("GET", "/events", {}, {}),
-     {"items": [{"id": i, "kind": "click"} for i in (10, 9, 8, 7)], "total": 0,
-      "has_next": True, "has_previous": False, "page_size": 4, "next_cursor": "eyJ2Ijo3fQ"}),
-    (5, ("GET", "/tags", {}, {}), {"count": 3, "next": 2, "results": ["python", "rust"]}),
-])
-def test_documented_answers(block: int, request_: tuple[str, str, dict[str, str],
-                                                        dict[str, str]],
-                            expected: Any) -> None:
+@pytest.mark.parametrize(
+    ("block", "request_", "expected"),
+    [
+        (0, ("GET", "/hello", {"name": "Ann"}, {}), {"message": "Hello, Ann"}),
+        (0, ("GET", "/users/{user_id}", {}, {"user_id": "4"}), {"user_id": 4}),
+        (1, ("GET", "/notes/{pk}", {}, {"pk": "2"}), {"id": 2, "text": "eggs"}),
+        (
+            2,
+            ("POST", "/articles/{pk}/publish-now", {}, {"pk": "1"}),
+            {"id": 1, "title": "Bolt", "published": True},
+        ),
+        (
+            3,
+            ("GET", "/rows", {"page": "2"}, {}),
+            {
+                "items": [{"id": i, "name": f"row {i}"} for i in (4, 5, 6)],
+                "total": 7,
+                "has_next": True,
+                "has_previous": True,
+                "page": 2,
+                "page_size": 3,
+                "total_pages": 3,
+                "next_page": 3,
+                "previous_page": 1,
+            },
+        ),
+        (
+            3,
+            ("GET", "/rows/offset", {"limit": "2", "offset": "4"}, {}),
+            {
+                "items": [{"id": 5, "name": "row 5"}, {"id": 6, "name": "row 6"}],
+                "total": 7,
+                "has_next": True,
+                "has_previous": True,
+                "limit": 2,
+                "offset": 4,
+            },
+        ),
+        (
+            4,
+            ("GET", "/events", {}, {}),
+            {
+                "items": [{"id": i, "kind": "click"} for i in (10, 9, 8, 7)],
+                "total": 0,
+                "has_next": True,
+                "has_previous": False,
+                "page_size": 4,
+                "next_cursor": "eyJ2Ijo3fQ",
+            },
+        ),
+        (5, ("GET", "/tags", {}, {}), {"count": 3, "next": 2, "results": ["python", "rust"]}),
+    ],
+)
+def test_documented_answers(
+    block: int, request_: tuple[str, str, dict[str, str], dict[str, str]], expected: Any
+) -> None:
     status, body = answer(run_block(block), *request_)
     assert (status, body) == (202 if "publish" in request_[1] else 200, expected)
 
 
 def test_documented_422() -> None:
     status, body = answer(run_block(3), "GET", "/rows", {"page": "abc"})
-    assert (status, body) == (422, {"detail": [{
-        "type": "validation_error", "loc": ["query", "page"],
-        "msg": "Expected `int`, got `str`", "input": "abc"}]})
+    assert (status, body) == (
+        422,
+        {
+            "detail": [
+                {
+                    "type": "validation_error",
+                    "loc": ["query", "page"],
+                    "msg": "Expected `int`, got `str`",
+                    "input": "abc",
+                }
+            ]
+        },
+    )

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import pytest
+from bolt_api._forms import MAX_PARTS, parse_form
 from bolt_api.exceptions import RequestValidationError
-from bolt_api.forms import MAX_PARTS, parse_form
 
 
 def multipart(*parts: tuple[str, str | None, bytes], boundary: str = "XyZ") -> bytes:
     out = b""
     for name, filename, data in parts:
         disposition = f'form-data; name="{name}"' + (f'; filename="{filename}"' if filename else "")
-        out += (f"--{boundary}\r\nContent-Disposition: {disposition}\r\n"
-                + ("Content-Type: text/plain\r\n" if filename else "") + "\r\n").encode()
+        out += (
+            f"--{boundary}\r\nContent-Disposition: {disposition}\r\n"
+            + ("Content-Type: text/plain\r\n" if filename else "")
+            + "\r\n"
+        ).encode()
         out += data + b"\r\n"
     return out + f"--{boundary}--\r\n".encode()
 

@@ -87,6 +87,7 @@ def param(spec: dict[str, Any], method: str, path: str, name: str) -> dict[str, 
 
 # --- parameters -------------------------------------------------------------------------------
 
+
 def test_constraints_map_to_json_schema() -> None:
     api = BoltAPI()
 
@@ -102,17 +103,35 @@ def test_constraints_map_to_json_schema() -> None:
 
     spec = spec_of(api)
     assert param(spec, "get", "/n", "a") == {
-        "name": "a", "in": "query", "required": True,
-        "schema": {"type": "integer", "exclusiveMinimum": 1, "exclusiveMaximum": 10}}
+        "name": "a",
+        "in": "query",
+        "required": True,
+        "schema": {"type": "integer", "exclusiveMinimum": 1, "exclusiveMaximum": 10},
+    }
     assert param(spec, "get", "/n", "b")["schema"] == {
-        "type": "number", "minimum": 0.5, "maximum": 2.5, "default": 1.0}
-    assert param(spec, "get", "/n", "c")["schema"] == {"type": "integer", "multipleOf": 3,
-                                                       "default": 3}
+        "type": "number",
+        "minimum": 0.5,
+        "maximum": 2.5,
+        "default": 1.0,
+    }
+    assert param(spec, "get", "/n", "c")["schema"] == {
+        "type": "integer",
+        "multipleOf": 3,
+        "default": 3,
+    }
     assert param(spec, "get", "/n", "s")["schema"] == {
-        "type": "string", "minLength": 2, "maxLength": 5, "pattern": "^[a-z]+$",
-        "default": "ab"}
+        "type": "string",
+        "minLength": 2,
+        "maxLength": 5,
+        "pattern": "^[a-z]+$",
+        "default": "ab",
+    }
     assert param(spec, "get", "/n", "many")["schema"] == {
-        "type": "array", "items": {"type": "integer"}, "minItems": 1, "maxItems": 4}
+        "type": "array",
+        "items": {"type": "integer"},
+        "minItems": 1,
+        "maxItems": 4,
+    }
 
 
 def test_marker_metadata_alias_and_sources() -> None:
@@ -121,8 +140,10 @@ def test_marker_metadata_alias_and_sources() -> None:
     @api.get("/p/{item_id}")
     def meta(
         item_id: Annotated[int, Path(ge=1, description="The id")],
-        q: Annotated[str | None, Query(alias="search-term", description="Text",
-                                       example="lamp", deprecated=True)] = None,
+        q: Annotated[
+            str | None,
+            Query(alias="search-term", description="Text", example="lamp", deprecated=True),
+        ] = None,
         x_request_id: Annotated[str, Header()] = "none",
         token: Annotated[str, Header(alias="X-Token")] = "",
         session: Annotated[str | None, Cookie()] = None,
@@ -131,14 +152,26 @@ def test_marker_metadata_alias_and_sources() -> None:
 
     spec = spec_of(api)
     assert param(spec, "get", "/p/{item_id}", "item_id") == {
-        "name": "item_id", "in": "path", "required": True, "description": "The id",
-        "schema": {"type": "integer", "minimum": 1}}
+        "name": "item_id",
+        "in": "path",
+        "required": True,
+        "description": "The id",
+        "schema": {"type": "integer", "minimum": 1},
+    }
     assert param(spec, "get", "/p/{item_id}", "search-term") == {
-        "name": "search-term", "in": "query", "required": False, "description": "Text",
-        "deprecated": True, "example": "lamp", "schema": {"type": "string"}}
+        "name": "search-term",
+        "in": "query",
+        "required": False,
+        "description": "Text",
+        "deprecated": True,
+        "example": "lamp",
+        "schema": {"type": "string"},
+    }
     assert param(spec, "get", "/p/{item_id}", "x-request-id")["in"] == "header"
-    assert param(spec, "get", "/p/{item_id}", "x-token")["schema"] == {"type": "string",
-                                                                       "default": ""}
+    assert param(spec, "get", "/p/{item_id}", "x-token")["schema"] == {
+        "type": "string",
+        "default": "",
+    }
     assert param(spec, "get", "/p/{item_id}", "session")["in"] == "cookie"
 
 
@@ -150,8 +183,9 @@ def test_group_parameters_and_dependencies_are_expanded() -> None:
     api = BoltAPI()
 
     @api.get("/g")
-    def grouped(filters: Annotated[Filters, Query()],
-                user: Annotated[str, Depends(current_user)]) -> dict[str, Any]:
+    def grouped(
+        filters: Annotated[Filters, Query()], user: Annotated[str, Depends(current_user)]
+    ) -> dict[str, Any]:
         return {}
 
     spec = spec_of(api)
@@ -175,13 +209,16 @@ def test_path_catch_all_and_unbound_path_parameters() -> None:
         return {}
 
     spec = spec_of(api)
-    assert param(spec, "get", "/files/{rest}", "rest")["schema"] == {"type": "string",
-                                                                     "minLength": 1}
+    assert param(spec, "get", "/files/{rest}", "rest")["schema"] == {
+        "type": "string",
+        "minLength": 1,
+    }
     assert param(spec, "post", "/raw/{kind}", "kind")["required"] is True
     assert "422" not in op(spec, "post", "/raw/{kind}")["responses"]
 
 
 # --- bodies -----------------------------------------------------------------------------------
+
 
 def test_json_bodies() -> None:
     api = BoltAPI()
@@ -195,8 +232,9 @@ def test_json_bodies() -> None:
         return {}
 
     @api.post("/embed")
-    def embedded(name: Annotated[str, Body(embed=True)],
-                 count: Annotated[int, Body(embed=True)] = 1) -> dict[str, Any]:
+    def embedded(
+        name: Annotated[str, Body(embed=True)], count: Annotated[int, Body(embed=True)] = 1
+    ) -> dict[str, Any]:
         return {}
 
     @api.post("/optional")
@@ -206,14 +244,18 @@ def test_json_bodies() -> None:
     spec = spec_of(api)
     assert op(spec, "post", "/struct")["requestBody"] == {
         "required": True,
-        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Item"}}}}
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Item"}}},
+    }
     assert op(spec, "post", "/dataclass")["requestBody"]["content"]["application/json"][
-        "schema"] == {"$ref": "#/components/schemas/Point"}
+        "schema"
+    ] == {"$ref": "#/components/schemas/Point"}
     assert spec["components"]["schemas"]["Point"]["required"] == ["x"]
     embed = op(spec, "post", "/embed")["requestBody"]
     assert embed["content"]["application/json"]["schema"] == {
-        "type": "object", "required": ["name"],
-        "properties": {"name": {"type": "string"}, "count": {"type": "integer", "default": 1}}}
+        "type": "object",
+        "required": ["name"],
+        "properties": {"name": {"type": "string"}, "count": {"type": "integer", "default": 1}},
+    }
     assert op(spec, "post", "/optional")["requestBody"]["required"] is False
 
 
@@ -221,14 +263,17 @@ def test_form_and_file_bodies() -> None:
     api = BoltAPI()
 
     @api.post("/form")
-    def form(name: Annotated[str, Form(max_length=10)], age: Annotated[int, Form()] = 0
-             ) -> dict[str, Any]:
+    def form(
+        name: Annotated[str, Form(max_length=10)], age: Annotated[int, Form()] = 0
+    ) -> dict[str, Any]:
         return {}
 
     @api.post("/upload")
-    def upload(doc: Annotated[UploadFile, File(allowed_types=["text/plain"])],
-               more: Annotated[list[UploadFile], File()],
-               note: Annotated[str, Form()] = "") -> dict[str, Any]:
+    def upload(
+        doc: Annotated[UploadFile, File(allowed_types=["text/plain"])],
+        more: Annotated[list[UploadFile], File()],
+        note: Annotated[str, Form()] = "",
+    ) -> dict[str, Any]:
         return {}
 
     spec = spec_of(api)
@@ -246,6 +291,7 @@ def test_form_and_file_bodies() -> None:
 
 
 # --- responses --------------------------------------------------------------------------------
+
 
 def test_responses_from_return_types() -> None:
     api = BoltAPI()
@@ -297,23 +343,30 @@ def test_responses_from_return_types() -> None:
     spec = spec_of(api)
     created = op(spec, "post", "/items")["responses"]
     assert list(created) == ["201", "422"]
-    assert created["201"] == {"description": "Created", "content": {
-        "application/json": {"schema": {"$ref": "#/components/schemas/Item"}}}}
+    assert created["201"] == {
+        "description": "Created",
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Item"}}},
+    }
     assert op(spec, "delete", "/items/{item_id}")["responses"]["204"] == {
-        "description": "No Content"}
+        "description": "No Content"
+    }
 
     def content(path: str) -> Any:
         return op(spec, "get", path)["responses"]["200"].get("content")
 
     assert content("/text") == {"text/plain": {"schema": {"type": "string"}}}
-    assert content("/bytes") == {"application/octet-stream": {
-        "schema": {"type": "string", "format": "binary"}}}
+    assert content("/bytes") == {
+        "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}
+    }
     assert content("/html") == {"text/html": {}}
     assert content("/plain") == {"text/plain": {}}
     assert content("/redirect") is None
     assert content("/response") is None
-    assert content("/model") == {"application/json": {"schema": {
-        "type": "array", "items": {"$ref": "#/components/schemas/Item"}}}}
+    assert content("/model") == {
+        "application/json": {
+            "schema": {"type": "array", "items": {"$ref": "#/components/schemas/Item"}}
+        }
+    }
     assert content("/untyped") == {"application/json": {"schema": {}}}
     assert content("/none") == {"application/json": {"schema": {"type": "null"}}}
     assert "422" not in op(spec, "get", "/text")["responses"]
@@ -328,11 +381,11 @@ def test_validation_error_components() -> None:
 
     spec = spec_of(api)
     schemas = spec["components"]["schemas"]
-    assert op(spec, "get", "/q")["responses"]["422"]["content"]["application/json"][
-        "schema"] == {"$ref": "#/components/schemas/HTTPValidationError"}
+    assert op(spec, "get", "/q")["responses"]["422"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/HTTPValidationError"
+    }
     assert schemas["ValidationError"]["required"] == ["type", "loc", "msg"]
-    assert set(schemas["ValidationError"]["properties"]) == {"type", "loc", "msg", "input",
-                                                            "ctx"}
+    assert set(schemas["ValidationError"]["properties"]) == {"type", "loc", "msg", "input", "ctx"}
 
     quiet = BoltAPI(openapi_config=OpenAPIConfig(include_error_responses=False))
     quiet.get("/q")(q)
@@ -349,7 +402,8 @@ def test_validation_errors_follow_the_error_formatter() -> None:
     problems.get("/q")(q)
     spec = spec_of(problems)
     assert op(spec, "get", "/q")["responses"]["422"]["content"] == {
-        "application/problem+json": {"schema": {"$ref": "#/components/schemas/ProblemDetails"}}}
+        "application/problem+json": {"schema": {"$ref": "#/components/schemas/ProblemDetails"}}
+    }
     assert set(spec["components"]["schemas"]) == {"ProblemDetails", "ValidationError"}
 
     custom = BoltAPI(error_formatter=lambda error, request: Response(b"", 400))
@@ -359,8 +413,9 @@ def test_validation_errors_follow_the_error_formatter() -> None:
 
 
 def test_same_named_structs_get_distinct_components() -> None:
-    other = type("Item", (msgspec.Struct,), {"__annotations__": {"sku": str},
-                                               "__module__": "elsewhere"})
+    other = type(
+        "Item", (msgspec.Struct,), {"__annotations__": {"sku": str}, "__module__": "elsewhere"}
+    )
     api = BoltAPI()
 
     @api.get("/a")
@@ -372,13 +427,16 @@ def test_same_named_structs_get_distinct_components() -> None:
         return {}
 
     spec = spec_of(api)
-    refs = {op(spec, "get", p)["responses"]["200"]["content"]["application/json"]["schema"][
-        "$ref"] for p in ("/a", "/b")}
+    refs = {
+        op(spec, "get", p)["responses"]["200"]["content"]["application/json"]["schema"]["$ref"]
+        for p in ("/a", "/b")
+    }
     assert len(refs) == 2
     assert len(spec["components"]["schemas"]) == 2
 
 
 # --- operations -------------------------------------------------------------------------------
+
 
 def test_operation_ids_tags_summaries_and_descriptions() -> None:
     api = BoltAPI()
@@ -407,14 +465,16 @@ def test_operation_ids_tags_summaries_and_descriptions() -> None:
 
     spec = spec_of(api)
     first, second = op(spec, "get", "/things"), op(spec, "get", "/other-things")
-    assert (first["operationId"], second["operationId"]) == ("get_list_things",
-                                                             "get_list_things_2")
+    assert (first["operationId"], second["operationId"]) == ("get_list_things", "get_list_things_2")
     assert first["summary"] == "List Things"
     assert first["description"] == "List the things.\n\nLonger text."
     assert first["tags"] == ["Test_openapi_unit"]
     ping_op = op(spec, "get", "/v1/ping")
     assert (ping_op["summary"], ping_op["description"], ping_op["tags"]) == (
-        "Ping it", "Explicit.", ["v1"])
+        "Ping it",
+        "Explicit.",
+        ["v1"],
+    )
     # Automatic HEAD routes are not operations; explicit ones are.
     assert set(spec["paths"]["/things"]) == {"get"}
     assert set(spec["paths"]["/h"]) == {"head"}
@@ -445,14 +505,20 @@ def test_excluded_paths_and_include_in_schema() -> None:
 
 def test_document_level_config() -> None:
     config = OpenAPIConfig(
-        title="Shop", version="2.1", description="The shop.", summary="Shop API",
+        title="Shop",
+        version="2.1",
+        description="The shop.",
+        summary="Shop API",
         contact=Contact(name="Ann", email="ann@example.com"),
-        license=License(name="MIT", identifier="MIT"), terms_of_service="https://x.test/tos",
+        license=License(name="MIT", identifier="MIT"),
+        terms_of_service="https://x.test/tos",
         servers=[Server(url="https://api.example.com", description="prod")],
         tags=[Tag(name="items", description="Items")],
-        components=Components(security_schemes={"key": {"type": "apiKey", "in": "header",
-                                                        "name": "X-Key"}}),
-        security=[{"key": []}])
+        components=Components(
+            security_schemes={"key": {"type": "apiKey", "in": "header", "name": "X-Key"}}
+        ),
+        security=[{"key": []}],
+    )
     api = BoltAPI(openapi_config=config)
 
     @api.get("/")
@@ -460,11 +526,15 @@ def test_document_level_config() -> None:
         return {}
 
     spec = spec_of(api)
-    assert spec["info"] == {"title": "Shop", "version": "2.1", "summary": "Shop API",
-                            "description": "The shop.",
-                            "termsOfService": "https://x.test/tos",
-                            "contact": {"name": "Ann", "email": "ann@example.com"},
-                            "license": {"name": "MIT", "identifier": "MIT"}}
+    assert spec["info"] == {
+        "title": "Shop",
+        "version": "2.1",
+        "summary": "Shop API",
+        "description": "The shop.",
+        "termsOfService": "https://x.test/tos",
+        "contact": {"name": "Ann", "email": "ann@example.com"},
+        "license": {"name": "MIT", "identifier": "MIT"},
+    }
     assert spec["servers"] == [{"url": "https://api.example.com", "description": "prod"}]
     assert spec["tags"] == [{"name": "items", "description": "Items"}]
     assert spec["security"] == [{"key": []}]
@@ -494,9 +564,11 @@ def test_query_method_makes_it_openapi_3_2() -> None:
 
 # --- docs routes ------------------------------------------------------------------------------
 
+
 def _docs_routes(api: BoltAPI) -> dict[tuple[str, str], Any]:
-    return {(r.method, r.path): r for r in api.compile().routes
-            if r.name.startswith("bolt_api.openapi")}
+    return {
+        (r.method, r.path): r for r in api.compile().routes if r.name.startswith("bolt_api.openapi")
+    }
 
 
 def test_docs_routes_are_added_by_compile() -> None:
@@ -508,9 +580,18 @@ def test_docs_routes_are_added_by_compile() -> None:
 
     routes = _docs_routes(api)
     paths = {path for _, path in routes}
-    assert paths == {"/docs", "/docs/swagger", "/docs/redoc", "/docs/scalar", "/docs/rapidoc",
-                     "/docs/stoplight", "/docs/openapi.json", "/docs/openapi.yaml",
-                     "/docs/openapi.yml", "/docs/static/{*rest}"}
+    assert paths == {
+        "/docs",
+        "/docs/swagger",
+        "/docs/redoc",
+        "/docs/scalar",
+        "/docs/rapidoc",
+        "/docs/stoplight",
+        "/docs/openapi.json",
+        "/docs/openapi.yaml",
+        "/docs/openapi.yml",
+        "/docs/static/{*rest}",
+    }
     assert {m for m, _ in routes} == {"GET", "HEAD"}
     assert len(api.routes) == 1  # the docs are not API routes
 
@@ -553,14 +634,20 @@ def test_user_routes_win_and_docs_can_be_moved_or_disabled() -> None:
 
 
 def test_custom_plugins_and_first_ui_at_the_root() -> None:
-    config = OpenAPIConfig(render_plugins=[
-        RedocRenderPlugin(path="/read"),
-        SwaggerRenderPlugin(js_url="https://cdn.test/s.js", css_url="https://cdn.test/s.css",
-                            standalone_preset_js_url="https://cdn.test/p.js")])
+    config = OpenAPIConfig(
+        render_plugins=[
+            RedocRenderPlugin(path="/read"),
+            SwaggerRenderPlugin(
+                js_url="https://cdn.test/s.js",
+                css_url="https://cdn.test/s.css",
+                standalone_preset_js_url="https://cdn.test/p.js",
+            ),
+        ]
+    )
     api = BoltAPI(openapi_config=config)
     routes = _docs_routes(api)
     root = routes[("GET", "/docs")].call(FakeRequest())[2]
-    assert b"<redoc spec-url=\"/docs/openapi.json\"" in root
+    assert b'<redoc spec-url="/docs/openapi.json"' in root
     swagger = routes[("GET", "/docs/swagger")].call(FakeRequest())[2]
     assert b"https://cdn.test/s.js" in swagger
     assert b"/docs/static" not in swagger
@@ -580,9 +667,14 @@ def test_schema_is_built_once() -> None:
 
 # --- plugins and assets -----------------------------------------------------------------------
 
+
 def context() -> RenderContext:
-    return RenderContext(title="T <&>", openapi_url="/docs/openapi.json",
-                         static_url="/docs/static", schema=lambda: {})
+    return RenderContext(
+        title="T <&>",
+        openapi_url="/docs/openapi.json",
+        static_url="/docs/static",
+        schema=lambda: {},
+    )
 
 
 def test_pages_escape_and_load_local_files() -> None:
@@ -610,8 +702,12 @@ def test_ui_files_come_from_installed_packages() -> None:
 
 def test_missing_ui_files_give_a_clear_501() -> None:
     class Missing(OpenAPIRenderPlugin):
-        bundle = AssetBundle("ghost", providers=(("no_such_package_xyz", "dist"),),
-                             required=("ghost.js",), install_hint="pip install ghost")
+        bundle = AssetBundle(
+            "ghost",
+            providers=(("no_such_package_xyz", "dist"),),
+            required=("ghost.js",),
+            install_hint="pip install ghost",
+        )
 
         def render(self, context: RenderContext) -> str:
             raise AssertionError("not rendered")

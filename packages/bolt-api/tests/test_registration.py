@@ -9,9 +9,9 @@ import bolt_api
 import msgspec
 import pytest
 from bolt_api import BoltAPI, Query, Router
+from bolt_api._handlers import never_suspends
+from bolt_api._routing import PathTemplate, RouteMatcher
 from bolt_api.engine import Needs
-from bolt_api.handlers import never_suspends
-from bolt_api.routing import PathTemplate, RouteMatcher
 from bolt_api_fakes import FakeRequest
 
 
@@ -31,23 +31,30 @@ def test_public_names_are_sorted_and_importable() -> None:
 
 @pytest.mark.parametrize(
     ("source", "engine_path"),
-    [("/", "/"), ("/items/{item_id}", "/items/{item_id}"), ("/f/{rest:path}", "/f/{*rest}"),
-     ("/a/{n:int}/b/", "/a/{n}/b")],
+    [
+        ("/", "/"),
+        ("/items/{item_id}", "/items/{item_id}"),
+        ("/f/{rest:path}", "/f/{*rest}"),
+        ("/a/{n:int}/b/", "/a/{n}/b"),
+    ],
 )
 def test_path_templates(source: str, engine_path: str) -> None:
     assert PathTemplate.parse(source).engine_path == engine_path
 
 
 @pytest.mark.parametrize(
-    "bad", ["items", "/a//b", "/a/{x", "/a/pre{x}", "/{x}/{x}", "/{rest:path}/more", "/a?b"])
+    "bad", ["items", "/a//b", "/a/{x", "/a/pre{x}", "/{x}/{x}", "/{rest:path}/more", "/a?b"]
+)
 def test_bad_templates_are_rejected(bad: str) -> None:
     with pytest.raises(ValueError):
         PathTemplate.parse(bad)
 
 
 def test_matcher_priority_and_allowed() -> None:
-    entries = [("GET", PathTemplate.parse(p), p) for p in
-               ["/users/me", "/users/{id}", "/users/{id}/posts", "/files/{rest:path}"]]
+    entries = [
+        ("GET", PathTemplate.parse(p), p)
+        for p in ["/users/me", "/users/{id}", "/users/{id}/posts", "/files/{rest:path}"]
+    ]
     entries.append(("POST", PathTemplate.parse("/users/{id}"), "post"))
     m = RouteMatcher(entries)
     assert m.match("GET", "/users/me") == ("/users/me", None)
@@ -66,6 +73,7 @@ def test_duplicate_routes_are_rejected_at_registration() -> None:
     def one(a: int) -> None: ...
 
     with pytest.raises(ValueError, match=r"Route conflict: GET /items/\{b\}"):
+
         @api.get("/items/{b}")
         def two(b: int) -> None: ...
 
@@ -74,14 +82,17 @@ def test_binding_mistakes_are_reported_at_registration() -> None:
     api = BoltAPI()
 
     with pytest.raises(TypeError, match="GET routes cannot take a body"):
+
         @api.get("/b")
         def body_on_get(b: Body) -> None: ...
 
     with pytest.raises(TypeError, match="does not take: item_id"):
+
         @api.get("/items/{item_id}")
         def forgot(other: int) -> None: ...
 
     with pytest.raises(TypeError, match="default after '='"):
+
         @api.get("/q")
         def default_in_marker(q: Annotated[int, Query(5)]) -> None: ...
 
@@ -96,9 +107,10 @@ def test_prefixes_and_routers_compose() -> None:
 
     outer.include_router(inner)
     api.include_router(outer, prefix="/v1")
-    assert [(r.method, r.path) for r in api.compile().routes
-            if not r.path.startswith("/docs")] == [
-        ("GET", "/api/v1/outer/inner/{x}"), ("HEAD", "/api/v1/outer/inner/{x}")]
+    assert [(r.method, r.path) for r in api.compile().routes if not r.path.startswith("/docs")] == [
+        ("GET", "/api/v1/outer/inner/{x}"),
+        ("HEAD", "/api/v1/outer/inner/{x}"),
+    ]
     assert api.routes[0].definition.tags == ("t",)
 
 
@@ -142,14 +154,17 @@ def test_trivially_async_handlers_become_sync_routes() -> None:
     sync_route = route(api, "GET", "/sync")
     assert not sync_route.is_async
     assert sync_route.call(FakeRequest()) == (
-        200, (("content-type", "application/json"),), b'{"a":1}')
+        200,
+        (("content-type", "application/json"),),
+        b'{"a":1}',
+    )
     assert route(api, "GET", "/async").is_async
 
 
 def test_async_generators_that_never_await_stream_inline() -> None:
     import asyncio
 
-    from bolt_api.coroutines import DrivenChunks, never_suspends_gen
+    from bolt_api._coroutines import DrivenChunks, never_suspends_gen
     from bolt_api.streaming import stream_body
 
     closed: list[str] = []
@@ -209,10 +224,15 @@ def test_route_callables_never_raise() -> None:
 
 def test_engine_errors_come_from_bolt_api() -> None:
     app = BoltAPI().compile()
-    assert app.render_error(413) == (413, (("content-type", "application/json"),),
-                                     b'{"detail":"Content Too Large"}')
+    assert app.render_error(413) == (
+        413,
+        (("content-type", "application/json"),),
+        b'{"detail":"Content Too Large"}',
+    )
     assert app.fallback(FakeRequest("PUT"), ("GET", "HEAD"))[1][-1] == (
-        "allow", "GET, HEAD, OPTIONS")
+        "allow",
+        "GET, HEAD, OPTIONS",
+    )
 
 
 def test_load_engine_errors() -> None:
@@ -222,7 +242,7 @@ def test_load_engine_errors() -> None:
 
 def test_compiled_app_lists_the_header_tuples_it_reuses() -> None:
     """Engines may convert ``static_headers`` once and recognise them by identity."""
-    from bolt_api.encoding import JSON_HEADERS
+    from bolt_api._encoding import JSON_HEADERS
 
     api = BoltAPI()
 
@@ -243,7 +263,7 @@ def test_compiled_app_lists_the_header_tuples_it_reuses() -> None:
 def test_a_body_alone_is_passed_positionally_when_it_can_be() -> None:
     """``Plan.body_value``: the body-only route calls ``fn(value)``; a keyword-only body
     parameter keeps the keyword call. Both answer alike, errors included."""
-    from bolt_api.binding import compile_plan
+    from bolt_api._binding import compile_plan
 
     def positional(item: Body) -> Body:
         return item
@@ -275,8 +295,16 @@ def test_binding_errors_render_as_their_exception_would(formatter: str | None) -
     from bolt_api.exceptions import RequestValidationError
 
     handling = ErrorHandling(problem_details if formatter else None)
-    errors = [{"type": "validation_error", "loc": ["path", "id"], "msg": "Expected `int`",
-               "input": "abc"}, {"type": "missing", "loc": ["query", "q"], "msg": "Field required"}]
+    errors = [
+        {
+            "type": "validation_error",
+            "loc": ["path", "id"],
+            "msg": "Expected `int`",
+            "input": "abc",
+        },
+        {"type": "missing", "loc": ["query", "q"], "msg": "Field required"},
+    ]
     request = FakeRequest("GET", "/items/abc")
     assert handling.invalid(errors, request) == handling.handle_exception(
-        RequestValidationError(errors), request)
+        RequestValidationError(errors), request
+    )

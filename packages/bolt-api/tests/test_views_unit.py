@@ -30,8 +30,8 @@ from bolt_api import (
     action,
     paginate,
 )
+from bolt_api._view_routes import partial_struct
 from bolt_api.exceptions import NotFound
-from bolt_api.view_routes import partial_struct
 from bolt_api_fakes import FakeRequest
 
 JSON = {"content-type": "application/json"}
@@ -50,6 +50,7 @@ def call(api: BoltAPI, method: str, path: str, **kw: Any) -> tuple[int, Any]:
 
 
 # --- a fake async QuerySet ---------------------------------------------------------------------
+
 
 class Thing:
     DoesNotExist = type("DoesNotExist", (Exception,), {})
@@ -104,8 +105,7 @@ class FakeQuerySet:
 
     def order_by(self, field: str) -> FakeQuerySet:
         name = field.lstrip("-")
-        rows = sorted(self._list(), key=lambda r: getattr(r, name),
-                      reverse=field.startswith("-"))
+        rows = sorted(self._list(), key=lambda r: getattr(r, name), reverse=field.startswith("-"))
         return FakeQuerySet(rows)
 
     def filter(self, **lookup: Any) -> FakeQuerySet:
@@ -148,20 +148,30 @@ def dep(q: int = 0) -> int:
 
 # --- tests ---------------------------------------------------------------------------------------
 
+
 def test_names_and_submodules() -> None:
     from bolt_api import decorators, pagination, views
 
     assert bolt_api.__all__ == sorted(bolt_api.__all__)
     assert views.APIView is APIView and views.action is action
     assert pagination.paginate is paginate and decorators.action is action
-    for name in ("ListMixin", "RetrieveMixin", "CreateMixin", "UpdateMixin",
-                 "PartialUpdateMixin", "DestroyMixin", "ReadOnlyModelViewSet"):
+    for name in (
+        "ListMixin",
+        "RetrieveMixin",
+        "CreateMixin",
+        "UpdateMixin",
+        "PartialUpdateMixin",
+        "DestroyMixin",
+        "ReadOnlyModelViewSet",
+    ):
         assert getattr(bolt_api, name) is getattr(views, name)
 
 
 def test_no_django_at_import() -> None:
-    code = ("import sys, bolt_api, bolt_api.views, bolt_api.pagination;"
-            "assert not any(m == 'django' or m.startswith('django.') for m in sys.modules)")
+    code = (
+        "import sys, bolt_api, bolt_api.views, bolt_api.pagination;"
+        "assert not any(m == 'django' or m.startswith('django.') for m in sys.modules)"
+    )
     subprocess.run([sys.executable, "-c", code], check=True)
 
 
@@ -182,16 +192,22 @@ def test_apiview_routes_and_binding() -> None:
         async def post(self, req: Any, n: Annotated[int, Query(ge=1)]) -> dict[str, Any]:
             return {"n": n, "same": req is self.request}
 
-    assert {(r.method, r.definition.status_code) for r in api.routes} == {("GET", 201),
-                                                                        ("POST", 201)}
+    assert {(r.method, r.definition.status_code) for r in api.routes} == {
+        ("GET", 201),
+        ("POST", 201),
+    }
     get = next(r for r in api.routes if r.method == "GET")
     assert [b.kind for b in get.bindings] == ["scalar", "depends", "request"]
     assert get.definition.tags == ("v",) and get.definition.handler.__qualname__.endswith("V.get")
     assert api.url_path_for("v", key="x") == "/v/x"
     assert call(api, "GET", "/v/{key}", params={"key": "k"}, query={"q": "4"}) == (
-        201, {"key": "k", "twice": 8, "action": "get", "kwargs": {"key": "k"}})
+        201,
+        {"key": "k", "twice": 8, "action": "get", "kwargs": {"key": "k"}},
+    )
     assert call(api, "POST", "/v/{key}", params={"key": "k"}, query={"n": "2"}) == (
-        201, {"n": 2, "same": True})
+        201,
+        {"n": 2, "same": True},
+    )
     status, body = call(api, "POST", "/v/{key}", params={"key": "k"}, query={"n": "0"})
     assert status == 422 and body["detail"][0]["loc"] == ["query", "n"]
     assert len(seen) == 2 and seen[0] is not seen[1]  # a fresh instance per request
@@ -266,17 +282,23 @@ def test_viewset_routes_over_a_list() -> None:
             return {"n": row["n"] * 2}
 
     routes = {(r.method, r.template.source): r for r in api.routes}
-    assert set(routes) == {("GET", "/api/items/"), ("GET", "/api/items/{slug}"),
-                           ("GET", "/api/items/{slug}/twice"),
-                           ("POST", "/api/items/{slug}/twice")}
+    assert set(routes) == {
+        ("GET", "/api/items/"),
+        ("GET", "/api/items/{slug}"),
+        ("GET", "/api/items/{slug}/twice"),
+        ("POST", "/api/items/{slug}/twice"),
+    }
     assert routes[("GET", "/api/items/{slug}")].definition.name == "item-retrieve"
     assert routes[("POST", "/api/items/{slug}/twice")].definition.tags == ("items", "extra")
-    assert call(api, "GET", "/api/items/") == (200, [{"slug": "a", "n": 1},
-                                                      {"slug": "b", "n": 2}])
-    assert call(api, "GET", "/api/items/{slug}", params={"slug": "b"}) == (200, {"slug": "b",
-                                                                                "n": 2})
+    assert call(api, "GET", "/api/items/") == (200, [{"slug": "a", "n": 1}, {"slug": "b", "n": 2}])
+    assert call(api, "GET", "/api/items/{slug}", params={"slug": "b"}) == (
+        200,
+        {"slug": "b", "n": 2},
+    )
     assert call(api, "GET", "/api/items/{slug}", params={"slug": "z"}) == (
-        404, {"detail": "Not found"})
+        404,
+        {"detail": "Not found"},
+    )
     assert call(api, "POST", "/api/items/{slug}/twice", params={"slug": "a"}) == (202, {"n": 2})
 
 
@@ -299,7 +321,7 @@ def test_viewset_registration_errors() -> None:
 
 
 def test_viewsets_on_a_router_too() -> None:
-    from bolt_api.view_routes import register_viewset
+    from bolt_api._view_routes import register_viewset
 
     router = Router(prefix="/r")
 
@@ -328,24 +350,46 @@ def test_model_viewset_over_a_queryset() -> None:
         pagination_class = Pages
 
     statuses = {r.method + " " + r.template.source: r.definition.status_code for r in api.routes}
-    assert statuses == {"GET /things": None, "POST /things": 201, "GET /things/{pk}": None,
-                        "PUT /things/{pk}": None, "PATCH /things/{pk}": None,
-                        "DELETE /things/{pk}": 204}
-    assert call(api, "GET", "/things") == (200, {
-        "items": [{"id": 1, "name": "a", "size": 1}, {"id": 2, "name": "b", "size": 2}],
-        "total": 3, "has_next": True, "has_previous": False, "page": 1, "page_size": 2,
-        "total_pages": 2, "next_page": 2})
+    assert statuses == {
+        "GET /things": None,
+        "POST /things": 201,
+        "GET /things/{pk}": None,
+        "PUT /things/{pk}": None,
+        "PATCH /things/{pk}": None,
+        "DELETE /things/{pk}": 204,
+    }
+    assert call(api, "GET", "/things") == (
+        200,
+        {
+            "items": [{"id": 1, "name": "a", "size": 1}, {"id": 2, "name": "b", "size": 2}],
+            "total": 3,
+            "has_next": True,
+            "has_previous": False,
+            "page": 1,
+            "page_size": 2,
+            "total_pages": 2,
+            "next_page": 2,
+        },
+    )
     assert call(api, "GET", "/things/{pk}", params={"pk": "2"}) == (
-        200, {"id": 2, "name": "b", "size": 2})
+        200,
+        {"id": 2, "name": "b", "size": 2},
+    )
     for missing in ("9", "abc"):
         assert call(api, "GET", "/things/{pk}", params={"pk": missing})[0] == 404
     assert call(api, "POST", "/things", body=b'{"name": "d"}') == (
-        201, {"id": 4, "name": "d", "size": 1})
+        201,
+        {"id": 4, "name": "d", "size": 1},
+    )
     assert call(api, "POST", "/things", body=b'{"size": 2}')[0] == 422
     assert call(api, "PATCH", "/things/{pk}", params={"pk": "4"}, body=b'{"size": 9}') == (
-        200, {"id": 4, "name": "d", "size": 9})
+        200,
+        {"id": 4, "name": "d", "size": 9},
+    )
     assert call(api, "PUT", "/things/{pk}", params={"pk": "4"}, body=b'{"name": "e"}') == (
-        200, {"id": 4, "name": "e", "size": 1})
+        200,
+        {"id": 4, "name": "e", "size": 1},
+    )
     assert call(api, "DELETE", "/things/{pk}", params={"pk": "4"}) == (204, None)
     assert [t.id for t in Thing.table] == [1, 2, 3]
 
@@ -383,11 +427,13 @@ def test_get_object_variants() -> None:
 def test_pagination_over_a_queryset() -> None:
     async def run() -> None:
         page = await PageNumberPagination(page_size=2).paginate_queryset(
-            FakeQuerySet(), FakeRequest(query={"page": "2"}))
+            FakeQuerySet(), FakeRequest(query={"page": "2"})
+        )
         assert isinstance(page, PaginatedResponse)
         assert [t.name for t in page.items] == ["c"] and page.previous_page == 1
         offset = await LimitOffsetPagination().paginate_queryset(
-            FakeQuerySet(), FakeRequest(), limit=1, offset=1)
+            FakeQuerySet(), FakeRequest(), limit=1, offset=1
+        )
         assert (offset.total, offset.limit, offset.has_next) == (3, 1, True)
         cursor = CursorPagination(page_size=2, serializer_class=ThingOut)
         first = await cursor.paginate_queryset(FakeQuerySet(), FakeRequest())
@@ -396,9 +442,9 @@ def test_pagination_over_a_queryset() -> None:
         assert [t.id for t in rest.items] == [1] and not rest.has_next
         with pytest.raises(RequestValidationError) as info:
             await PageNumberPagination().paginate_queryset(
-                FakeQuerySet(), FakeRequest(query={"page": "0", "page_size": "x"}))
-        assert [e["loc"] for e in info.value.errors] == [["query", "page"],
-                                                         ["query", "page_size"]]
+                FakeQuerySet(), FakeRequest(query={"page": "0", "page_size": "x"})
+            )
+        assert [e["loc"] for e in info.value.errors] == [["query", "page"], ["query", "page_size"]]
 
     asyncio.run(run())
 

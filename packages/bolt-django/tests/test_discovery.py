@@ -23,8 +23,10 @@ def test_first_module_level_api_when_none_is_called_api() -> None:
 
 
 def test_skips_django_contrib_and_apps_without_api_module() -> None:
-    with override_settings(INSTALLED_APPS=["django.contrib.contenttypes", "bolt_django",
-                                           "noapi"], ROOT_URLCONF="noapi.urls"):
+    with override_settings(
+        INSTALLED_APPS=["django.contrib.contenttypes", "bolt_django", "noapi"],
+        ROOT_URLCONF="noapi.urls",
+    ):
         assert discover_apis() == []
 
 
@@ -41,8 +43,10 @@ def test_same_api_object_listed_once() -> None:
 def test_bolt_api_setting_is_exclusive() -> None:
     with override_settings(BOLT_API=["settings_apis:second", "settings_apis:first"]):
         found = discover_apis()
-    assert found == [("settings_apis:second", settings_apis.second),
-                     ("settings_apis:first", settings_apis.first)]
+    assert found == [
+        ("settings_apis:second", settings_apis.second),
+        ("settings_apis:first", settings_apis.first),
+    ]
 
 
 def test_empty_bolt_api_setting_serves_nothing() -> None:
@@ -50,15 +54,20 @@ def test_empty_bolt_api_setting_serves_nothing() -> None:
         assert discover_apis() == []
 
 
-@pytest.mark.parametrize(("entry", "reason"), [
-    ("settings_apis", "expected 'module:attribute'"),
-    ("settings_apis:missing", "has no attribute 'missing'"),
-    ("settings_apis:not_an_api", "is a int, not a BoltAPI"),
-    ("no_such_module_xyz:api", "No module named 'no_such_module_xyz'"),
-])
+@pytest.mark.parametrize(
+    ("entry", "reason"),
+    [
+        ("settings_apis", "expected 'module:attribute'"),
+        ("settings_apis:missing", "has no attribute 'missing'"),
+        ("settings_apis:not_an_api", "is a int, not a BoltAPI"),
+        ("no_such_module_xyz:api", "No module named 'no_such_module_xyz'"),
+    ],
+)
 def test_bad_bolt_api_entry(entry: str, reason: str) -> None:
-    with override_settings(BOLT_API=["settings_apis:first", entry]), \
-            pytest.raises(CommandError) as info:
+    with (
+        override_settings(BOLT_API=["settings_apis:first", entry]),
+        pytest.raises(CommandError) as info,
+    ):
         discover_apis()
     assert repr(entry) in str(info.value)
     assert reason in str(info.value)
@@ -71,8 +80,10 @@ def test_bolt_api_setting_must_be_a_list_of_strings(value: object) -> None:
 
 
 def test_api_module_failing_to_import_is_an_error() -> None:
-    with override_settings(INSTALLED_APPS=["bolt_django", "broken"]), \
-            pytest.raises(CommandError) as info:
+    with (
+        override_settings(INSTALLED_APPS=["bolt_django", "broken"]),
+        pytest.raises(CommandError) as info,
+    ):
         discover_apis()
     message = str(info.value)
     assert "'broken.api' exists but failed to import" in message

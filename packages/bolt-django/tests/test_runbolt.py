@@ -17,10 +17,10 @@ class FakeServe:
     def __init__(self) -> None:
         self.calls: list[dict[str, Any]] = []
 
-    def __call__(self, api: BoltAPI, engine: str, host: str, port: int, *, out: Any,
-                 **options: Any) -> None:
-        self.calls.append({"api": api, "engine": engine, "host": host, "port": port,
-                           **options})
+    def __call__(
+        self, api: BoltAPI, engine: str, host: str, port: int, *, out: Any, **options: Any
+    ) -> None:
+        self.calls.append({"api": api, "engine": engine, "host": host, "port": port, **options})
         out.write(banner(engine, host, port or 54321) + "\n")
         out.flush()
 
@@ -50,8 +50,10 @@ def test_unknown_engine_names_the_engines() -> None:
 
 
 def test_engine_checked_before_discovery() -> None:
-    with override_settings(BOLT_API=["no_such_module_xyz:api"]), \
-            pytest.raises(CommandError, match="Unknown engine 'nope'"):
+    with (
+        override_settings(BOLT_API=["no_such_module_xyz:api"]),
+        pytest.raises(CommandError, match="Unknown engine 'nope'"),
+    ):
         call_command("runbolt", "--engine", "nope", stdout=StringIO())
 
 
@@ -71,8 +73,20 @@ def test_serves_merged_apis_with_defaults(fake_serve: FakeServe) -> None:
 
 
 def test_options_reach_serve(fake_serve: FakeServe) -> None:
-    output = run("--engine", "python", "--host", "127.0.0.1", "--port", "0",
-                 "--workers", "3", "--backlog", "16", "--keep-alive", "0.5")
+    output = run(
+        "--engine",
+        "python",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        "0",
+        "--workers",
+        "3",
+        "--backlog",
+        "16",
+        "--keep-alive",
+        "0.5",
+    )
     [call] = fake_serve.calls
     assert call["engine"] == "python"
     assert (call["host"], call["port"]) == ("127.0.0.1", 0)
@@ -80,22 +94,31 @@ def test_options_reach_serve(fake_serve: FakeServe) -> None:
     assert "Bolt serving on http://127.0.0.1:54321 (engine=python" in output
 
 
-def test_workers_default_from_environment(fake_serve: FakeServe,
-                                          monkeypatch: pytest.MonkeyPatch) -> None:
+def test_workers_default_from_environment(
+    fake_serve: FakeServe, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("BOLT_WORKERS", "4")
     run()
     assert fake_serve.calls[0]["workers"] == 4
 
 
-@pytest.mark.parametrize(("args", "env", "message"), [
-    (["--workers", "0"], None, "--workers must be 1 or more"),
-    ([], "many", "$BOLT_WORKERS must be an integer"),
-    (["--port", "70000"], None, "--port must be 0-65535"),
-    (["--backlog", "0"], None, "--backlog must be 1 or more"),
-    (["--keep-alive", "-1"], None, "--keep-alive must be 0 or more"),
-])
-def test_bad_options(fake_serve: FakeServe, monkeypatch: pytest.MonkeyPatch,
-                     args: list[str], env: str | None, message: str) -> None:
+@pytest.mark.parametrize(
+    ("args", "env", "message"),
+    [
+        (["--workers", "0"], None, "--workers must be 1 or more"),
+        ([], "many", "$BOLT_WORKERS must be an integer"),
+        (["--port", "70000"], None, "--port must be 0-65535"),
+        (["--backlog", "0"], None, "--backlog must be 1 or more"),
+        (["--keep-alive", "-1"], None, "--keep-alive must be 0 or more"),
+    ],
+)
+def test_bad_options(
+    fake_serve: FakeServe,
+    monkeypatch: pytest.MonkeyPatch,
+    args: list[str],
+    env: str | None,
+    message: str,
+) -> None:
     if env is not None:
         monkeypatch.setenv("BOLT_WORKERS", env)
     with pytest.raises(CommandError) as info:
@@ -105,21 +128,27 @@ def test_bad_options(fake_serve: FakeServe, monkeypatch: pytest.MonkeyPatch,
 
 
 def test_route_conflict_is_a_command_error(fake_serve: FakeServe) -> None:
-    with override_settings(INSTALLED_APPS=["bolt_django", "shop", "clash"]), \
-            pytest.raises(CommandError, match=r"Route conflict: GET /items"):
+    with (
+        override_settings(INSTALLED_APPS=["bolt_django", "shop", "clash"]),
+        pytest.raises(CommandError, match=r"Route conflict: GET /items"),
+    ):
         run()
     assert fake_serve.calls == []
 
 
 def test_no_api_found(fake_serve: FakeServe) -> None:
-    with override_settings(BOLT_API=[]), \
-            pytest.raises(CommandError, match=r"No Bolt API found: .*api\.py.*BOLT_API"):
+    with (
+        override_settings(BOLT_API=[]),
+        pytest.raises(CommandError, match=r"No Bolt API found: .*api\.py.*BOLT_API"),
+    ):
         run()
 
 
 def test_bad_bolt_api_entry(fake_serve: FakeServe) -> None:
-    with override_settings(BOLT_API=["settings_apis:missing"]), \
-            pytest.raises(CommandError, match="'settings_apis:missing'"):
+    with (
+        override_settings(BOLT_API=["settings_apis:missing"]),
+        pytest.raises(CommandError, match="'settings_apis:missing'"),
+    ):
         run()
 
 
@@ -155,18 +184,21 @@ def test_uninstalled_engine_names_its_package(monkeypatch: pytest.MonkeyPatch) -
         call_command("runbolt", "--engine", "rust", stdout=StringIO())
 
 
-@pytest.mark.parametrize(("setting", "flags", "expected"), [
-    (False, [], (False, None)),
-    (True, [], (True, None)),
-    ("/var/log/bolt.log", [], (False, "/var/log/bolt.log")),
-    ("-", [], (False, "-")),
-    (False, ["--access-log"], (True, None)),
-    (True, ["--access-log-file", "/tmp/a.log"], (False, "/tmp/a.log")),
-    ("/var/log/bolt.log", ["--access-log-file", "-"], (False, "-")),
-])
-def test_access_log_from_settings_and_flags(fake_serve: FakeServe, setting: Any,
-                                            flags: list[str],
-                                            expected: tuple[bool, str | None]) -> None:
+@pytest.mark.parametrize(
+    ("setting", "flags", "expected"),
+    [
+        (False, [], (False, None)),
+        (True, [], (True, None)),
+        ("/var/log/bolt.log", [], (False, "/var/log/bolt.log")),
+        ("-", [], (False, "-")),
+        (False, ["--access-log"], (True, None)),
+        (True, ["--access-log-file", "/tmp/a.log"], (False, "/tmp/a.log")),
+        ("/var/log/bolt.log", ["--access-log-file", "-"], (False, "-")),
+    ],
+)
+def test_access_log_from_settings_and_flags(
+    fake_serve: FakeServe, setting: Any, flags: list[str], expected: tuple[bool, str | None]
+) -> None:
     """``BOLT_ACCESS_LOG = True`` logs through ``logging``; a path (``"-"``: stdout) has the
     engine write the file; the flags win over the setting."""
     with override_settings(BOLT_ACCESS_LOG=setting):

@@ -13,12 +13,12 @@ from urllib.parse import parse_qsl
 
 import pytest
 from bolt_api import BoltAPI, Response
+from bolt_api._routing import PathTemplate
 from bolt_api.engine import CompiledApp, ServerConfig
-from bolt_api.routing import PathTemplate
-from bolt_py.protocol import HttpProtocol
-from bolt_py.request import Request, parse_query
-from bolt_py.routes import engine_template
-from bolt_py.state import ServerState
+from bolt_py._protocol import HttpProtocol
+from bolt_py._request import Request, parse_query
+from bolt_py._routes import engine_template
+from bolt_py._state import ServerState
 
 
 def make_api() -> BoltAPI:
@@ -98,8 +98,9 @@ class FakeTransport(asyncio.Transport):
 class Conn:
     """A protocol wired to a fake transport on a private event loop."""
 
-    def __init__(self, loop: asyncio.AbstractEventLoop, app: CompiledApp = API,
-                 **config: Any) -> None:
+    def __init__(
+        self, loop: asyncio.AbstractEventLoop, app: CompiledApp = API, **config: Any
+    ) -> None:
         self.loop = loop
         self.state = ServerState(app, ServerConfig(**config), loop)
         self.protocol = HttpProtocol(self.state)
@@ -128,7 +129,7 @@ def parse_responses(data: bytes, head: bool = False) -> list[tuple[int, dict[str
             name, _, value = line.partition(": ")
             assert name not in headers, f"duplicate header {name}"
             headers[name] = value
-        data = data[head_end + 4:]
+        data = data[head_end + 4 :]
         length = 0 if head or status == 100 else int(headers.get("content-length", "0"))
         out.append((status, headers, data[:length]))
         data = data[length:]
@@ -147,17 +148,20 @@ def test_simple_get(loop: asyncio.AbstractEventLoop) -> None:
     conn.send(b"GET /hello HTTP/1.1\r\nHost: x\r\n\r\n")
     assert len(conn.transport.writes) == 1  # one write per response
     raw = conn.transport.writes[0]
-    assert raw.startswith(b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n"
-                          b"content-length: 17\r\ndate: ")
-    assert raw.endswith(b" GMT\r\n\r\n{\"hello\":\"world\"}")
+    assert raw.startswith(
+        b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 17\r\ndate: "
+    )
+    assert raw.endswith(b' GMT\r\n\r\n{"hello":"world"}')
     assert not conn.transport.closed
 
 
 def test_keep_alive_and_pipelining_order(loop: asyncio.AbstractEventLoop) -> None:
     conn = Conn(loop)
-    conn.send(b"GET /slow HTTP/1.1\r\nHost: x\r\n\r\n"
-              b"GET /hello HTTP/1.1\r\nHost: x\r\n\r\n"
-              b"GET /items/7?q=a HTTP/1.1\r\nHost: x\r\n\r\n")
+    conn.send(
+        b"GET /slow HTTP/1.1\r\nHost: x\r\n\r\n"
+        b"GET /hello HTTP/1.1\r\nHost: x\r\n\r\n"
+        b"GET /items/7?q=a HTTP/1.1\r\nHost: x\r\n\r\n"
+    )
     assert conn.transport.writes == []  # the async route runs first; the rest wait
     conn.settle()
     bodies = [body for _, _, body in conn.responses()]
@@ -245,8 +249,10 @@ def test_oversized_content_length_gets_413_and_close(loop: asyncio.AbstractEvent
 
 def test_oversized_chunked_body_gets_413(loop: asyncio.AbstractEventLoop) -> None:
     conn = Conn(loop, max_body_size=10)
-    conn.send(b"POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
-              b"6\r\nabcdef\r\n6\r\nghijkl\r\n0\r\n\r\n")
+    conn.send(
+        b"POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+        b"6\r\nabcdef\r\n6\r\nghijkl\r\n0\r\n\r\n"
+    )
     [(status, _headers, _)] = conn.responses()
     assert status == 413
     assert conn.transport.closed
@@ -264,8 +270,10 @@ def test_chunked_body_is_reassembled(loop: asyncio.AbstractEventLoop) -> None:
 
 def test_connection_close_is_honoured(loop: asyncio.AbstractEventLoop) -> None:
     conn = Conn(loop)
-    conn.send(b"GET /hello HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
-              b"GET /hello HTTP/1.1\r\nHost: x\r\n\r\n")
+    conn.send(
+        b"GET /hello HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+        b"GET /hello HTTP/1.1\r\nHost: x\r\n\r\n"
+    )
     [(_status, headers, _)] = conn.responses()  # nothing after the closing request
     assert headers["connection"] == "close"
     assert conn.transport.closed
@@ -311,10 +319,14 @@ def test_malformed_route_result_becomes_500(loop: asyncio.AbstractEventLoop) -> 
         raise RuntimeError("boom")
 
     app = CompiledApp(
-        routes=(*API.routes,
-                type(API.routes[0])("GET", "/broken", broken, False),
-                type(API.routes[0])("GET", "/raising", raising, False)),
-        fallback=API.fallback, render_error=API.render_error)
+        routes=(
+            *API.routes,
+            type(API.routes[0])("GET", "/broken", broken, False),
+            type(API.routes[0])("GET", "/raising", raising, False),
+        ),
+        fallback=API.fallback,
+        render_error=API.render_error,
+    )
     conn = Conn(loop, app=app)
     conn.send(b"GET /broken HTTP/1.1\r\nHost: x\r\n\r\nGET /raising HTTP/1.1\r\nHost: x\r\n\r\n")
     assert [s for s, _, _ in conn.responses()] == [500, 500]
@@ -329,8 +341,9 @@ def test_no_content_length_for_204(loop: asyncio.AbstractEventLoop) -> None:
 
 def test_expect_100_continue(loop: asyncio.AbstractEventLoop) -> None:
     conn = Conn(loop)
-    conn.send(b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n"
-              b"Expect: 100-continue\r\n\r\n")
+    conn.send(
+        b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nExpect: 100-continue\r\n\r\n"
+    )
     assert conn.transport.writes == [b"HTTP/1.1 100 Continue\r\n\r\n"]
     conn.send(b"abc")
     assert conn.responses()[-1][2] == b"abc"
@@ -346,8 +359,9 @@ def test_idle_keep_alive_timeout_closes(loop: asyncio.AbstractEventLoop) -> None
 
 def test_pipelining_flow_control_pauses_reading(loop: asyncio.AbstractEventLoop) -> None:
     conn = Conn(loop)
-    conn.send(b"GET /slow HTTP/1.1\r\nHost: x\r\n\r\n"
-              + b"GET /hello HTTP/1.1\r\nHost: x\r\n\r\n" * 40)
+    conn.send(
+        b"GET /slow HTTP/1.1\r\nHost: x\r\n\r\n" + b"GET /hello HTTP/1.1\r\nHost: x\r\n\r\n" * 40
+    )
     assert conn.transport.paused
     conn.settle()
     assert len(conn.responses()) == 41
@@ -356,12 +370,26 @@ def test_pipelining_flow_control_pauses_reading(loop: asyncio.AbstractEventLoop)
 
 def test_request_object_parts() -> None:
     request = Request(
-        "GET", "/p", "a=1&b=x+y&a=2&c=&d=%C3%A9", None, b"", ("1.2.3.4", 5),
-        [(b"Host", b"x"), (b"X-Multi", b"1"), (b"x-multi", b"2"),
-         (b"Cookie", b"sid=abc; theme = dark ;flag; =v; ;last=1; last=2"),
-         (b"X-Latin", b"caf\xe9")])
-    assert request.headers == {"host": "x", "x-multi": "1, 2", "x-latin": "café",
-                               "cookie": "sid=abc; theme = dark ;flag; =v; ;last=1; last=2"}
+        "GET",
+        "/p",
+        "a=1&b=x+y&a=2&c=&d=%C3%A9",
+        None,
+        b"",
+        ("1.2.3.4", 5),
+        [
+            (b"Host", b"x"),
+            (b"X-Multi", b"1"),
+            (b"x-multi", b"2"),
+            (b"Cookie", b"sid=abc; theme = dark ;flag; =v; ;last=1; last=2"),
+            (b"X-Latin", b"caf\xe9"),
+        ],
+    )
+    assert request.headers == {
+        "host": "x",
+        "x-multi": "1, 2",
+        "x-latin": "café",
+        "cookie": "sid=abc; theme = dark ;flag; =v; ;last=1; last=2",
+    }
     assert request.query == {"a": "2", "b": "x y", "c": "", "d": "é"}
     assert request.query_multi == {"a": ["1", "2"], "b": ["x y"], "c": [""], "d": ["é"]}
     assert request.cookies == {"sid": "abc", "theme": "dark", "": "v", "last": "2"}
@@ -409,8 +437,17 @@ def test_graceful_shutdown(loop: asyncio.AbstractEventLoop) -> None:
 
 
 def test_parse_query_matches_parse_qsl() -> None:
-    for qs in ("a=1&b=2", "a", "&&a=&=b&c=1=2", "a=1;b=2", "=", "x&y=", "a+b=c%20d", "&",
-               "%ff=%zz"):
+    for qs in (
+        "a=1&b=2",
+        "a",
+        "&&a=&=b&c=1=2",
+        "a=1;b=2",
+        "=",
+        "x&y=",
+        "a+b=c%20d",
+        "&",
+        "%ff=%zz",
+    ):
         assert parse_query(qs) == parse_qsl(qs, keep_blank_values=True, errors="replace")
 
 

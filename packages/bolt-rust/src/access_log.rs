@@ -218,13 +218,23 @@ pub fn format_line(req: &HttpRequest, response: &HttpResponse, elapsed: Duration
         }
         (None, None) => out.push('-'),
     }
-    let _ = write!(out, " - - [{}] \"{} ", clf_time(SystemTime::now()), req.method());
+    let _ = write!(
+        out,
+        " - - [{}] \"{} ",
+        clf_time(SystemTime::now()),
+        req.method()
+    );
     let target = req
         .uri()
         .path_and_query()
         .map_or(req.uri().path(), |pq| pq.as_str());
     escape_into(&mut out, target.as_bytes());
-    let _ = write!(out, " {:?}\" {} ", req.version(), response.status().as_u16());
+    let _ = write!(
+        out,
+        " {:?}\" {} ",
+        req.version(),
+        response.status().as_u16()
+    );
     match response.body().size() {
         BodySize::Sized(n) => {
             let _ = write!(out, "{n}");
@@ -232,9 +242,15 @@ pub fn format_line(req: &HttpRequest, response: &HttpResponse, elapsed: Duration
         BodySize::None | BodySize::Stream => out.push('-'),
     }
     out.push_str(" \"");
-    header_or_dash(&mut out, req.headers().get(REFERER).map(HeaderValue::as_bytes));
+    header_or_dash(
+        &mut out,
+        req.headers().get(REFERER).map(HeaderValue::as_bytes),
+    );
     out.push_str("\" \"");
-    header_or_dash(&mut out, req.headers().get(USER_AGENT).map(HeaderValue::as_bytes));
+    header_or_dash(
+        &mut out,
+        req.headers().get(USER_AGENT).map(HeaderValue::as_bytes),
+    );
     let _ = write!(out, "\" {:.3}ms", elapsed.as_secs_f64() * 1000.0);
     out
 }

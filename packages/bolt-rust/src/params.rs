@@ -75,7 +75,15 @@ impl Params {
                 "int" => Kind::Int,
                 other => return Err(format!("unknown parameter kind {other:?}")),
             };
-            specs.push(Spec { name, source, key, kind, required, default, max_length });
+            specs.push(Spec {
+                name,
+                source,
+                key,
+                kind,
+                required,
+                default,
+                max_length,
+            });
         }
         let any_query = specs.iter().any(|s| s.source == Source::Query);
         Ok(Self { specs, any_query })
@@ -125,7 +133,11 @@ impl Params {
     }
 
     /// The keyword arguments, for `request.bound`.
-    pub fn kwargs<'py>(&self, py: Python<'py>, converted: Converted) -> PyResult<Bound<'py, PyDict>> {
+    pub fn kwargs<'py>(
+        &self,
+        py: Python<'py>,
+        converted: Converted,
+    ) -> PyResult<Bound<'py, PyDict>> {
         let kwargs = PyDict::new(py);
         for (spec, value) in self.specs.iter().zip(converted.0) {
             let name = spec.name.bind(py);
@@ -164,15 +176,35 @@ mod tests {
         assert_eq!(parse_int("-0"), Some(0));
         assert_eq!(parse_int("42"), Some(42));
         assert_eq!(parse_int("-42"), Some(-42));
-        assert_eq!(parse_int("999999999999999999"), Some(999_999_999_999_999_999));
-        assert_eq!(parse_int("-999999999999999999"), Some(-999_999_999_999_999_999));
+        assert_eq!(
+            parse_int("999999999999999999"),
+            Some(999_999_999_999_999_999)
+        );
+        assert_eq!(
+            parse_int("-999999999999999999"),
+            Some(-999_999_999_999_999_999)
+        );
     }
 
     #[test]
     fn everything_else_is_left_to_bolt_api() {
         for raw in [
-            "", "-", "+5", " 5", "5 ", "007", "00", "-01", "1_000", "42.0", "1e3", "0x10",
-            "1000000000000000000", "99999999999999999999", "٣", "--1",
+            "",
+            "-",
+            "+5",
+            " 5",
+            "5 ",
+            "007",
+            "00",
+            "-01",
+            "1_000",
+            "42.0",
+            "1e3",
+            "0x10",
+            "1000000000000000000",
+            "99999999999999999999",
+            "٣",
+            "--1",
         ] {
             assert_eq!(parse_int(raw), None, "{raw:?}");
         }

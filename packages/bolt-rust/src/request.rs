@@ -13,10 +13,10 @@ use actix_web::http::Method;
 use bytes::Bytes;
 use percent_encoding::percent_decode_str;
 use pyo3::intern;
-use pyo3::IntoPyObjectExt;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBytes, PyDict, PyList, PyModule, PyString};
+use pyo3::IntoPyObjectExt;
 
 /// One HTTP request, as bolt-api's `Request` protocol describes it.
 #[pyclass(frozen, module = "bolt_rust._bolt", name = "Request")]
@@ -85,7 +85,11 @@ pub fn resolved_host(
             .bind(py)
             .call_method1(intern!(py, "client"), (peer, forwarded_for))
             .ok()?;
-        client.extract::<Option<(String, u16)>>().ok().flatten().map(|(host, _)| host)
+        client
+            .extract::<Option<(String, u16)>>()
+            .ok()
+            .flatten()
+            .map(|(host, _)| host)
     })
 }
 
@@ -93,9 +97,7 @@ pub fn resolved_host(
 fn request_methods(py: Python<'_>) -> PyResult<&Bound<'_, PyModule>> {
     static MODULE: PyOnceLock<Py<PyModule>> = PyOnceLock::new();
     MODULE
-        .get_or_try_init(py, || {
-            py.import("bolt_api.request_methods").map(Bound::unbind)
-        })
+        .get_or_try_init(py, || py.import("bolt_api.engine").map(Bound::unbind))
         .map(|m| m.bind(py))
 }
 
@@ -193,7 +195,9 @@ impl Request {
     #[getter]
     fn path(&self, py: Python<'_>) -> Py<PyString> {
         self.path_cache
-            .get_or_init(py, || PyString::new(py, &percent_decode(&self.raw_path)).unbind())
+            .get_or_init(py, || {
+                PyString::new(py, &percent_decode(&self.raw_path)).unbind()
+            })
             .clone_ref(py)
     }
 
@@ -245,7 +249,11 @@ impl Request {
             .client_cache
             .get_or_try_init(py, || -> PyResult<_> {
                 let args = (self.peer(), fwd.for_header.as_deref());
-                Ok(fwd.proxies.bind(py).call_method1(intern!(py, "client"), args)?.unbind())
+                Ok(fwd
+                    .proxies
+                    .bind(py)
+                    .call_method1(intern!(py, "client"), args)?
+                    .unbind())
             })?
             .clone_ref(py))
     }
@@ -260,7 +268,11 @@ impl Request {
             .scheme_cache
             .get_or_try_init(py, || -> PyResult<_> {
                 let args = (self.peer(), fwd.proto_header.as_deref());
-                Ok(fwd.proxies.bind(py).call_method1(intern!(py, "scheme"), args)?.unbind())
+                Ok(fwd
+                    .proxies
+                    .bind(py)
+                    .call_method1(intern!(py, "scheme"), args)?
+                    .unbind())
             })?
             .clone_ref(py))
     }
@@ -352,14 +364,14 @@ impl Request {
             .clone_ref(py)
     }
 
-    /// The path and query string, like Django's (`bolt_api.request_methods`).
+    /// The path and query string, like Django's (`bolt_api._request_methods`).
     fn get_full_path<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
         request_methods(slf.py())?
             .getattr("get_full_path")?
             .call1((slf,))
     }
 
-    /// An absolute URL for `location` or this request (`bolt_api.request_methods`).
+    /// An absolute URL for `location` or this request (`bolt_api._request_methods`).
     #[pyo3(signature = (location=None))]
     fn build_absolute_uri<'py>(
         slf: &Bound<'py, Self>,

@@ -11,9 +11,7 @@ use std::task::{Context, Poll};
 
 use actix_web::body::{BodySize, BoxBody, MessageBody};
 
-use actix_web::http::header::{
-    HeaderName, HeaderValue, CONTENT_LENGTH, TRANSFER_ENCODING,
-};
+use actix_web::http::header::{HeaderName, HeaderValue, CONTENT_LENGTH, TRANSFER_ENCODING};
 use actix_web::http::StatusCode;
 use actix_web::HttpResponse;
 use bytes::Bytes;
@@ -59,7 +57,9 @@ impl Cached {
     /// Render one response tuple from bolt-api once, to replay it (`None`: not a plain
     /// `(status, headers, bytes)` with valid HTTP headers).
     pub fn render(obj: &Bound<'_, PyAny>) -> Option<Self> {
-        parse(obj, &StaticHeaders::default()).as_ref().and_then(cache)
+        parse(obj, &StaticHeaders::default())
+            .as_ref()
+            .and_then(cache)
     }
 
     /// The same response for the patched actix-http dispatcher (errors it answers itself).
@@ -96,7 +96,10 @@ impl ErrorResponses {
             headers: Vec::new(),
             body: Bytes::new(),
         });
-        Ok(Self { by_status, internal })
+        Ok(Self {
+            by_status,
+            internal,
+        })
     }
 
     /// The response for `status` (falls back to a bare response of that status).
@@ -136,7 +139,11 @@ pub enum Body {
         inline: bool,
     },
     /// A `FileBody`: bytes `offset..offset + length` of `path`.
-    File { path: String, offset: u64, length: u64 },
+    File {
+        path: String,
+        offset: u64,
+        length: u64,
+    },
 }
 
 /// A response tuple checked and converted.
@@ -331,20 +338,40 @@ pub fn parse(obj: &Bound<'_, PyAny>, statics: &StaticHeaders) -> Option<Parts> {
         if body_obj.is_exact_instance(stream_type) {
             Body::Stream {
                 chunks: body_obj.getattr(intern!(py, "chunks")).ok()?.unbind(),
-                is_async: body_obj.getattr(intern!(py, "is_async")).ok()?.extract().ok()?,
-                inline: body_obj.getattr(intern!(py, "inline")).ok()?.extract().ok()?,
+                is_async: body_obj
+                    .getattr(intern!(py, "is_async"))
+                    .ok()?
+                    .extract()
+                    .ok()?,
+                inline: body_obj
+                    .getattr(intern!(py, "inline"))
+                    .ok()?
+                    .extract()
+                    .ok()?,
             }
         } else if body_obj.is_exact_instance(file_type) {
             Body::File {
                 path: body_obj.getattr(intern!(py, "path")).ok()?.extract().ok()?,
-                offset: body_obj.getattr(intern!(py, "offset")).ok()?.extract().ok()?,
-                length: body_obj.getattr(intern!(py, "length")).ok()?.extract().ok()?,
+                offset: body_obj
+                    .getattr(intern!(py, "offset"))
+                    .ok()?
+                    .extract()
+                    .ok()?,
+                length: body_obj
+                    .getattr(intern!(py, "length"))
+                    .ok()?
+                    .extract()
+                    .ok()?,
             }
         } else {
             return None;
         }
     };
-    Some(Parts { status, headers, body })
+    Some(Parts {
+        status,
+        headers,
+        body,
+    })
 }
 
 /// `bolt_api.engine.StreamBody` and `FileBody`, looked up once.
@@ -354,7 +381,10 @@ fn body_types(py: Python<'_>) -> Option<(&Bound<'_, PyType>, &Bound<'_, PyType>)
         .get_or_try_init(py, || -> PyResult<_> {
             let module = py.import("bolt_api.engine")?;
             Ok((
-                module.getattr("StreamBody")?.cast_into::<PyType>()?.unbind(),
+                module
+                    .getattr("StreamBody")?
+                    .cast_into::<PyType>()?
+                    .unbind(),
                 module.getattr("FileBody")?.cast_into::<PyType>()?.unbind(),
             ))
         })

@@ -1,6 +1,6 @@
 //! Routing in Rust with `matchit`: one radix tree per method, matched on the raw path.
 //!
-//! The rules are bolt-api's (`bolt_api.routing.RouteMatcher`): per segment a literal beats
+//! The rules are bolt-api's (`bolt_api._routing.RouteMatcher`): per segment a literal beats
 //! `{name}`, which beats `{*name}`; a miss reports which other methods match the path so
 //! bolt-api can answer 405 with `Allow`.
 
@@ -44,7 +44,10 @@ impl Router {
         } else {
             Some(matched.params.iter().collect())
         };
-        Some(Hit { index: *matched.value, params })
+        Some(Hit {
+            index: *matched.value,
+            params,
+        })
     }
 
     /// Whether a route of any method matches `path`.

@@ -168,14 +168,22 @@ async fn read_body(
     // the head) is handed over as it is, without a copy: a slice of the connection's read
     // buffer (`ReadBody::sliced`, see `dispatch`).
     let first = match payload.next().await {
-        None => return Ok(ReadBody { bytes: bytes::Bytes::new(), sliced: false }),
+        None => {
+            return Ok(ReadBody {
+                bytes: bytes::Bytes::new(),
+                sliced: false,
+            })
+        }
         Some(chunk) => chunk.map_err(|_| BodyError::Broken)?,
     };
     if first.len() > limit {
         return Err(BodyError::TooLarge);
     }
     let Some(second) = payload.next().await else {
-        return Ok(ReadBody { bytes: first, sliced: true });
+        return Ok(ReadBody {
+            bytes: first,
+            sliced: true,
+        });
     };
     let mut buf = BytesMut::with_capacity(declared.unwrap_or(0).max(first.len()));
     buf.extend_from_slice(&first);
@@ -188,7 +196,10 @@ async fn read_body(
         buf.extend_from_slice(&chunk);
         next = payload.next().await;
     }
-    Ok(ReadBody { bytes: buf.freeze(), sliced: false })
+    Ok(ReadBody {
+        bytes: buf.freeze(),
+        sliced: false,
+    })
 }
 
 fn respond(
@@ -210,12 +221,23 @@ fn respond(
 }
 
 /// [`handle`], with a panic answered by the cached 500 (`limits::guarded`).
-async fn guarded(req: HttpRequest, payload: web::Payload, state: web::Data<AppState>) -> HttpResponse {
+async fn guarded(
+    req: HttpRequest,
+    payload: web::Payload,
+    state: web::Data<AppState>,
+) -> HttpResponse {
     let errors = state.clone();
-    limits::guarded(handle(req, payload, state), move || errors.errors.internal()).await
+    limits::guarded(handle(req, payload, state), move || {
+        errors.errors.internal()
+    })
+    .await
 }
 
-async fn handle(req: HttpRequest, payload: web::Payload, state: web::Data<AppState>) -> HttpResponse {
+async fn handle(
+    req: HttpRequest,
+    payload: web::Payload,
+    state: web::Data<AppState>,
+) -> HttpResponse {
     let Some(log) = &state.access_log else {
         return dispatch(req, payload, state.clone()).await;
     };
@@ -312,7 +334,11 @@ async fn dispatch(
         // bolt-api's plain 404, the same for every request: no request object, no GIL
         if let Some(not_found) = &state.not_found {
             if plain_miss(&state.router, path) {
-                return if head { not_found.head() } else { not_found.response(false) };
+                return if head {
+                    not_found.head()
+                } else {
+                    not_found.response(false)
+                };
             }
         }
         (None, None)
@@ -415,7 +441,9 @@ fn bind(host: &str, port: u16, backlog: i32, reuse_port: bool) -> PyResult<TcpLi
 /// The listening socket a supervisor hands down (already bound and listening).
 fn adopt(fd: RawFd) -> PyResult<TcpListener> {
     if fd < 0 {
-        return Err(PyValueError::new_err(format!("listen_fd must be >= 0, got {fd}")));
+        return Err(PyValueError::new_err(format!(
+            "listen_fd must be >= 0, got {fd}"
+        )));
     }
     // SAFETY: per the engine contract (`ServerConfig.listen_fd`), the descriptor is an open,
     // listening TCP socket handed over to the engine: nothing else in this process uses or
@@ -478,19 +506,28 @@ pub fn serve(
         return Err(PyValueError::new_err("workers must be at least 1"));
     }
     let graceful = Duration::try_from_secs_f64(graceful_timeout).map_err(|_| {
-        PyValueError::new_err(format!("graceful_timeout must be >= 0, got {graceful_timeout}"))
+        PyValueError::new_err(format!(
+            "graceful_timeout must be >= 0, got {graceful_timeout}"
+        ))
     })?;
     let mut table_router = Router::default();
     let mut table = Vec::with_capacity(routes.len());
     for (index, (method, path, call, is_async, needs, fast)) in routes.into_iter().enumerate() {
-        table_router.insert(&method, &path, index).map_err(PyValueError::new_err)?;
+        table_router
+            .insert(&method, &path, index)
+            .map_err(PyValueError::new_err)?;
         // bolt-api publishes `ParamSpec`s for sync routes only; decided here, not per request
         let params = fast
             .filter(|_| !is_async)
             .map(Params::new)
             .transpose()
             .map_err(|e| PyValueError::new_err(format!("{method} {path}: {e}")))?;
-        table.push(Route { call, is_async, needs, params });
+        table.push(Route {
+            call,
+            is_async,
+            needs,
+            params,
+        });
     }
     let ablate = Ablation::from_env();
     // The access log is decided here, once: off, nothing runs per request.

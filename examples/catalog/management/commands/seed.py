@@ -28,5 +28,6 @@ class Command(BaseCommand):
             self.stdout.write(f"Catalog already has {Item.objects.count()} items.")
             return
         Item.objects.bulk_create(
-            Item(name=name, price=price, in_stock=in_stock) for name, price, in_stock in ITEMS)
+            Item(name=name, price=price, in_stock=in_stock) for name, price, in_stock in ITEMS
+        )
         self.stdout.write(self.style.SUCCESS(f"Inserted {len(ITEMS)} items."))

@@ -4,7 +4,8 @@ bolt-api holds everything about *what* a request means — routing, parameters, 
 responses, errors — and the engine contract (:mod:`bolt_api.engine`). It knows no sockets.
 """
 
-from .app import BoltAPI
+from ._app import BoltAPI
+from ._router import Router
 from .compression import CompressionConfig, no_compress
 from .datastructures import UploadFile
 from .decorators import action
@@ -41,7 +42,6 @@ from .pagination import (
 )
 from .params import Body, Cookie, Depends, File, Form, Header, Path, Query
 from .responses import HTML, JSON, PlainText, Redirect, Response
-from .router import Router
 from .serving import serve
 from .views import (
     APIView,

@@ -1,7 +1,7 @@
 """The ``bolt`` console script (also ``python -m bolt_api``): serve an API outside Django.
 
-    bolt serve myproject.api:api --engine python --host 127.0.0.1 --port 8000
-    bolt serve myproject.api:api --processes 4        # supervised, see bolt_api.supervisor
+bolt serve myproject.api:api --engine python --host 127.0.0.1 --port 8000
+bolt serve myproject.api:api --processes 4        # supervised, see bolt_api.supervisor
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import sys
 from typing import Any
 
 from . import supervisor
-from .app import BoltAPI
+from ._app import BoltAPI
 from .engines import DEFAULT_ENGINE, ENGINE_PACKAGES, load_engine
 from .exceptions import EngineNotFoundError
 from .proxies import TrustedProxies
@@ -42,26 +42,46 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("serve", help="serve a BoltAPI given as module:attribute")
     run.add_argument("app", help="the API, as 'module:attribute'")
-    run.add_argument("--engine", default=DEFAULT_ENGINE,
-                     help=f"engine name ({', '.join(ENGINE_PACKAGES)}; default {DEFAULT_ENGINE})")
+    run.add_argument(
+        "--engine",
+        default=DEFAULT_ENGINE,
+        help=f"engine name ({', '.join(ENGINE_PACKAGES)}; default {DEFAULT_ENGINE})",
+    )
     run.add_argument("--host", default="127.0.0.1")
     run.add_argument("--port", type=int, default=8000, help="0 picks a free port")
-    run.add_argument("--workers", type=int, default=None,
-                     help=f"engine worker threads per process (default ${WORKERS_ENV} or 1)")
+    run.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        help=f"engine worker threads per process (default ${WORKERS_ENV} or 1)",
+    )
     run.add_argument("--backlog", type=int, default=1024, help="listen backlog (default 1024)")
-    run.add_argument("--keep-alive", type=float, default=5.0,
-                     help="seconds an idle keep-alive connection stays open; 0 disables it "
-                          "(default 5)")
-    run.add_argument("--access-log", action="store_true",
-                     help="log every request to the 'django.server' logger (default off)")
-    run.add_argument("--access-log-file", metavar="PATH",
-                     help="append every request's log line to PATH ('-': standard output), "
-                          "written by the engine itself, without logging (default off)")
-    run.add_argument("--trusted-proxy", action="append", metavar="IP_OR_CIDR",
-                     dest="trusted_proxies",
-                     help="honour X-Forwarded-For/-Proto from this proxy (an IP address or a "
-                          f"CIDR network); repeatable (default ${TRUSTED_PROXIES_ENV}, "
-                          "comma-separated, else none)")
+    run.add_argument(
+        "--keep-alive",
+        type=float,
+        default=5.0,
+        help="seconds an idle keep-alive connection stays open; 0 disables it (default 5)",
+    )
+    run.add_argument(
+        "--access-log",
+        action="store_true",
+        help="log every request to the 'django.server' logger (default off)",
+    )
+    run.add_argument(
+        "--access-log-file",
+        metavar="PATH",
+        help="append every request's log line to PATH ('-': standard output), "
+        "written by the engine itself, without logging (default off)",
+    )
+    run.add_argument(
+        "--trusted-proxy",
+        action="append",
+        metavar="IP_OR_CIDR",
+        dest="trusted_proxies",
+        help="honour X-Forwarded-For/-Proto from this proxy (an IP address or a "
+        f"CIDR network); repeatable (default ${TRUSTED_PROXIES_ENV}, "
+        "comma-separated, else none)",
+    )
     supervisor.add_arguments(run)
     args = parser.parse_args(argv)
     try:
@@ -72,8 +92,9 @@ def main(argv: list[str] | None = None) -> int:
         parser.exit(2, f"bolt: error: {exc}\n")
     if process.supervised and supervisor.parent_link() is None:
         try:
-            return supervisor.Supervisor(engine.name, args.host, args.port, process,
-                                         backlog=args.backlog).run()
+            return supervisor.Supervisor(
+                engine.name, args.host, args.port, process, backlog=args.backlog
+            ).run()
         except OSError as exc:  # the address is taken, the host does not resolve, ...
             parser.exit(1, f"bolt: error: {exc}\n")
     sys.path.insert(0, ".")
@@ -116,8 +137,7 @@ def check_server_flags(workers: int | None, backlog: int, keep_alive: float) -> 
     return workers
 
 
-def _server_options(args: argparse.Namespace,
-                    process: supervisor.ProcessOptions) -> dict[str, Any]:
+def _server_options(args: argparse.Namespace, process: supervisor.ProcessOptions) -> dict[str, Any]:
     workers = check_server_flags(args.workers, args.backlog, args.keep_alive)
     proxies, source = args.trusted_proxies, "--trusted-proxy"
     if proxies is None:
@@ -127,6 +147,12 @@ def _server_options(args: argparse.Namespace,
         trusted = TrustedProxies(proxies).entries
     except ValueError as exc:
         raise ValueError(f"{source}: {exc}") from None
-    return {"workers": workers, "backlog": args.backlog, "keep_alive": args.keep_alive,
-            "graceful_timeout": process.graceful_timeout, "access_log": args.access_log,
-            "access_log_file": args.access_log_file, "trusted_proxies": trusted}
+    return {
+        "workers": workers,
+        "backlog": args.backlog,
+        "keep_alive": args.keep_alive,
+        "graceful_timeout": process.graceful_timeout,
+        "access_log": args.access_log,
+        "access_log_file": args.access_log_file,
+        "trusted_proxies": trusted,
+    }

@@ -28,10 +28,18 @@ Backend = Literal["gzip", "brotli", "zstd"]
 F = TypeVar("F", bound=Callable[..., Any])
 
 _SKIP_PREFIXES = ("image/", "audio/", "video/", "font/woff")
-_SKIP_TYPES = frozenset({"application/zip", "application/gzip", "application/x-gzip",
-                         "application/zstd", "application/x-7z-compressed",
-                         "application/x-rar-compressed", "application/octet-stream",
-                         "application/pdf"})
+_SKIP_TYPES = frozenset(
+    {
+        "application/zip",
+        "application/gzip",
+        "application/x-gzip",
+        "application/zstd",
+        "application/x-7z-compressed",
+        "application/x-rar-compressed",
+        "application/octet-stream",
+        "application/pdf",
+    }
+)
 _KEEP_IMAGES = frozenset({"image/svg+xml"})
 
 
@@ -55,8 +63,9 @@ class CompressionConfig:
 
     def __post_init__(self) -> None:
         if self.backend not in ("gzip", "brotli", "zstd"):
-            raise ValueError(f"compression backend must be gzip, brotli or zstd, "
-                             f"got {self.backend!r}")
+            raise ValueError(
+                f"compression backend must be gzip, brotli or zstd, got {self.backend!r}"
+            )
         if self.minimum_size < 0:
             raise ValueError("minimum_size must be >= 0")
         if self.backend == "brotli":
@@ -69,8 +78,10 @@ def _require(module: str, extra: str) -> Any:
     try:
         return __import__(module)
     except ImportError:
-        raise ImportError(f"the {extra!r} compression backend needs the {module!r} package: "
-                          f"pip install 'bolt-api[{extra}]'") from None
+        raise ImportError(
+            f"the {extra!r} compression backend needs the {module!r} package: "
+            f"pip install 'bolt-api[{extra}]'"
+        ) from None
 
 
 def parse_accept_encoding(value: str) -> dict[str, float]:
@@ -114,8 +125,9 @@ class _Encoder:
         if self.token == "gzip":
             return zlib.compress(data, self.config.gzip_level, wbits=31)
         if self.token == "br":
-            return bytes(_require("brotli", "brotli").compress(
-                data, quality=self.config.brotli_quality))
+            return bytes(
+                _require("brotli", "brotli").compress(data, quality=self.config.brotli_quality)
+            )
         zstd = _require("zstandard", "zstd")
         return bytes(zstd.ZstdCompressor(level=self.config.zstd_level).compress(data))
 
@@ -130,8 +142,7 @@ class _Encoder:
             return (lambda c: br.process(c) + br.flush()), br.finish
         zstd = _require("zstandard", "zstd")
         zc = zstd.ZstdCompressor(level=self.config.zstd_level).compressobj()
-        return ((lambda c: zc.compress(c) + zc.flush(zstd.COMPRESSOBJ_FLUSH_BLOCK)),
-                zc.flush)
+        return ((lambda c: zc.compress(c) + zc.flush(zstd.COMPRESSOBJ_FLUSH_BLOCK)), zc.flush)
 
 
 def _compressible(content_type: str | None) -> bool:
@@ -253,15 +264,22 @@ def _compress_stream(body: StreamBody, encoder: _Encoder) -> StreamBody:
     compress, finish = encoder.streamer()
     if body.is_async:
         return StreamBody(_AsyncCompressed(body.chunks, compress, finish), True)  # type: ignore[arg-type]
-    return StreamBody(_SyncCompressed(body.chunks, compress, finish),  # type: ignore[arg-type]
-                      False, body.inline)
+    return StreamBody(
+        _SyncCompressed(body.chunks, compress, finish),  # type: ignore[arg-type]
+        False,
+        body.inline,
+    )
 
 
 class _SyncCompressed:
     __slots__ = ("_compress", "_done", "_finish", "_source")
 
-    def __init__(self, source: Iterator[bytes], compress: Callable[[bytes], bytes],
-                 finish: Callable[[], bytes]) -> None:
+    def __init__(
+        self,
+        source: Iterator[bytes],
+        compress: Callable[[bytes], bytes],
+        finish: Callable[[], bytes],
+    ) -> None:
         self._source, self._compress, self._finish, self._done = source, compress, finish, False
 
     def __iter__(self) -> _SyncCompressed:
@@ -285,8 +303,12 @@ class _SyncCompressed:
 class _AsyncCompressed:
     __slots__ = ("_compress", "_done", "_finish", "_source")
 
-    def __init__(self, source: AsyncIterator[bytes], compress: Callable[[bytes], bytes],
-                 finish: Callable[[], bytes]) -> None:
+    def __init__(
+        self,
+        source: AsyncIterator[bytes],
+        compress: Callable[[bytes], bytes],
+        finish: Callable[[], bytes],
+    ) -> None:
         self._source, self._compress, self._finish, self._done = source, compress, finish, False
 
     def __aiter__(self) -> _AsyncCompressed:

@@ -34,8 +34,13 @@ class UploadFile:
         self.size = size
         self.headers = headers or {}
         # The file lives as long as the upload; Bolt closes it after the request.
-        self.file: IO[bytes] = file if file is not None else tempfile.SpooledTemporaryFile(  # noqa: SIM115
-            max_size=max_spool_size)
+        self.file: IO[bytes] = (
+            file
+            if file is not None
+            else tempfile.SpooledTemporaryFile(  # noqa: SIM115
+                max_size=max_spool_size
+            )
+        )
 
     @property
     def rolled_to_disk(self) -> bool:
@@ -68,8 +73,10 @@ class UploadFile:
         self.close_sync()
 
     def __repr__(self) -> str:
-        return (f"UploadFile(filename={self.filename!r}, content_type={self.content_type!r}, "
-                f"size={self.size})")
+        return (
+            f"UploadFile(filename={self.filename!r}, content_type={self.content_type!r}, "
+            f"size={self.size})"
+        )
 
     def __getstate__(self) -> Any:  # pragma: no cover - files are not picklable
         raise TypeError("UploadFile cannot be pickled")

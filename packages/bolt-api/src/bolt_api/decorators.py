@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from .router import UNSET
+from ._router import UNSET
 
 __all__ = ["ActionInfo", "action", "action_info"]
 
@@ -63,8 +63,18 @@ def action(
         route = (path if path is not None else fn.__name__).strip("/")
         if not route:
             raise ValueError(f"@action on {fn.__name__}: the path is empty")
-        info = ActionInfo(upper, detail, route, auth, guards, response_model, status_code,
-                          tuple(tags or ()), summary, description)
+        info = ActionInfo(
+            upper,
+            detail,
+            route,
+            auth,
+            guards,
+            response_model,
+            status_code,
+            tuple(tags or ()),
+            summary,
+            description,
+        )
         setattr(fn, _ATTR, info)
         return fn
 

@@ -24,6 +24,11 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mappin
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Protocol, TypeAlias, runtime_checkable
 
+# What an engine reuses of bolt-api's own rules, so it never restates them: the routing
+# rules (a matcher for engines without their own router) and Django-style request helpers.
+from ._request_methods import build_absolute_uri, get_full_path
+from ._routing import PathTemplate, RouteMatcher
+
 __all__ = [
     "ACCESS_LOGGER",
     "Body",
@@ -35,13 +40,17 @@ __all__ = [
     "Headers",
     "Needs",
     "ParamSpec",
+    "PathTemplate",
     "Request",
     "ResponseTuple",
     "RouteCall",
+    "RouteMatcher",
     "RouteSpec",
     "ServerConfig",
     "StopToken",
     "StreamBody",
+    "build_absolute_uri",
+    "get_full_path",
 ]
 
 #: Response headers: ``(name, value)`` pairs, names lowercase. bolt-api reuses one tuple
@@ -59,7 +68,7 @@ class StreamBody:
     closes the iterator (``close()`` / ``aclose()``), so the generator's ``finally`` runs.
 
     ``inline``: a sync iterator that never waits for I/O — bolt-api driving an async
-    generator that cannot suspend (:mod:`bolt_api.coroutines`). The engine may pull it where
+    generator that cannot suspend (:mod:`bolt_api._coroutines`). The engine may pull it where
     it is, on its event loop or I/O thread, like a trivially-async handler, instead of
     handing each chunk across threads.
     """

@@ -34,13 +34,15 @@ def load_engine(name: str) -> Engine:
         if name in ENGINE_PACKAGES:
             raise EngineNotFoundError(
                 f"The {name!r} engine is not installed: install the "
-                f"'{ENGINE_PACKAGES[name]}' package (packages/{ENGINE_PACKAGES[name]}).")
+                f"'{ENGINE_PACKAGES[name]}' package (packages/{ENGINE_PACKAGES[name]})."
+            )
         known = ", ".join(repr(n) for n in ENGINE_PACKAGES)
         raise EngineNotFoundError(f"Unknown engine {name!r}; choose one of {known}.")
     try:
         engine_cls = found[0].load()
     except ImportError as exc:
         raise EngineNotFoundError(
-            f"The {name!r} engine is installed but failed to import: {exc}") from exc
+            f"The {name!r} engine is installed but failed to import: {exc}"
+        ) from exc
     engine: Engine = engine_cls()
     return engine

@@ -20,23 +20,44 @@ from typing import Any
 
 import msgspec
 
-from .encoding import JSON_HEADERS, ResponseValidationError, encode_json
+from ._encoding import JSON_HEADERS, ResponseValidationError, encode_json
+from ._routing import METHOD_ORDER
 from .engine import ResponseTuple
 from .exceptions import HTTPException, RequestValidationError, reason_phrase
 from .responses import Response
-from .routing import METHOD_ORDER
 
-__all__ = ["BoltError", "ErrorFormatter", "ErrorHandling", "add_exception_sink", "classify",
-           "problem_details", "remove_exception_sink"]
+__all__ = [
+    "BoltError",
+    "ErrorFormatter",
+    "ErrorHandling",
+    "add_exception_sink",
+    "classify",
+    "problem_details",
+    "remove_exception_sink",
+]
 
 logger = logging.getLogger("bolt_api")
 
-_KINDS = {400: "bad_request", 401: "not_authenticated", 403: "forbidden", 404: "not_found",
-          405: "method_not_allowed", 408: "request_timeout", 413: "payload_too_large",
-          414: "uri_too_long", 422: "validation", 429: "rate_limited", 431: "headers_too_large",
-          500: "internal_error", 501: "not_implemented", 503: "service_unavailable"}
-_DJANGO_ERRORS = {("django.core.exceptions", "PermissionDenied"): (403, "Permission denied"),
-                  ("django.core.exceptions", "SuspiciousOperation"): (400, "Bad Request")}
+_KINDS = {
+    400: "bad_request",
+    401: "not_authenticated",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    408: "request_timeout",
+    413: "payload_too_large",
+    414: "uri_too_long",
+    422: "validation",
+    429: "rate_limited",
+    431: "headers_too_large",
+    500: "internal_error",
+    501: "not_implemented",
+    503: "service_unavailable",
+}
+_DJANGO_ERRORS = {
+    ("django.core.exceptions", "PermissionDenied"): (403, "Permission denied"),
+    ("django.core.exceptions", "SuspiciousOperation"): (400, "Bad Request"),
+}
 
 
 @dataclass(slots=True)
@@ -71,8 +92,14 @@ def _django_error(exc: BaseException) -> tuple[int, str] | None:
 def classify(exc: BaseException) -> BoltError:
     """The :class:`BoltError` for an exception raised while binding or handling."""
     if isinstance(exc, HTTPException):
-        return BoltError(exc.status_code, _kind(exc.status_code), exc.detail,
-                         headers=dict(exc.headers or {}), extra=exc.extra, exception=exc)
+        return BoltError(
+            exc.status_code,
+            _kind(exc.status_code),
+            exc.detail,
+            headers=dict(exc.headers or {}),
+            extra=exc.extra,
+            exception=exc,
+        )
     if isinstance(exc, RequestValidationError):
         return BoltError(422, "validation", exc.errors, errors=exc.errors, exception=exc)
     if isinstance(exc, msgspec.ValidationError):
@@ -80,9 +107,14 @@ def classify(exc: BaseException) -> BoltError:
         return BoltError(422, "validation", errors, errors=errors, exception=exc)
     if isinstance(exc, ResponseValidationError):
         logger.error("Response validation error: %s", exc)
-        return BoltError(500, "response_validation", "Response validation error",
-                         errors=exc.errors, extra={"validation_errors": exc.errors},
-                         exception=exc)
+        return BoltError(
+            500,
+            "response_validation",
+            "Response validation error",
+            errors=exc.errors,
+            extra={"validation_errors": exc.errors},
+            exception=exc,
+        )
     if isinstance(exc, FileNotFoundError):
         return BoltError(404, "not_found", "File not found", exception=exc)
     if isinstance(exc, PermissionError):
@@ -127,8 +159,11 @@ _NOT_FOUND = default_render(BoltError(404, "not_found", "Not Found"))
 
 def problem_details(error: BoltError, request: Any) -> Response:
     """RFC 9457 problem details (``application/problem+json``), for ``error_formatter=``."""
-    body: dict[str, Any] = {"type": "about:blank", "title": reason_phrase(error.status),
-                            "status": error.status}
+    body: dict[str, Any] = {
+        "type": "about:blank",
+        "title": reason_phrase(error.status),
+        "status": error.status,
+    }
     if error.kind == "validation":
         body["detail"] = "Request validation failed"
         body["errors"] = error.errors
@@ -138,8 +173,12 @@ def problem_details(error: BoltError, request: Any) -> Response:
         body["instance"] = request.path
     if error.extra is not None and error.kind != "response_validation":
         body["extra"] = error.extra
-    return Response(encode_json(body), status_code=error.status, headers=error.headers,
-                    media_type="application/problem+json")
+    return Response(
+        encode_json(body),
+        status_code=error.status,
+        headers=error.headers,
+        media_type="application/problem+json",
+    )
 
 
 def _sort_methods(methods: Sequence[str]) -> list[str]:
@@ -186,8 +225,10 @@ class ErrorHandling:
         methods = ", ".join(_sort_methods([*allowed, "OPTIONS"]))
         if request.method == "OPTIONS":
             return 204, (("allow", methods),), b""
-        return self.render(BoltError(405, "method_not_allowed", "Method Not Allowed",
-                                     headers={"allow": methods}), request)
+        return self.render(
+            BoltError(405, "method_not_allowed", "Method Not Allowed", headers={"allow": methods}),
+            request,
+        )
 
     @property
     def static_not_found(self) -> ResponseTuple | None:

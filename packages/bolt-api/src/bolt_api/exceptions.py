@@ -80,8 +80,12 @@ class HTTPException(BoltException):
 
 
 #: RFC 9110 names where Python's ``http.HTTPStatus`` differs between versions.
-_RFC9110_PHRASES = {413: "Content Too Large", 414: "URI Too Long", 416: "Range Not Satisfiable",
-                    422: "Unprocessable Content"}
+_RFC9110_PHRASES = {
+    413: "Content Too Large",
+    414: "URI Too Long",
+    416: "Range Not Satisfiable",
+    422: "Unprocessable Content",
+}
 
 
 def reason_phrase(status: int) -> str:

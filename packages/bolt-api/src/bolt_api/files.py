@@ -35,8 +35,8 @@ def configure_allowed_paths(paths: Sequence[str | os.PathLike[str]] | None) -> N
 def _checked_path(path: str | os.PathLike[str]) -> str:
     real = os.path.realpath(path)
     if _allowed_paths is not None and not any(
-            real == root or real.startswith(root.rstrip(os.sep) + os.sep)
-            for root in _allowed_paths):
+        real == root or real.startswith(root.rstrip(os.sep) + os.sep) for root in _allowed_paths
+    ):
         raise PermissionError(f"{path!s} is outside the allowed file paths")
     return real
 
@@ -71,8 +71,12 @@ class PendingFile:
         size = st.st_size
         etag = f'"{st.st_mtime_ns:x}-{size:x}"'
         last_modified = formatdate(st.st_mtime, usegmt=True)
-        meta = [*headers, ("last-modified", last_modified), ("etag", etag),
-                ("accept-ranges", "bytes")]
+        meta = [
+            *headers,
+            ("last-modified", last_modified),
+            ("etag", etag),
+            ("accept-ranges", "bytes"),
+        ]
         req_headers = request.headers
         if status == 200 and _not_modified(req_headers, etag, st.st_mtime):
             return 304, [h for h in meta if h[0] != "content-type"], b""

@@ -25,11 +25,11 @@ from typing import Annotated, Any, Generic, TypeVar, get_args, get_origin, overl
 
 import msgspec
 
-from .encoding import ResponseValidationError
+from ._encoding import ResponseValidationError
+from ._querysets import count, model_to_dict, read_field, to_list
+from ._signatures import add_keyword, resolved_signature, stamp, with_request
 from .exceptions import RequestValidationError
 from .params import Query
-from .querysets import count, model_to_dict, read_field, to_list
-from .signatures import add_keyword, resolved_signature, stamp, with_request
 
 __all__ = [
     "CursorPagination",
@@ -120,8 +120,14 @@ class PaginationBase:
             try:
                 values[p.key] = msgspec.convert(raw, target, strict=False)
             except msgspec.ValidationError as exc:
-                errors.append({"type": "validation_error", "loc": ["query", p.query],
-                               "msg": str(exc), "input": raw})
+                errors.append(
+                    {
+                        "type": "validation_error",
+                        "loc": ["query", p.query],
+                        "msg": str(exc),
+                        "input": raw,
+                    }
+                )
         if errors:
             raise RequestValidationError(errors)
         return values
@@ -147,11 +153,20 @@ class PaginationBase:
             raise ResponseValidationError(getattr(tp, "__name__", repr(tp)), str(exc)) from None
         return items
 
-    def build_response(self, items: list[Any], *, total: int, request: Any, has_next: bool,
-                       has_previous: bool, **info: Any) -> Any:
+    def build_response(
+        self,
+        items: list[Any],
+        *,
+        total: int,
+        request: Any,
+        has_next: bool,
+        has_previous: bool,
+        **info: Any,
+    ) -> Any:
         """The envelope; override (with ``response_class``) for another shape."""
-        return self.response_class(items=items, total=total, has_next=has_next,
-                                   has_previous=has_previous, **info)
+        return self.response_class(
+            items=items, total=total, has_next=has_next, has_previous=has_previous, **info
+        )
 
     def response_type(self, item: Any = Any) -> Any:
         """The envelope's type for items of type ``item`` (``PaginatedResponse[item]``)."""
@@ -179,12 +194,19 @@ class PageNumberPagination(PaginationBase):
         total_pages = -(-total // size)
         page = min(values["page"], total_pages) if total_pages else values["page"]
         offset = (page - 1) * size
-        rows = await to_list(queryset[offset:offset + size])
+        rows = await to_list(queryset[offset : offset + size])
         return self.build_response(
-            await self.serialize_items(rows), total=total, request=request,
-            has_next=page < total_pages, has_previous=page > 1, page=page, page_size=size,
-            total_pages=total_pages, next_page=page + 1 if page < total_pages else None,
-            previous_page=page - 1 if page > 1 else None)
+            await self.serialize_items(rows),
+            total=total,
+            request=request,
+            has_next=page < total_pages,
+            has_previous=page > 1,
+            page=page,
+            page_size=size,
+            total_pages=total_pages,
+            next_page=page + 1 if page < total_pages else None,
+            previous_page=page - 1 if page > 1 else None,
+        )
 
 
 class LimitOffsetPagination(PaginationBase):
@@ -195,19 +217,26 @@ class LimitOffsetPagination(PaginationBase):
     offset_query_param: str = "offset"
 
     def query_params(self) -> list[PageParam]:
-        return [PageParam("limit", self.limit_query_param, int | None, None, 1),
-                PageParam("offset", self.offset_query_param, int, 0, 0)]
+        return [
+            PageParam("limit", self.limit_query_param, int | None, None, 1),
+            PageParam("offset", self.offset_query_param, int, 0, 0),
+        ]
 
     async def paginate_queryset(self, queryset: Any, request: Any, **params: Any) -> Any:
         values = await self.get_page_params(request, **params)
         limit = self.resolve_page_size(values.get("limit"))
         offset: int = values["offset"]
         total = await count(queryset)
-        rows = await to_list(queryset[offset:offset + limit])
+        rows = await to_list(queryset[offset : offset + limit])
         return self.build_response(
-            await self.serialize_items(rows), total=total, request=request,
-            has_next=offset + limit < total, has_previous=offset > 0, limit=limit,
-            offset=offset)
+            await self.serialize_items(rows),
+            total=total,
+            request=request,
+            has_next=offset + limit < total,
+            has_previous=offset > 0,
+            limit=limit,
+            offset=offset,
+        )
 
 
 class CursorPagination(PaginationBase):
@@ -219,8 +248,10 @@ class CursorPagination(PaginationBase):
     ordering: str = "-id"
 
     def query_params(self) -> list[PageParam]:
-        return [PageParam("cursor", self.cursor_query_param, str | None, None),
-                *self._page_size_param()]
+        return [
+            PageParam("cursor", self.cursor_query_param, str | None, None),
+            *self._page_size_param(),
+        ]
 
     def encode_cursor(self, value: Any) -> str:
         """The opaque (URL-safe base64 JSON) cursor for an ordering value."""
@@ -239,9 +270,16 @@ class CursorPagination(PaginationBase):
         raise self._bad_cursor(cursor)
 
     def _bad_cursor(self, cursor: str) -> RequestValidationError:
-        return RequestValidationError([{"type": "validation_error",
-                                        "loc": ["query", self.cursor_query_param],
-                                        "msg": "Invalid cursor", "input": cursor}])
+        return RequestValidationError(
+            [
+                {
+                    "type": "validation_error",
+                    "loc": ["query", self.cursor_query_param],
+                    "msg": "Invalid cursor",
+                    "input": cursor,
+                }
+            ]
+        )
 
     async def paginate_queryset(self, queryset: Any, request: Any, **params: Any) -> Any:
         values = await self.get_page_params(request, **params)
@@ -254,25 +292,39 @@ class CursorPagination(PaginationBase):
             qs = queryset.order_by(self.ordering)
             if after is not None:
                 qs = qs.filter(**{f"{field}__{'lt' if descending else 'gt'}": after})
-            rows = await to_list(qs[:size + 1])
+            rows = await to_list(qs[: size + 1])
         else:
             try:
-                rows = sorted(await to_list(queryset), key=lambda r: read_field(r, field),
-                              reverse=descending)
+                rows = sorted(
+                    await to_list(queryset), key=lambda r: read_field(r, field), reverse=descending
+                )
                 if after is not None:
-                    rows = [r for r in rows if (read_field(r, field) < after if descending
-                                                else read_field(r, field) > after)]
+                    rows = [
+                        r
+                        for r in rows
+                        if (
+                            read_field(r, field) < after
+                            if descending
+                            else read_field(r, field) > after
+                        )
+                    ]
             except TypeError:
                 raise self._bad_cursor(raw_cursor or "") from None
-            rows = rows[:size + 1]
+            rows = rows[: size + 1]
         has_next = len(rows) > size
         rows = rows[:size]
         next_cursor = None
         if has_next and rows:
             next_cursor = self.encode_cursor(read_field(rows[-1], field))
         return self.build_response(
-            await self.serialize_items(rows), total=0, request=request, has_next=has_next,
-            has_previous=after is not None, page_size=size, next_cursor=next_cursor)
+            await self.serialize_items(rows),
+            total=0,
+            request=request,
+            has_next=has_next,
+            has_previous=after is not None,
+            page_size=size,
+            next_cursor=next_cursor,
+        )
 
 
 def _non_optional(tp: Any) -> Any:
@@ -284,8 +336,10 @@ def item_type(tp: Any) -> Any:
     """``T`` of ``list[T]``/``Sequence[T]``/``PaginatedResponse[T]``; ``None`` otherwise."""
     origin = get_origin(tp)
     args = get_args(tp)
-    if args and (origin in (list, tuple, Sequence) or
-                 (isinstance(origin, type) and issubclass(origin, PaginatedResponse))):
+    if args and (
+        origin in (list, tuple, Sequence)
+        or (isinstance(origin, type) and issubclass(origin, PaginatedResponse))
+    ):
         return args[0]
     return None
 
@@ -298,9 +352,13 @@ def _instance(pagination: type[PaginationBase] | PaginationBase) -> PaginationBa
     raise TypeError(f"expected a PaginationBase subclass or instance, got {pagination!r}")
 
 
-def paginated_handler(handler: Callable[..., Any],
-                      pagination: type[PaginationBase] | PaginationBase,
-                      *, item: Any = None, qualname: str | None = None) -> Callable[..., Any]:
+def paginated_handler(
+    handler: Callable[..., Any],
+    pagination: type[PaginationBase] | PaginationBase,
+    *,
+    item: Any = None,
+    qualname: str | None = None,
+) -> Callable[..., Any]:
     """A handler answering one page of what ``handler`` returns.
 
     Its signature is ``handler``'s plus the scheme's query parameters (keyword-only, under
@@ -314,9 +372,15 @@ def paginated_handler(handler: Callable[..., Any],
         paginator.serializer_class = item
     page_params = paginator.query_params()
     names = {p.key: f"_pagination_{p.key}" for p in page_params}
-    extra = [inspect.Parameter(names[p.key], inspect.Parameter.KEYWORD_ONLY, default=p.default,
-                               annotation=Annotated[p.annotation, Query(alias=p.query, ge=p.ge)])
-             for p in page_params]
+    extra = [
+        inspect.Parameter(
+            names[p.key],
+            inspect.Parameter.KEYWORD_ONLY,
+            default=p.default,
+            annotation=Annotated[p.annotation, Query(alias=p.query, ge=p.ge)],
+        )
+        for p in page_params
+    ]
     params, request_name, hidden = with_request(list(sig.parameters.values()))
     params = add_keyword(params, extra)
     positional = tuple(p.name for p in params)
@@ -339,8 +403,13 @@ def paginated_handler(handler: Callable[..., Any],
             paginator.serializer_class = model_item
         return paginator.response_type(model_item if model_item is not None else Any)
 
-    stamp(paginated, params, paginator.response_type(item if item is not None else Any),
-          like=handler, qualname=qualname)
+    stamp(
+        paginated,
+        params,
+        paginator.response_type(item if item is not None else Any),
+        like=handler,
+        qualname=qualname,
+    )
     paginated.__bolt_adapt_response_model__ = adapt_response_model  # type: ignore[attr-defined]
     paginated.__paginated__ = True  # type: ignore[attr-defined]
     paginated.__pagination_class__ = type(paginator)  # type: ignore[attr-defined]
@@ -348,8 +417,7 @@ def paginated_handler(handler: Callable[..., Any],
 
 
 @overload
-def paginate(pagination_class: type[PaginationBase] | PaginationBase = ...
-             ) -> Callable[[F], F]: ...
+def paginate(pagination_class: type[PaginationBase] | PaginationBase = ...) -> Callable[[F], F]: ...
 
 
 @overload

@@ -13,8 +13,18 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-__all__ = ["Body", "Cookie", "Depends", "File", "Form", "Header", "Param", "Path", "Query",
-           "Source"]
+__all__ = [
+    "Body",
+    "Cookie",
+    "Depends",
+    "File",
+    "Form",
+    "Header",
+    "Param",
+    "Path",
+    "Query",
+    "Source",
+]
 
 Source = Literal["path", "query", "header", "cookie", "body", "form", "file"]
 
@@ -76,8 +86,23 @@ def Query(
     deprecated: bool = False,
 ) -> Any:
     """A query-string parameter."""
-    return Param("query", default, alias, False, gt, ge, lt, le, multiple_of, min_length,
-                 max_length, pattern, description, example, deprecated)
+    return Param(
+        "query",
+        default,
+        alias,
+        False,
+        gt,
+        ge,
+        lt,
+        le,
+        multiple_of,
+        min_length,
+        max_length,
+        pattern,
+        description,
+        example,
+        deprecated,
+    )
 
 
 def Path(
@@ -97,8 +122,23 @@ def Path(
     deprecated: bool = False,
 ) -> Any:
     """A path parameter (the name, or ``alias``, must appear in the route template)."""
-    return Param("path", default, alias, False, gt, ge, lt, le, multiple_of, min_length,
-                 max_length, pattern, description, example, deprecated)
+    return Param(
+        "path",
+        default,
+        alias,
+        False,
+        gt,
+        ge,
+        lt,
+        le,
+        multiple_of,
+        min_length,
+        max_length,
+        pattern,
+        description,
+        example,
+        deprecated,
+    )
 
 
 def Header(
@@ -110,8 +150,9 @@ def Header(
     deprecated: bool = False,
 ) -> Any:
     """A request header; without ``alias`` the name is ``x_token`` -> ``x-token``."""
-    return Param("header", default, alias, description=description, example=example,
-                 deprecated=deprecated)
+    return Param(
+        "header", default, alias, description=description, example=example, deprecated=deprecated
+    )
 
 
 def Cookie(
@@ -123,8 +164,9 @@ def Cookie(
     deprecated: bool = False,
 ) -> Any:
     """A cookie from the ``Cookie`` header."""
-    return Param("cookie", default, alias, description=description, example=example,
-                 deprecated=deprecated)
+    return Param(
+        "cookie", default, alias, description=description, example=example, deprecated=deprecated
+    )
 
 
 def Body(
@@ -154,9 +196,20 @@ def Form(
     example: Any = None,
 ) -> Any:
     """A field of a urlencoded or multipart form (or a Struct built from all of them)."""
-    return Param("form", default, alias, gt=gt, ge=ge, lt=lt, le=le, min_length=min_length,
-                 max_length=max_length, pattern=pattern, description=description,
-                 example=example)
+    return Param(
+        "form",
+        default,
+        alias,
+        gt=gt,
+        ge=ge,
+        lt=lt,
+        le=le,
+        min_length=min_length,
+        max_length=max_length,
+        pattern=pattern,
+        description=description,
+        example=example,
+    )
 
 
 def File(
@@ -175,10 +228,16 @@ def File(
     """
     if isinstance(allowed_types, str):
         raise TypeError("File(allowed_types=...) takes a list of MIME types, not a string")
-    return Param("file", default, alias, description=description, max_size=max_size,
-                 min_size=min_size,
-                 allowed_types=tuple(allowed_types) if allowed_types is not None else None,
-                 max_files=max_files)
+    return Param(
+        "file",
+        default,
+        alias,
+        description=description,
+        max_size=max_size,
+        min_size=min_size,
+        allowed_types=tuple(allowed_types) if allowed_types is not None else None,
+        max_files=max_files,
+    )
 
 
 @dataclass(frozen=True, slots=True)

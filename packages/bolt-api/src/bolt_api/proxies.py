@@ -37,12 +37,15 @@ def parse_trusted_proxies(entries: Iterable[str]) -> tuple[_Network, ...]:
     if isinstance(entries, (str, bytes)):
         raise ValueError(
             f"trusted proxies must be a list of IP addresses or CIDR networks, not a single "
-            f"string: write [{entries!r}]")
+            f"string: write [{entries!r}]"
+        )
     networks: list[_Network] = []
     for entry in entries:
         if not isinstance(entry, str):
-            raise ValueError(f"trusted proxy {entry!r} is not a string (an IP address or a "
-                             f"CIDR network such as '10.0.0.0/8')")
+            raise ValueError(
+                f"trusted proxy {entry!r} is not a string (an IP address or a "
+                f"CIDR network such as '10.0.0.0/8')"
+            )
         text = entry.strip()
         try:
             network = ipaddress.ip_network(text)
@@ -52,9 +55,11 @@ def parse_trusted_proxies(entries: Iterable[str]) -> tuple[_Network, ...]:
             except ValueError:
                 raise ValueError(
                     f"trusted proxy {entry!r} is not an IP address or a CIDR network (such as "
-                    f"'127.0.0.1', '10.0.0.0/8' or '::1')") from None
-            raise ValueError(f"trusted proxy {entry!r} has host bits set: did you mean "
-                             f"'{loose}'?") from None
+                    f"'127.0.0.1', '10.0.0.0/8' or '::1')"
+                ) from None
+            raise ValueError(
+                f"trusted proxy {entry!r} has host bits set: did you mean '{loose}'?"
+            ) from None
         networks.append(network)
     return tuple(networks)
 
@@ -64,7 +69,7 @@ def _address(text: str) -> _Address | None:
     text = text.strip()
     if text.startswith("["):  # [v6] or [v6]:port
         end = text.find("]")
-        rest = text[end + 1:] if end > 0 else "x"
+        rest = text[end + 1 :] if end > 0 else "x"
         if rest and not (rest[:1] == ":" and rest[1:].isdigit()):
             return None
         text = text[1:end]
@@ -105,8 +110,9 @@ class TrustedProxies:
         address = _address(host)
         return address is not None and self._trusts(address)
 
-    def client(self, peer: tuple[str, int] | None,
-               forwarded_for: str | None) -> tuple[str, int] | None:
+    def client(
+        self, peer: tuple[str, int] | None, forwarded_for: str | None
+    ) -> tuple[str, int] | None:
         """The client: ``peer``, or the address ``X-Forwarded-For`` gives when it may."""
         if peer is None or not forwarded_for or not self.is_trusted(peer[0]):
             return peer

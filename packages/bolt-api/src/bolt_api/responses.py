@@ -2,7 +2,7 @@
 
 Each renders itself to the engine contract's ``(status, headers, body)`` tuple. Plain return
 values (``dict``, ``list``, ``Struct``, ``str``, ``bytes``) need no class: the per-route
-encoder in :mod:`bolt_api.encoding` handles them.
+encoder in :mod:`bolt_api._encoding` handles them.
 """
 
 from __future__ import annotations
@@ -70,8 +70,10 @@ class Response:
             raise ValueError("samesite must be 'Lax', 'Strict', 'None' or None")
         parts = [f"{name}={_quote_cookie(value)}"]
         if expires is not None:
-            parts.append("expires=" + (expires if isinstance(expires, str)
-                                       else format_datetime(expires, usegmt=True)))
+            parts.append(
+                "expires="
+                + (expires if isinstance(expires, str) else format_datetime(expires, usegmt=True))
+            )
         if domain:
             parts.append(f"Domain={domain}")
         if httponly:
@@ -90,8 +92,15 @@ class Response:
 
     def delete_cookie(self, name: str, path: str = "/", domain: str | None = None) -> None:
         """Expire the cookie ``name`` in the client."""
-        self.set_cookie(name, "", max_age=0, expires="Thu, 01 Jan 1970 00:00:00 GMT",
-                        path=path, domain=domain, samesite=None)
+        self.set_cookie(
+            name,
+            "",
+            max_age=0,
+            expires="Thu, 01 Jan 1970 00:00:00 GMT",
+            path=path,
+            domain=domain,
+            samesite=None,
+        )
 
     def body(self, encode_json: JSONEncode) -> bytes:
         content = self.content

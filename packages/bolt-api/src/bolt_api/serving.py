@@ -8,7 +8,7 @@ import sys
 from collections.abc import Callable
 from typing import Any, TextIO
 
-from .app import BoltAPI
+from ._app import BoltAPI
 from .engine import ACCESS_LOGGER, ServerConfig
 from .engines import DEFAULT_ENGINE, load_engine
 from .supervisor import limit_requests, parent_link
@@ -19,8 +19,10 @@ __all__ = ["banner", "serve"]
 def banner(engine: str, host: str, port: int, processes: int = 1) -> str:
     """The start-up line; tests and humans read the resolved engine and address from it."""
     shown = f"[{host}]" if ":" in host else host
-    return (f"Bolt serving on http://{shown}:{port} (engine={engine}, processes={processes}, "
-            f"pid={os.getpid()})")
+    return (
+        f"Bolt serving on http://{shown}:{port} (engine={engine}, processes={processes}, "
+        f"pid={os.getpid()})"
+    )
 
 
 def serve(

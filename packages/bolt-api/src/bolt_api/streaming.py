@@ -15,9 +15,9 @@ from typing import Any
 
 import msgspec
 
-from .ablation import ablated
-from .coroutines import DrivenChunks, never_suspends_gen
-from .encoding import encode_json
+from ._ablation import ablated
+from ._coroutines import DrivenChunks, never_suspends_gen
+from ._encoding import encode_json
 from .engine import ResponseTuple, StreamBody
 from .responses import JSONEncode, Response
 
@@ -86,8 +86,11 @@ def stream_body(content: Content) -> StreamBody:
         raise TypeError("StreamingResponse takes an iterator of chunks, not a str/bytes")
     if hasattr(content, "__aiter__"):
         if _DRIVE and never_suspends_gen(content):
-            return StreamBody(DrivenChunks(content, _to_bytes),  # type: ignore[arg-type]
-                              False, True)
+            return StreamBody(
+                DrivenChunks(content, _to_bytes),  # type: ignore[arg-type]
+                False,
+                True,
+            )
         return StreamBody(_AsyncChunks(content), True)  # type: ignore[arg-type]
     if hasattr(content, "__iter__"):
         return StreamBody(_SyncChunks(content), False)  # type: ignore[arg-type]
@@ -167,8 +170,9 @@ def _event_bytes(item: Any) -> bytes:
             data = item.data
         else:
             data = encode_json(item.data).decode()
-        return format_sse_event(data_str=data, event=item.event, id=item.id, retry=item.retry,
-                                comment=item.comment)
+        return format_sse_event(
+            data_str=data, event=item.event, id=item.id, retry=item.retry, comment=item.comment
+        )
     if isinstance(item, bytes):
         return format_sse_event(data_bytes=item)
     if isinstance(item, str):

@@ -93,11 +93,11 @@ _TICK = 0.5
 #: at the same moment.
 _LIFETIME_JITTER = 0.1
 #: Directories ``--dev`` never looks into (besides hidden ones and virtualenvs).
-_SKIP_DIRS = frozenset({"__pycache__", "node_modules", "site-packages", "target", "build",
-                        "dist"})
+_SKIP_DIRS = frozenset({"__pycache__", "node_modules", "site-packages", "target", "build", "dist"})
 
 
 # -- options ---------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True, slots=True)
 class ProcessOptions:
@@ -122,11 +122,13 @@ class ProcessOptions:
     def __post_init__(self) -> None:
         if self.processes is not None and self.processes < 1:
             raise ValueError(f"--processes must be 1 or more, got {self.processes}.")
-        for flag, value in (("--graceful-timeout", self.graceful_timeout),
-                            ("--max-requests", self.max_requests),
-                            ("--max-requests-jitter", self.max_requests_jitter),
-                            ("--max-lifetime", self.max_lifetime),
-                            ("--max-rss", self.max_rss)):
+        for flag, value in (
+            ("--graceful-timeout", self.graceful_timeout),
+            ("--max-requests", self.max_requests),
+            ("--max-requests-jitter", self.max_requests_jitter),
+            ("--max-lifetime", self.max_lifetime),
+            ("--max-rss", self.max_rss),
+        ):
             if not value >= 0 or value == math.inf:
                 raise ValueError(f"{flag} must be a finite number, 0 or more, got {value}.")
         if self.max_requests_jitter and not self.max_requests:
@@ -137,8 +139,13 @@ class ProcessOptions:
     @property
     def supervised(self) -> bool:
         """Whether a parent process is needed."""
-        return (self.processes is not None or self.dev or self.max_requests > 0
-                or self.max_lifetime > 0 or self.max_rss > 0)
+        return (
+            self.processes is not None
+            or self.dev
+            or self.max_requests > 0
+            or self.max_lifetime > 0
+            or self.max_rss > 0
+        )
 
     @property
     def count(self) -> int:
@@ -149,30 +156,55 @@ class ProcessOptions:
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Add the process and lifecycle flags (shared by ``bolt serve`` and ``runbolt``)."""
     parser.add_argument(
-        "--processes", type=int, default=None, metavar="N",
+        "--processes",
+        type=int,
+        default=None,
+        metavar="N",
         help="Serve with N processes sharing the port (SO_REUSEPORT) under a supervising "
-             "parent that restarts them (SIGHUP: rolling restart). Default: serve in this "
-             "process.")
+        "parent that restarts them (SIGHUP: rolling restart). Default: serve in this "
+        "process.",
+    )
     parser.add_argument(
-        "--graceful-timeout", type=float, default=DEFAULT_GRACEFUL_TIMEOUT, metavar="SECONDS",
+        "--graceful-timeout",
+        type=float,
+        default=DEFAULT_GRACEFUL_TIMEOUT,
+        metavar="SECONDS",
         help="On SIGTERM/SIGINT, how long requests in flight may take to finish before they "
-             f"are cut (default: {DEFAULT_GRACEFUL_TIMEOUT:g}).")
+        f"are cut (default: {DEFAULT_GRACEFUL_TIMEOUT:g}).",
+    )
     parser.add_argument(
-        "--max-requests", type=int, default=0, metavar="N",
-        help="Replace a process after N requests (default: 0, never).")
+        "--max-requests",
+        type=int,
+        default=0,
+        metavar="N",
+        help="Replace a process after N requests (default: 0, never).",
+    )
     parser.add_argument(
-        "--max-requests-jitter", type=int, default=0, metavar="N",
-        help="Add a random 0..N to --max-requests per process (default: 0).")
+        "--max-requests-jitter",
+        type=int,
+        default=0,
+        metavar="N",
+        help="Add a random 0..N to --max-requests per process (default: 0).",
+    )
     parser.add_argument(
-        "--max-lifetime", type=float, default=0.0, metavar="SECONDS",
-        help="Replace a process after this many seconds, plus up to 10%% (default: 0, never).")
+        "--max-lifetime",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="Replace a process after this many seconds, plus up to 10%% (default: 0, never).",
+    )
     parser.add_argument(
-        "--max-rss", type=float, default=0.0, metavar="MIB",
-        help="Replace a process whose resident memory exceeds this many MiB "
-             "(default: 0, never).")
+        "--max-rss",
+        type=float,
+        default=0.0,
+        metavar="MIB",
+        help="Replace a process whose resident memory exceeds this many MiB (default: 0, never).",
+    )
     parser.add_argument(
-        "--dev", action="store_true",
-        help="Development: restart the processes when a .py file under the project changes.")
+        "--dev",
+        action="store_true",
+        help="Development: restart the processes when a .py file under the project changes.",
+    )
 
 
 def options_from(values: Mapping[str, Any], *, watch: Iterable[str] = ()) -> ProcessOptions:
@@ -190,6 +222,7 @@ def options_from(values: Mapping[str, Any], *, watch: Iterable[str] = ()) -> Pro
 
 
 # -- the child's side --------------------------------------------------------------------------
+
 
 @dataclass(slots=True)
 class ParentLink:
@@ -249,9 +282,15 @@ def parent_link() -> ParentLink | None:
     if raw:
         try:
             data = json.loads(raw)
-            link = ParentLink(int(data["ready_fd"]), int(data["lifeline_fd"]),
-                              str(data["host"]), int(data["port"]), int(data["listen_fd"]),
-                              int(data.get("max_requests", 0)), bool(data.get("verbose")))
+            link = ParentLink(
+                int(data["ready_fd"]),
+                int(data["lifeline_fd"]),
+                str(data["host"]),
+                int(data["port"]),
+                int(data["listen_fd"]),
+                int(data.get("max_requests", 0)),
+                bool(data.get("verbose")),
+            )
         except (ValueError, KeyError, TypeError) as exc:
             raise RuntimeError(f"bad ${SUPERVISOR_ENV}: {raw!r}") from exc
         for fd in (link.ready_fd, link.lifeline_fd, link.listen_fd):
@@ -262,8 +301,7 @@ def parent_link() -> ParentLink | None:
             # once they serve, for a second CONTROL-C).
             signal.signal(signal.SIGHUP, signal.SIG_IGN)
             signal.signal(signal.SIGINT, signal.SIG_IGN)
-        threading.Thread(target=link._watch_parent, name="bolt-parent-watch",
-                         daemon=True).start()
+        threading.Thread(target=link._watch_parent, name="bolt-parent-watch", daemon=True).start()
     _LINK.append(link)
     return link
 
@@ -293,8 +331,12 @@ def limit_requests(app: CompiledApp, limit: int, on_limit: Callable[[], None]) -
         return fallback(request, allowed)
 
     # not_found off: an engine answering misses itself would leave them uncounted.
-    return replace(app, routes=tuple(counted_route(r) for r in app.routes),
-                   fallback=counted_fallback, not_found=None)
+    return replace(
+        app,
+        routes=tuple(counted_route(r) for r in app.routes),
+        fallback=counted_fallback,
+        not_found=None,
+    )
 
 
 def child_argv() -> list[str]:
@@ -344,9 +386,18 @@ class Supervisor:
     the child must call :func:`bolt_api.serve`, which finds its :func:`parent_link`.
     """
 
-    def __init__(self, engine: str, host: str, port: int, options: ProcessOptions, *,
-                 backlog: int = 1024, argv: Sequence[str] | None = None,
-                 out: TextIO | None = None, err: TextIO | None = None) -> None:
+    def __init__(
+        self,
+        engine: str,
+        host: str,
+        port: int,
+        options: ProcessOptions,
+        *,
+        backlog: int = 1024,
+        argv: Sequence[str] | None = None,
+        out: TextIO | None = None,
+        err: TextIO | None = None,
+    ) -> None:
         self.engine = engine
         self.host = host
         self.port = port
@@ -423,8 +474,9 @@ class Supervisor:
         """
         shown = f"{self.host}:{self.port}"
         try:
-            infos = socket.getaddrinfo(self.host.strip("[]"), self.port,
-                                       type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+            infos = socket.getaddrinfo(
+                self.host.strip("[]"), self.port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+            )
         except socket.gaierror as exc:
             raise OSError(errno.EADDRNOTAVAIL, f"cannot resolve {shown}: {exc}") from exc
         family, _, _, _, address = infos[0]
@@ -434,8 +486,10 @@ class Supervisor:
                 probe.bind(address)
             except OSError as exc:
                 if exc.errno == errno.EADDRINUSE:
-                    raise OSError(exc.errno, f"cannot serve on {shown}: another program is "
-                                             f"already listening there") from exc
+                    raise OSError(
+                        exc.errno,
+                        f"cannot serve on {shown}: another program is already listening there",
+                    ) from exc
                 raise OSError(exc.errno, f"cannot serve on {shown}: {exc.strerror}") from exc
             bound = probe.getsockname()
         self._family = family
@@ -454,8 +508,9 @@ class Supervisor:
                 except OSError as exc:
                     sock.close()
                     self._close_sockets()
-                    raise OSError(exc.errno, f"cannot listen on {self.host}:{self.port}: "
-                                             f"{exc.strerror}") from exc
+                    raise OSError(
+                        exc.errno, f"cannot listen on {self.host}:{self.port}: {exc.strerror}"
+                    ) from exc
                 self._sockets[slot] = sock
 
     def _close_sockets(self) -> None:
@@ -499,8 +554,10 @@ class Supervisor:
             sig = self._signals.pop(0)
             if sig in (signal.SIGTERM, signal.SIGINT):
                 if not self._stopping:
-                    self._log(f"{signal.Signals(sig).name}: stopping gracefully (up to "
-                              f"{self.options.graceful_timeout:g}s for requests in flight)")
+                    self._log(
+                        f"{signal.Signals(sig).name}: stopping gracefully (up to "
+                        f"{self.options.graceful_timeout:g}s for requests in flight)"
+                    )
                     self._stop(0)
                 elif sig == signal.SIGINT:
                     return self._kill_all("second SIGINT")
@@ -531,8 +588,7 @@ class Supervisor:
 
     # -- children --------------------------------------------------------------------------
 
-    def _spawn(self, slot: int, *, replaces: _Child | None = None,
-               verbose: bool = False) -> _Child:
+    def _spawn(self, slot: int, *, replaces: _Child | None = None, verbose: bool = False) -> _Child:
         options = self.options
         limit = 0
         if options.max_requests:
@@ -541,12 +597,22 @@ class Supervisor:
         assert sock is not None, "a slot's socket is open while it has children"
         read_fd, write_fd = os.pipe()
         try:
-            link = {"ready_fd": write_fd, "lifeline_fd": self._lifeline, "host": self.host,
-                    "port": self.port, "listen_fd": sock.fileno(), "max_requests": limit,
-                    "verbose": verbose}
+            link = {
+                "ready_fd": write_fd,
+                "lifeline_fd": self._lifeline,
+                "host": self.host,
+                "port": self.port,
+                "listen_fd": sock.fileno(),
+                "max_requests": limit,
+                "verbose": verbose,
+            }
             env = {**os.environ, SUPERVISOR_ENV: json.dumps(link)}
-            popen = subprocess.Popen(self.argv, env=env, stdin=subprocess.DEVNULL,
-                                     pass_fds=(write_fd, self._lifeline, sock.fileno()))
+            popen = subprocess.Popen(
+                self.argv,
+                env=env,
+                stdin=subprocess.DEVNULL,
+                pass_fds=(write_fd, self._lifeline, sock.fileno()),
+            )
         except BaseException:
             os.close(read_fd)
             raise
@@ -564,8 +630,7 @@ class Supervisor:
 
     def _start_all(self) -> None:
         self._open_sockets()
-        self._slots = [self._spawn(slot, verbose=slot == 0)
-                       for slot in range(self.options.count)]
+        self._slots = [self._spawn(slot, verbose=slot == 0) for slot in range(self.options.count)]
 
     def _read(self, child: _Child) -> None:
         try:
@@ -589,8 +654,10 @@ class Supervisor:
         if self._max_rss:
             rss = _rss_mib(child.pid)
             if rss is not None and rss > self._max_rss:
-                self._log(f"a process uses {rss:.0f} MiB as soon as it is ready, over --max-rss "
-                          f"{self._max_rss:g}: ignoring --max-rss")
+                self._log(
+                    f"a process uses {rss:.0f} MiB as soon as it is ready, over --max-rss "
+                    f"{self._max_rss:g}: ignoring --max-rss"
+                )
                 self._max_rss = 0.0
         old, child.replaces = child.replaces, None
         if old is not None:
@@ -603,13 +670,13 @@ class Supervisor:
                 self._log("every process is up to date")
         elif self._announced:
             self._log(f"process {child.pid} is serving")
-        if not self._announced and all(c is not None and c.state == _READY
-                                       for c in self._slots):
+        if not self._announced and all(c is not None and c.state == _READY for c in self._slots):
             self._announced = True
             from .serving import banner
 
-            self._out.write(banner(self.engine, self.host, self.port,
-                                   processes=self.options.count) + "\n")
+            self._out.write(
+                banner(self.engine, self.host, self.port, processes=self.options.count) + "\n"
+            )
             self._out.flush()
 
     def _terminate(self, child: _Child) -> None:
@@ -663,19 +730,22 @@ class Supervisor:
             return
         if child.state == _STARTING:
             if child.replaces is not None:
-                self._log(f"process {child.pid} failed while loading the app ({how}); the "
-                          f"running processes keep serving")
+                self._log(
+                    f"process {child.pid} failed while loading the app ({how}); the "
+                    f"running processes keep serving"
+                )
                 for current in self._slots:
                     if current is not None:
                         current.generation = self._generation
                 self._recycle_after = time.monotonic() + _RECYCLE_RETRY
             elif self.options.dev:
-                self._log(f"the app failed to load ({how}); fix the error above and save: "
-                          f"Bolt restarts on the next change")
+                self._log(
+                    f"the app failed to load ({how}); fix the error above and save: "
+                    f"Bolt restarts on the next change"
+                )
                 self._wait_for_change()
             else:
-                self._log(f"process {child.pid} failed while loading the app ({how}); "
-                          f"stopping")
+                self._log(f"process {child.pid} failed while loading the app ({how}); stopping")
                 self._stop(code if code > 0 else 1)
             return
         # Died while serving.
@@ -686,7 +756,7 @@ class Supervisor:
         now = time.monotonic()
         deaths = self._deaths.get(child.slot, 0) if now - child.started < _STABLE_AFTER else 0
         self._deaths[child.slot] = deaths + 1
-        delay = min(_RESPAWN_FIRST * 2 ** deaths, _RESPAWN_CAP)
+        delay = min(_RESPAWN_FIRST * 2**deaths, _RESPAWN_CAP)
         self._respawn_at[child.slot] = now + delay
         self._log(f"process {child.pid} died ({how}); starting another in {delay:g}s")
 
@@ -722,8 +792,11 @@ class Supervisor:
 
     def _due_for_replacement(self) -> _Child | None:
         for child in self._slots:
-            if child is not None and child.state == _READY and (
-                    child.recycle or child.generation < self._generation):
+            if (
+                child is not None
+                and child.state == _READY
+                and (child.recycle or child.generation < self._generation)
+            ):
                 return child
         return None
 
@@ -745,8 +818,9 @@ class Supervisor:
         files = _scan(self.options.watch)
         if files == self._files:
             return
-        changed = sorted(p for p in files.keys() | self._files.keys()
-                         if files.get(p) != self._files.get(p))
+        changed = sorted(
+            p for p in files.keys() | self._files.keys() if files.get(p) != self._files.get(p)
+        )
         self._files = files
         shown = os.path.relpath(changed[0]) if changed else "a file"
         self._dev_restart(f"{shown} changed")
@@ -798,8 +872,10 @@ def _scan(roots: Iterable[str]) -> dict[str, int]:
     for root in roots:
         for dirpath, dirnames, filenames in os.walk(root):
             dirnames[:] = [
-                d for d in dirnames
-                if not d.startswith(".") and d not in _SKIP_DIRS
+                d
+                for d in dirnames
+                if not d.startswith(".")
+                and d not in _SKIP_DIRS
                 and not os.path.exists(os.path.join(dirpath, d, "pyvenv.cfg"))
             ]
             for name in filenames:

@@ -21,7 +21,7 @@ from typing import Any
 
 import httpx
 
-from .app import BoltAPI
+from ._app import BoltAPI
 from .engine import ServerConfig, StopToken
 from .engines import DEFAULT_ENGINE, load_engine
 from .errors import add_exception_sink, remove_exception_sink
@@ -38,12 +38,18 @@ class _EngineThread:
         self.port = 0
         self._ready = threading.Event()
         self._error: BaseException | None = None
-        config = ServerConfig(host="127.0.0.1", port=0, on_ready=self._on_ready,
-                              handle_signals=False, stop_token=self.stop_token,
-                              graceful_timeout=5.0)
+        config = ServerConfig(
+            host="127.0.0.1",
+            port=0,
+            on_ready=self._on_ready,
+            handle_signals=False,
+            stop_token=self.stop_token,
+            graceful_timeout=5.0,
+        )
         app = api.compile()
-        self._thread = threading.Thread(target=self._run, args=(app, config),
-                                        name=f"bolt-test-{engine}", daemon=True)
+        self._thread = threading.Thread(
+            target=self._run, args=(app, config), name=f"bolt-test-{engine}", daemon=True
+        )
         self._thread.start()
         if not self._ready.wait(timeout) or self._error is not None:
             self.stop()
@@ -85,10 +91,13 @@ class _Sink:
 
 def _rewrite(request: httpx.Request, port: int) -> httpx.Request:
     """The same request, sent to the engine's port (``Host`` stays as the test wrote it)."""
-    return httpx.Request(request.method,
-                         request.url.copy_with(scheme="http", host="127.0.0.1", port=port),
-                         headers=request.headers, stream=request.stream,
-                         extensions=request.extensions)
+    return httpx.Request(
+        request.method,
+        request.url.copy_with(scheme="http", host="127.0.0.1", port=port),
+        headers=request.headers,
+        stream=request.stream,
+        extensions=request.extensions,
+    )
 
 
 class _Transport(httpx.HTTPTransport):
@@ -159,16 +168,23 @@ class TestClient(_Served, httpx.Client):
         **kwargs: Any,
     ) -> None:
         port = self._start(api, engine, raise_server_exceptions)
-        super().__init__(base_url=base_url, transport=_Transport(port, self._sink),
-                         follow_redirects=follow_redirects, **kwargs)
+        super().__init__(
+            base_url=base_url,
+            transport=_Transport(port, self._sink),
+            follow_redirects=follow_redirects,
+            **kwargs,
+        )
 
     def close(self) -> None:
         super().close()
         self._stop()
 
-    def __exit__(self, exc_type: type[BaseException] | None = None,
-                 exc_value: BaseException | None = None,
-                 traceback: TracebackType | None = None) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None = None,
+        exc_value: BaseException | None = None,
+        traceback: TracebackType | None = None,
+    ) -> None:
         self.close()
 
 
@@ -188,14 +204,21 @@ class AsyncTestClient(_Served, httpx.AsyncClient):
         **kwargs: Any,
     ) -> None:
         port = self._start(api, engine, raise_server_exceptions)
-        super().__init__(base_url=base_url, transport=_AsyncTransport(port, self._sink),
-                         follow_redirects=follow_redirects, **kwargs)
+        super().__init__(
+            base_url=base_url,
+            transport=_AsyncTransport(port, self._sink),
+            follow_redirects=follow_redirects,
+            **kwargs,
+        )
 
     async def aclose(self) -> None:
         await super().aclose()
         self._stop()
 
-    async def __aexit__(self, exc_type: type[BaseException] | None = None,
-                        exc_value: BaseException | None = None,
-                        traceback: TracebackType | None = None) -> None:
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None = None,
+        exc_value: BaseException | None = None,
+        traceback: TracebackType | None = None,
+    ) -> None:
         await self.aclose()

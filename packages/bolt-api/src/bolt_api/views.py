@@ -3,7 +3,7 @@
 Register them with ``@api.view(path)`` and ``@api.viewset(path)``. Each HTTP method (or
 ViewSet action) becomes one generated function handler whose parameters are the method's
 own, minus ``self`` — so path, query, header, body and ``Depends`` parameters work exactly
-as in function handlers (see :mod:`bolt_api.view_routes`). A fresh view instance serves each
+as in function handlers (see :mod:`bolt_api._view_routes`). A fresh view instance serves each
 request, with ``self.request``, ``self.action`` and ``self.kwargs`` (the path parameters) set.
 
 ViewSets work over a Django QuerySet or a plain list: QuerySets are recognised by duck typing
@@ -22,9 +22,9 @@ from typing import Any, ClassVar, TypeVar
 
 import msgspec
 
+from ._querysets import fresh, get_one
 from .decorators import action
 from .exceptions import HTTPException
-from .querysets import fresh, get_one
 
 __all__ = [
     "APIView",
@@ -68,8 +68,15 @@ class APIView:
     no effect yet).
     """
 
-    http_method_names: ClassVar[list[str]] = ["get", "post", "put", "patch", "delete", "head",
-                                              "options"]
+    http_method_names: ClassVar[list[str]] = [
+        "get",
+        "post",
+        "put",
+        "patch",
+        "delete",
+        "head",
+        "options",
+    ]
     guards: ClassVar[list[Any] | None] = None
     auth: ClassVar[list[Any] | None] = None
     status_code: ClassVar[int | None] = None
@@ -113,8 +120,10 @@ class ViewSet(APIView):
     async def get_queryset(self) -> Any:
         """A fresh copy of ``queryset`` for this request (``qs.all()``, or a new list)."""
         if self.queryset is None:
-            raise ValueError(f"'{type(self).__name__}' should either include a `queryset` "
-                             "attribute, or override the `get_queryset()` method.")
+            raise ValueError(
+                f"'{type(self).__name__}' should either include a `queryset` "
+                "attribute, or override the `get_queryset()` method."
+            )
         return fresh(self.queryset)
 
     async def filter_queryset(self, queryset: Any) -> Any:
@@ -147,8 +156,10 @@ class ViewSet(APIView):
                 if candidate is not None:
                     return candidate
         if cls.serializer_class is None:
-            raise ValueError(f"'{cls.__name__}' should either include a `serializer_class` "
-                             "attribute, or override the `get_serializer_class()` method.")
+            raise ValueError(
+                f"'{cls.__name__}' should either include a `serializer_class` "
+                "attribute, or override the `get_serializer_class()` method."
+            )
         return cls.serializer_class
 
     async def perform_create(self, obj: Any) -> None:
@@ -228,8 +239,10 @@ class CreateMixin(ViewSet):
         queryset = await self.get_queryset()
         model = getattr(queryset, "model", None)
         if model is None:
-            raise TypeError(f"{type(self).__name__}.create needs a queryset with a `model` "
-                            "(a Django QuerySet); override create() for other collections")
+            raise TypeError(
+                f"{type(self).__name__}.create needs a queryset with a `model` "
+                "(a Django QuerySet); override create() for other collections"
+            )
         obj = model(**_fields(data))
         await self.perform_create(obj)
         return obj
@@ -271,8 +284,9 @@ class ReadOnlyModelViewSet(ListMixin, RetrieveMixin, ViewSet):
     """``list`` and ``retrieve`` over ``queryset``, answered with the serializer classes."""
 
 
-class ModelViewSet(ListMixin, RetrieveMixin, CreateMixin, UpdateMixin, PartialUpdateMixin,
-                   DestroyMixin, ViewSet):
+class ModelViewSet(
+    ListMixin, RetrieveMixin, CreateMixin, UpdateMixin, PartialUpdateMixin, DestroyMixin, ViewSet
+):
     """The six CRUD actions over ``queryset`` + ``serializer_class`` (and
     ``list_serializer_class``, ``create_serializer_class``, ``update_serializer_class``),
     with ``perform_create``/``perform_update``/``perform_destroy`` hooks."""

@@ -26,10 +26,12 @@ def apply_settings(api: BoltAPI) -> None:
             api.compression = value
         else:
             raise ImproperlyConfigured(
-                f"BOLT_COMPRESSION must be a CompressionConfig, None or False, got {value!r}")
+                f"BOLT_COMPRESSION must be a CompressionConfig, None or False, got {value!r}"
+            )
     if hasattr(settings, "BOLT_ALLOWED_FILE_PATHS"):
         paths = settings.BOLT_ALLOWED_FILE_PATHS
-        if paths is not None and (isinstance(paths, (str, bytes))
-                                  or not all(isinstance(p, str) for p in paths)):
+        if paths is not None and (
+            isinstance(paths, (str, bytes)) or not all(isinstance(p, str) for p in paths)
+        ):
             raise ImproperlyConfigured("BOLT_ALLOWED_FILE_PATHS must be a list of directories")
         configure_allowed_paths(paths)

@@ -55,7 +55,8 @@ def discover_apis() -> list[tuple[str, BoltAPI]]:
 def _from_setting(entries: object) -> list[tuple[str, BoltAPI]]:
     if isinstance(entries, str) or not isinstance(entries, list | tuple):
         raise CommandError(
-            f"settings.BOLT_API must be a list of 'module:attr' strings, got {entries!r}")
+            f"settings.BOLT_API must be a list of 'module:attr' strings, got {entries!r}"
+        )
     found: list[tuple[str, BoltAPI]] = []
     for entry in entries:
         if not isinstance(entry, str):
@@ -63,8 +64,9 @@ def _from_setting(entries: object) -> list[tuple[str, BoltAPI]]:
         try:
             found.append((entry, import_api(entry)))
         except (ImportError, ValueError) as exc:
-            raise CommandError(f"settings.BOLT_API entry {entry!r} cannot be loaded: "
-                               f"{type(exc).__name__}: {exc}") from exc
+            raise CommandError(
+                f"settings.BOLT_API entry {entry!r} cannot be loaded: {type(exc).__name__}: {exc}"
+            ) from exc
     return found
 
 
@@ -102,16 +104,17 @@ def _import_if_present(name: str) -> ModuleType | None:
         if missing is not None and (name + ".").startswith(missing + "."):
             # A package on the way is missing or is a plain module (``ROOT_URLCONF="urls"``).
             return None
-        raise CommandError(f"Cannot look for Bolt API module {name!r}: "
-                           f"{type(exc).__name__}: {exc}") from exc
+        raise CommandError(
+            f"Cannot look for Bolt API module {name!r}: {type(exc).__name__}: {exc}"
+        ) from exc
     if spec is None:
         return None
     try:
         return importlib.import_module(name)
     except ImportError as exc:
         raise CommandError(
-            f"Bolt API module {name!r} exists but failed to import: "
-            f"{type(exc).__name__}: {exc}") from exc
+            f"Bolt API module {name!r} exists but failed to import: {type(exc).__name__}: {exc}"
+        ) from exc
 
 
 def _api_in(module: ModuleType) -> tuple[str, BoltAPI] | None:

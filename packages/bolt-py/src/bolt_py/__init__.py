@@ -4,6 +4,6 @@ Registered as the ``python`` engine in the ``bolt_api.engines`` entry-point grou
 loads :class:`Engine` from here when asked for ``--engine python``.
 """
 
-from .server import Engine
+from ._server import Engine
 
 __all__ = ["Engine"]

@@ -6,6 +6,6 @@ through the ``bolt_api.engines`` entry point. The native module is the private
 """
 
 from ._bolt import __version__
-from .engine import Engine
+from ._engine import Engine
 
 __all__ = ["Engine", "__version__"]

@@ -62,8 +62,16 @@ class StopHandle:
     def stop(self) -> None: ...
 
 def serve(
-    routes: Sequence[tuple[str, str, Callable[[Any], Any], bool, int,
-                           Sequence[tuple[str, str, str, str, bool, Any, int]] | None]],
+    routes: Sequence[
+        tuple[
+            str,
+            str,
+            Callable[[Any], Any],
+            bool,
+            int,
+            Sequence[tuple[str, str, str, str, bool, Any, int]] | None,
+        ]
+    ],
     fallback: Callable[[Any, tuple[str, ...] | None], Any],
     errors: Sequence[tuple[int, Any]],
     submit: Callable[[Any, Completion], None],

@@ -25,8 +25,7 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
-__all__ = ["RAPIDOC", "REDOC", "SCALAR", "STOPLIGHT", "SWAGGER_UI", "AssetBundle",
-           "content_type"]
+__all__ = ["RAPIDOC", "REDOC", "SCALAR", "STOPLIGHT", "SWAGGER_UI", "AssetBundle", "content_type"]
 
 _CONTENT_TYPES = {
     ".js": "text/javascript; charset=utf-8",
@@ -91,8 +90,9 @@ class AssetBundle:
             root = base / folder
             if all((root / name).is_file() for name in self.required):
                 found = {name: root / name for name in self.required}
-                found.update({name: root / name for name in self.optional
-                              if (root / name).is_file()})
+                found.update(
+                    {name: root / name for name in self.optional if (root / name).is_file()}
+                )
                 return found
         return {}
 
@@ -111,16 +111,20 @@ class AssetBundle:
 
 SWAGGER_UI = AssetBundle(
     "swagger-ui",
-    providers=(("openapi_ui_bundles", "swagger_ui/vendor"),
-               ("drf_spectacular_sidecar", "static/drf_spectacular_sidecar/swagger-ui-dist")),
+    providers=(
+        ("openapi_ui_bundles", "swagger_ui/vendor"),
+        ("drf_spectacular_sidecar", "static/drf_spectacular_sidecar/swagger-ui-dist"),
+    ),
     required=("swagger-ui-bundle.js", "swagger-ui-standalone-preset.js", "swagger-ui.css"),
     optional=("favicon-32x32.png",),
     install_hint="pip install openapi-ui-bundles",
 )
 REDOC = AssetBundle(
     "redoc",
-    providers=(("openapi_ui_bundles", "redoc/vendor"),
-               ("drf_spectacular_sidecar", "static/drf_spectacular_sidecar/redoc/bundles")),
+    providers=(
+        ("openapi_ui_bundles", "redoc/vendor"),
+        ("drf_spectacular_sidecar", "static/drf_spectacular_sidecar/redoc/bundles"),
+    ),
     required=("redoc.standalone.js",),
     install_hint="pip install openapi-ui-bundles",
 )
@@ -132,17 +136,21 @@ RAPIDOC = AssetBundle(
 )
 SCALAR = AssetBundle(
     "scalar",
-    providers=(("flask_openapi_scalar", "templates/scalar/js"),
-               ("flask_openapi3_scalar", "templates/scalar/js"),
-               ("star_openapi_scalar", "templates/scalar/js")),
+    providers=(
+        ("flask_openapi_scalar", "templates/scalar/js"),
+        ("flask_openapi3_scalar", "templates/scalar/js"),
+        ("star_openapi_scalar", "templates/scalar/js"),
+    ),
     required=("scalar.standalone.js",),
     install_hint="pip install 'bolt-api[scalar]'",
 )
 STOPLIGHT = AssetBundle(
     "elements",
-    providers=(("flask_openapi_elements", "templates/elements"),
-               ("flask_openapi3_elements", "templates/elements"),
-               ("star_openapi_elements", "templates/elements")),
+    providers=(
+        ("flask_openapi_elements", "templates/elements"),
+        ("flask_openapi3_elements", "templates/elements"),
+        ("star_openapi_elements", "templates/elements"),
+    ),
     required=("js/web-components.min.js", "css/styles.min.css"),
     install_hint="pip install 'bolt-api[stoplight]'",
 )

@@ -51,8 +51,7 @@ class RenderContext:
 
 def _script_json(value: Any) -> str:
     """``value`` as JSON that is safe inside a ``<script>`` element."""
-    return (json.dumps(value).replace("<", "\\u003c").replace(">", "\\u003e")
-            .replace("&", "\\u0026"))
+    return json.dumps(value).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
 def _attr(value: str) -> str:
@@ -65,8 +64,14 @@ class OpenAPIRenderPlugin:
     #: The static files this plugin's page loads, when it loads any.
     bundle: ClassVar[AssetBundle | None] = None
 
-    def __init__(self, *, path: str, media_type: str = HTML_MEDIA_TYPE,
-                 favicon: str | None = None, style: str | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        path: str,
+        media_type: str = HTML_MEDIA_TYPE,
+        favicon: str | None = None,
+        style: str | None = None,
+    ) -> None:
         if not path.startswith("/"):
             raise ValueError(f"render plugin path must start with '/', got {path!r}")
         self.path = path
@@ -87,9 +92,11 @@ class OpenAPIRenderPlugin:
         bundle = self.bundle
         if bundle is None or not self.uses_local_assets() or bundle.available:
             return None
-        return (f"The {bundle.name} files are not installed: no installed package ships them "
-                f"({', '.join(p for p, _ in bundle.providers)}). Install one with: "
-                f"{bundle.install_hint}")
+        return (
+            f"The {bundle.name} files are not installed: no installed package ships them "
+            f"({', '.join(p for p, _ in bundle.providers)}). Install one with: "
+            f"{bundle.install_hint}"
+        )
 
     def asset(self, context: RenderContext, name: str) -> str:
         """The URL of one of this plugin's static files."""
@@ -107,10 +114,12 @@ class OpenAPIRenderPlugin:
         favicon = self._favicon(context)
         icon = f'<link rel="icon" href="{_attr(favicon)}">' if favicon else ""
         style = f"<style>{self.style}</style>" if self.style else ""
-        return ("<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-                "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-                f"<title>{html.escape(context.title)}</title>\n{icon}\n{head}\n{style}\n"
-                f"</head>\n<body>\n{body}\n</body>\n</html>\n")
+        return (
+            '<!doctype html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+            '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+            f"<title>{html.escape(context.title)}</title>\n{icon}\n{head}\n{style}\n"
+            f"</head>\n<body>\n{body}\n</body>\n</html>\n"
+        )
 
 
 class SwaggerRenderPlugin(OpenAPIRenderPlugin):
@@ -118,10 +127,18 @@ class SwaggerRenderPlugin(OpenAPIRenderPlugin):
 
     bundle = SWAGGER_UI
 
-    def __init__(self, *, version: str | None = None, js_url: str | None = None,
-                 css_url: str | None = None, standalone_preset_js_url: str | None = None,
-                 path: str = "/swagger", options: dict[str, Any] | None = None,
-                 favicon: str | None = None, style: str | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        version: str | None = None,
+        js_url: str | None = None,
+        css_url: str | None = None,
+        standalone_preset_js_url: str | None = None,
+        path: str = "/swagger",
+        options: dict[str, Any] | None = None,
+        favicon: str | None = None,
+        style: str | None = None,
+    ) -> None:
         super().__init__(path=path, favicon=favicon, style=style)
         #: Informational only: the local files are whatever the installed package ships.
         self.version = version
@@ -136,17 +153,27 @@ class SwaggerRenderPlugin(OpenAPIRenderPlugin):
     def render(self, context: RenderContext) -> str:
         js = self.js_url or self.asset(context, "swagger-ui-bundle.js")
         preset = self.standalone_preset_js_url or self.asset(
-            context, "swagger-ui-standalone-preset.js")
+            context, "swagger-ui-standalone-preset.js"
+        )
         css = self.css_url or self.asset(context, "swagger-ui.css")
-        settings = {"url": context.openapi_url, "dom_id": "#swagger-ui", "deepLinking": True,
-                    "validatorUrl": None, "layout": "BaseLayout",
-                    "showExtensions": True, "showCommonExtensions": True, **self.options}
+        settings = {
+            "url": context.openapi_url,
+            "dom_id": "#swagger-ui",
+            "deepLinking": True,
+            "validatorUrl": None,
+            "layout": "BaseLayout",
+            "showExtensions": True,
+            "showCommonExtensions": True,
+            **self.options,
+        }
         head = f'<link rel="stylesheet" type="text/css" href="{_attr(css)}">'
-        body = (f'<div id="swagger-ui"></div>\n<script src="{_attr(js)}"></script>\n'
-                f'<script src="{_attr(preset)}"></script>\n<script>\n'
-                f"const settings = {_script_json(settings)};\n"
-                "settings.presets = [SwaggerUIBundle.presets.apis, SwaggerUIStandalonePreset];\n"
-                "window.ui = SwaggerUIBundle(settings);\n</script>")
+        body = (
+            f'<div id="swagger-ui"></div>\n<script src="{_attr(js)}"></script>\n'
+            f'<script src="{_attr(preset)}"></script>\n<script>\n'
+            f"const settings = {_script_json(settings)};\n"
+            "settings.presets = [SwaggerUIBundle.presets.apis, SwaggerUIStandalonePreset];\n"
+            "window.ui = SwaggerUIBundle(settings);\n</script>"
+        )
         return self._page(context, head, body)
 
 
@@ -155,10 +182,17 @@ class RedocRenderPlugin(OpenAPIRenderPlugin):
 
     bundle = REDOC
 
-    def __init__(self, *, version: str | None = None, js_url: str | None = None,
-                 google_fonts: bool = False, path: str = "/redoc",
-                 options: dict[str, Any] | None = None, favicon: str | None = None,
-                 style: str | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        version: str | None = None,
+        js_url: str | None = None,
+        google_fonts: bool = False,
+        path: str = "/redoc",
+        options: dict[str, Any] | None = None,
+        favicon: str | None = None,
+        style: str | None = None,
+    ) -> None:
         super().__init__(path=path, favicon=favicon, style=style)
         self.version = version
         self.js_url = js_url
@@ -171,14 +205,20 @@ class RedocRenderPlugin(OpenAPIRenderPlugin):
     def render(self, context: RenderContext) -> str:
         js = self.js_url or self.asset(context, "redoc.standalone.js")
         attrs = "".join(
-            f' {_attr(k)}' if v is True else f' {_attr(k)}="{_attr(str(v))}"'
-            for k, v in self.options.items() if v is not False and v is not None)
+            f" {_attr(k)}" if v is True else f' {_attr(k)}="{_attr(str(v))}"'
+            for k, v in self.options.items()
+            if v is not False and v is not None
+        )
         head = "<style>body { margin: 0; padding: 0; }</style>"
         if self.google_fonts:
-            head += ('\n<link href="https://fonts.googleapis.com/css?family=Montserrat:300,400,'
-                     '700|Roboto:300,400,700" rel="stylesheet">')
-        body = (f'<redoc spec-url="{_attr(context.openapi_url)}"{attrs}></redoc>\n'
-                f'<script src="{_attr(js)}"></script>')
+            head += (
+                '\n<link href="https://fonts.googleapis.com/css?family=Montserrat:300,400,'
+                '700|Roboto:300,400,700" rel="stylesheet">'
+            )
+        body = (
+            f'<redoc spec-url="{_attr(context.openapi_url)}"{attrs}></redoc>\n'
+            f'<script src="{_attr(js)}"></script>'
+        )
         return self._page(context, head, body)
 
 
@@ -187,9 +227,16 @@ class ScalarRenderPlugin(OpenAPIRenderPlugin):
 
     bundle = SCALAR
 
-    def __init__(self, *, version: str | None = None, js_url: str | None = None,
-                 path: str = "/scalar", options: dict[str, Any] | None = None,
-                 favicon: str | None = None, style: str | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        version: str | None = None,
+        js_url: str | None = None,
+        path: str = "/scalar",
+        options: dict[str, Any] | None = None,
+        favicon: str | None = None,
+        style: str | None = None,
+    ) -> None:
         super().__init__(path=path, favicon=favicon, style=style)
         self.version = version
         self.js_url = js_url
@@ -202,9 +249,11 @@ class ScalarRenderPlugin(OpenAPIRenderPlugin):
         js = self.js_url or self.asset(context, "scalar.standalone.js")
         # No web fonts from Scalar's CDN: the page must work offline.
         configuration = {"withDefaultFonts": False, **self.options}
-        body = (f'<script id="api-reference" data-url="{_attr(context.openapi_url)}" '
-                f'data-configuration="{_attr(json.dumps(configuration))}"></script>\n'
-                f'<script src="{_attr(js)}"></script>')
+        body = (
+            f'<script id="api-reference" data-url="{_attr(context.openapi_url)}" '
+            f'data-configuration="{_attr(json.dumps(configuration))}"></script>\n'
+            f'<script src="{_attr(js)}"></script>'
+        )
         return self._page(context, "", body)
 
 
@@ -213,9 +262,16 @@ class RapidocRenderPlugin(OpenAPIRenderPlugin):
 
     bundle = RAPIDOC
 
-    def __init__(self, *, version: str | None = None, js_url: str | None = None,
-                 path: str = "/rapidoc", options: dict[str, Any] | None = None,
-                 favicon: str | None = None, style: str | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        version: str | None = None,
+        js_url: str | None = None,
+        path: str = "/rapidoc",
+        options: dict[str, Any] | None = None,
+        favicon: str | None = None,
+        style: str | None = None,
+    ) -> None:
         super().__init__(path=path, favicon=favicon, style=style)
         self.version = version
         self.js_url = js_url
@@ -227,8 +283,10 @@ class RapidocRenderPlugin(OpenAPIRenderPlugin):
     def render(self, context: RenderContext) -> str:
         js = self.js_url or self.asset(context, "rapidoc-min.js")
         attrs = "".join(f' {_attr(k)}="{_attr(str(v))}"' for k, v in self.options.items())
-        body = (f'<rapi-doc spec-url="{_attr(context.openapi_url)}"{attrs}></rapi-doc>\n'
-                f'<script type="module" src="{_attr(js)}"></script>')
+        body = (
+            f'<rapi-doc spec-url="{_attr(context.openapi_url)}"{attrs}></rapi-doc>\n'
+            f'<script type="module" src="{_attr(js)}"></script>'
+        )
         return self._page(context, "", body)
 
 
@@ -237,10 +295,17 @@ class StoplightRenderPlugin(OpenAPIRenderPlugin):
 
     bundle = STOPLIGHT
 
-    def __init__(self, *, version: str | None = None, js_url: str | None = None,
-                 css_url: str | None = None, path: str = "/stoplight",
-                 options: dict[str, Any] | None = None, favicon: str | None = None,
-                 style: str | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        version: str | None = None,
+        js_url: str | None = None,
+        css_url: str | None = None,
+        path: str = "/stoplight",
+        options: dict[str, Any] | None = None,
+        favicon: str | None = None,
+        style: str | None = None,
+    ) -> None:
         super().__init__(path=path, favicon=favicon, style=style)
         self.version = version
         self.js_url = js_url
@@ -254,19 +319,23 @@ class StoplightRenderPlugin(OpenAPIRenderPlugin):
         js = self.js_url or self.asset(context, "js/web-components.min.js")
         css = self.css_url or self.asset(context, "css/styles.min.css")
         attrs = "".join(f' {_attr(k)}="{_attr(str(v))}"' for k, v in self.options.items())
-        head = (f'<script src="{_attr(js)}"></script>\n'
-                f'<link rel="stylesheet" href="{_attr(css)}">\n'
-                "<style>html, body { height: 100%; margin: 0; }</style>")
-        body = (f'<elements-api apiDescriptionUrl="{_attr(context.openapi_url)}"{attrs}>'
-                "</elements-api>")
+        head = (
+            f'<script src="{_attr(js)}"></script>\n'
+            f'<link rel="stylesheet" href="{_attr(css)}">\n'
+            "<style>html, body { height: 100%; margin: 0; }</style>"
+        )
+        body = (
+            f'<elements-api apiDescriptionUrl="{_attr(context.openapi_url)}"{attrs}></elements-api>'
+        )
         return self._page(context, head, body)
 
 
 class JsonRenderPlugin(OpenAPIRenderPlugin):
     """The document as JSON."""
 
-    def __init__(self, *, path: str = "/openapi.json",
-                 media_type: str = "application/vnd.oai.openapi+json") -> None:
+    def __init__(
+        self, *, path: str = "/openapi.json", media_type: str = "application/vnd.oai.openapi+json"
+    ) -> None:
         super().__init__(path=path, media_type=media_type)
 
     def render(self, context: RenderContext) -> bytes:
@@ -276,8 +345,9 @@ class JsonRenderPlugin(OpenAPIRenderPlugin):
 class YamlRenderPlugin(OpenAPIRenderPlugin):
     """The document as YAML (needs PyYAML, a dependency of bolt-api)."""
 
-    def __init__(self, *, path: str = "/openapi.yaml",
-                 media_type: str = "text/yaml; charset=utf-8") -> None:
+    def __init__(
+        self, *, path: str = "/openapi.yaml", media_type: str = "text/yaml; charset=utf-8"
+    ) -> None:
         super().__init__(path=path, media_type=media_type)
 
     def missing_assets(self) -> str | None:
@@ -289,13 +359,19 @@ class YamlRenderPlugin(OpenAPIRenderPlugin):
 
     def render(self, context: RenderContext) -> str:
         yaml: Any = importlib.import_module("yaml")
-        text: str = yaml.safe_dump(context.schema(), sort_keys=False, allow_unicode=True,
-                                   default_flow_style=False)
+        text: str = yaml.safe_dump(
+            context.schema(), sort_keys=False, allow_unicode=True, default_flow_style=False
+        )
         return text
 
 
 def default_plugins() -> list[OpenAPIRenderPlugin]:
     """The pages served when ``OpenAPIConfig.render_plugins`` is empty (the first UI is also
     served at the docs path itself)."""
-    return [SwaggerRenderPlugin(), RedocRenderPlugin(), ScalarRenderPlugin(),
-            RapidocRenderPlugin(), StoplightRenderPlugin()]
+    return [
+        SwaggerRenderPlugin(),
+        RedocRenderPlugin(),
+        ScalarRenderPlugin(),
+        RapidocRenderPlugin(),
+        StoplightRenderPlugin(),
+    ]

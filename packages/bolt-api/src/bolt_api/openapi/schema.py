@@ -1,7 +1,7 @@
 """The OpenAPI 3.1 document, generated from an API's compiled routes.
 
 Everything comes from what registration already worked out: the path template, the
-:class:`~bolt_api.binding.Binding` of each parameter (source, wire key, type, default,
+:class:`~bolt_api._binding.Binding` of each parameter (source, wire key, type, default,
 marker), ``status_code=``, ``response_model=`` or the return annotation, tags, summary and
 description. Types become JSON Schema through ``msgspec.json.schema_components`` in one
 pass over the whole API, so Structs land once in ``components/schemas`` and are referenced as
@@ -40,16 +40,16 @@ from typing import TYPE_CHECKING, Annotated, Any, Union, get_args, get_origin, g
 
 import msgspec
 
+from .._router import RouteDef
 from ..datastructures import UploadFile
 from ..errors import problem_details
 from ..params import REQUIRED, Param
 from ..responses import Redirect, Response
-from ..router import RouteDef
 from .spec import to_spec
 
 if TYPE_CHECKING:
-    from ..app import BoltAPI, CompiledRoute
-    from ..binding import Binding
+    from .._app import BoltAPI, CompiledRoute
+    from .._binding import Binding
     from .config import OpenAPIConfig
 
 __all__ = ["OPENAPI_VERSION", "build_openapi_schema", "openapi_path"]
@@ -57,8 +57,16 @@ __all__ = ["OPENAPI_VERSION", "build_openapi_schema", "openapi_path"]
 OPENAPI_VERSION = "3.1.0"
 REF_TEMPLATE = "#/components/schemas/{name}"
 _PARAM_SOURCES = ("path", "query", "header", "cookie")
-_METHOD_KEYS = {"GET": "get", "PUT": "put", "POST": "post", "DELETE": "delete",
-                "OPTIONS": "options", "HEAD": "head", "PATCH": "patch", "QUERY": "query"}
+_METHOD_KEYS = {
+    "GET": "get",
+    "PUT": "put",
+    "POST": "post",
+    "DELETE": "delete",
+    "OPTIONS": "options",
+    "HEAD": "head",
+    "PATCH": "patch",
+    "QUERY": "query",
+}
 _NO_CONTENT = frozenset({204, 205, 304})
 #: msgspec gives no ``format`` for these (it also accepts naive values); a request parameter
 #: documents the RFC 3339 form it parses.
@@ -69,8 +77,11 @@ VALIDATION_ERROR_SCHEMA: dict[str, Any] = {
     "type": "object",
     "properties": {
         "type": {"type": "string", "title": "Error Type"},
-        "loc": {"type": "array", "title": "Location",
-                "items": {"anyOf": [{"type": "string"}, {"type": "integer"}]}},
+        "loc": {
+            "type": "array",
+            "title": "Location",
+            "items": {"anyOf": [{"type": "string"}, {"type": "integer"}]},
+        },
         "msg": {"type": "string", "title": "Message"},
         "input": {"title": "Input"},
         "ctx": {"type": "object", "title": "Context"},
@@ -81,8 +92,11 @@ HTTP_VALIDATION_ERROR_SCHEMA: dict[str, Any] = {
     "title": "HTTPValidationError",
     "type": "object",
     "properties": {
-        "detail": {"type": "array", "title": "Detail",
-                   "items": {"$ref": REF_TEMPLATE.format(name="ValidationError")}},
+        "detail": {
+            "type": "array",
+            "title": "Detail",
+            "items": {"$ref": REF_TEMPLATE.format(name="ValidationError")},
+        },
     },
     "required": ["detail"],
 }
@@ -97,8 +111,7 @@ PROBLEM_DETAILS_SCHEMA: dict[str, Any] = {
         "status": {"type": "integer"},
         "detail": {"type": "string"},
         "instance": {"type": "string"},
-        "errors": {"type": "array",
-                   "items": {"$ref": REF_TEMPLATE.format(name="ValidationError")}},
+        "errors": {"type": "array", "items": {"$ref": REF_TEMPLATE.format(name="ValidationError")}},
     },
     "required": ["type", "title", "status"],
 }
@@ -106,8 +119,7 @@ PROBLEM_DETAILS_SCHEMA: dict[str, Any] = {
 
 def openapi_path(route: CompiledRoute) -> str:
     """The route's path in OpenAPI syntax: ``/items/{item_id}``, ``/files/{rest}``."""
-    parts = [text if kind == "lit" else "{" + text + "}"
-             for kind, text in route.template.segments]
+    parts = [text if kind == "lit" else "{" + text + "}" for kind, text in route.template.segments]
     return "/" + "/".join(parts)
 
 
@@ -119,6 +131,7 @@ def build_openapi_schema(api: BoltAPI, config: OpenAPIConfig | None = None) -> d
 
 
 # --- deferred type schemas ------------------------------------------------------------------
+
 
 class _TypeRef:
     """A placeholder for the schema of one type, filled in once all types are known."""
@@ -155,7 +168,8 @@ class _TypeSchemas:
         components: dict[str, Any] = {}
         if supported:
             out, components = msgspec.json.schema_components(
-                [self._types[i] for i in supported], ref_template=REF_TEMPLATE)
+                [self._types[i] for i in supported], ref_template=REF_TEMPLATE
+            )
             for i, schema in zip(supported, out, strict=True):
                 schemas[i] = dict(schema)
         return schemas, dict(components)
@@ -183,9 +197,10 @@ def _fill(node: Any, schemas: list[dict[str, Any]]) -> Any:
 
 # --- helpers ----------------------------------------------------------------------------------
 
+
 def _return_type(route: RouteDef) -> Any:
     """The declared response type, exactly as the route's encoder sees it."""
-    from ..app import _return_type as declared  # import cycle: app imports this package
+    from .._app import _return_type as declared  # import cycle: app imports this package
 
     return declared(route)
 
@@ -238,10 +253,16 @@ def _manual_constraints(marker: Param | None, sequence: bool) -> dict[str, Any]:
     if marker is None:
         return {}
     c = marker.constraints()
-    names = {"gt": "exclusiveMinimum", "ge": "minimum", "lt": "exclusiveMaximum",
-             "le": "maximum", "multiple_of": "multipleOf", "pattern": "pattern",
-             "min_length": "minItems" if sequence else "minLength",
-             "max_length": "maxItems" if sequence else "maxLength"}
+    names = {
+        "gt": "exclusiveMinimum",
+        "ge": "minimum",
+        "lt": "exclusiveMaximum",
+        "le": "maximum",
+        "multiple_of": "multipleOf",
+        "pattern": "pattern",
+        "min_length": "minItems" if sequence else "minLength",
+        "max_length": "maxItems" if sequence else "maxLength",
+    }
     return {names[k]: v for k, v in c.items()}
 
 
@@ -279,8 +300,9 @@ def _group_fields(tp: Any) -> list[tuple[str, Any, bool, Any]]:
     elif dataclasses.is_dataclass(tp):
         hints = get_type_hints(tp)
         for df in dataclasses.fields(tp):
-            required = (df.default is dataclasses.MISSING
-                        and df.default_factory is dataclasses.MISSING)
+            required = (
+                df.default is dataclasses.MISSING and df.default_factory is dataclasses.MISSING
+            )
             default = df.default if df.default is not dataclasses.MISSING else REQUIRED
             rows.append((df.name, hints.get(df.name, Any), required, default))
     return rows
@@ -291,6 +313,7 @@ def _wire(source: str, name: str) -> str:
 
 
 # --- the generator ----------------------------------------------------------------------------
+
 
 class _Generator:
     def __init__(self, config: OpenAPIConfig, formatter: Any = None) -> None:
@@ -408,8 +431,7 @@ class _Generator:
         seen: set[tuple[str, str]] = set()
 
         def add(param: dict[str, Any]) -> None:
-            key = (param["in"], param["name"].lower() if param["in"] == "header"
-                   else param["name"])
+            key = (param["in"], param["name"].lower() if param["in"] == "header" else param["name"])
             if key not in seen:
                 seen.add(key)
                 out.append(param)
@@ -419,20 +441,43 @@ class _Generator:
                 continue
             if b.kind == "group":
                 for wire, tp, required, default in _group_fields(b.annotation):
-                    add(self._parameter(b.source, _wire(b.source, wire), tp, None,
-                                        required and b.required, default))
+                    add(
+                        self._parameter(
+                            b.source,
+                            _wire(b.source, wire),
+                            tp,
+                            None,
+                            required and b.required,
+                            default,
+                        )
+                    )
             else:
-                add(self._parameter(b.source, b.key, b.annotation, b.marker,
-                                    b.source == "path" or b.required, b.default))
+                add(
+                    self._parameter(
+                        b.source,
+                        b.key,
+                        b.annotation,
+                        b.marker,
+                        b.source == "path" or b.required,
+                        b.default,
+                    )
+                )
         # Path parameters the handler reads from ``request.path_params`` itself.
         for name in route.template.param_names:
             if ("path", name) not in seen:
-                add({"name": name, "in": "path", "required": True,
-                     "schema": {"type": "string", "minLength": 1}})
+                add(
+                    {
+                        "name": name,
+                        "in": "path",
+                        "required": True,
+                        "schema": {"type": "string", "minLength": 1},
+                    }
+                )
         return out
 
-    def _parameter(self, source: str, name: str, tp: Any, marker: Param | None,
-                   required: bool, default: Any) -> dict[str, Any]:
+    def _parameter(
+        self, source: str, name: str, tp: Any, marker: Param | None, required: bool, default: Any
+    ) -> dict[str, Any]:
         param: dict[str, Any] = {"name": name, "in": source, "required": required}
         if marker is not None and marker.description:
             param["description"] = marker.description
@@ -474,8 +519,11 @@ class _Generator:
         required = False
         description: str | None = None
         if json_bodies:
-            whole = json_bodies[0] if (len(json_bodies) == 1
-                                       and json_bodies[0].kind == "body") else None
+            whole = (
+                json_bodies[0]
+                if (len(json_bodies) == 1 and json_bodies[0].kind == "body")
+                else None
+            )
             media: dict[str, Any] = {}
             if whole is not None:
                 media["schema"] = self.types.ref(whole.annotation)
@@ -498,9 +546,11 @@ class _Generator:
             if not has_files:
                 content["application/x-www-form-urlencoded"] = {"schema": schema}
             multipart: dict[str, Any] = {"schema": schema}
-            encoding = {b.key: {"contentType": ", ".join(b.marker.allowed_types)}
-                        for b in form if b.source == "file" and b.marker is not None
-                        and b.marker.allowed_types}
+            encoding = {
+                b.key: {"contentType": ", ".join(b.marker.allowed_types)}
+                for b in form
+                if b.source == "file" and b.marker is not None and b.marker.allowed_types
+            }
             if encoding:
                 multipart["encoding"] = encoding
             content["multipart/form-data"] = multipart
@@ -528,8 +578,9 @@ class _Generator:
                 continue
             if b.kind in ("file", "files"):
                 binary: dict[str, Any] = {"type": "string", "format": "binary"}
-                properties[b.key] = (binary if b.kind == "file"
-                                     else {"type": "array", "items": binary})
+                properties[b.key] = (
+                    binary if b.kind == "file" else {"type": "array", "items": binary}
+                )
                 if b.marker is not None and b.marker.description:
                     properties[b.key]["description"] = b.marker.description
             else:
@@ -565,8 +616,10 @@ class _Generator:
         else:  # a custom error_formatter: its body is not known
             return {"description": "Validation Error"}
         self.uses_validation_error = True
-        return {"description": "Validation Error",
-                "content": {media: {"schema": {"$ref": REF_TEMPLATE.format(name=name)}}}}
+        return {
+            "description": "Validation Error",
+            "content": {media: {"schema": {"$ref": REF_TEMPLATE.format(name=name)}}},
+        }
 
     def _response(self, status: int, tp: Any) -> dict[str, Any]:
         response: dict[str, Any] = {"description": _phrase(status)}
@@ -585,8 +638,7 @@ class _Generator:
         if tp is str:
             return {"text/plain": {"schema": {"type": "string"}}}
         if tp in (bytes, bytearray):
-            return {"application/octet-stream": {"schema": {"type": "string",
-                                                            "format": "binary"}}}
+            return {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}
         if _is_response_class(tp):
             if tp is Response or issubclass(tp, Redirect):
                 return None

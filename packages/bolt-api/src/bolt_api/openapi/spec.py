@@ -10,8 +10,7 @@ from typing import Any
 
 import msgspec
 
-__all__ = ["Components", "Contact", "ExternalDocumentation", "License", "Server", "Tag",
-           "to_spec"]
+__all__ = ["Components", "Contact", "ExternalDocumentation", "License", "Server", "Tag", "to_spec"]
 
 
 class _SpecObject(msgspec.Struct, omit_defaults=True, rename="camel", kw_only=True):

@@ -13,9 +13,9 @@ import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from .._routing import PathTemplate
 from ..engine import Needs, ResponseTuple, RouteSpec
 from ..exceptions import NotFound
-from ..routing import PathTemplate
 from .assets import content_type
 from .plugins import (
     JsonRenderPlugin,
@@ -27,7 +27,7 @@ from .plugins import (
 from .schema import build_openapi_schema
 
 if TYPE_CHECKING:
-    from ..app import BoltAPI
+    from .._app import BoltAPI
     from .config import OpenAPIConfig
 
 __all__ = ["DocsSite", "docs_routes"]
@@ -40,24 +40,31 @@ STATIC_CACHE_CONTROL = "public, max-age=3600"
 class DocsSite:
     """The docs of one API: its plugins, the cached document, pages and static files."""
 
-    def __init__(self, api: BoltAPI, config: OpenAPIConfig,
-                 handle_exception: ExceptionHandler | None = None) -> None:
+    def __init__(
+        self, api: BoltAPI, config: OpenAPIConfig, handle_exception: ExceptionHandler | None = None
+    ) -> None:
         self.api = api
         self.config = config
         self.handle_exception = handle_exception
         plugins = list(config.render_plugins) or default_plugins()
         paths = {p.path for p in plugins}
-        for document in (JsonRenderPlugin(), YamlRenderPlugin(),
-                         YamlRenderPlugin(path="/openapi.yml")):
+        for document in (
+            JsonRenderPlugin(),
+            YamlRenderPlugin(),
+            YamlRenderPlugin(path="/openapi.yml"),
+        ):
             if document.path not in paths:
                 plugins.append(document)
                 paths.add(document.path)
         self.plugins = plugins
         json_plugin = next(p for p in plugins if isinstance(p, JsonRenderPlugin))
         self.static_url = config.url("/static")
-        self.context = RenderContext(title=config.resolved_title(),
-                                     openapi_url=config.url(json_plugin.path),
-                                     static_url=self.static_url, schema=self.schema)
+        self.context = RenderContext(
+            title=config.resolved_title(),
+            openapi_url=config.url(json_plugin.path),
+            static_url=self.static_url,
+            schema=self.schema,
+        )
         self._schema: dict[str, Any] | None = None
         self._lock = threading.Lock()
 
@@ -128,8 +135,11 @@ class DocsSite:
                     if self.handle_exception is None:
                         raise
                     return self.handle_exception(exc, request)
-                response: ResponseTuple = (200, (("content-type", content_type(name)),
-                                                 ("cache-control", STATIC_CACHE_CONTROL)), data)
+                response: ResponseTuple = (
+                    200,
+                    (("content-type", content_type(name)), ("cache-control", STATIC_CACHE_CONTROL)),
+                    data,
+                )
                 cache[name] = response
                 return response
 
@@ -150,8 +160,9 @@ class DocsSite:
         return out
 
 
-def docs_routes(api: BoltAPI, taken: set[tuple[str, str]],
-                handle_exception: ExceptionHandler | None = None) -> list[RouteSpec]:
+def docs_routes(
+    api: BoltAPI, taken: set[tuple[str, str]], handle_exception: ExceptionHandler | None = None
+) -> list[RouteSpec]:
     """The engine routes serving ``api``'s docs (``GET`` and ``HEAD``), none when disabled.
 
     ``taken`` holds the ``(method, shape)`` of the API's own routes, which win.
@@ -170,6 +181,14 @@ def docs_routes(api: BoltAPI, taken: set[tuple[str, str]],
         for method in ("GET", "HEAD"):
             if (method, template.shape) in taken:
                 continue
-            specs.append(RouteSpec(method, template.engine_path, call, False, Needs.NONE,
-                                   f"bolt_api.openapi.docs:{path}"))
+            specs.append(
+                RouteSpec(
+                    method,
+                    template.engine_path,
+                    call,
+                    False,
+                    Needs.NONE,
+                    f"bolt_api.openapi.docs:{path}",
+                )
+            )
     return specs

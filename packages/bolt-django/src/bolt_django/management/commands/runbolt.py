@@ -56,40 +56,63 @@ class Command(BaseCommand):  # type: ignore[misc]  # Django ships no types
         # No argparse `choices` for --engine: load_engine() gives the better message
         # (which package to install), and third-party engines can register new names.
         parser.add_argument(
-            "--engine", default=self.default_engine,
+            "--engine",
+            default=self.default_engine,
             help=f"Engine to serve with: {', '.join(ENGINE_PACKAGES)} "
-                 f"(default: {self.default_engine}).")
+            f"(default: {self.default_engine}).",
+        )
         parser.add_argument(
-            "--host", default=self.default_host,
-            help=f"Address to bind (default: {self.default_host}).")
+            "--host",
+            default=self.default_host,
+            help=f"Address to bind (default: {self.default_host}).",
+        )
         parser.add_argument(
-            "--port", type=int, default=self.default_port,
-            help=f"Port to bind (default: {self.default_port}); 0 picks a free port.")
+            "--port",
+            type=int,
+            default=self.default_port,
+            help=f"Port to bind (default: {self.default_port}); 0 picks a free port.",
+        )
         parser.add_argument(
-            "--workers", type=int, default=None,
-            help=f"Engine worker threads per process (default: ${WORKERS_ENV} or 1).")
+            "--workers",
+            type=int,
+            default=None,
+            help=f"Engine worker threads per process (default: ${WORKERS_ENV} or 1).",
+        )
         parser.add_argument(
-            "--backlog", type=int, default=self.default_backlog,
-            help=f"Listen backlog (default: {self.default_backlog}).")
+            "--backlog",
+            type=int,
+            default=self.default_backlog,
+            help=f"Listen backlog (default: {self.default_backlog}).",
+        )
         parser.add_argument(
-            "--keep-alive", type=float, default=self.default_keep_alive,
+            "--keep-alive",
+            type=float,
+            default=self.default_keep_alive,
             help=f"Seconds an idle keep-alive connection stays open; 0 disables it "
-                 f"(default: {self.default_keep_alive:g}).")
+            f"(default: {self.default_keep_alive:g}).",
+        )
         parser.add_argument(
-            "--access-log", action="store_true",
+            "--access-log",
+            action="store_true",
             help="Log every request to the 'django.server' logger (default: "
-                 "settings.BOLT_ACCESS_LOG, else off).")
+            "settings.BOLT_ACCESS_LOG, else off).",
+        )
         parser.add_argument(
-            "--access-log-file", metavar="PATH",
+            "--access-log-file",
+            metavar="PATH",
             help="Append every request's log line to PATH ('-': standard output), written by "
-                 "the engine itself, without logging (default: settings.BOLT_ACCESS_LOG when "
-                 "it is a path, else off).")
+            "the engine itself, without logging (default: settings.BOLT_ACCESS_LOG when "
+            "it is a path, else off).",
+        )
         parser.add_argument(
-            "--trusted-proxy", action="append", metavar="IP_OR_CIDR", dest="trusted_proxies",
+            "--trusted-proxy",
+            action="append",
+            metavar="IP_OR_CIDR",
+            dest="trusted_proxies",
             help="Honour X-Forwarded-For/-Proto from this proxy (an IP address or a CIDR "
-                 "network); repeatable (default: settings.BOLT_TRUSTED_PROXIES, else none).")
-        parser.add_argument(
-            "--skip-checks", action="store_true", help="Skip system checks.")
+            "network); repeatable (default: settings.BOLT_TRUSTED_PROXIES, else none).",
+        )
+        parser.add_argument("--skip-checks", action="store_true", help="Skip system checks.")
         supervisor.add_arguments(parser)
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -106,11 +129,15 @@ class Command(BaseCommand):  # type: ignore[misc]  # Django ships no types
         server_options["graceful_timeout"] = process.graceful_timeout
         with contextlib.suppress(KeyboardInterrupt):  # CONTROL-C: stop quietly
             if process.supervised and supervisor.parent_link() is None:
-                self.supervise(engine, options["host"], options["port"], server_options,
-                               process)
+                self.supervise(engine, options["host"], options["port"], server_options, process)
             else:
-                self.inner_run(engine, options["host"], options["port"], server_options,
-                               skip_checks=options["skip_checks"])
+                self.inner_run(
+                    engine,
+                    options["host"],
+                    options["port"],
+                    server_options,
+                    skip_checks=options["skip_checks"],
+                )
 
     def server_options(self, options: dict[str, Any]) -> dict[str, Any]:
         """Validated ``ServerConfig`` fields besides host and port."""
@@ -118,18 +145,24 @@ class Command(BaseCommand):  # type: ignore[misc]  # Django ships no types
         if not 0 <= port <= 65535:
             raise CommandError(f"--port must be 0-65535, got {port}.")
         try:
-            workers = check_server_flags(options["workers"], options["backlog"],
-                                         options["keep_alive"])
+            workers = check_server_flags(
+                options["workers"], options["backlog"], options["keep_alive"]
+            )
         except ValueError as exc:
             raise CommandError(str(exc)) from exc
         setting = getattr(settings, "BOLT_ACCESS_LOG", False)
         access_log_file = options.get("access_log_file") or (
-            setting if isinstance(setting, str) and setting else None)
+            setting if isinstance(setting, str) and setting else None
+        )
         access_log = bool(options.get("access_log") or (setting and access_log_file is None))
-        return {"workers": workers, "backlog": options["backlog"],
-                "keep_alive": options["keep_alive"], "access_log": access_log,
-                "access_log_file": access_log_file,
-                "trusted_proxies": _trusted_proxies(options.get("trusted_proxies"))}
+        return {
+            "workers": workers,
+            "backlog": options["backlog"],
+            "keep_alive": options["keep_alive"],
+            "access_log": access_log,
+            "access_log_file": access_log_file,
+            "trusted_proxies": _trusted_proxies(options.get("trusted_proxies")),
+        }
 
     def get_api(self) -> BoltAPI:
         """The one API to serve: every discovered API merged. Override to serve another."""
@@ -138,7 +171,8 @@ class Command(BaseCommand):  # type: ignore[misc]  # Django ships no types
             raise CommandError(
                 "No Bolt API found: define `api = BoltAPI()` in an installed app's api.py "
                 "(or in <project>/api.py), or list them in settings.BOLT_API = "
-                "['module:attr', ...].")
+                "['module:attr', ...]."
+            )
         try:
             merged = BoltAPI.merge(api for _, api in found)
         except ValueError as exc:
@@ -155,15 +189,26 @@ class Command(BaseCommand):  # type: ignore[misc]  # Django ships no types
         """What ``--dev`` watches: ``settings.BASE_DIR``, else the current directory."""
         return str(getattr(settings, "BASE_DIR", None) or os.getcwd())
 
-    def supervise(self, engine: str, host: str, port: int, server_options: dict[str, Any],
-                  process: supervisor.ProcessOptions) -> None:
+    def supervise(
+        self,
+        engine: str,
+        host: str,
+        port: int,
+        server_options: dict[str, Any],
+        process: supervisor.ProcessOptions,
+    ) -> None:
         """Run ``process.count`` serving processes (this command again) and supervise them."""
         # The serving processes are fresh interpreters; none may inherit a connection.
         connections.close_all()
         try:
-            code = supervisor.Supervisor(load_engine(engine).name, host, port, process,
-                                         backlog=server_options["backlog"],
-                                         out=cast(TextIO, self.stdout)).run()
+            code = supervisor.Supervisor(
+                load_engine(engine).name,
+                host,
+                port,
+                process,
+                backlog=server_options["backlog"],
+                out=cast(TextIO, self.stdout),
+            ).run()
         except OSError as exc:
             reason = _BIND_ERRORS.get(exc.errno or 0, str(exc))
             if exc.errno == errno.EADDRINUSE:
@@ -172,8 +217,15 @@ class Command(BaseCommand):  # type: ignore[misc]  # Django ships no types
         if code:
             raise SystemExit(code)  # the reason is already on stderr
 
-    def inner_run(self, engine: str, host: str, port: int, server_options: dict[str, Any],
-                  *, skip_checks: bool = False) -> None:
+    def inner_run(
+        self,
+        engine: str,
+        host: str,
+        port: int,
+        server_options: dict[str, Any],
+        *,
+        skip_checks: bool = False,
+    ) -> None:
         """Check the project, build the API and serve it until interrupted."""
         link = supervisor.parent_link()
         if link is not None and not link.verbose:
@@ -191,8 +243,14 @@ class Command(BaseCommand):  # type: ignore[misc]  # Django ships no types
         # The engine's threads open their own connections; none may be inherited.
         connections.close_all()
         try:
-            serve(api, engine=engine, host=host, port=port,
-                  out=cast(TextIO, self.stdout), **server_options)
+            serve(
+                api,
+                engine=engine,
+                host=host,
+                port=port,
+                out=cast(TextIO, self.stdout),
+                **server_options,
+            )
         except OSError as exc:
             reason = _BIND_ERRORS.get(exc.errno or 0, str(exc))
             raise CommandError(f"Cannot serve on {host}:{port}: {reason}") from exc
@@ -213,8 +271,9 @@ def _trusted_proxies(flags: list[str] | None) -> tuple[str, ...]:
     try:
         return TrustedProxies(value).entries
     except (TypeError, ValueError) as exc:
-        raise CommandError(f"settings.BOLT_TRUSTED_PROXIES must be a list of IP addresses "
-                           f"or CIDR networks: {exc}") from None
+        raise CommandError(
+            f"settings.BOLT_TRUSTED_PROXIES must be a list of IP addresses or CIDR networks: {exc}"
+        ) from None
 
 
 def _routes(count: int) -> str:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 from urllib.parse import parse_qsl, unquote
 
-from bolt_api import request_methods
+from bolt_api.engine import build_absolute_uri, get_full_path
 from bolt_api.proxies import TrustedProxies
 
 __all__ = ["Request", "decode_path", "parse_query"]
@@ -116,7 +116,8 @@ class Request:
         if client is _UNRESOLVED:
             assert self._proxies is not None
             client = self._client = self._proxies.client(
-                self._peer, self.headers.get("x-forwarded-for"))
+                self._peer, self.headers.get("x-forwarded-for")
+            )
         return client
 
     @property
@@ -126,7 +127,8 @@ class Request:
         if scheme is None:
             assert self._proxies is not None
             scheme = self._scheme = self._proxies.scheme(
-                self._peer, self.headers.get("x-forwarded-proto"))
+                self._peer, self.headers.get("x-forwarded-proto")
+            )
         return scheme
 
     @property
@@ -216,12 +218,12 @@ class Request:
         return state
 
     def get_full_path(self) -> str:
-        """The path and query string, like Django's (see ``bolt_api.request_methods``)."""
-        return request_methods.get_full_path(self)
+        """The path and query string, like Django's (see ``bolt_api._request_methods``)."""
+        return get_full_path(self)
 
     def build_absolute_uri(self, location: str | None = None) -> str:
-        """An absolute URL for ``location`` or this request (``bolt_api.request_methods``)."""
-        return request_methods.build_absolute_uri(self, location)
+        """An absolute URL for ``location`` or this request (``bolt_api._request_methods``)."""
+        return build_absolute_uri(self, location)
 
     def __repr__(self) -> str:
         return f"<Request {self.method} {self.path!r}>"

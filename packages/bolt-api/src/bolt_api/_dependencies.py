@@ -1,6 +1,6 @@
 """Solving dependencies (``Depends``) for one request, and tearing them down after it.
 
-A dependency is a :class:`~bolt_api.binding.Plan` like a handler. Solving binds its own
+A dependency is a :class:`~bolt_api._binding.Plan` like a handler. Solving binds its own
 parameters, solves its dependencies first, then calls it — once per request when
 ``use_cache`` (the default). A generator dependency is advanced to its ``yield``; its
 teardown runs after the handler, in reverse order, and gets the handler's exception thrown
@@ -15,8 +15,8 @@ from __future__ import annotations
 import inspect
 from typing import Any
 
-from .binding import Plan, RequestScope
-from .coroutines import drive
+from ._binding import Plan, RequestScope
+from ._coroutines import drive
 
 __all__ = ["solve_async", "solve_sync", "teardown_async", "teardown_sync"]
 

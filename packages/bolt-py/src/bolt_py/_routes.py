@@ -1,8 +1,8 @@
 """The route table, matched with bolt-api's reference matcher.
 
 The engine contract's matching rules are implemented once, in
-:class:`bolt_api.routing.RouteMatcher`, and this engine uses it as is. The matcher takes
-:class:`~bolt_api.routing.PathTemplate` objects while a :class:`~bolt_api.engine.RouteSpec`
+:class:`bolt_api._routing.RouteMatcher`, and this engine uses it as is. The matcher takes
+:class:`~bolt_api._routing.PathTemplate` objects while a :class:`~bolt_api.engine.RouteSpec`
 carries its path in engine syntax (``/items/{id}``, ``/files/{*rest}``), so this module reads
 that syntax back into template segments — a few lines, no routing logic of its own.
 """
@@ -12,8 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TypeAlias
 
-from bolt_api.engine import RouteCall, RouteSpec
-from bolt_api.routing import PathTemplate, RouteMatcher
+from bolt_api.engine import PathTemplate, RouteCall, RouteMatcher, RouteSpec
 
 __all__ = ["Route", "build_matcher", "engine_template"]
 
@@ -42,5 +41,6 @@ def engine_template(path: str) -> PathTemplate:
 
 def build_matcher(routes: Iterable[RouteSpec]) -> RouteMatcher[Route]:
     """A matcher from ``(method, raw path)`` to ``(call, is_async)``."""
-    return RouteMatcher((spec.method, engine_template(spec.path), (spec.call, spec.is_async))
-                        for spec in routes)
+    return RouteMatcher(
+        (spec.method, engine_template(spec.path), (spec.call, spec.is_async)) for spec in routes
+    )

@@ -1,7 +1,7 @@
 """One HTTP/1.1 connection: bytes in through httptools, one route call, bytes out.
 
 This is the hot path of the engine, so it is written for the per-request cost: no ASGI
-scope or message dicts, no per-request logging, one :class:`~bolt_py.request.Request` object,
+scope or message dicts, no per-request logging, one :class:`~bolt_py._request.Request` object,
 one ``transport.write`` per response, and the parser's callbacks doing the least they can
 (a few length checks on header names instead of lower-casing every one).
 
@@ -26,11 +26,11 @@ from typing import Any, Final, TypeAlias, cast
 from bolt_api.engine import FileBody, StreamBody
 from httptools import HttpParserError, HttpParserUpgrade, HttpRequestParser, parse_url
 
-from .access_log import AccessLogger
-from .bodies import send_file, send_stream
-from .request import Request, decode_path
-from .response import CONTINUE, STATUS_LINES, header_block, status_line
-from .state import ServerState
+from ._access_log import AccessLogger
+from ._bodies import send_file, send_stream
+from ._request import Request, decode_path
+from ._response import CONTINUE, STATUS_LINES, header_block, status_line
+from ._state import ServerState
 
 __all__ = ["HttpProtocol"]
 
@@ -47,8 +47,18 @@ LOW_WATER: Final = 8
 
 _METHODS: dict[bytes, str] = {
     m.encode(): m
-    for m in ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "QUERY", "TRACE",
-              "CONNECT")
+    for m in (
+        "GET",
+        "HEAD",
+        "POST",
+        "PUT",
+        "PATCH",
+        "DELETE",
+        "OPTIONS",
+        "QUERY",
+        "TRACE",
+        "CONNECT",
+    )
 }
 
 # Header flags noted while parsing, so completion only looks at what was present.
@@ -155,8 +165,9 @@ class HttpProtocol(asyncio.Protocol):
         self._max_header_size = state.max_header_size
         self._max_header_count = state.max_header_count
         # an incomplete head may take this much (as vendor/actix-http's `partial_head`)
-        self._head_limit = (state.max_uri_size + state.max_header_size
-                            + 8 * state.max_header_count + 1024)
+        self._head_limit = (
+            state.max_uri_size + state.max_header_size + 8 * state.max_header_count + 1024
+        )
         self._parser = HttpRequestParser(self)
         self._transport: asyncio.Transport | None = None
         self._client: tuple[str, int] | None = None
@@ -296,8 +307,7 @@ class HttpProtocol(asyncio.Protocol):
             if self._served:  # the first head's clock started with the connection
                 self._head_started = self._loop.time()
             if self._head_timer is None:
-                self._head_timer = self._loop.call_later(self._head_timeout,
-                                                         self._on_head_timeout)
+                self._head_timer = self._loop.call_later(self._head_timeout, self._on_head_timeout)
         self._served = True
 
     def on_url(self, url: bytes) -> None:
@@ -314,14 +324,18 @@ class HttpProtocol(asyncio.Protocol):
         self._header_bytes += size + len(value)
         self._header_count += 1
         if self._headers_done:  # a trailer field: checked, then dropped
-            if (self._header_bytes > self._max_header_size
-                    or self._header_count > self._max_header_count
-                    or name.lower() in _FORBIDDEN_TRAILERS):
+            if (
+                self._header_bytes > self._max_header_size
+                or self._header_count > self._max_header_count
+                or name.lower() in _FORBIDDEN_TRAILERS
+            ):
                 self._error = 400
                 raise _Abort
             return
-        if self._header_bytes > self._max_header_size \
-                or self._header_count > self._max_header_count:
+        if (
+            self._header_bytes > self._max_header_size
+            or self._header_count > self._max_header_count
+        ):
             self._error = 431
             raise _Abort
         if b"_" in name:
@@ -343,8 +357,8 @@ class HttpProtocol(asyncio.Protocol):
             elif lname == b"connection":
                 self._flags |= _CONNECTION
                 if b"upgrade" in value.lower() and any(
-                        token.strip(b" \t") == b"upgrade"
-                        for token in value.lower().split(b",")):
+                    token.strip(b" \t") == b"upgrade" for token in value.lower().split(b",")
+                ):
                     self._flags |= _CONN_UPGRADE
             elif lname == b"upgrade":
                 self._flags |= _UPGRADE
@@ -403,8 +417,9 @@ class HttpProtocol(asyncio.Protocol):
         if self._closing:
             return
         parser = self._parser
-        keep_alive = (parser.should_keep_alive() and self._keep_alive > 0
-                      and not self._state.stopping)
+        keep_alive = (
+            parser.should_keep_alive() and self._keep_alive > 0 and not self._state.stopping
+        )
         keep_alive_header = False
         flags = self._flags
         if flags:
@@ -424,18 +439,26 @@ class HttpProtocol(asyncio.Protocol):
                 return
             url = (parsed.path or b"/") + (b"?" + parsed.query if parsed.query else b"")
         if b"#" in url:
-            url = url[:url.index(b"#")]
+            url = url[: url.index(b"#")]
         mark = url.find(b"?")
         if mark < 0:
             raw_path = url.decode("latin-1")
             query_string = ""
         else:
             raw_path = url[:mark].decode("latin-1")
-            query_string = url[mark + 1:].decode("latin-1")
+            query_string = url[mark + 1 :].decode("latin-1")
         chunks = self._body
         body = (chunks[0] if len(chunks) == 1 else b"".join(chunks)) if chunks else b""
-        request = Request(method, decode_path(raw_path), query_string, None, body,
-                          self._client, self._headers, self._state.proxies)
+        request = Request(
+            method,
+            decode_path(raw_path),
+            query_string,
+            None,
+            body,
+            self._client,
+            self._headers,
+            self._state.proxies,
+        )
         if self._state.access_log is not None:
             request.log_context = (url, parser.get_http_version(), time.perf_counter())
         if not keep_alive:
@@ -451,8 +474,9 @@ class HttpProtocol(asyncio.Protocol):
 
     # -- answering ---------------------------------------------------------------------
 
-    def _dispatch(self, request: Request, raw_path: str, keep_alive: bool,
-                  keep_alive_header: bool) -> None:
+    def _dispatch(
+        self, request: Request, raw_path: str, keep_alive: bool, keep_alive_header: bool
+    ) -> None:
         """Route and call; answer now (sync) or start the task that will (async)."""
         method = request.method
         if request.log_context is not None:
@@ -474,12 +498,14 @@ class HttpProtocol(asyncio.Protocol):
                 if is_async:
                     self._busy = True
                     self._task = self._loop.create_task(
-                        self._run(result, method == "HEAD", keep_alive, keep_alive_header))
+                        self._run(result, method == "HEAD", keep_alive, keep_alive_header)
+                    )
                     return
         self._respond(result, method == "HEAD", keep_alive, keep_alive_header)
 
-    async def _run(self, coro: Coroutine[Any, Any, Any], head: bool, keep_alive: bool,
-                   keep_alive_header: bool) -> None:
+    async def _run(
+        self, coro: Coroutine[Any, Any, Any], head: bool, keep_alive: bool, keep_alive_header: bool
+    ) -> None:
         try:
             result = await coro
         except Exception:
@@ -505,15 +531,18 @@ class HttpProtocol(asyncio.Protocol):
                 self._dispatch(request, raw_path, keep_alive, keep_alive_header)
         if self._transport is None:
             return
-        if self._reading_paused and not self._closing and not self._writing_paused \
-                and len(queue) <= LOW_WATER:
+        if (
+            self._reading_paused
+            and not self._closing
+            and not self._writing_paused
+            and len(queue) <= LOW_WATER
+        ):
             self._resume_reading()
         if self._continue_pending and not queue and not self._busy:
             self._continue_pending = False
             self._transport.write(CONTINUE)
 
-    def _respond(self, result: Any, head: bool, keep_alive: bool,
-                 keep_alive_header: bool) -> None:
+    def _respond(self, result: Any, head: bool, keep_alive: bool, keep_alive_header: bool) -> None:
         """Write one response (a single ``transport.write``); close if it is the last."""
         transport = self._transport
         if transport is None:
@@ -545,22 +574,33 @@ class HttpProtocol(asyncio.Protocol):
                 body = b""
         if access_log is not None:
             self._log(access_log, status, size)
-        transport.write(b"".join((
-            STATUS_LINES.get(status) or status_line(status),
-            block,
-            length,
-            self._state.date.line,
-            _CLOSE if not keep_alive else _KEEP_ALIVE if keep_alive_header else b"",
-            b"\r\n",
-            body,
-        )))
+        transport.write(
+            b"".join(
+                (
+                    STATUS_LINES.get(status) or status_line(status),
+                    block,
+                    length,
+                    self._state.date.line,
+                    _CLOSE if not keep_alive else _KEEP_ALIVE if keep_alive_header else b"",
+                    b"\r\n",
+                    body,
+                )
+            )
+        )
         if not keep_alive:
             self._close()
         elif self._timer is None:
             self._touch()
 
-    def _start_body(self, status: int, block: bytes, body: StreamBody | FileBody, head: bool,
-                    keep_alive: bool, keep_alive_header: bool) -> None:
+    def _start_body(
+        self,
+        status: int,
+        block: bytes,
+        body: StreamBody | FileBody,
+        head: bool,
+        keep_alive: bool,
+        keep_alive_header: bool,
+    ) -> None:
         """Write the head of a streamed or file response and start sending its body."""
         transport = self._transport
         assert transport is not None
@@ -572,13 +612,21 @@ class HttpProtocol(asyncio.Protocol):
             framing = b"transfer-encoding: chunked\r\n"
         access_log = self._state.access_log
         if access_log is not None:
-            self._log(access_log, status,
-                      body.length if isinstance(body, FileBody) and not head else None)
-        transport.write(b"".join((
-            STATUS_LINES.get(status) or status_line(status), block, framing,
-            self._state.date.line,
-            _CLOSE if not keep_alive else _KEEP_ALIVE if keep_alive_header else b"",
-            b"\r\n")))
+            self._log(
+                access_log, status, body.length if isinstance(body, FileBody) and not head else None
+            )
+        transport.write(
+            b"".join(
+                (
+                    STATUS_LINES.get(status) or status_line(status),
+                    block,
+                    framing,
+                    self._state.date.line,
+                    _CLOSE if not keep_alive else _KEEP_ALIVE if keep_alive_header else b"",
+                    b"\r\n",
+                )
+            )
+        )
         if head:
             if isinstance(body, StreamBody):
                 self._close_unsent(body)
@@ -649,8 +697,16 @@ class HttpProtocol(asyncio.Protocol):
         if request is None or request.log_context is None:
             return
         target, version, started = request.log_context
-        access_log.log(request.client, request.method, target, version,
-                       request.raw_headers, status, size, started)
+        access_log.log(
+            request.client,
+            request.method,
+            target,
+            version,
+            request.raw_headers,
+            status,
+            size,
+            started,
+        )
 
     def _fail(self, status: int) -> None:
         """Answer an engine-detected error after everything before it, then close."""

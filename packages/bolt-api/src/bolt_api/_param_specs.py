@@ -8,15 +8,15 @@ deliberately narrower than the binder's: whatever an engine accepts by them, the
 turn into the very same value, and for everything else — ``"007"``, ``"1e3"``, a missing
 required value — ``request.bound`` stays ``None`` and bolt-api binds the request, converting
 what it can and answering 422 for the rest. What a request means
-is decided here and in :mod:`bolt_api.binding`, never in an engine.
+is decided here and in :mod:`bolt_api._binding`, never in an engine.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from .ablation import ablated
-from .binding import MAX_PARAM_LENGTH, Plan
+from ._ablation import ablated
+from ._binding import MAX_PARAM_LENGTH, Plan
 from .engine import ParamSpec
 
 __all__ = ["param_specs"]
@@ -44,6 +44,7 @@ def param_specs(plan: Plan) -> tuple[ParamSpec, ...] | None:
         kind = _kind(b)
         if kind is None:
             return None
-        specs.append(ParamSpec(b.name, b.source, b.key, kind, b.required, b.default,
-                               MAX_PARAM_LENGTH))
+        specs.append(
+            ParamSpec(b.name, b.source, b.key, kind, b.required, b.default, MAX_PARAM_LENGTH)
+        )
     return tuple(specs)

@@ -2,7 +2,7 @@
 
 A connection needs the route matcher, the fallback, the pre-rendered engine errors, the
 limits from the config, the cached ``date`` line and the set of live connections (for the
-graceful stop). Gathering them in one object keeps :class:`~bolt_py.protocol.HttpProtocol`
+graceful stop). Gathering them in one object keeps :class:`~bolt_py._protocol.HttpProtocol`
 construction — once per TCP connection — to a handful of attribute copies.
 """
 
@@ -11,16 +11,15 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING
 
-from bolt_api.engine import CompiledApp, Fallback, ResponseTuple, ServerConfig
+from bolt_api.engine import CompiledApp, Fallback, ResponseTuple, RouteMatcher, ServerConfig
 from bolt_api.proxies import TrustedProxies
-from bolt_api.routing import RouteMatcher
 
-from .access_log import AccessLogger
-from .response import DateHeader
-from .routes import Route, build_matcher
+from ._access_log import AccessLogger
+from ._response import DateHeader
+from ._routes import Route, build_matcher
 
 if TYPE_CHECKING:
-    from .protocol import HttpProtocol
+    from ._protocol import HttpProtocol
 
 __all__ = ["ServerState"]
 
@@ -49,8 +48,9 @@ class ServerState:
         "stopping",
     )
 
-    def __init__(self, app: CompiledApp, config: ServerConfig,
-                 loop: asyncio.AbstractEventLoop) -> None:
+    def __init__(
+        self, app: CompiledApp, config: ServerConfig, loop: asyncio.AbstractEventLoop
+    ) -> None:
         self.loop = loop
         self.matcher: RouteMatcher[Route] = build_matcher(app.routes)
         self.fallback: Fallback = app.fallback
@@ -69,5 +69,5 @@ class ServerState:
         self.proxies = TrustedProxies(config.trusted_proxies) if config.trusted_proxies else None
         #: ``None`` when the access log is off (decided once, here).
         self.access_log: AccessLogger | None = (
-            AccessLogger(config.access_log_file)
-            if config.logs_requests else None)
+            AccessLogger(config.access_log_file) if config.logs_requests else None
+        )

@@ -111,8 +111,13 @@ class PathTemplate:
         """The template in engine syntax: ``/items/{id}``, ``/files/{*rest}``."""
         out = []
         for kind, text in self.segments:
-            out.append(text if kind == "lit" else "{" + text + "}" if kind == "param"
-                       else "{*" + text + "}")
+            out.append(
+                text
+                if kind == "lit"
+                else "{" + text + "}"
+                if kind == "param"
+                else "{*" + text + "}"
+            )
         return "/" + "/".join(out)
 
     @property
@@ -156,7 +161,8 @@ class RouteMatcher(Generic[T]):
                 self._static.setdefault(method, {})[template.engine_path] = value
             else:
                 dynamic.setdefault(method, []).append(
-                    (template.priority(), template.regex(), value))
+                    (template.priority(), template.regex(), value)
+                )
         self._dynamic: dict[str, list[tuple[re.Pattern[str], T]]] = {
             m: [(rx, v) for _, rx, v in sorted(rows, key=lambda r: r[0])]
             for m, rows in dynamic.items()
@@ -175,8 +181,9 @@ class RouteMatcher(Generic[T]):
             for rx, value in rows:
                 m = rx.match(path)
                 if m is not None:
-                    return value, {k: unquote(v, errors="replace")
-                                   for k, v in m.groupdict().items()}
+                    return value, {
+                        k: unquote(v, errors="replace") for k, v in m.groupdict().items()
+                    }
         return None
 
     def allowed(self, path: str) -> tuple[str, ...] | None:

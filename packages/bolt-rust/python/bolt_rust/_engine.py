@@ -14,7 +14,7 @@ from bolt_api.engine import ACCESS_LOGGER, CompiledApp, RouteSpec, ServerConfig
 from bolt_api.proxies import TrustedProxies
 
 from . import _bolt
-from .loop import LoopThread
+from ._loop import LoopThread
 
 __all__ = ["Engine"]
 
@@ -25,8 +25,10 @@ class Engine:
     name: ClassVar[str] = "rust"
 
     def serve(self, app: CompiledApp, config: ServerConfig) -> None:
-        routes = [(r.method, r.path, r.call, r.is_async, int(r.needs), _fast_params(r))
-                  for r in app.routes]
+        routes = [
+            (r.method, r.path, r.call, r.is_async, int(r.needs), _fast_params(r))
+            for r in app.routes
+        ]
         errors = [(status, app.render_error(status)) for status in app.engine_error_statuses]
         loop = LoopThread()
         # With access_log_file, Rust writes the lines itself; otherwise they go to logging.
@@ -38,20 +40,33 @@ class Engine:
         try:
             with _rust_handles_sigint(config.handle_signals):
                 _bolt.serve(
-                    routes, app.fallback, errors, loop.submit, config.host, config.port,
-                    workers=config.workers, backlog=config.backlog,
-                    keep_alive=config.keep_alive, max_body_size=config.max_body_size,
-                    header_timeout=config.header_timeout, max_uri_size=config.max_uri_size,
+                    routes,
+                    app.fallback,
+                    errors,
+                    loop.submit,
+                    config.host,
+                    config.port,
+                    workers=config.workers,
+                    backlog=config.backlog,
+                    keep_alive=config.keep_alive,
+                    max_body_size=config.max_body_size,
+                    header_timeout=config.header_timeout,
+                    max_uri_size=config.max_uri_size,
                     max_header_size=config.max_header_size,
                     max_header_count=config.max_header_count,
-                    static_headers=list(app.static_headers), not_found=app.not_found,
+                    static_headers=list(app.static_headers),
+                    not_found=app.not_found,
                     access_log_file=config.access_log_file,
-                    reuse_port=config.reuse_port, graceful_timeout=config.graceful_timeout,
-                    listen_fd=config.listen_fd, on_ready=config.on_ready,
-                    handle_signals=config.handle_signals, stop_handle=stop_handle,
+                    reuse_port=config.reuse_port,
+                    graceful_timeout=config.graceful_timeout,
+                    listen_fd=config.listen_fd,
+                    on_ready=config.on_ready,
+                    handle_signals=config.handle_signals,
+                    stop_handle=stop_handle,
                     access_log=writer.start if writer is not None else None,
-                    trusted_proxies=(TrustedProxies(config.trusted_proxies)
-                                     if config.trusted_proxies else None),
+                    trusted_proxies=(
+                        TrustedProxies(config.trusted_proxies) if config.trusted_proxies else None
+                    ),
                 )
         finally:
             loop.stop()
@@ -63,8 +78,10 @@ def _fast_params(route: RouteSpec) -> list[tuple[Any, ...]] | None:
     """The route's ``ParamSpec`` rows, for Rust to convert the values itself."""
     if route.params is None:
         return None
-    return [(sys.intern(p.name), p.source, p.key, p.kind, p.required, p.default, p.max_length)
-            for p in route.params]
+    return [
+        (sys.intern(p.name), p.source, p.key, p.kind, p.required, p.default, p.max_length)
+        for p in route.params
+    ]
 
 
 class _AccessLogWriter:

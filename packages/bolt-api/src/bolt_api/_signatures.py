@@ -4,7 +4,7 @@ Class-based views and ``@paginate`` do not bind parameters themselves. They gene
 ordinary function per route whose ``__signature__`` and ``__annotations__`` say what it
 takes — the view method's parameters without ``self``, plus the pagination query parameters
 and the request when needed — and register it like any handler, so
-:func:`bolt_api.binding.compile_plan` sees the right parameters. Annotations are resolved
+:func:`bolt_api._binding.compile_plan` sees the right parameters. Annotations are resolved
 against the *original* function's module first, because the generated function lives here.
 """
 
@@ -34,8 +34,7 @@ def resolved_signature(fn: Callable[..., Any]) -> inspect.Signature:
     return sig.replace(parameters=params, return_annotation=hints.get("return", _EMPTY))
 
 
-def with_request(params: Sequence[inspect.Parameter]) -> tuple[list[inspect.Parameter], str,
-                                                                 bool]:
+def with_request(params: Sequence[inspect.Parameter]) -> tuple[list[inspect.Parameter], str, bool]:
     """``(params, name, hidden)``: the parameter the request binds to, added if missing.
 
     An existing ``request``/``req`` parameter is reused; otherwise a keyword-only
@@ -45,12 +44,16 @@ def with_request(params: Sequence[inspect.Parameter]) -> tuple[list[inspect.Para
     for p in params:
         if p.name in REQUEST_NAMES:
             return list(params), p.name, False
-    return add_keyword(params, [inspect.Parameter("request", inspect.Parameter.KEYWORD_ONLY)]), \
-        "request", True
+    return (
+        add_keyword(params, [inspect.Parameter("request", inspect.Parameter.KEYWORD_ONLY)]),
+        "request",
+        True,
+    )
 
 
-def add_keyword(params: Sequence[inspect.Parameter],
-                extra: Sequence[inspect.Parameter]) -> list[inspect.Parameter]:
+def add_keyword(
+    params: Sequence[inspect.Parameter], extra: Sequence[inspect.Parameter]
+) -> list[inspect.Parameter]:
     """``params`` with the keyword-only ``extra`` inserted before any ``**kwargs``."""
     out = list(params)
     at = len(out)
@@ -64,9 +67,15 @@ def add_keyword(params: Sequence[inspect.Parameter],
     return out
 
 
-def stamp(handler: Callable[..., Any], params: Sequence[inspect.Parameter], returns: Any, *,
-          like: Callable[..., Any], qualname: str | None = None,
-          name: str | None = None) -> Callable[..., Any]:
+def stamp(
+    handler: Callable[..., Any],
+    params: Sequence[inspect.Parameter],
+    returns: Any,
+    *,
+    like: Callable[..., Any],
+    qualname: str | None = None,
+    name: str | None = None,
+) -> Callable[..., Any]:
     """Give ``handler`` the signature ``(params) -> returns`` and ``like``'s name and docs."""
     signature = inspect.Signature(list(params), return_annotation=returns)
     annotations = {p.name: p.annotation for p in params if p.annotation is not _EMPTY}

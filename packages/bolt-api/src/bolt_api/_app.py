@@ -16,17 +16,17 @@ from dataclasses import dataclass
 from typing import Any, Literal, TypeVar, get_type_hints
 from urllib.parse import quote
 
-from .binding import Binding, compile_plan
+from ._binding import Binding, compile_plan
+from ._encoding import STATIC_HEADERS, compile_encoder
+from ._handlers import Finisher, compile_handler
+from ._router import UNSET, RouteDef, Router, RouteRegistrar
+from ._routing import PathTemplate, RouteMatcher, TrailingSlash, join_paths
 from .compression import CompressionConfig, Compressor
-from .encoding import STATIC_HEADERS, compile_encoder
 from .engine import CompiledApp, Needs, ParamSpec, ResponseTuple, RouteSpec
 from .errors import ErrorFormatter, ErrorHandling
 from .files import FileResponse
-from .handlers import Finisher, compile_handler
 from .openapi.config import OpenAPIConfig
 from .openapi.views import docs_routes
-from .router import UNSET, RouteDef, Router, RouteRegistrar
-from .routing import PathTemplate, RouteMatcher, TrailingSlash, join_paths
 
 __all__ = ["BoltAPI", "CompiledRoute"]
 
@@ -56,8 +56,15 @@ class CompiledRoute:
     def spec(self, method: str | None = None) -> RouteSpec:
         handler = self.definition.handler
         name = f"{getattr(handler, '__module__', '?')}.{getattr(handler, '__qualname__', '?')}"
-        return RouteSpec(method or self.method, self.path, self.call, self.is_async,
-                         self.needs, name, self.params)
+        return RouteSpec(
+            method or self.method,
+            self.path,
+            self.call,
+            self.is_async,
+            self.needs,
+            name,
+            self.params,
+        )
 
 
 def _return_type(route: RouteDef) -> Any:
@@ -92,8 +99,9 @@ class BoltAPI(RouteRegistrar):
         compression: CompressionConfig | Literal[False] | None = None,
     ) -> None:
         if trailing_slash not in ("strip", "append", "keep"):
-            raise ValueError(f"trailing_slash must be 'strip', 'append' or 'keep', "
-                             f"got {trailing_slash!r}")
+            raise ValueError(
+                f"trailing_slash must be 'strip', 'append' or 'keep', got {trailing_slash!r}"
+            )
         self.prefix = prefix
         self.trailing_slash: TrailingSlash = trailing_slash
         self._routes: list[CompiledRoute] = []
@@ -126,12 +134,21 @@ class BoltAPI(RouteRegistrar):
                 raise ValueError(f"{_describe(route)}: status_code {status} is not 100-599")
             return_type = _return_type(route)
             encoder = compile_encoder(return_type, status)
-            compiled = compile_handler(plan, encoder, handling.handle_exception,
-                                       handling.invalid)
+            compiled = compile_handler(plan, encoder, handling.handle_exception, handling.invalid)
             needs = plan.needs | (Needs.HEADERS if _may_return_file(return_type) else 0)
-            self._insert(CompiledRoute(method, template, route, compiled.call,
-                                       compiled.is_async, needs, plan.bindings,
-                                       compiled.params, compiled.finishing))
+            self._insert(
+                CompiledRoute(
+                    method,
+                    template,
+                    route,
+                    compiled.call,
+                    compiled.is_async,
+                    needs,
+                    plan.bindings,
+                    compiled.params,
+                    compiled.finishing,
+                )
+            )
 
     def _insert(self, compiled: CompiledRoute) -> None:
         key = (compiled.method, compiled.template.shape)
@@ -140,15 +157,18 @@ class BoltAPI(RouteRegistrar):
             raise ValueError(
                 f"Route conflict: {compiled.method} {compiled.template.source} "
                 f"({_describe(compiled.definition)}) clashes with {existing.method} "
-                f"{existing.template.source} ({_describe(existing.definition)})")
+                f"{existing.template.source} ({_describe(existing.definition)})"
+            )
         self._keys[key] = compiled
         self._routes.append(compiled)
         name = compiled.definition.name
         if name is not None:
             other = self._names.get(name)
             if other is not None and other.template.shape != compiled.template.shape:
-                raise ValueError(f"Route name {name!r} is used by {other.template.source} and "
-                                 f"{compiled.template.source}")
+                raise ValueError(
+                    f"Route name {name!r} is used by {other.template.source} and "
+                    f"{compiled.template.source}"
+                )
             self._names[name] = compiled
 
     def url_path_for(self, name: str, /, **params: Any) -> str:
@@ -167,8 +187,9 @@ class BoltAPI(RouteRegistrar):
         for compiled in api._routes:
             definition = compiled.definition
             relative = compiled.template.source
-            mounted = dataclasses.replace(definition, path=join_paths(path, relative),
-                                          methods=(compiled.method,))
+            mounted = dataclasses.replace(
+                definition, path=join_paths(path, relative), methods=(compiled.method,)
+            )
             self._add(mounted, api._errors)
 
     def include_router(self, router: Router, prefix: str = "") -> None:
@@ -178,44 +199,81 @@ class BoltAPI(RouteRegistrar):
         for route in router.iter_routes(prefix):
             self._add(route)
 
-    def view(self, path: str, *, methods: list[str] | None = None,
-             guards: list[Any] | None = None, auth: list[Any] | None = None,
-             status_code: int | None = None, tags: list[str] | None = None,
-             name: str | None = None) -> Callable[[_V], _V]:
+    def view(
+        self,
+        path: str,
+        *,
+        methods: list[str] | None = None,
+        guards: list[Any] | None = None,
+        auth: list[Any] | None = None,
+        status_code: int | None = None,
+        tags: list[str] | None = None,
+        name: str | None = None,
+    ) -> Callable[[_V], _V]:
         """Class decorator: route each HTTP method an ``APIView`` implements on ``path``.
 
         ``guards``/``auth`` are stored but have no effect yet (no authentication exists).
         """
-        def decorator(cls: _V) -> _V:
-            from .view_routes import register_view
 
-            register_view(self, cls, path, methods=methods, guards=guards, auth=auth,
-                          status_code=status_code, tags=tags, name=name)
+        def decorator(cls: _V) -> _V:
+            from ._view_routes import register_view
+
+            register_view(
+                self,
+                cls,
+                path,
+                methods=methods,
+                guards=guards,
+                auth=auth,
+                status_code=status_code,
+                tags=tags,
+                name=name,
+            )
             return cls
+
         return decorator
 
-    def viewset(self, path: str, *, guards: list[Any] | None = None,
-                auth: list[Any] | None = None, status_code: int | None = None,
-                lookup_field: str = "pk", tags: list[str] | None = None,
-                name: str | None = None) -> Callable[[_V], _V]:
+    def viewset(
+        self,
+        path: str,
+        *,
+        guards: list[Any] | None = None,
+        auth: list[Any] | None = None,
+        status_code: int | None = None,
+        lookup_field: str = "pk",
+        tags: list[str] | None = None,
+        name: str | None = None,
+    ) -> Callable[[_V], _V]:
         """Class decorator: route a ``ViewSet``'s actions — ``list``/``create`` on ``path``,
         ``retrieve``/``update``/``partial_update``/``destroy`` on ``path/{lookup_field}``,
         and its ``@action`` methods. ``guards``/``auth`` are stored, with no effect yet."""
-        def decorator(cls: _V) -> _V:
-            from .view_routes import register_viewset
 
-            register_viewset(self, cls, path, guards=guards, auth=auth,
-                             status_code=status_code, lookup_field=lookup_field, tags=tags,
-                             name=name)
+        def decorator(cls: _V) -> _V:
+            from ._view_routes import register_viewset
+
+            register_viewset(
+                self,
+                cls,
+                path,
+                guards=guards,
+                auth=auth,
+                status_code=status_code,
+                lookup_field=lookup_field,
+                tags=tags,
+                name=name,
+            )
             return cls
+
         return decorator
 
     @classmethod
     def merge(cls, apis: Iterable[BoltAPI]) -> BoltAPI:
         """One API serving the routes of several; a ``METHOD path`` clash is a ValueError."""
         listed = list(apis)
-        merged = cls(openapi_config=listed[0].openapi_config if listed else None,
-                     compression=listed[0].compression if listed else None)
+        merged = cls(
+            openapi_config=listed[0].openapi_config if listed else None,
+            compression=listed[0].compression if listed else None,
+        )
         for api in listed:
             for compiled in api._routes:
                 merged._insert(compiled)
@@ -237,22 +295,23 @@ class BoltAPI(RouteRegistrar):
         statics: list[Any] = list(STATIC_HEADERS)
         if compressor is not None:
             statics += [v for v in map(compressor.varied, STATIC_HEADERS) if v is not None]
-        return CompiledApp(routes=tuple(specs),
-                           fallback=_make_fallback(RouteMatcher(entries), self.trailing_slash,
-                                                   self._errors),
-                           render_error=self._errors.render_error,
-                           static_headers=tuple(statics),
-                           not_found=self._errors.static_not_found)
+        return CompiledApp(
+            routes=tuple(specs),
+            fallback=_make_fallback(RouteMatcher(entries), self.trailing_slash, self._errors),
+            render_error=self._errors.render_error,
+            static_headers=tuple(statics),
+            not_found=self._errors.static_not_found,
+        )
 
 
-def _compressed(spec: RouteSpec, route: CompiledRoute,
-                compressor: Compressor | None) -> RouteSpec:
+def _compressed(spec: RouteSpec, route: CompiledRoute, compressor: Compressor | None) -> RouteSpec:
     """``spec`` with its responses compressed (decided here, once per route): the route's
     callable built again with ``apply`` as its last step, whatever kind of route it is."""
     if compressor is None or getattr(route.definition.handler, "__bolt_no_compress__", False):
         return spec
-    return dataclasses.replace(spec, call=route.finishing(compressor.apply),
-                               needs=spec.needs | Needs.ACCEPT_ENCODING)
+    return dataclasses.replace(
+        spec, call=route.finishing(compressor.apply), needs=spec.needs | Needs.ACCEPT_ENCODING
+    )
 
 
 #: Characters a path keeps as they are when quoted (RFC 3986 pchar and "/").
@@ -261,9 +320,9 @@ _PATH_SAFE = "/:@!$&'()*+,;=-._~%"
 _PLAIN_PATH = re.compile(f"[A-Za-z0-9{re.escape(_PATH_SAFE)}]*").fullmatch
 
 
-def _make_fallback(matcher: RouteMatcher[CompiledRoute], policy: TrailingSlash,
-                   errors: ErrorHandling) -> Callable[[Any, tuple[str, ...] | None],
-                                                     ResponseTuple]:
+def _make_fallback(
+    matcher: RouteMatcher[CompiledRoute], policy: TrailingSlash, errors: ErrorHandling
+) -> Callable[[Any, tuple[str, ...] | None], ResponseTuple]:
     """The routing-miss handler: 405, a 308 to the other trailing-slash form, or 404."""
 
     def fallback(request: Any, allowed: tuple[str, ...] | None) -> ResponseTuple:
@@ -275,8 +334,9 @@ def _make_fallback(matcher: RouteMatcher[CompiledRoute], policy: TrailingSlash,
             if raw != "/":
                 alternate = raw[:-1] if raw.endswith("/") else raw + "/"
                 if matcher.match(request.method, alternate) is not None:
-                    location = alternate + (f"?{request.query_string}"
-                                            if request.query_string else "")
+                    location = alternate + (
+                        f"?{request.query_string}" if request.query_string else ""
+                    )
                     return 308, (("location", location),), b""
         return errors.not_found(request)
 

@@ -5,7 +5,7 @@
 constraints as ``msgspec.Meta``) and reports conflicts as ``TypeError`` right away. At request
 time :meth:`Plan.bind` only looks values up and converts them, appending *every* error to one
 list, which becomes a single 422. Dependencies (``Depends``) are plans of their own, solved by
-:mod:`bolt_api.dependencies`.
+:mod:`bolt_api._dependencies`.
 """
 
 from __future__ import annotations
@@ -22,14 +22,23 @@ from typing import Annotated, Any, Union, get_args, get_origin, get_type_hints
 
 import msgspec
 
-from .coroutines import never_suspends
+from ._coroutines import never_suspends
+from ._forms import FormData, parse_form
 from .datastructures import UploadFile
 from .engine import Needs
-from .forms import FormData, parse_form
 from .params import REQUIRED, Depends, Param
 
-__all__ = ["MAX_PARAM_LENGTH", "UNBOUND", "Binder", "Binding", "BodyValue", "Plan", "RequestScope",
-           "body_value", "compile_plan"]
+__all__ = [
+    "MAX_PARAM_LENGTH",
+    "UNBOUND",
+    "Binder",
+    "Binding",
+    "BodyValue",
+    "Plan",
+    "RequestScope",
+    "body_value",
+    "compile_plan",
+]
 
 Converter = Callable[[Any], Any]
 #: ``(request, scope, errors) -> kwargs``: binds one callable's own parameters.
@@ -40,12 +49,24 @@ BodyValue = Callable[[Any, list[dict[str, Any]]], Any]
 _REQUEST_NAMES = frozenset({"request", "req"})
 _BODYLESS = frozenset({"GET", "HEAD", "DELETE", "OPTIONS"})
 _BOOL_WORDS = {"yes": True, "on": True, "no": False, "off": False}
-_NEEDS = {"query": Needs.QUERY, "header": Needs.HEADERS, "cookie": Needs.COOKIES,
-          "body": Needs.BODY, "path": Needs.NONE, "form": Needs.BODY | Needs.HEADERS,
-          "file": Needs.BODY | Needs.HEADERS}
-_LABELS = {"query": "query parameter", "path": "path parameter", "header": "header",
-           "cookie": "cookie", "body": "request body", "form": "form field",
-           "file": "file"}
+_NEEDS = {
+    "query": Needs.QUERY,
+    "header": Needs.HEADERS,
+    "cookie": Needs.COOKIES,
+    "body": Needs.BODY,
+    "path": Needs.NONE,
+    "form": Needs.BODY | Needs.HEADERS,
+    "file": Needs.BODY | Needs.HEADERS,
+}
+_LABELS = {
+    "query": "query parameter",
+    "path": "path parameter",
+    "header": "header",
+    "cookie": "cookie",
+    "body": "request body",
+    "form": "form field",
+    "file": "file",
+}
 _SEQUENCES = (list, tuple, set, frozenset)
 
 
@@ -140,8 +161,9 @@ class Plan:
     def dependencies(self) -> tuple[Binding, ...]:
         return tuple(b for b in self.bindings if b.kind == "depends")
 
-    def bind(self, request: Any, scope: RequestScope | None,
-             errors: list[dict[str, Any]]) -> dict[str, Any]:
+    def bind(
+        self, request: Any, scope: RequestScope | None, errors: list[dict[str, Any]]
+    ) -> dict[str, Any]:
         """Bind every non-dependency parameter; errors are appended to ``errors``."""
         return self._bind(request, scope, errors)
 
@@ -197,15 +219,19 @@ def _lax(tp: Any, marker: Param | None) -> Converter | None:
     target = Annotated[tp, msgspec.Meta(**constraints)] if constraints else tp
     convert = msgspec.convert
     if tp is bool:
+
         def convert_bool(raw: Any) -> Any:
             word = _BOOL_WORDS.get(raw.lower()) if isinstance(raw, str) else None
             return word if word is not None else convert(raw, bool, strict=False)
+
         return convert_bool
     item = _sequence_item(tp)
     if item is bool:
+
         def convert_bools(raw: list[str]) -> Any:
             words = [_BOOL_WORDS.get(v.lower(), v) for v in raw]
             return convert(words, target, strict=False)
+
         return convert_bools
 
     def convert_lax(raw: Any) -> Any:
@@ -217,8 +243,9 @@ def _lax(tp: Any, marker: Param | None) -> Converter | None:
 _PATH_TOKEN = re.compile(r"\.([^.\[]+)|\[(\d+)\]")
 
 
-def _validation_error(exc: msgspec.DecodeError, prefix: list[Any],
-                      raw: Any = None) -> dict[str, Any]:
+def _validation_error(
+    exc: msgspec.DecodeError, prefix: list[Any], raw: Any = None
+) -> dict[str, Any]:
     """A msgspec error as one entry of the 422 list, its ``$.a[0].b`` path turned into loc."""
     message = str(exc)
     if not isinstance(exc, msgspec.ValidationError):
@@ -242,13 +269,19 @@ def _validation_error(exc: msgspec.DecodeError, prefix: list[Any],
 
 def _missing(source: str, key: str) -> dict[str, Any]:
     loc = ["body"] if source == "body" and key == "" else [source, key]
-    return {"type": "missing", "loc": loc,
-            "msg": f"Missing required {_LABELS[source]}" + (f" '{key}'" if key else "")}
+    return {
+        "type": "missing",
+        "loc": loc,
+        "msg": f"Missing required {_LABELS[source]}" + (f" '{key}'" if key else ""),
+    }
 
 
 def _too_long(source: str, key: str, value: str) -> dict[str, Any]:
-    return {"type": "string_too_long", "loc": [source, key],
-            "msg": f"Parameter too long: {len(value)} characters (max {MAX_PARAM_LENGTH})"}
+    return {
+        "type": "string_too_long",
+        "loc": [source, key],
+        "msg": f"Parameter too long: {len(value)} characters (max {MAX_PARAM_LENGTH})",
+    }
 
 
 def _infer(name: str, tp: Any, marker: Param | None, path_names: frozenset[str]) -> str:
@@ -276,19 +309,33 @@ def _group_fields(tp: Any, source: str) -> tuple[tuple[str, str, bool], ...]:
     rows = []
     if isinstance(tp, type) and issubclass(tp, msgspec.Struct):
         for f in msgspec.structs.fields(tp):
-            rows.append((f.encode_name, _wire_key(source, f.encode_name, None),
-                         _sequence_item(f.type) is not None))
+            rows.append(
+                (
+                    f.encode_name,
+                    _wire_key(source, f.encode_name, None),
+                    _sequence_item(f.type) is not None,
+                )
+            )
     else:
         hints = get_type_hints(tp)
         for dc_field in dataclasses.fields(tp):
-            rows.append((dc_field.name, _wire_key(source, dc_field.name, None),
-                         _sequence_item(hints.get(dc_field.name, Any)) is not None))
+            rows.append(
+                (
+                    dc_field.name,
+                    _wire_key(source, dc_field.name, None),
+                    _sequence_item(hints.get(dc_field.name, Any)) is not None,
+                )
+            )
     return tuple(rows)
 
 
 def compile_plan(
-    fn: Callable[..., Any], method: str, path_names: tuple[str, ...],
-    *, use_cache: bool = True, _stack: tuple[Callable[..., Any], ...] = (),
+    fn: Callable[..., Any],
+    method: str,
+    path_names: tuple[str, ...],
+    *,
+    use_cache: bool = True,
+    _stack: tuple[Callable[..., Any], ...] = (),
 ) -> Plan:
     """Compile ``fn`` (a handler or a dependency) and, recursively, its dependencies."""
     qualname = getattr(fn, "__qualname__", repr(fn))
@@ -320,20 +367,21 @@ def compile_plan(
             marker = default
             default = default.default if isinstance(default, Param) else REQUIRED
         elif isinstance(marker, Param) and marker.default is not REQUIRED:
-            raise TypeError(
-                f"{qualname}: give {p.name!r} its default after '=', not in the marker")
+            raise TypeError(f"{qualname}: give {p.name!r} its default after '=', not in the marker")
         if default is inspect.Parameter.empty:
             default = REQUIRED
         if isinstance(marker, Depends):
             dep_fn = marker.dependency or (tp if callable(tp) else None)
             if dep_fn is None:
                 raise TypeError(f"{qualname}: Depends() on {p.name!r} needs a callable")
-            sub = compile_plan(dep_fn, method, path_names, use_cache=marker.use_cache,
-                               _stack=(*_stack, fn))
+            sub = compile_plan(
+                dep_fn, method, path_names, use_cache=marker.use_cache, _stack=(*_stack, fn)
+            )
             needs |= sub.needs
             any_async = any_async or sub.any_async
-            bindings.append(Binding(p.name, "depends", p.name, tp, REQUIRED, "depends",
-                                    dependency=sub))
+            bindings.append(
+                Binding(p.name, "depends", p.name, tp, REQUIRED, "depends", dependency=sub)
+            )
             continue
         tp, optional = _unwrap_optional(tp)
         if optional and default is REQUIRED:
@@ -352,24 +400,36 @@ def compile_plan(
     missing = names - own_path
     takes_request = any(b.kind == "request" for b in bindings)
     if missing and not _stack and not takes_request and not _deps_cover(bindings, missing):
-        raise TypeError(f"{qualname}: the route path has parameters the handler does not "
-                        f"take: {', '.join(sorted(missing))}")
+        raise TypeError(
+            f"{qualname}: the route path has parameters the handler does not "
+            f"take: {', '.join(sorted(missing))}"
+        )
     _check_conflicts(qualname, bindings)
     unwrapped = inspect.unwrap(fn)
     is_gen = inspect.isgeneratorfunction(unwrapped) or inspect.isasyncgenfunction(unwrapped)
     is_async = inspect.iscoroutinefunction(unwrapped) or inspect.isasyncgenfunction(unwrapped)
     if is_async and _stack:
         is_async = inspect.isasyncgenfunction(unwrapped) or not never_suspends(fn)
-    has_scope = any(b.kind in ("depends", "file", "files") or b.source == "form"
-                    for b in bindings)
-    plan = Plan(fn, tuple(bindings), needs, is_async=is_async, is_generator=is_gen,
-                any_async=any_async or (is_async and bool(_stack)), use_cache=use_cache,
-                has_scope=has_scope,
-                request_only=len(bindings) == 1 and bindings[0].kind == "request")
+    has_scope = any(b.kind in ("depends", "file", "files") or b.source == "form" for b in bindings)
+    plan = Plan(
+        fn,
+        tuple(bindings),
+        needs,
+        is_async=is_async,
+        is_generator=is_gen,
+        any_async=any_async or (is_async and bool(_stack)),
+        use_cache=use_cache,
+        has_scope=has_scope,
+        request_only=len(bindings) == 1 and bindings[0].kind == "request",
+    )
     plan._bind = _make_binder(tuple(b for b in bindings if b.kind != "depends"))
     first = next(iter(sig.parameters.values()), None)
-    if (len(bindings) == 1 and bindings[0].kind == "body" and first is not None
-            and first.kind in (first.POSITIONAL_ONLY, first.POSITIONAL_OR_KEYWORD)):
+    if (
+        len(bindings) == 1
+        and bindings[0].kind == "body"
+        and first is not None
+        and first.kind in (first.POSITIONAL_ONLY, first.POSITIONAL_OR_KEYWORD)
+    ):
         plan.body_value = body_value(bindings[0])
     return plan
 
@@ -379,8 +439,13 @@ def _deps_cover(bindings: list[Binding], missing: frozenset[str] | set[str]) -> 
     for b in bindings:
         if b.dependency is not None:
             covered |= {x.key for x in b.dependency.bindings if x.source == "path"}
-            covered |= {x.key for d in b.dependency.dependencies if d.dependency
-                        for x in d.dependency.bindings if x.source == "path"}
+            covered |= {
+                x.key
+                for d in b.dependency.dependencies
+                if d.dependency
+                for x in d.dependency.bindings
+                if x.source == "path"
+            }
     return set(missing) <= covered
 
 
@@ -391,14 +456,24 @@ def _check_conflicts(qualname: str, bindings: list[Binding]) -> None:
             continue
         wire = (b.source, b.key)
         if wire in seen and seen[wire] != b.annotation:
-            raise TypeError(f"{qualname}: {b.source} {b.key!r} is bound twice with different "
-                            f"types ({seen[wire]!r} and {b.annotation!r})")
+            raise TypeError(
+                f"{qualname}: {b.source} {b.key!r} is bound twice with different "
+                f"types ({seen[wire]!r} and {b.annotation!r})"
+            )
         seen[wire] = b.annotation
 
 
-def _compile_one(qualname: str, name: str, source: str, key: str, tp: Any, default: Any,
-                 marker: Param | Depends | None, method: str,
-                 path_names: frozenset[str]) -> Binding:
+def _compile_one(
+    qualname: str,
+    name: str,
+    source: str,
+    key: str,
+    tp: Any,
+    default: Any,
+    marker: Param | Depends | None,
+    method: str,
+    path_names: frozenset[str],
+) -> Binding:
     param = marker if isinstance(marker, Param) else None
     if source in ("body", "form", "file") and method in _BODYLESS:
         raise TypeError(f"{qualname}: {method} routes cannot take a body parameter ({name!r})")
@@ -408,8 +483,9 @@ def _compile_one(qualname: str, name: str, source: str, key: str, tp: Any, defau
         return Binding(name, source, key, tp, default, "scalar", _lax(tp, param), param)
     if source == "file":
         if not _is_upload(tp):
-            raise TypeError(f"{qualname}: File() parameter {name!r} must be UploadFile or "
-                            "list[UploadFile]")
+            raise TypeError(
+                f"{qualname}: File() parameter {name!r} must be UploadFile or list[UploadFile]"
+            )
         kind = "file" if tp is UploadFile else "files"
         return Binding(name, source, key, tp, default, kind, None, param)
     if source == "body":
@@ -434,8 +510,7 @@ def _compile_one(qualname: str, name: str, source: str, key: str, tp: Any, defau
     return Binding(name, source, key, tp, default, "scalar", _lax(tp, param), param)
 
 
-def _source_maps(request: Any, scope: RequestScope | None, source: str,
-                 multi: bool) -> Any:
+def _source_maps(request: Any, scope: RequestScope | None, source: str, multi: bool) -> Any:
     if source == "query":
         return request.query_multi if multi else request.query
     if source == "header":
@@ -469,8 +544,9 @@ def _make_binder(bindings: tuple[Binding, ...]) -> Binder:
     if bind_whole_body is not None and len(bindings) == 1:
         return bind_whole_body
 
-    def bind(request: Any, scope: RequestScope | None,
-             errors: list[dict[str, Any]]) -> dict[str, Any]:
+    def bind(
+        request: Any, scope: RequestScope | None, errors: list[dict[str, Any]]
+    ) -> dict[str, Any]:
         kwargs: dict[str, Any] = {}
         maps: dict[tuple[str, bool], Any] = {}
         for b in scalars:
@@ -515,12 +591,17 @@ def _make_binder(bindings: tuple[Binding, ...]) -> Binder:
                 if kind == "group":
                     errors.append(_validation_error(exc, [src]))
                 else:
-                    error = {"type": "validation_error", "loc": [src, b.key], "msg": str(exc),
-                             "input": raw}
+                    error = {
+                        "type": "validation_error",
+                        "loc": [src, b.key],
+                        "msg": str(exc),
+                        "input": raw,
+                    }
                     errors.append(error)
             except (ValueError, TypeError) as exc:
-                errors.append({"type": "validation_error", "loc": [src, b.key],
-                               "msg": str(exc), "input": raw})
+                errors.append(
+                    {"type": "validation_error", "loc": [src, b.key], "msg": str(exc), "input": raw}
+                )
         if bind_whole_body is not None:
             kwargs.update(bind_whole_body(request, scope, errors))
         elif embedded:
@@ -569,8 +650,9 @@ def _body_binder(binding: Binding) -> Binder:
     body, and the body step of every other binder."""
     name, value = binding.name, body_value(binding)
 
-    def bind_body(request: Any, scope: RequestScope | None,
-                  errors: list[dict[str, Any]]) -> dict[str, Any]:
+    def bind_body(
+        request: Any, scope: RequestScope | None, errors: list[dict[str, Any]]
+    ) -> dict[str, Any]:
         bound = value(request, errors)
         return {} if bound is UNBOUND else {name: bound}
 
@@ -586,8 +668,9 @@ def _type_allowed(content_type: str, allowed: tuple[str, ...]) -> bool:
     return False
 
 
-def _bind_upload(b: Binding, form: FormData, kwargs: dict[str, Any],
-                 errors: list[dict[str, Any]]) -> None:
+def _bind_upload(
+    b: Binding, form: FormData, kwargs: dict[str, Any], errors: list[dict[str, Any]]
+) -> None:
     files = form.files.get(b.key)
     if not files:
         if b.default is REQUIRED:
@@ -599,31 +682,57 @@ def _bind_upload(b: Binding, form: FormData, kwargs: dict[str, Any],
     loc = ["body", b.key]
     if marker is not None:
         if marker.max_files is not None and len(files) > marker.max_files:
-            errors.append({"type": "too_many_files", "loc": loc,
-                           "msg": f"Too many files: {len(files)} (max {marker.max_files})"})
+            errors.append(
+                {
+                    "type": "too_many_files",
+                    "loc": loc,
+                    "msg": f"Too many files: {len(files)} (max {marker.max_files})",
+                }
+            )
             return
         for upload in files:
             if marker.max_size is not None and upload.size > marker.max_size:
-                errors.append({"type": "file_too_large", "loc": loc,
-                               "msg": f"File {upload.filename!r} is {upload.size} bytes "
-                                      f"(max {marker.max_size})"})
+                errors.append(
+                    {
+                        "type": "file_too_large",
+                        "loc": loc,
+                        "msg": f"File {upload.filename!r} is {upload.size} bytes "
+                        f"(max {marker.max_size})",
+                    }
+                )
                 return
             if marker.min_size is not None and upload.size < marker.min_size:
-                errors.append({"type": "file_too_small", "loc": loc,
-                               "msg": f"File {upload.filename!r} is {upload.size} bytes "
-                                      f"(min {marker.min_size})"})
+                errors.append(
+                    {
+                        "type": "file_too_small",
+                        "loc": loc,
+                        "msg": f"File {upload.filename!r} is {upload.size} bytes "
+                        f"(min {marker.min_size})",
+                    }
+                )
                 return
             if marker.allowed_types is not None and not _type_allowed(
-                    upload.content_type, marker.allowed_types):
-                errors.append({"type": "file_type_not_allowed", "loc": loc,
-                               "msg": f"File type {upload.content_type!r} is not allowed "
-                                      f"(allowed: {', '.join(marker.allowed_types)})"})
+                upload.content_type, marker.allowed_types
+            ):
+                errors.append(
+                    {
+                        "type": "file_type_not_allowed",
+                        "loc": loc,
+                        "msg": f"File type {upload.content_type!r} is not allowed "
+                        f"(allowed: {', '.join(marker.allowed_types)})",
+                    }
+                )
                 return
     kwargs[b.name] = files[-1] if b.kind == "file" else list(files)
 
 
-def _bind_embedded(body: bytes, embedded: list[Binding], decoder: msgspec.json.Decoder[Any],
-                   kwargs: dict[str, Any], errors: list[dict[str, Any]]) -> None:
+def _bind_embedded(
+    body: bytes,
+    embedded: list[Binding],
+    decoder: msgspec.json.Decoder[Any],
+    kwargs: dict[str, Any],
+    errors: list[dict[str, Any]],
+) -> None:
     fields: dict[str, msgspec.Raw] = {}
     if body:
         try:
@@ -635,8 +744,13 @@ def _bind_embedded(body: bytes, embedded: list[Binding], decoder: msgspec.json.D
         raw = fields.get(b.key)
         if raw is None:
             if b.default is REQUIRED:
-                errors.append({"type": "missing", "loc": ["body", b.key],
-                               "msg": f"Missing required body field '{b.key}'"})
+                errors.append(
+                    {
+                        "type": "missing",
+                        "loc": ["body", b.key],
+                        "msg": f"Missing required body field '{b.key}'",
+                    }
+                )
             else:
                 kwargs[b.name] = b.default
             continue

@@ -23,11 +23,11 @@ from typing import Any, Union
 
 import msgspec
 
+from ._querysets import materialize
+from ._router import RouteRegistrar
+from ._signatures import resolved_signature, stamp, with_request
 from .decorators import ActionInfo, action_info
 from .pagination import paginated_handler
-from .querysets import materialize
-from .router import RouteRegistrar
-from .signatures import resolved_signature, stamp, with_request
 from .views import STANDARD_ACTIONS, APIView, ViewSet
 
 __all__ = ["partial_struct", "register_view", "register_viewset", "view_handler"]
@@ -49,8 +49,9 @@ def partial_struct(tp: type[msgspec.Struct]) -> type[msgspec.Struct]:
     )
 
 
-def _model_typing(cls: type[ViewSet], action: str,
-                  params: list[inspect.Parameter]) -> tuple[list[inspect.Parameter], Any]:
+def _model_typing(
+    cls: type[ViewSet], action: str, params: list[inspect.Parameter]
+) -> tuple[list[inspect.Parameter], Any]:
     """The parameters and return type of a mixin method, from the serializer classes."""
     if action == "list":
         return params, list[cls.get_serializer_class("list")]  # type: ignore[misc]
@@ -60,15 +61,18 @@ def _model_typing(cls: type[ViewSet], action: str,
         body = cls.get_serializer_class(action)
         if action == "partial_update":
             if not (isinstance(body, type) and issubclass(body, msgspec.Struct)):
-                raise TypeError(f"{cls.__qualname__}.partial_update needs a msgspec.Struct "
-                                f"serializer, got {body!r}")
+                raise TypeError(
+                    f"{cls.__qualname__}.partial_update needs a msgspec.Struct "
+                    f"serializer, got {body!r}"
+                )
             body = partial_struct(body)
         params = [p.replace(annotation=body) if p.name == "data" else p for p in params]
     return params, cls.get_serializer_class("retrieve")
 
 
-def view_handler(cls: type[APIView], attr: str, *, action: str, lookup: str | None = None,
-                 evaluate: bool = True) -> Callable[..., Any]:
+def view_handler(
+    cls: type[APIView], attr: str, *, action: str, lookup: str | None = None, evaluate: bool = True
+) -> Callable[..., Any]:
     """The function handler serving ``cls.<attr>`` (see the module docstring)."""
     qualname = f"{cls.__qualname__}.{attr}"
     static = inspect.getattr_static(cls, attr)
@@ -77,8 +81,10 @@ def view_handler(cls: type[APIView], attr: str, *, action: str, lookup: str | No
     method = getattr(cls, attr)
     sig = resolved_signature(method)
     params = list(sig.parameters.values())
-    if not params or params[0].kind not in (inspect.Parameter.POSITIONAL_ONLY,
-                                            inspect.Parameter.POSITIONAL_OR_KEYWORD):
+    if not params or params[0].kind not in (
+        inspect.Parameter.POSITIONAL_ONLY,
+        inspect.Parameter.POSITIONAL_OR_KEYWORD,
+    ):
         raise TypeError(f"{qualname} must take self as its first parameter")
     params = params[1:]
     returns = sig.return_annotation
@@ -106,8 +112,7 @@ def view_handler(cls: type[APIView], attr: str, *, action: str, lookup: str | No
 
     # the name gives OpenAPI its operation id and summary: ``get_ItemViewSet_list``,
     # "ItemViewSet List"
-    stamp(handler, params, returns, like=method, qualname=qualname,
-          name=f"{cls.__name__}_{attr}")
+    stamp(handler, params, returns, like=method, qualname=qualname, name=f"{cls.__name__}_{attr}")
     handler.__bolt_view__ = cls  # type: ignore[attr-defined]
     return handler
 
@@ -130,38 +135,61 @@ def _actions(cls: type[APIView]) -> list[tuple[str, ActionInfo]]:
     return found
 
 
-def register_view(registrar: RouteRegistrar, cls: type[APIView], path: str, *,
-                  methods: Sequence[str] | None = None, guards: list[Any] | None = None,
-                  auth: list[Any] | None = None, status_code: int | None = None,
-                  tags: list[str] | None = None, name: str | None = None) -> None:
+def register_view(
+    registrar: RouteRegistrar,
+    cls: type[APIView],
+    path: str,
+    *,
+    methods: Sequence[str] | None = None,
+    guards: list[Any] | None = None,
+    auth: list[Any] | None = None,
+    status_code: int | None = None,
+    tags: list[str] | None = None,
+    name: str | None = None,
+) -> None:
     """Route each HTTP method ``cls`` implements (or ``methods``) on ``path``."""
     if not (isinstance(cls, type) and issubclass(cls, APIView)):
         raise TypeError(f"api.view() decorates an APIView subclass, got {cls!r}")
     actions = _actions(cls)
     if actions:
-        raise ValueError(f"{cls.__qualname__}.{actions[0][0]} uses @action: register "
-                         f"{cls.__qualname__} with api.viewset(), not api.view()")
+        raise ValueError(
+            f"{cls.__qualname__}.{actions[0][0]} uses @action: register "
+            f"{cls.__qualname__} with api.viewset(), not api.view()"
+        )
     allowed = [m for m in cls.http_method_names if callable(getattr(cls, m, None))]
     chosen = allowed if methods is None else [m.lower() for m in methods]
     for m in chosen:
         if m not in allowed:
-            raise ValueError(f"{cls.__qualname__} does not implement {m.upper()} "
-                             f"(it implements: {', '.join(a.upper() for a in allowed) or 'none'})")
+            raise ValueError(
+                f"{cls.__qualname__} does not implement {m.upper()} "
+                f"(it implements: {', '.join(a.upper() for a in allowed) or 'none'})"
+            )
     if not chosen:
-        raise ValueError(f"{cls.__qualname__} implements no HTTP method "
-                         f"({', '.join(cls.http_method_names)})")
+        raise ValueError(
+            f"{cls.__qualname__} implements no HTTP method ({', '.join(cls.http_method_names)})"
+        )
     status = status_code if status_code is not None else cls.status_code
     for m in chosen:
-        handler = _keep(view_handler(cls, m, action=m),
-                        guards if guards is not None else cls.guards,
-                        auth if auth is not None else cls.auth)
+        handler = _keep(
+            view_handler(cls, m, action=m),
+            guards if guards is not None else cls.guards,
+            auth if auth is not None else cls.auth,
+        )
         registrar.route(path, (m.upper(),), status_code=status, tags=tags, name=name)(handler)
 
 
-def register_viewset(registrar: RouteRegistrar, cls: type[ViewSet], path: str, *,
-                     guards: list[Any] | None = None, auth: list[Any] | None = None,
-                     status_code: int | None = None, lookup_field: str = "pk",
-                     tags: list[str] | None = None, name: str | None = None) -> None:
+def register_viewset(
+    registrar: RouteRegistrar,
+    cls: type[ViewSet],
+    path: str,
+    *,
+    guards: list[Any] | None = None,
+    auth: list[Any] | None = None,
+    status_code: int | None = None,
+    lookup_field: str = "pk",
+    tags: list[str] | None = None,
+    name: str | None = None,
+) -> None:
     """Route the standard actions ``cls`` implements and its ``@action`` methods.
 
     ``list`` GET ``path``, ``create`` POST ``path`` (201), ``retrieve``/``update``/
@@ -182,28 +210,45 @@ def register_viewset(registrar: RouteRegistrar, cls: type[ViewSet], path: str, *
     for act, method, detail, default_status in STANDARD_ACTIONS:
         if not callable(getattr(cls, act, None)):
             continue
-        paged = (act == "list" and cls.pagination_class is not None
-                 and not getattr(getattr(cls, act), "__paginated__", False))
+        paged = (
+            act == "list"
+            and cls.pagination_class is not None
+            and not getattr(getattr(cls, act), "__paginated__", False)
+        )
         handler = view_handler(cls, act, action=act, lookup=lookup, evaluate=not paged)
         if paged:
-            handler = paginated_handler(handler, cls.pagination_class,
-                                        qualname=f"{cls.__qualname__}.list")
+            handler = paginated_handler(
+                handler, cls.pagination_class, qualname=f"{cls.__qualname__}.list"
+            )
         status = status_code if status_code is not None else cls.status_code
-        registrar.route(detail_path if detail else path, (method,),
-                        status_code=status if status is not None else default_status,
-                        tags=tags, name=f"{name}-{act}" if name else None,
-                        )(_keep(handler, class_guards, class_auth))
+        registrar.route(
+            detail_path if detail else path,
+            (method,),
+            status_code=status if status is not None else default_status,
+            tags=tags,
+            name=f"{name}-{act}" if name else None,
+        )(_keep(handler, class_guards, class_auth))
     for attr, info in _actions(cls):
         if attr in _STANDARD_NAMES:
-            raise ValueError(f"{cls.__qualname__}.{attr}: @action cannot use a standard "
-                             "action's name")
+            raise ValueError(
+                f"{cls.__qualname__}.{attr}: @action cannot use a standard action's name"
+            )
         route_path = f"{detail_path if info.detail else base}/{info.path}"
         handler = view_handler(cls, attr, action=attr, lookup=lookup)
         merged = [*(tags or ()), *(t for t in info.tags if t not in (tags or ()))]
-        registrar.route(route_path, info.methods, response_model=info.response_model,
-                        status_code=info.status_code, tags=merged or None,
-                        summary=info.summary, description=info.description,
-                        name=f"{name}-{attr}" if name else None,
-                        )(_keep(handler, info.guards if info.guards is not None else class_guards,
-                                info.auth if info.auth is not None else class_auth))
-
+        registrar.route(
+            route_path,
+            info.methods,
+            response_model=info.response_model,
+            status_code=info.status_code,
+            tags=merged or None,
+            summary=info.summary,
+            description=info.description,
+            name=f"{name}-{attr}" if name else None,
+        )(
+            _keep(
+                handler,
+                info.guards if info.guards is not None else class_guards,
+                info.auth if info.auth is not None else class_auth,
+            )
+        )

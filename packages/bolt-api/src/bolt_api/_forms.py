@@ -37,8 +37,9 @@ def _form_error(msg: str) -> RequestValidationError:
     return RequestValidationError([{"type": "form_invalid", "loc": ["body"], "msg": msg}])
 
 
-def parse_form(content_type: str | None, body: bytes,
-               spool_size: int = DEFAULT_SPOOL_SIZE) -> FormData:
+def parse_form(
+    content_type: str | None, body: bytes, spool_size: int = DEFAULT_SPOOL_SIZE
+) -> FormData:
     """Parse ``body`` by its ``Content-Type``; a wrong or broken form is a 422."""
     media, params = parse_options_header(content_type or "")
     form = FormData()
@@ -47,8 +48,10 @@ def parse_form(content_type: str | None, body: bytes,
             form.fields.setdefault(name, []).append(value)
         return form
     if media != b"multipart/form-data":
-        raise _form_error("Expected a form body (application/x-www-form-urlencoded or "
-                          f"multipart/form-data), got {(content_type or 'none')!r}")
+        raise _form_error(
+            "Expected a form body (application/x-www-form-urlencoded or "
+            f"multipart/form-data), got {(content_type or 'none')!r}"
+        )
     boundary = params.get(b"boundary")
     if not boundary:
         raise _form_error("multipart/form-data without a boundary")
@@ -93,7 +96,9 @@ def _parse_multipart(boundary: bytes, body: bytes, form: FormData, spool_size: i
             current["file"] = UploadFile(
                 filename.decode("utf-8", "replace"),
                 headers.get("content-type", "application/octet-stream"),
-                headers=dict(headers), max_spool_size=spool_size)
+                headers=dict(headers),
+                max_spool_size=spool_size,
+            )
         else:
             current["data"] = bytearray()
 
@@ -117,12 +122,18 @@ def _parse_multipart(boundary: bytes, body: bytes, form: FormData, spool_size: i
             assert isinstance(buf, bytearray)
             form.fields.setdefault(name, []).append(buf.decode("utf-8", "replace"))
 
-    parser = MultipartParser(boundary, {
-        "on_part_begin": on_part_begin, "on_header_field": on_header_field,
-        "on_header_value": on_header_value, "on_header_end": on_header_end,
-        "on_headers_finished": on_headers_finished, "on_part_data": on_part_data,
-        "on_part_end": on_part_end,
-    })
+    parser = MultipartParser(
+        boundary,
+        {
+            "on_part_begin": on_part_begin,
+            "on_header_field": on_header_field,
+            "on_header_value": on_header_value,
+            "on_header_end": on_header_end,
+            "on_headers_finished": on_headers_finished,
+            "on_part_data": on_part_data,
+            "on_part_end": on_part_end,
+        },
+    )
     try:
         parser.write(body)
         parser.finalize()

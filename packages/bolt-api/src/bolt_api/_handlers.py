@@ -1,12 +1,12 @@
 """Compiling a handler into the route callable an engine calls.
 
 ``compile_handler`` joins what was built at registration — the handler's
-:class:`~bolt_api.binding.Plan` (its parameters and dependencies), the handler itself and
+:class:`~bolt_api._binding.Plan` (its parameters and dependencies), the handler itself and
 the response encoder — into one function ``request -> (status, headers, body)`` that never
 raises. It also decides how the route runs:
 
 * plain ``def`` handlers, and ``async def`` handlers that can never suspend (see
-  :mod:`bolt_api.coroutines`), give a sync route: no event loop;
+  :mod:`bolt_api._coroutines`), give a sync route: no event loop;
 * a handler or dependency that really awaits gives an ``async`` route.
 
 A sync route without dependencies or uploads gets one closure for its shape (no parameters,
@@ -14,7 +14,7 @@ the request only, bound parameters), so the common case pays for nothing it does
 a trivially-async handler is driven inline there. A sync route whose
 parameters are all plain path/query ``str``/``int`` also publishes them as ``ParamSpec``s:
 an engine that converts those values itself hands them over as ``request.bound``, and the
-route skips its binder (:mod:`bolt_api.param_specs`).
+route skips its binder (:mod:`bolt_api._param_specs`).
 """
 
 from __future__ import annotations
@@ -23,18 +23,24 @@ import inspect
 from collections.abc import Callable, Coroutine
 from typing import Any, NamedTuple
 
-from .ablation import ablated
-from .binding import Plan, RequestScope
-from .coroutines import drive, never_suspends, suspended
-from .dependencies import solve_async, solve_sync, teardown_async, teardown_sync
-from .encoding import Encoder
+from ._ablation import ablated
+from ._binding import Plan, RequestScope
+from ._coroutines import drive, never_suspends, suspended
+from ._dependencies import solve_async, solve_sync, teardown_async, teardown_sync
+from ._encoding import Encoder
+from ._param_specs import param_specs
 from .engine import ParamSpec, ResponseTuple
 from .exceptions import RequestValidationError
 from .files import PendingFile
-from .param_specs import param_specs
 
-__all__ = ["CompiledHandler", "ErrorHandler", "Finisher", "compile_handler", "drive",
-           "never_suspends"]
+__all__ = [
+    "CompiledHandler",
+    "ErrorHandler",
+    "Finisher",
+    "compile_handler",
+    "drive",
+    "never_suspends",
+]
 
 #: Turns an exception (and the request) into the error response; never raises.
 ErrorHandler = Callable[[BaseException, Any], ResponseTuple]
@@ -65,8 +71,9 @@ class CompiledHandler(NamedTuple):
     finishing: Callable[[Finisher | None], Callable[[Any], Any]]
 
 
-def compile_handler(plan: Plan, encoder: Encoder, on_error: ErrorHandler,
-                    on_invalid: InvalidHandler) -> CompiledHandler:
+def compile_handler(
+    plan: Plan, encoder: Encoder, on_error: ErrorHandler, on_invalid: InvalidHandler
+) -> CompiledHandler:
     """Build the route callables for the engine's route table.
 
     ``on_error`` answers an exception, ``on_invalid`` the errors a binder recorded (bolt-api
@@ -77,23 +84,28 @@ def compile_handler(plan: Plan, encoder: Encoder, on_error: ErrorHandler,
     is_coroutine = inspect.iscoroutinefunction(unwrapped) or inspect.iscoroutinefunction(fn)
     awaits = is_coroutine and (not never_suspends(fn) or ablated("trivial_async"))
     if awaits or plan.any_async:
+
         def finishing_async(after: Finisher | None) -> Callable[[Any], Any]:
             return _async_call(plan, encoder, on_error, on_invalid, is_coroutine, after)
+
         return CompiledHandler(finishing_async(None), True, None, finishing_async)
     if plan.has_scope:
         invoke: Callable[..., Any] = fn
         if is_coroutine:
+
             def invoke(*args: Any, **kwargs: Any) -> Any:
                 return drive(fn(*args, **kwargs))
 
         def finishing_scoped(after: Finisher | None) -> Callable[[Any], Any]:
             return _scoped_sync_call(plan, invoke, encoder, on_error, after)
+
         return CompiledHandler(finishing_scoped(None), False, None, finishing_scoped)
     params = param_specs(plan)
 
     def finishing(after: Finisher | None) -> Callable[[Any], ResponseTuple]:
-        return _sync_call(plan, fn, is_coroutine, encoder, on_error, on_invalid,
-                          params is not None, after)
+        return _sync_call(
+            plan, fn, is_coroutine, encoder, on_error, on_invalid, params is not None, after
+        )
 
     return CompiledHandler(finishing(None), False, params, finishing)
 
@@ -109,12 +121,20 @@ def _finisher(after: Finisher | None) -> Finisher:
 
     def finish(response: ResponseTuple, request: Any) -> ResponseTuple:
         return after(_finish(response, request), request)
+
     return finish
 
 
-def _sync_call(plan: Plan, fn: Callable[..., Any], is_coroutine: bool, encoder: Encoder,
-               on_error: ErrorHandler, on_invalid: InvalidHandler, has_params: bool,
-               after: Finisher | None = None) -> Callable[[Any], ResponseTuple]:
+def _sync_call(
+    plan: Plan,
+    fn: Callable[..., Any],
+    is_coroutine: bool,
+    encoder: Encoder,
+    on_error: ErrorHandler,
+    on_invalid: InvalidHandler,
+    has_params: bool,
+    after: Finisher | None = None,
+) -> Callable[[Any], ResponseTuple]:
     """A sync route; an ``async def`` handler that never suspends is driven in place.
 
     ``has_params``: the route published ``ParamSpec``s, so ``request.bound`` may hold its
@@ -164,12 +184,17 @@ def _sync_call(plan: Plan, fn: Callable[..., Any], is_coroutine: bool, encoder: 
             return response if after is None else after(response, request)
         except Exception as exc:
             return tail(on_error(exc, request), request)
+
     return call
 
 
-def _scoped_sync_call(plan: Plan, fn: Callable[..., Any], encoder: Encoder,
-                      on_error: ErrorHandler,
-                      after: Finisher | None) -> Callable[[Any], ResponseTuple]:
+def _scoped_sync_call(
+    plan: Plan,
+    fn: Callable[..., Any],
+    encoder: Encoder,
+    on_error: ErrorHandler,
+    after: Finisher | None,
+) -> Callable[[Any], ResponseTuple]:
     finish, tail = _finisher(after), after or _as_is
 
     def call(request: Any) -> ResponseTuple:
@@ -189,12 +214,18 @@ def _scoped_sync_call(plan: Plan, fn: Callable[..., Any], encoder: Encoder,
             return tail(on_error(exc, request), request)
         finally:
             scope.close()
+
     return call
 
 
-def _async_call(plan: Plan, encoder: Encoder, on_error: ErrorHandler,
-                on_invalid: InvalidHandler, is_coroutine: bool,
-                after: Finisher | None) -> Callable[[Any], Coroutine[Any, Any, ResponseTuple]]:
+def _async_call(
+    plan: Plan,
+    encoder: Encoder,
+    on_error: ErrorHandler,
+    on_invalid: InvalidHandler,
+    is_coroutine: bool,
+    after: Finisher | None,
+) -> Callable[[Any], Coroutine[Any, Any, ResponseTuple]]:
     fn = plan.fn
     finish, tail = _finisher(after), after or _as_is
     if not plan.has_scope:
@@ -215,6 +246,7 @@ def _async_call(plan: Plan, encoder: Encoder, on_error: ErrorHandler,
                 return finish(encoder(result), request)
             except Exception as exc:
                 return tail(on_error(exc, request), request)
+
         return call
 
     async def scoped_call(request: Any) -> ResponseTuple:
@@ -237,4 +269,5 @@ def _async_call(plan: Plan, encoder: Encoder, on_error: ErrorHandler,
             return tail(on_error(exc, request), request)
         finally:
             scope.close()
+
     return scoped_call

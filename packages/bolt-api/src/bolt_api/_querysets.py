@@ -13,8 +13,16 @@ from typing import Any
 
 from .exceptions import NotFound
 
-__all__ = ["count", "fresh", "get_one", "is_lazy", "materialize", "model_to_dict",
-           "read_field", "to_list"]
+__all__ = [
+    "count",
+    "fresh",
+    "get_one",
+    "is_lazy",
+    "materialize",
+    "model_to_dict",
+    "read_field",
+    "to_list",
+]
 
 _NOT_FOUND_NAMES = frozenset({"DoesNotExist", "ObjectDoesNotExist", "ValidationError"})
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import msgspec
 
-from .ablation import ablated
+from ._ablation import ablated
 from .engine import ResponseTuple
 from .exceptions import BoltException
 from .responses import Response
@@ -47,11 +47,13 @@ class ResponseValidationError(BoltException):
     """The handler's return value does not match its declared response type (a 500)."""
 
     def __init__(self, type_name: str, message: str) -> None:
-        self.errors = [{
-            "loc": ["response"],
-            "msg": f"Response validation failed for {type_name}: {message}",
-            "type": "validation_error",
-        }]
+        self.errors = [
+            {
+                "loc": ["response"],
+                "msg": f"Response validation failed for {type_name}: {message}",
+                "type": "validation_error",
+            }
+        ]
         super().__init__(self.errors[0]["msg"])
 
 
@@ -103,6 +105,7 @@ def _generic(status: int) -> Encoder:
 
 def _isinstance_ladder(status: int, response_type: Any) -> Encoder:
     """The encoder before the seed's optimisation: decide by ``isinstance`` every request."""
+
     def encode(result: Any) -> ResponseTuple:
         if isinstance(result, Response):
             return result.render(_encoder.encode)
@@ -118,6 +121,7 @@ def _isinstance_ladder(status: int, response_type: Any) -> Encoder:
         if result is None and (status in (204, 304) or status < 200):
             return status, NO_HEADERS, b""
         return status, JSON_HEADERS, _encoder.encode(result)
+
     return encode
 
 
@@ -177,4 +181,3 @@ def compile_encoder(response_type: Any, status_code: int | None) -> Encoder:
     if is_struct:
         return encode_struct
     return encode_validated
-

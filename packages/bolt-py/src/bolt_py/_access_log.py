@@ -28,8 +28,10 @@ def escape(data: bytes) -> str:
 
 def _clf_time(now: float) -> str:
     t = time.gmtime(now)
-    return (f"{t.tm_mday:02d}/{_MONTHS[t.tm_mon - 1]}/{t.tm_year}:"
-            f"{t.tm_hour:02d}:{t.tm_min:02d}:{t.tm_sec:02d} +0000")
+    return (
+        f"{t.tm_mday:02d}/{_MONTHS[t.tm_mon - 1]}/{t.tm_year}:"
+        f"{t.tm_hour:02d}:{t.tm_min:02d}:{t.tm_sec:02d} +0000"
+    )
 
 
 class AccessLogger:
@@ -56,9 +58,17 @@ class AccessLogger:
             if self._file is not sys.stdout:
                 self._file.close()
 
-    def log(self, client: tuple[str, int] | None, method: str, target: bytes, version: str,
-            headers: list[tuple[bytes, bytes]], status: int, size: int | None,
-            started: float) -> None:
+    def log(
+        self,
+        client: tuple[str, int] | None,
+        method: str,
+        target: bytes,
+        version: str,
+        headers: list[tuple[bytes, bytes]],
+        status: int,
+        size: int | None,
+        started: float,
+    ) -> None:
         referer = user_agent = None
         for name, value in headers:
             if len(name) == 7 and name.lower() == b"referer":
@@ -66,10 +76,18 @@ class AccessLogger:
             elif len(name) == 10 and name.lower() == b"user-agent":
                 user_agent = value
         elapsed = (time.perf_counter() - started) * 1000
-        args = (client[0] if client else "-", _clf_time(time.time()), method, escape(target),
-                version, status, "-" if size is None else size,
-                "-" if referer is None else escape(referer),
-                "-" if user_agent is None else escape(user_agent), elapsed)
+        args = (
+            client[0] if client else "-",
+            _clf_time(time.time()),
+            method,
+            escape(target),
+            version,
+            status,
+            "-" if size is None else size,
+            "-" if referer is None else escape(referer),
+            "-" if user_agent is None else escape(user_agent),
+            elapsed,
+        )
         if self._file is not None:
             self._file.write(_FORMAT % args + "\n")
         else:

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
 
-from .routing import join_paths
+from ._routing import join_paths
 
 __all__ = ["UNSET", "RouteDef", "RouteRegistrar", "Router"]
 
@@ -69,8 +69,19 @@ class RouteRegistrar:
         def decorator(fn: F) -> F:
             if not callable(fn):
                 raise TypeError(f"route handler for {path!r} must be callable")
-            self._add(RouteDef(upper, path, fn, status_code, response_model,
-                               tuple(tags or ()), summary, description, name))
+            self._add(
+                RouteDef(
+                    upper,
+                    path,
+                    fn,
+                    status_code,
+                    response_model,
+                    tuple(tags or ()),
+                    summary,
+                    description,
+                    name,
+                )
+            )
             return fn
 
         return decorator
@@ -132,5 +143,6 @@ class Router(RouteRegistrar):
             merged = all_tags + tuple(t for t in d.tags if t not in all_tags)
             yield replace(d, path=join_paths(base, d.path) if base else d.path, tags=merged)
         for child, child_prefix in self._children:
-            yield from child.iter_routes(join_paths(base, child_prefix) if child_prefix else base,
-                                         all_tags)
+            yield from child.iter_routes(
+                join_paths(base, child_prefix) if child_prefix else base, all_tags
+            )

@@ -21,10 +21,20 @@ from typing import Any
 
 __all__ = ["DrivenChunks", "drive", "never_suspends", "never_suspends_gen", "suspended"]
 
-_SUSPENDING_OPS = frozenset({
-    "GET_AWAITABLE", "SEND", "YIELD_VALUE", "GET_AITER", "GET_ANEXT", "BEFORE_ASYNC_WITH",
-    "END_ASYNC_FOR", "ASYNC_GEN_WRAP", "SETUP_ASYNC_WITH", "CLEANUP_THROW",
-})
+_SUSPENDING_OPS = frozenset(
+    {
+        "GET_AWAITABLE",
+        "SEND",
+        "YIELD_VALUE",
+        "GET_AITER",
+        "GET_ANEXT",
+        "BEFORE_ASYNC_WITH",
+        "END_ASYNC_FOR",
+        "ASYNC_GEN_WRAP",
+        "SETUP_ASYNC_WITH",
+        "CLEANUP_THROW",
+    }
+)
 
 
 #: An async generator's own ``yield`` hands a value to its consumer, it does not suspend
@@ -93,8 +103,7 @@ class DrivenChunks:
 
     __slots__ = ("_anext", "_convert", "_source")
 
-    def __init__(self, source: AsyncGenerator[Any, None],
-                 convert: Callable[[Any], Any]) -> None:
+    def __init__(self, source: AsyncGenerator[Any, None], convert: Callable[[Any], Any]) -> None:
         self._source = source
         self._anext = source.__anext__
         self._convert = convert

@@ -2,7 +2,7 @@
 
 :class:`Engine` is what bolt-api loads from the ``bolt_api.engines`` entry point. ``serve``
 creates the socket itself (so ``SO_REUSEPORT``, the backlog and port 0 behave the same way
-as in the Rust engine), serves it with :class:`~bolt_py.protocol.HttpProtocol` on a uvloop
+as in the Rust engine), serves it with :class:`~bolt_py._protocol.HttpProtocol` on a uvloop
 loop (plain asyncio when uvloop is not installed) and, on SIGINT or SIGTERM, stops accepting
 (the listening socket is closed), closes idle connections, lets requests in flight finish —
 their responses carry ``connection: close`` — for up to ``config.graceful_timeout`` seconds,
@@ -21,8 +21,8 @@ from typing import ClassVar
 
 from bolt_api.engine import CompiledApp, ServerConfig
 
-from .protocol import HttpProtocol
-from .state import ServerState
+from ._protocol import HttpProtocol
+from ._state import ServerState
 
 __all__ = ["Engine", "bind_socket", "new_event_loop"]
 
@@ -59,8 +59,9 @@ def bind_socket(config: ServerConfig) -> socket.socket:
         try:
             sock.bind((host, config.port))
         except OSError as exc:
-            raise OSError(exc.errno, f"cannot bind {config.host}:{config.port}: "
-                                     f"{exc.strerror}") from exc
+            raise OSError(
+                exc.errno, f"cannot bind {config.host}:{config.port}: {exc.strerror}"
+            ) from exc
         sock.listen(config.backlog)
         sock.setblocking(False)
     except BaseException:
@@ -73,7 +74,8 @@ def _check(config: ServerConfig) -> None:
     if config.workers != 1:
         raise ValueError(
             f"the python engine runs one event loop per process: workers must be 1, "
-            f"got {config.workers} (start several processes with reuse_port=True instead)")
+            f"got {config.workers} (start several processes with reuse_port=True instead)"
+        )
     if config.keep_alive < 0:
         raise ValueError(f"keep_alive must be >= 0, got {config.keep_alive}")
     if config.max_body_size < 0:
@@ -94,8 +96,9 @@ async def _serve(app: CompiledApp, config: ServerConfig) -> None:
     state = ServerState(app, config, loop)
     sock = bind_socket(config)
     try:
-        server = await loop.create_server(lambda: HttpProtocol(state), sock=sock,
-                                          backlog=config.backlog)
+        server = await loop.create_server(
+            lambda: HttpProtocol(state), sock=sock, backlog=config.backlog
+        )
     except BaseException:
         sock.close()
         raise
@@ -141,8 +144,9 @@ async def _serve(app: CompiledApp, config: ServerConfig) -> None:
             state.access_log.close()
 
 
-async def _stop(server: asyncio.AbstractServer, state: ServerState, timeout: float,
-                force: asyncio.Event) -> None:
+async def _stop(
+    server: asyncio.AbstractServer, state: ServerState, timeout: float, force: asyncio.Event
+) -> None:
     """Stop accepting, close idle connections, drain the busy ones (bounded), cut the rest."""
     loop = state.loop
     server.close()
@@ -155,8 +159,12 @@ async def _stop(server: asyncio.AbstractServer, state: ServerState, timeout: flo
         if left <= 0:
             cut = sum(conn.in_flight() for conn in state.connections)
             if cut:
-                print(f"bolt: graceful timeout ({timeout:g}s) expired; cutting {cut} "
-                      f"request(s) in flight", file=sys.stderr, flush=True)
+                print(
+                    f"bolt: graceful timeout ({timeout:g}s) expired; cutting {cut} "
+                    f"request(s) in flight",
+                    file=sys.stderr,
+                    flush=True,
+                )
             break
         with contextlib.suppress(asyncio.TimeoutError):
             await asyncio.wait_for(force.wait(), min(left, 0.05))

@@ -14,7 +14,8 @@ import os
 __all__ = ["ABLATED", "ablated"]
 
 ABLATED: frozenset[str] = frozenset(
-    name.strip() for name in os.environ.get("BOLT_ABLATE", "").split(",") if name.strip())
+    name.strip() for name in os.environ.get("BOLT_ABLATE", "").split(",") if name.strip()
+)
 
 
 def ablated(name: str) -> bool:
