@@ -75,8 +75,8 @@ class Counting:
         self._compile = api.compile
         self._max_length = max_length
 
-    def __call__(self) -> CompiledApp:
-        app = self._compile()
+    def __call__(self, **options: Any) -> CompiledApp:
+        app = self._compile(**options)
         routes = []
         for spec in app.routes:
             if spec.params is not None:

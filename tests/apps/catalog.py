@@ -587,7 +587,7 @@ import shutil  # noqa: E402
 import tempfile  # noqa: E402
 
 from bolt_api.files import File as FileContent  # noqa: E402
-from bolt_api.files import FileResponse, configure_allowed_paths  # noqa: E402
+from bolt_api.files import FileResponse  # noqa: E402
 from bolt_api.streaming import EventSourceResponse, ServerSentEvent, StreamingResponse  # noqa: E402
 
 
@@ -621,7 +621,7 @@ def _write_file(name: str, content: bytes) -> None:
 FILES_DIR = _files_dir()
 _write_file("small.txt", b"0123456789abcdefghij")
 _write_file("big.bin", bytes(range(256)) * 1200)  # 307200 bytes
-configure_allowed_paths([FILES_DIR])
+api.allowed_file_paths = [FILES_DIR]
 STREAM_EVENTS: list[str] = []
 
 

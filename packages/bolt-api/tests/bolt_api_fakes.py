@@ -1,12 +1,22 @@
 """A request object for calling compiled route callables directly, without an engine.
 
-The unit tests of bolt-api call ``RouteSpec.call`` / ``CompiledRoute.call`` with this object;
-what goes over real sockets is tested in the conformance suite (``tests/``).
+The unit tests of bolt-api call the ``RouteSpec.call`` of ``api.compile()`` with this object
+(:func:`compiled_call` finds it); what goes over real sockets is tested in the conformance
+suite (``tests/``).
 """
 
 from __future__ import annotations
 
 from typing import Any
+
+from bolt_api import BoltAPI
+from bolt_api.engine import RouteCall
+
+
+def compiled_call(api: BoltAPI, method: str, template: str) -> RouteCall:
+    """The compiled callable of the route registered as ``method template`` (its source)."""
+    entry = next(r for r in api.routes if r.method == method and r.template.source == template)
+    return next(s.call for s in api.compile().routes if s.method == method and s.path == entry.path)
 
 
 class FakeRequest:

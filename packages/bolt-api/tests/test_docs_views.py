@@ -13,7 +13,7 @@ from typing import Any
 import msgspec
 import pytest
 from bolt_api import BoltAPI
-from bolt_api_fakes import FakeRequest
+from bolt_api_fakes import FakeRequest, compiled_call
 
 DOC = Path(__file__).resolve().parents[3] / "docs" / "views.md"
 BLOCKS = [
@@ -28,8 +28,8 @@ def answer(
     query: dict[str, str] | None = None,
     params: dict[str, str] | None = None,
 ) -> tuple[int, Any]:
-    route = next(r for r in api.routes if r.method == method and r.template.source == template)
-    result = route.call(FakeRequest(method, template, query or {}, params or {}))
+    call = compiled_call(api, method, template)
+    result = call(FakeRequest(method, template, query or {}, params or {}))
     if asyncio.iscoroutine(result):
         result = asyncio.run(result)
     status, _, body = result

@@ -9,7 +9,7 @@ import bolt_api
 import msgspec
 import pytest
 from bolt_api import BoltAPI, Query, Router
-from bolt_api._handlers import never_suspends
+from bolt_api._coroutines import never_suspends
 from bolt_api._routing import PathTemplate, RouteMatcher
 from bolt_api.engine import Needs
 from bolt_api_fakes import FakeRequest

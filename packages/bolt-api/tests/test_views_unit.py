@@ -32,21 +32,18 @@ from bolt_api import (
 )
 from bolt_api._view_routes import partial_struct
 from bolt_api.exceptions import NotFound
-from bolt_api_fakes import FakeRequest
+from bolt_api_fakes import FakeRequest, compiled_call
 
 JSON = {"content-type": "application/json"}
 
 
 def call(api: BoltAPI, method: str, path: str, **kw: Any) -> tuple[int, Any]:
     """Call the route registered for ``method path`` (its template); decode a JSON body."""
-    for r in api.routes:
-        if r.method == method and r.template.source == path:
-            result = r.call(FakeRequest(method, path, headers=dict(JSON), **kw))
-            if asyncio.iscoroutine(result):
-                result = asyncio.run(result)
-            status, _headers, body = result
-            return status, msgspec.json.decode(body) if body else None
-    raise LookupError(f"{method} {path}")
+    result = compiled_call(api, method, path)(FakeRequest(method, path, headers=dict(JSON), **kw))
+    if asyncio.iscoroutine(result):
+        result = asyncio.run(result)
+    status, _headers, body = result
+    return status, msgspec.json.decode(body) if body else None
 
 
 # --- a fake async QuerySet ---------------------------------------------------------------------

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 import pytest
 from bolt_api import BoltAPI, CompressionConfig
-from bolt_api import files as bolt_files
+from bolt_api.files import FileResponse
 from bolt_django.conf import apply_settings
 from django.core.exceptions import ImproperlyConfigured
 from django.test import override_settings
+
+sys.path.insert(0, str(Path(__file__).parents[2] / "bolt-api" / "tests"))
+from bolt_api_fakes import FakeRequest
 
 
 def test_compression_setting_wins_over_the_api() -> None:
@@ -35,11 +41,37 @@ def test_bad_settings_are_refused() -> None:
         apply_settings(BoltAPI())
 
 
-def test_allowed_file_paths(tmp_path: object) -> None:
-    try:
-        with override_settings(BOLT_ALLOWED_FILE_PATHS=[str(tmp_path)]):
-            apply_settings(BoltAPI())
-        with pytest.raises(PermissionError):
-            bolt_files._checked_path("/etc/hostname")
-    finally:
-        bolt_files.configure_allowed_paths(None)
+def test_allowed_file_paths(tmp_path: Path) -> None:
+    api = BoltAPI()
+
+    @api.get("/outside")
+    def outside() -> FileResponse:
+        return FileResponse("/etc/hostname")
+
+    @api.get("/inside")
+    def inside() -> FileResponse:
+        return FileResponse(tmp_path / "a.txt")
+
+    (tmp_path / "a.txt").write_bytes(b"a")
+    with override_settings(BOLT_ALLOWED_FILE_PATHS=[str(tmp_path)]):
+        apply_settings(api)
+    assert api.allowed_file_paths == [str(tmp_path)]
+    routes = {spec.path: spec.call for spec in api.compile().routes if spec.method == "GET"}
+    assert routes["/outside"](FakeRequest())[0] == 403
+    assert routes["/inside"](FakeRequest())[0] == 200
+
+
+def test_max_param_length() -> None:
+    api = BoltAPI()
+
+    @api.get("/q")
+    def query(q: str) -> str:
+        return q
+
+    with override_settings(BOLT_MAX_PARAM_LENGTH=3):
+        apply_settings(api)
+    call = next(s.call for s in api.compile().routes if s.path == "/q" and s.method == "GET")
+    assert call(FakeRequest(query={"q": "abc"}))[0] == 200
+    assert call(FakeRequest(query={"q": "abcd"}))[0] == 422
+    with override_settings(BOLT_MAX_PARAM_LENGTH="8"), pytest.raises(ImproperlyConfigured):
+        apply_settings(api)

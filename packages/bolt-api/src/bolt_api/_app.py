@@ -1,8 +1,10 @@
-"""``BoltAPI``: the application object. Routes are compiled when they are registered.
+"""``BoltAPI``: the application object.
 
-Registering a route parses its path, compiles the parameter binder and the response encoder
-and joins them with the handler into the engine's route callable — all once. ``compile()``
-then only assembles the route table handed to an engine.
+Registering a route parses its path, checks and compiles its parameters (the
+:class:`~bolt_api._binding.Plan`) and records it as a :class:`~bolt_api._pipeline.RouteEntry`:
+what the route *is*, with every error a declaration can have raised right away.
+:meth:`BoltAPI.compile` then builds each route's callable once, from its pipeline of stages
+(:mod:`bolt_api._pipeline`), and hands the engine the route table.
 """
 
 from __future__ import annotations
@@ -10,61 +12,36 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import inspect
+import os
 import re
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Collection, Iterable, Sequence
 from typing import Any, Literal, TypeVar, get_type_hints
 from urllib.parse import quote
 
-from ._binding import Binding, compile_plan
-from ._encoding import STATIC_HEADERS, compile_encoder
-from ._handlers import Finisher, compile_handler
+from ._binding import DEFAULT_MAX_PARAM_LENGTH, MAX_PARAM_LENGTH_RANGE, compile_plan, limited
+from ._encoding import STATIC_HEADERS
+from ._pipeline import (
+    ABLATIONS,
+    RequestCounter,
+    RouteEntry,
+    assemble,
+    counted,
+    counted_fallback,
+    pipeline,
+)
 from ._router import UNSET, RouteDef, Router, RouteRegistrar
 from ._routing import PathTemplate, RouteMatcher, TrailingSlash, join_paths
 from .compression import CompressionConfig, Compressor
-from .engine import CompiledApp, Needs, ParamSpec, ResponseTuple, RouteSpec
+from .engine import CompiledApp, Fallback, Needs, Request, ResponseTuple, RouteSpec
 from .errors import ErrorFormatter, ErrorHandling
-from .files import FileResponse
+from .files import FileAccess, FileResponse
 from .openapi.config import OpenAPIConfig
 from .openapi.views import docs_routes
 
-__all__ = ["BoltAPI", "CompiledRoute"]
+__all__ = ["BoltAPI", "RouteEntry"]
 
 _V = TypeVar("_V", bound=type[Any])  # a class-based view, for api.view()/api.viewset()
 _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "QUERY"})
-
-
-@dataclass(frozen=True, slots=True)
-class CompiledRoute:
-    """A registered route with everything built for it."""
-
-    method: str
-    template: PathTemplate
-    definition: RouteDef
-    call: Callable[[Any], Any]
-    is_async: bool
-    needs: Needs
-    bindings: tuple[Binding, ...]
-    params: tuple[ParamSpec, ...] | None
-    #: ``call`` rebuilt with a last step folded in (see ``CompiledHandler.finishing``).
-    finishing: Callable[[Finisher | None], Callable[[Any], Any]]
-
-    @property
-    def path(self) -> str:
-        return self.template.engine_path
-
-    def spec(self, method: str | None = None) -> RouteSpec:
-        handler = self.definition.handler
-        name = f"{getattr(handler, '__module__', '?')}.{getattr(handler, '__qualname__', '?')}"
-        return RouteSpec(
-            method or self.method,
-            self.path,
-            self.call,
-            self.is_async,
-            self.needs,
-            name,
-            self.params,
-        )
 
 
 def _return_type(route: RouteDef) -> Any:
@@ -97,6 +74,8 @@ class BoltAPI(RouteRegistrar):
         error_formatter: ErrorFormatter | None = None,
         openapi_config: OpenAPIConfig | None = None,
         compression: CompressionConfig | Literal[False] | None = None,
+        max_param_length: int = DEFAULT_MAX_PARAM_LENGTH,
+        allowed_file_paths: Sequence[str | os.PathLike[str]] | None = None,
     ) -> None:
         if trailing_slash not in ("strip", "append", "keep"):
             raise ValueError(
@@ -104,18 +83,25 @@ class BoltAPI(RouteRegistrar):
             )
         self.prefix = prefix
         self.trailing_slash: TrailingSlash = trailing_slash
-        self._routes: list[CompiledRoute] = []
-        self._keys: dict[tuple[str, str], CompiledRoute] = {}
-        self._names: dict[str, CompiledRoute] = {}
+        self._routes: list[RouteEntry] = []
+        self._keys: dict[tuple[str, str], RouteEntry] = {}
+        self._names: dict[str, RouteEntry] = {}
         self._errors = ErrorHandling(error_formatter)
         #: The OpenAPI document and docs pages (``/docs`` by default; see bolt_api.openapi).
         self.openapi_config = openapi_config if openapi_config is not None else OpenAPIConfig()
         #: Response compression: ``None`` = ``CompressionConfig()``, ``False`` = off. Read by
         #: :meth:`compile`, so Django's ``BOLT_COMPRESSION`` can still set it before serving.
         self.compression: CompressionConfig | Literal[False] | None = compression
+        #: Longest accepted path/query/header/cookie/form value in characters (422 beyond).
+        #: Read by :meth:`compile`, like :attr:`compression` (Django: ``BOLT_MAX_PARAM_LENGTH``).
+        self.max_param_length = max_param_length
+        #: Directories ``FileResponse``/``File`` may serve from (``None``: any file; outside
+        #: them a 403). Read by :meth:`compile` (Django: ``BOLT_ALLOWED_FILE_PATHS``).
+        self.allowed_file_paths = allowed_file_paths
 
     @property
-    def routes(self) -> tuple[CompiledRoute, ...]:
+    def routes(self) -> tuple[RouteEntry, ...]:
+        """The registered routes, in registration order (what :meth:`compile` serves)."""
         return tuple(self._routes)
 
     def _add(self, route: RouteDef, errors: ErrorHandling | None = None) -> None:
@@ -133,24 +119,10 @@ class BoltAPI(RouteRegistrar):
             if status is not None and not 100 <= status <= 599:
                 raise ValueError(f"{_describe(route)}: status_code {status} is not 100-599")
             return_type = _return_type(route)
-            encoder = compile_encoder(return_type, status)
-            compiled = compile_handler(plan, encoder, handling.handle_exception, handling.invalid)
             needs = plan.needs | (Needs.HEADERS if _may_return_file(return_type) else 0)
-            self._insert(
-                CompiledRoute(
-                    method,
-                    template,
-                    route,
-                    compiled.call,
-                    compiled.is_async,
-                    needs,
-                    plan.bindings,
-                    compiled.params,
-                    compiled.finishing,
-                )
-            )
+            self._insert(RouteEntry(method, template, route, plan, return_type, needs, handling))
 
-    def _insert(self, compiled: CompiledRoute) -> None:
+    def _insert(self, compiled: RouteEntry) -> None:
         key = (compiled.method, compiled.template.shape)
         existing = self._keys.get(key)
         if existing is not None:
@@ -273,45 +245,98 @@ class BoltAPI(RouteRegistrar):
         merged = cls(
             openapi_config=listed[0].openapi_config if listed else None,
             compression=listed[0].compression if listed else None,
+            max_param_length=listed[0].max_param_length if listed else DEFAULT_MAX_PARAM_LENGTH,
+            allowed_file_paths=listed[0].allowed_file_paths if listed else None,
         )
         for api in listed:
             for compiled in api._routes:
                 merged._insert(compiled)
         return merged
 
-    def compile(self) -> CompiledApp:
-        """The route table for an engine: every route, plus ``HEAD`` for each ``GET``."""
+    def compile(
+        self,
+        *,
+        max_requests: int = 0,
+        on_max_requests: Callable[[], None] | None = None,
+        on_unhandled: Callable[[BaseException], None] | None = None,
+        ablate: Collection[str] = (),
+    ) -> CompiledApp:
+        """The route table for an engine: every route, plus ``HEAD`` for each ``GET``.
+
+        Each route's callable is built here, once, from its pipeline
+        (:func:`bolt_api._pipeline.pipeline`). ``max_requests``: the process counts the
+        requests it answers (routes and misses alike) and calls ``on_max_requests()`` once
+        when the count reaches it (``--max-requests``); 0 counts nothing. ``ablate`` names
+        optimisations to switch off (:data:`bolt_api._pipeline.ABLATIONS`), for the
+        benchmark's ablation table only. ``on_unhandled``: told of every exception a
+        handler raised that is answered with a 500 (the test client re-raises them).
+        """
+        unknown = set(ablate) - ABLATIONS
+        if unknown:
+            raise ValueError(
+                f"unknown ablation(s) {', '.join(sorted(unknown))}; "
+                f"known: {', '.join(sorted(ABLATIONS))}"
+            )
+        if self.max_param_length not in MAX_PARAM_LENGTH_RANGE:
+            raise ValueError(f"max_param_length must be 1..1048576, got {self.max_param_length}")
+        counter = None
+        if max_requests:
+            if on_max_requests is None:
+                raise ValueError("max_requests needs on_max_requests")
+            counter = RequestCounter(max_requests, on_max_requests)
         config = self.compression
         compressor = None if config is False else Compressor(config or CompressionConfig())
-        specs = [_compressed(r.spec(), r, compressor) for r in self._routes]
+        compress = None if compressor is None else compressor.apply
+        files = FileAccess.under(self.allowed_file_paths)
         explicit_head = {r.template.shape for r in self._routes if r.method == "HEAD"}
-        entries = [(r.method, r.template, r) for r in self._routes]
-        for r in self._routes:
-            if r.method == "GET" and r.template.shape not in explicit_head:
-                specs.append(_compressed(r.spec("HEAD"), r, compressor))
-                entries.append(("HEAD", r.template, r))
+        specs: list[RouteSpec] = []
+        entries: list[tuple[str, PathTemplate, RouteEntry]] = []
+        heads: list[RouteSpec] = []
+        observed: dict[int, ErrorHandling] = {}
+        errors = self._errors if on_unhandled is None else self._errors.observed(on_unhandled)
+        for entry in self._routes:
+            handling = entry.errors
+            if on_unhandled is not None:
+                handling = observed.setdefault(id(handling), handling.observed(on_unhandled))
+            if entry.plan.max_param_length != self.max_param_length:
+                entry = dataclasses.replace(entry, plan=limited(entry.plan, self.max_param_length))
+            stages = pipeline(entry, compress=compress, count=counter, files=files, ablate=ablate)
+            call = assemble(stages, handling.handle_exception, handling.invalid)
+            needs = entry.needs
+            if any(name == "compress" for name, _ in stages.respond):
+                needs |= Needs.ACCEPT_ENCODING
+            spec = RouteSpec(
+                entry.method,
+                entry.path,
+                call,
+                stages.run == "loop",
+                needs,
+                entry.name,
+                stages.params,
+            )
+            specs.append(spec)
+            entries.append((entry.method, entry.template, entry))
+            if entry.method == "GET" and entry.template.shape not in explicit_head:
+                heads.append(dataclasses.replace(spec, method="HEAD"))
+                entries.append(("HEAD", entry.template, entry))
+        specs += heads
         taken = {(method, template.shape) for method, template, _ in entries}
-        specs.extend(docs_routes(self, taken, self._errors.handle_exception))
+        for spec in docs_routes(self, taken, errors.handle_exception):
+            if counter is not None:
+                spec = dataclasses.replace(spec, call=counted(spec.call, counter))
+            specs.append(spec)
         statics: list[Any] = list(STATIC_HEADERS)
         if compressor is not None:
             statics += [v for v in map(compressor.varied, STATIC_HEADERS) if v is not None]
+        fallback = _make_fallback(RouteMatcher(entries), self.trailing_slash, errors)
         return CompiledApp(
             routes=tuple(specs),
-            fallback=_make_fallback(RouteMatcher(entries), self.trailing_slash, self._errors),
-            render_error=self._errors.render_error,
+            fallback=counted_fallback(fallback, counter),
+            render_error=errors.render_error,
             static_headers=tuple(statics),
-            not_found=self._errors.static_not_found,
+            # an engine answering misses itself would not count them
+            not_found=self._errors.static_not_found if counter is None else None,
         )
-
-
-def _compressed(spec: RouteSpec, route: CompiledRoute, compressor: Compressor | None) -> RouteSpec:
-    """``spec`` with its responses compressed (decided here, once per route): the route's
-    callable built again with ``apply`` as its last step, whatever kind of route it is."""
-    if compressor is None or getattr(route.definition.handler, "__bolt_no_compress__", False):
-        return spec
-    return dataclasses.replace(
-        spec, call=route.finishing(compressor.apply), needs=spec.needs | Needs.ACCEPT_ENCODING
-    )
 
 
 #: Characters a path keeps as they are when quoted (RFC 3986 pchar and "/").
@@ -321,11 +346,11 @@ _PLAIN_PATH = re.compile(f"[A-Za-z0-9{re.escape(_PATH_SAFE)}]*").fullmatch
 
 
 def _make_fallback(
-    matcher: RouteMatcher[CompiledRoute], policy: TrailingSlash, errors: ErrorHandling
-) -> Callable[[Any, tuple[str, ...] | None], ResponseTuple]:
+    matcher: RouteMatcher[RouteEntry], policy: TrailingSlash, errors: ErrorHandling
+) -> Fallback:
     """The routing-miss handler: 405, a 308 to the other trailing-slash form, or 404."""
 
-    def fallback(request: Any, allowed: tuple[str, ...] | None) -> ResponseTuple:
+    def fallback(request: Request, allowed: tuple[str, ...] | None) -> ResponseTuple:
         if allowed:
             return errors.method_not_allowed(request, allowed)
         if policy != "keep":

@@ -13,7 +13,6 @@ from __future__ import annotations
 import dataclasses
 import functools
 import inspect
-import os
 import re
 import types
 from collections.abc import Callable
@@ -25,11 +24,12 @@ import msgspec
 from ._coroutines import never_suspends
 from ._forms import FormData, parse_form
 from .datastructures import UploadFile
-from .engine import Needs
+from .engine import Needs, Request
 from .params import REQUIRED, Depends, Param
 
 __all__ = [
-    "MAX_PARAM_LENGTH",
+    "DEFAULT_MAX_PARAM_LENGTH",
+    "MAX_PARAM_LENGTH_RANGE",
     "UNBOUND",
     "Binder",
     "Binding",
@@ -38,13 +38,14 @@ __all__ = [
     "RequestScope",
     "body_value",
     "compile_plan",
+    "limited",
 ]
 
 Converter = Callable[[Any], Any]
 #: ``(request, scope, errors) -> kwargs``: binds one callable's own parameters.
-Binder = Callable[[Any, "RequestScope | None", list[dict[str, Any]]], dict[str, Any]]
+Binder = Callable[[Request, "RequestScope | None", list[dict[str, Any]]], dict[str, Any]]
 #: ``(request, errors) -> value``: the whole JSON body, or ``UNBOUND`` with an error appended.
-BodyValue = Callable[[Any, list[dict[str, Any]]], Any]
+BodyValue = Callable[[Request, list[dict[str, Any]]], Any]
 
 _REQUEST_NAMES = frozenset({"request", "req"})
 _BODYLESS = frozenset({"GET", "HEAD", "DELETE", "OPTIONS"})
@@ -70,19 +71,11 @@ _LABELS = {
 _SEQUENCES = (list, tuple, set, frozenset)
 
 
-def _max_param_length() -> int:
-    raw = os.environ.get("BOLT_MAX_PARAM_LENGTH", "8192")
-    try:
-        value = int(raw)
-    except ValueError:
-        raise ValueError(f"BOLT_MAX_PARAM_LENGTH must be an integer, got {raw!r}") from None
-    if not 1 <= value <= 1024 * 1024:
-        raise ValueError(f"BOLT_MAX_PARAM_LENGTH must be 1..1048576, got {value}")
-    return value
-
-
-#: Longest accepted path/query/header/cookie/form value, in characters (422 beyond).
-MAX_PARAM_LENGTH = _max_param_length()
+#: Longest accepted path/query/header/cookie/form value, in characters, unless the API says
+#: otherwise (``BoltAPI(max_param_length=...)``, Django's ``BOLT_MAX_PARAM_LENGTH``); 422 beyond.
+DEFAULT_MAX_PARAM_LENGTH = 8192
+#: The range ``max_param_length`` may take.
+MAX_PARAM_LENGTH_RANGE = range(1, 1024 * 1024 + 1)
 
 
 class RequestScope:
@@ -96,7 +89,7 @@ class RequestScope:
         self.exits: list[Any] = []
         self.form: FormData | None = None
 
-    def form_data(self, request: Any) -> FormData | None:
+    def form_data(self, request: Request) -> FormData | None:
         """The request's form, parsed once; ``None`` after a parse error (recorded)."""
         if self.form is None:
             from .exceptions import RequestValidationError
@@ -152,6 +145,8 @@ class Plan:
     use_cache: bool = True
     has_scope: bool = False
     request_only: bool = False
+    #: Longest accepted value of a path/query/header/cookie/form parameter (422 beyond).
+    max_param_length: int = DEFAULT_MAX_PARAM_LENGTH
     #: Set when the only parameter is the whole JSON body and can be passed positionally:
     #: a route calls ``fn(value)``, no keyword dict built per request.
     body_value: BodyValue | None = field(default=None, repr=False)
@@ -162,7 +157,7 @@ class Plan:
         return tuple(b for b in self.bindings if b.kind == "depends")
 
     def bind(
-        self, request: Any, scope: RequestScope | None, errors: list[dict[str, Any]]
+        self, request: Request, scope: RequestScope | None, errors: list[dict[str, Any]]
     ) -> dict[str, Any]:
         """Bind every non-dependency parameter; errors are appended to ``errors``."""
         return self._bind(request, scope, errors)
@@ -276,11 +271,11 @@ def _missing(source: str, key: str) -> dict[str, Any]:
     }
 
 
-def _too_long(source: str, key: str, value: str) -> dict[str, Any]:
+def _too_long(source: str, key: str, value: str, limit: int) -> dict[str, Any]:
     return {
         "type": "string_too_long",
         "loc": [source, key],
-        "msg": f"Parameter too long: {len(value)} characters (max {MAX_PARAM_LENGTH})",
+        "msg": f"Parameter too long: {len(value)} characters (max {limit})",
     }
 
 
@@ -422,7 +417,7 @@ def compile_plan(
         has_scope=has_scope,
         request_only=len(bindings) == 1 and bindings[0].kind == "request",
     )
-    plan._bind = _make_binder(tuple(b for b in bindings if b.kind != "depends"))
+    plan._bind = _make_binder(_own(plan.bindings), plan.max_param_length)
     first = next(iter(sig.parameters.values()), None)
     if (
         len(bindings) == 1
@@ -432,6 +427,33 @@ def compile_plan(
     ):
         plan.body_value = body_value(bindings[0])
     return plan
+
+
+def _own(bindings: tuple[Binding, ...]) -> tuple[Binding, ...]:
+    """The bindings a plan's own binder fills (dependencies are solved separately)."""
+    return tuple(b for b in bindings if b.kind != "depends")
+
+
+def limited(plan: Plan, max_param_length: int) -> Plan:
+    """``plan`` (and its dependencies' plans) refusing values over ``max_param_length``.
+
+    Registration compiles plans with the default; ``BoltAPI.compile()`` asks for the API's
+    own limit, which Django's settings may still change after the routes are declared.
+    """
+    if plan.max_param_length == max_param_length:
+        return plan
+    bindings = tuple(
+        b
+        if b.dependency is None
+        else dataclasses.replace(b, dependency=limited(b.dependency, max_param_length))
+        for b in plan.bindings
+    )
+    return dataclasses.replace(
+        plan,
+        bindings=bindings,
+        max_param_length=max_param_length,
+        _bind=_make_binder(_own(bindings), max_param_length),
+    )
 
 
 def _deps_cover(bindings: list[Binding], missing: frozenset[str] | set[str]) -> bool:
@@ -510,7 +532,7 @@ def _compile_one(
     return Binding(name, source, key, tp, default, "scalar", _lax(tp, param), param)
 
 
-def _source_maps(request: Any, scope: RequestScope | None, source: str, multi: bool) -> Any:
+def _source_maps(request: Request, scope: RequestScope | None, source: str, multi: bool) -> Any:
     if source == "query":
         return request.query_multi if multi else request.query
     if source == "header":
@@ -527,7 +549,7 @@ def _source_maps(request: Any, scope: RequestScope | None, source: str, multi: b
     return form.fields if multi else {k: v[-1] for k, v in form.fields.items()}
 
 
-def _make_binder(bindings: tuple[Binding, ...]) -> Binder:
+def _make_binder(bindings: tuple[Binding, ...], limit: int) -> Binder:
     """The per-request function for ``bindings`` (one closure, all decisions made here)."""
     bodies = [b for b in bindings if b.kind == "body"]
     embedded = [b for b in bindings if b.kind == "embed"]
@@ -539,13 +561,12 @@ def _make_binder(bindings: tuple[Binding, ...]) -> Binder:
     request_names = [b.name for b in bindings if b.kind == "request"]
     object_decoder = msgspec.json.Decoder(dict[str, msgspec.Raw])
     groups = {b.name: _group_fields(b.annotation, b.source) for b in scalars if b.kind == "group"}
-    limit = MAX_PARAM_LENGTH
     bind_whole_body = None if whole_body is None else _body_binder(whole_body)
     if bind_whole_body is not None and len(bindings) == 1:
         return bind_whole_body
 
     def bind(
-        request: Any, scope: RequestScope | None, errors: list[dict[str, Any]]
+        request: Request, scope: RequestScope | None, errors: list[dict[str, Any]]
     ) -> dict[str, Any]:
         kwargs: dict[str, Any] = {}
         maps: dict[tuple[str, bool], Any] = {}
@@ -577,10 +598,10 @@ def _make_binder(bindings: tuple[Binding, ...]) -> Binder:
                     continue
                 if kind == "scalar":
                     if len(raw) > limit:
-                        errors.append(_too_long(src, b.key, raw))
+                        errors.append(_too_long(src, b.key, raw, limit))
                         continue
                 elif any(len(v) > limit for v in raw):
-                    errors.append(_too_long(src, b.key, max(raw, key=len)))
+                    errors.append(_too_long(src, b.key, max(raw, key=len), limit))
                     continue
             if b.convert is None:
                 kwargs[b.name] = raw if kind != "multi" else list(raw)
@@ -629,7 +650,7 @@ def body_value(binding: Binding) -> BodyValue:
     decode, default = binding.convert, binding.default
     assert decode is not None
 
-    def value(request: Any, errors: list[dict[str, Any]]) -> Any:
+    def value(request: Request, errors: list[dict[str, Any]]) -> Any:
         body = request.body
         if not body:
             if default is REQUIRED:
@@ -651,7 +672,7 @@ def _body_binder(binding: Binding) -> Binder:
     name, value = binding.name, body_value(binding)
 
     def bind_body(
-        request: Any, scope: RequestScope | None, errors: list[dict[str, Any]]
+        request: Request, scope: RequestScope | None, errors: list[dict[str, Any]]
     ) -> dict[str, Any]:
         bound = value(request, errors)
         return {} if bound is UNBOUND else {name: bound}

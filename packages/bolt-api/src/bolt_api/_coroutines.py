@@ -121,6 +121,16 @@ class DrivenChunks:
             raise StopIteration from None
         return suspended(step, "an async generator")
 
+    async def as_async(self) -> AsyncGenerator[Any, None]:
+        """The same items pulled through the event loop instead (what the benchmark's
+        ``trivial_async`` ablation measures); closing it closes the source."""
+        source, convert = self._source, self._convert
+        try:
+            async for item in source:
+                yield convert(item)
+        finally:
+            await source.aclose()
+
     def close(self) -> None:
         step = self._source.aclose()
         try:

@@ -17,6 +17,7 @@ from typing import Any
 
 from ._binding import Plan, RequestScope
 from ._coroutines import drive
+from .engine import Request
 
 __all__ = ["solve_async", "solve_sync", "teardown_async", "teardown_sync"]
 
@@ -47,7 +48,7 @@ async def _call_async(plan: Plan, kwargs: dict[str, Any], scope: RequestScope) -
     return result
 
 
-def solve_sync(plan: Plan, request: Any, scope: RequestScope) -> dict[str, Any]:
+def solve_sync(plan: Plan, request: Request, scope: RequestScope) -> dict[str, Any]:
     """Keyword arguments for ``plan.fn``; errors accumulate in ``scope.errors``.
 
     Dependencies are solved first, then the callable's own parameters, so errors are listed
@@ -71,7 +72,7 @@ def solve_sync(plan: Plan, request: Any, scope: RequestScope) -> dict[str, Any]:
     return kwargs
 
 
-async def solve_async(plan: Plan, request: Any, scope: RequestScope) -> dict[str, Any]:
+async def solve_async(plan: Plan, request: Request, scope: RequestScope) -> dict[str, Any]:
     """The async twin of :func:`solve_sync`, for trees with dependencies that await."""
     kwargs: dict[str, Any] = {}
     for b in plan.dependencies:

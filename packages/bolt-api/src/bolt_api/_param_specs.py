@@ -15,8 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ._ablation import ablated
-from ._binding import MAX_PARAM_LENGTH, Plan
+from ._binding import Plan
 from .engine import ParamSpec
 
 __all__ = ["param_specs"]
@@ -37,7 +36,7 @@ def _kind(binding: Any) -> str | None:
 def param_specs(plan: Plan) -> tuple[ParamSpec, ...] | None:
     """The specs for ``plan``, or ``None`` when any parameter is not a plain path/query
     ``str``/``int`` (or the plan has dependencies, uploads, forms, a body, the request)."""
-    if ablated("rust_params") or plan.has_scope or plan.any_async or not plan.bindings:
+    if plan.has_scope or plan.any_async or not plan.bindings:
         return None
     specs = []
     for b in plan.bindings:
@@ -45,6 +44,6 @@ def param_specs(plan: Plan) -> tuple[ParamSpec, ...] | None:
         if kind is None:
             return None
         specs.append(
-            ParamSpec(b.name, b.source, b.key, kind, b.required, b.default, MAX_PARAM_LENGTH)
+            ParamSpec(b.name, b.source, b.key, kind, b.required, b.default, plan.max_param_length)
         )
     return tuple(specs)

@@ -20,7 +20,7 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, Literal, TypeVar
 
-from .engine import Headers, ResponseTuple, StreamBody
+from .engine import Headers, Request, ResponseTuple, StreamBody
 
 __all__ = ["CompressionConfig", "Compressor", "no_compress"]
 
@@ -192,7 +192,7 @@ class Compressor:
         """
         minimum, memo, varied, choose = self._minimum_size, self._varied, self.varied, self._choose
 
-        def apply(response: ResponseTuple, request: Any) -> ResponseTuple:
+        def apply(response: ResponseTuple, request: Request) -> ResponseTuple:
             status, headers, body = response
             kind = body.__class__
             if kind is bytes:

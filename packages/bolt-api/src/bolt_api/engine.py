@@ -159,10 +159,10 @@ class Request(Protocol):
 
 
 #: A route's compiled callable: sync routes return the tuple, async ones a coroutine.
-RouteCall: TypeAlias = Callable[[Any], "ResponseTuple | Awaitable[ResponseTuple]"]
+RouteCall: TypeAlias = Callable[["Request"], "ResponseTuple | Awaitable[ResponseTuple]"]
 #: Called on a routing miss: ``allowed`` lists the methods the path does answer to
 #: (``None`` when no route matches the path at all).
-Fallback: TypeAlias = Callable[[Any, "tuple[str, ...] | None"], ResponseTuple]
+Fallback: TypeAlias = Callable[["Request", "tuple[str, ...] | None"], ResponseTuple]
 #: Renders an error the engine detected itself (bad framing, body too large, a broken
 #: response). Engines call it once per status at start-up and cache the result.
 ErrorRenderer: TypeAlias = Callable[[int], ResponseTuple]

@@ -22,7 +22,7 @@ import msgspec
 
 from ._encoding import JSON_HEADERS, ResponseValidationError, encode_json
 from ._routing import METHOD_ORDER
-from .engine import ResponseTuple
+from .engine import Request, ResponseTuple
 from .exceptions import HTTPException, RequestValidationError, reason_phrase
 from .responses import Response
 
@@ -30,10 +30,8 @@ __all__ = [
     "BoltError",
     "ErrorFormatter",
     "ErrorHandling",
-    "add_exception_sink",
     "classify",
     "problem_details",
-    "remove_exception_sink",
 ]
 
 logger = logging.getLogger("bolt_api")
@@ -74,7 +72,7 @@ class BoltError:
 
 
 #: ``formatter(error, request) -> Response`` (``request`` is ``None`` for engine errors).
-ErrorFormatter = Callable[[BoltError, Any], "Response | ResponseTuple"]
+ErrorFormatter = Callable[[BoltError, "Request | None"], "Response | ResponseTuple"]
 
 
 def _kind(status: int) -> str:
@@ -123,23 +121,7 @@ def classify(exc: BaseException) -> BoltError:
     if django is not None:
         return BoltError(django[0], _kind(django[0]), django[1], exception=exc)
     logger.error("Unhandled exception in handler", exc_info=exc)
-    for sink in tuple(_sinks):
-        sink(exc)
     return BoltError(500, "internal_error", "Internal Server Error", exception=exc)
-
-
-#: Callables told about every unhandled handler exception (the test client re-raises them).
-_sinks: list[Callable[[BaseException], None]] = []
-
-
-def add_exception_sink(sink: Callable[[BaseException], None]) -> None:
-    """Tell ``sink`` about each exception answered with a 500 from now on."""
-    _sinks.append(sink)
-
-
-def remove_exception_sink(sink: Callable[[BaseException], None]) -> None:
-    if sink in _sinks:
-        _sinks.remove(sink)
 
 
 def default_render(error: BoltError) -> ResponseTuple:
@@ -157,7 +139,7 @@ def default_render(error: BoltError) -> ResponseTuple:
 _NOT_FOUND = default_render(BoltError(404, "not_found", "Not Found"))
 
 
-def problem_details(error: BoltError, request: Any) -> Response:
+def problem_details(error: BoltError, request: Request) -> Response:
     """RFC 9457 problem details (``application/problem+json``), for ``error_formatter=``."""
     body: dict[str, Any] = {
         "type": "about:blank",
@@ -189,10 +171,20 @@ def _sort_methods(methods: Sequence[str]) -> list[str]:
 class ErrorHandling:
     """Error rendering for one API: the default envelope or its ``error_formatter``."""
 
-    def __init__(self, formatter: ErrorFormatter | None = None) -> None:
+    def __init__(
+        self,
+        formatter: ErrorFormatter | None = None,
+        on_unhandled: Callable[[BaseException], None] | None = None,
+    ) -> None:
         self.formatter = formatter
+        #: Told about every exception answered with a 500 (the test client re-raises them).
+        self.on_unhandled = on_unhandled
 
-    def render(self, error: BoltError, request: Any) -> ResponseTuple:
+    def observed(self, on_unhandled: Callable[[BaseException], None]) -> ErrorHandling:
+        """The same rendering, with ``on_unhandled`` told of each unhandled exception."""
+        return ErrorHandling(self.formatter, on_unhandled)
+
+    def render(self, error: BoltError, request: Request | None) -> ResponseTuple:
         if self.formatter is None:
             return default_render(error)
         try:
@@ -204,11 +196,14 @@ class ErrorHandling:
             logger.exception("error_formatter failed; using the default error body")
             return default_render(error)
 
-    def handle_exception(self, exc: BaseException, request: Any) -> ResponseTuple:
+    def handle_exception(self, exc: BaseException, request: Request) -> ResponseTuple:
         """The response for an exception raised while binding or running a handler."""
-        return self.render(classify(exc), request)
+        error = classify(exc)
+        if self.on_unhandled is not None and error.kind == "internal_error":
+            self.on_unhandled(exc)
+        return self.render(error, request)
 
-    def invalid(self, errors: list[dict[str, Any]], request: Any) -> ResponseTuple:
+    def invalid(self, errors: list[dict[str, Any]], request: Request) -> ResponseTuple:
         """The 422 for the errors a binder recorded: what ``handle_exception`` answers for
         ``RequestValidationError(errors)``, without building the exception and the
         ``BoltError`` when no formatter reads them (every malformed request pays for this)."""
@@ -220,7 +215,7 @@ class ErrorHandling:
         """The response for a status an engine produces on its own."""
         return self.render(BoltError(status, _kind(status), reason_phrase(status)), None)
 
-    def method_not_allowed(self, request: Any, allowed: Sequence[str]) -> ResponseTuple:
+    def method_not_allowed(self, request: Request, allowed: Sequence[str]) -> ResponseTuple:
         """405 with ``Allow``; an ``OPTIONS`` request gets 204 and ``Allow`` instead."""
         methods = ", ".join(_sort_methods([*allowed, "OPTIONS"]))
         if request.method == "OPTIONS":
@@ -235,7 +230,7 @@ class ErrorHandling:
         """The 404 every miss gets, when no formatter makes it depend on the request."""
         return _NOT_FOUND if self.formatter is None else None
 
-    def not_found(self, request: Any) -> ResponseTuple:
+    def not_found(self, request: Request) -> ResponseTuple:
         if self.formatter is None:  # the same bytes for every miss: rendered once
             return _NOT_FOUND
         return self.render(BoltError(404, "not_found", "Not Found"), request)

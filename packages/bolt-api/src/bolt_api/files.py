@@ -11,34 +11,43 @@ from __future__ import annotations
 import mimetypes
 import os
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from email.utils import formatdate, parsedate_to_datetime
-from typing import Any
 from urllib.parse import quote
 
-from .engine import FileBody, ResponseTuple
+from .engine import FileBody, Request, ResponseTuple
 from .responses import JSONEncode, Response
 
-__all__ = ["File", "FileResponse", "PendingFile", "configure_allowed_paths"]
-
-_allowed_paths: tuple[str, ...] | None = None
+__all__ = ["ANY_FILE", "File", "FileAccess", "FileResponse", "PendingFile"]
 
 
-def configure_allowed_paths(paths: Sequence[str | os.PathLike[str]] | None) -> None:
-    """Restrict ``FileResponse``/``File`` to files under ``paths`` (``None``: any file).
+@dataclass(frozen=True, slots=True)
+class FileAccess:
+    """Which files ``FileResponse``/``File`` may serve: those under ``roots`` (``None``: any).
 
-    bolt-django calls this with the ``BOLT_ALLOWED_FILE_PATHS`` setting.
+    An API's ``allowed_file_paths`` (Django: ``BOLT_ALLOWED_FILE_PATHS``), made into this
+    object by ``BoltAPI.compile()`` and checked when a file response is resolved.
     """
-    global _allowed_paths
-    _allowed_paths = None if paths is None else tuple(os.path.realpath(p) for p in paths)
+
+    roots: tuple[str, ...] | None = None
+
+    @classmethod
+    def under(cls, paths: Sequence[str | os.PathLike[str]] | None) -> FileAccess:
+        return cls(None if paths is None else tuple(os.path.realpath(p) for p in paths))
+
+    def check(self, path: str | os.PathLike[str]) -> str:
+        """The real path of ``path``; ``PermissionError`` (403) when it is not allowed."""
+        real = os.path.realpath(path)
+        roots = self.roots
+        if roots is not None and not any(
+            real == root or real.startswith(root.rstrip(os.sep) + os.sep) for root in roots
+        ):
+            raise PermissionError(f"{path!s} is outside the allowed file paths")
+        return real
 
 
-def _checked_path(path: str | os.PathLike[str]) -> str:
-    real = os.path.realpath(path)
-    if _allowed_paths is not None and not any(
-        real == root or real.startswith(root.rstrip(os.sep) + os.sep) for root in _allowed_paths
-    ):
-        raise PermissionError(f"{path!s} is outside the allowed file paths")
-    return real
+#: No restriction: what an API without ``allowed_file_paths`` serves.
+ANY_FILE = FileAccess()
 
 
 def _disposition(filename: str) -> str:
@@ -55,18 +64,28 @@ def _media_type(path: str, media_type: str | None) -> str:
 
 
 class PendingFile:
-    """The body of a rendered ``FileResponse`` until the request is known (see :meth:`resolve`)."""
+    """The body of a rendered ``FileResponse`` or ``File`` until the request is known:
+    :meth:`resolve` checks the path against the API's :class:`FileAccess`, then answers
+    conditional and range requests (or, for ``File``, reads the bytes)."""
 
-    __slots__ = ("path",)
+    __slots__ = ("path", "whole")
 
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, whole: bool = False) -> None:
         self.path = path
+        #: ``File``: the bytes are read into memory and sent as the body.
+        self.whole = whole
 
-    def resolve(self, request: Any, response: ResponseTuple) -> ResponseTuple:
-        """Stat the file and answer conditional and range requests for ``request``."""
+    def resolve(
+        self, request: Request, response: ResponseTuple, access: FileAccess = ANY_FILE
+    ) -> ResponseTuple:
+        """The response for ``request``: 304, 206, 416 or 200 with a ``FileBody``."""
+        path = access.check(self.path)
+        if self.whole:
+            with open(path, "rb") as f:
+                return response[0], response[1], f.read()
         status, headers, _ = response
-        st = os.stat(self.path)
-        if not os.path.isfile(self.path):
+        st = os.stat(path)
+        if not os.path.isfile(path):
             raise FileNotFoundError(self.path)
         size = st.st_size
         etag = f'"{st.st_mtime_ns:x}-{size:x}"'
@@ -90,7 +109,7 @@ class PendingFile:
                 offset, length = parsed
                 status = 206
                 meta.append(("content-range", f"bytes {offset}-{offset + length - 1}/{size}"))
-        return status, meta, FileBody(self.path, offset, length)
+        return status, meta, FileBody(path, offset, length)
 
 
 def _not_modified(headers: Mapping[str, str], etag: str, mtime: float) -> bool:
@@ -161,14 +180,16 @@ class FileResponse(Response):
         super().__init__(None, status_code, extra, _media_type(self.path, media_type))
 
     def render(self, encode_json: JSONEncode) -> ResponseTuple:
-        real = _checked_path(self.path)
-        return self.status_code, self._header_list(), PendingFile(real)  # type: ignore[return-value]
+        return self.status_code, self._header_list(), PendingFile(self.path)  # type: ignore[return-value]
 
 
 class File(Response):
-    """A (small) file read into memory and sent whole, optionally as an attachment."""
+    """A (small) file read into memory and sent whole, optionally as an attachment.
 
-    __slots__ = ()
+    The file is read when the response is resolved, after the allowed-paths check.
+    """
+
+    __slots__ = ("path",)
 
     def __init__(
         self,
@@ -180,9 +201,12 @@ class File(Response):
         headers: Mapping[str, str] | None = None,
     ) -> None:
         fs_path = os.fspath(path)
-        with open(_checked_path(fs_path), "rb") as f:
-            content = f.read()
+        self.path = fs_path
         extra = dict(headers or {})
         if filename:
             extra.setdefault("content-disposition", _disposition(filename))
-        super().__init__(content, status_code, extra, _media_type(fs_path, media_type))
+        super().__init__(None, status_code, extra, _media_type(fs_path, media_type))
+
+    def render(self, encode_json: JSONEncode) -> ResponseTuple:
+        body = PendingFile(self.path, whole=True)
+        return self.status_code, self._header_list(), body  # type: ignore[return-value]

@@ -28,6 +28,7 @@ import msgspec
 from ._encoding import ResponseValidationError
 from ._querysets import count, model_to_dict, read_field, to_list
 from ._signatures import add_keyword, resolved_signature, stamp, with_request
+from .engine import Request
 from .exceptions import RequestValidationError
 from .params import Query
 
@@ -101,7 +102,7 @@ class PaginationBase:
         """The query parameters this scheme reads (none for the base class)."""
         return []
 
-    async def get_page_params(self, request: Any, **bound: Any) -> dict[str, Any]:
+    async def get_page_params(self, request: Request, **bound: Any) -> dict[str, Any]:
         """Every :meth:`query_params` value: ``bound`` ones as given, the others read from
         ``request.query`` and validated (a bad value raises the usual 422)."""
         values: dict[str, Any] = {}
@@ -137,7 +138,7 @@ class PaginationBase:
         ``max_page_size``."""
         return min(requested or self.page_size, self.max_page_size)
 
-    async def paginate_queryset(self, queryset: Any, request: Any, **params: Any) -> Any:
+    async def paginate_queryset(self, queryset: Any, request: Request, **params: Any) -> Any:
         """One page of ``queryset`` as the response envelope."""
         raise NotImplementedError
 
@@ -158,7 +159,7 @@ class PaginationBase:
         items: list[Any],
         *,
         total: int,
-        request: Any,
+        request: Request,
         has_next: bool,
         has_previous: bool,
         **info: Any,
@@ -187,7 +188,7 @@ class PageNumberPagination(PaginationBase):
     def query_params(self) -> list[PageParam]:
         return [PageParam("page", self.page_query_param, int, 1, 1), *self._page_size_param()]
 
-    async def paginate_queryset(self, queryset: Any, request: Any, **params: Any) -> Any:
+    async def paginate_queryset(self, queryset: Any, request: Request, **params: Any) -> Any:
         values = await self.get_page_params(request, **params)
         size = self.resolve_page_size(values.get("page_size"))
         total = await count(queryset)
@@ -222,7 +223,7 @@ class LimitOffsetPagination(PaginationBase):
             PageParam("offset", self.offset_query_param, int, 0, 0),
         ]
 
-    async def paginate_queryset(self, queryset: Any, request: Any, **params: Any) -> Any:
+    async def paginate_queryset(self, queryset: Any, request: Request, **params: Any) -> Any:
         values = await self.get_page_params(request, **params)
         limit = self.resolve_page_size(values.get("limit"))
         offset: int = values["offset"]
@@ -281,7 +282,7 @@ class CursorPagination(PaginationBase):
             ]
         )
 
-    async def paginate_queryset(self, queryset: Any, request: Any, **params: Any) -> Any:
+    async def paginate_queryset(self, queryset: Any, request: Request, **params: Any) -> Any:
         values = await self.get_page_params(request, **params)
         size = self.resolve_page_size(values.get("page_size"))
         raw_cursor: str | None = values["cursor"]
@@ -393,7 +394,7 @@ def paginated_handler(
         result = handler(**kwargs)
         if inspect.isawaitable(result):
             result = await result
-        return await paginator.paginate_queryset(result, request, **bound)
+        return await paginator.paginate_queryset(result, request, **bound)  # type: ignore[arg-type]  # a request-less call only in unit tests
 
     def adapt_response_model(model: Any) -> Any:
         """``response_model=list[T]`` on the route: items become ``T``, the route answers

@@ -15,7 +15,6 @@ from typing import Any
 
 import msgspec
 
-from ._ablation import ablated
 from ._coroutines import DrivenChunks, never_suspends_gen
 from ._encoding import encode_json
 from .engine import ResponseTuple, StreamBody
@@ -24,10 +23,6 @@ from .responses import JSONEncode, Response
 __all__ = ["EventSourceResponse", "ServerSentEvent", "StreamingResponse", "format_sse_event"]
 
 Content = Iterable[Any] | AsyncIterable[Any]
-
-#: An async generator that cannot suspend is pulled as a sync iterator, in place
-#: (``StreamBody.inline``); the ``trivial_async`` ablation sends it through the loop instead.
-_DRIVE = not ablated("trivial_async")
 
 
 def _to_bytes(chunk: Any) -> bytes:
@@ -85,7 +80,7 @@ def stream_body(content: Content) -> StreamBody:
     if isinstance(content, (str, bytes)):
         raise TypeError("StreamingResponse takes an iterator of chunks, not a str/bytes")
     if hasattr(content, "__aiter__"):
-        if _DRIVE and never_suspends_gen(content):
+        if never_suspends_gen(content):  # pulled in place (StreamBody.inline)
             return StreamBody(
                 DrivenChunks(content, _to_bytes),  # type: ignore[arg-type]
                 False,

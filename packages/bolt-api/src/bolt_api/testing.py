@@ -16,6 +16,7 @@ pytest-django's ``transaction=True``) for tests that share rows with the API.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from types import TracebackType
 from typing import Any
 
@@ -24,7 +25,6 @@ import httpx
 from ._app import BoltAPI
 from .engine import ServerConfig, StopToken
 from .engines import DEFAULT_ENGINE, load_engine
-from .errors import add_exception_sink, remove_exception_sink
 
 __all__ = ["AsyncTestClient", "TestClient"]
 
@@ -32,7 +32,13 @@ __all__ = ["AsyncTestClient", "TestClient"]
 class _EngineThread:
     """One engine serving one API on 127.0.0.1:<free port> in a daemon thread."""
 
-    def __init__(self, api: BoltAPI, engine: str, timeout: float = 30.0) -> None:
+    def __init__(
+        self,
+        api: BoltAPI,
+        engine: str,
+        sink: Callable[[BaseException], None] | None,
+        timeout: float = 30.0,
+    ) -> None:
         self.engine = load_engine(engine)
         self.stop_token = StopToken()
         self.port = 0
@@ -46,7 +52,7 @@ class _EngineThread:
             stop_token=self.stop_token,
             graceful_timeout=5.0,
         )
-        app = api.compile()
+        app = api.compile() if sink is None else api.compile(on_unhandled=sink)
         self._thread = threading.Thread(
             target=self._run, args=(app, config), name=f"bolt-test-{engine}", daemon=True
         )
@@ -135,15 +141,11 @@ class _Served:
     _sink: _Sink | None
 
     def _start(self, api: BoltAPI, engine: str, raise_server_exceptions: bool) -> int:
-        self._server = _EngineThread(api, engine)
         self._sink = _Sink() if raise_server_exceptions else None
-        if self._sink is not None:
-            add_exception_sink(self._sink)
+        self._server = _EngineThread(api, engine, self._sink)
         return self._server.port
 
     def _stop(self) -> None:
-        if self._sink is not None:
-            remove_exception_sink(self._sink)
         self._server.stop()
 
     @property

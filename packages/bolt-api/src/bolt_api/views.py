@@ -24,6 +24,7 @@ import msgspec
 
 from ._querysets import fresh, get_one
 from .decorators import action
+from .engine import Request
 from .exceptions import HTTPException
 
 __all__ = [
@@ -83,7 +84,7 @@ class APIView:
 
     #: The current request, the name of the method or action serving it, and its path
     #: parameters (raw strings), set on the fresh instance of each request.
-    request: Any = None
+    request: Request | None = None
     action: str | None = None
     kwargs: dict[str, Any]
 
@@ -92,7 +93,7 @@ class APIView:
         for key, value in kwargs.items():
             setattr(self, key, value)
 
-    def initialize(self, request: Any) -> None:
+    def initialize(self, request: Request) -> None:
         """Hook called on the fresh instance before the method runs (does nothing)."""
 
     @classmethod
@@ -217,7 +218,7 @@ class ListMixin(ViewSet):
     """``list``: GET the (filtered) queryset; paged when ``pagination_class`` is set."""
 
     @model_action
-    async def list(self, request: Any) -> Any:
+    async def list(self, request: Request) -> Any:
         return await self.filter_queryset(await self.get_queryset())
 
 
@@ -225,7 +226,7 @@ class RetrieveMixin(ViewSet):
     """``retrieve``: GET one object by ``lookup_field``."""
 
     @model_action
-    async def retrieve(self, request: Any) -> Any:
+    async def retrieve(self, request: Request) -> Any:
         return await self.get_object()
 
 
@@ -235,7 +236,7 @@ class CreateMixin(ViewSet):
     :meth:`perform_create`. Answers 201 with ``serializer_class``."""
 
     @model_action
-    async def create(self, request: Any, data: Any) -> Any:
+    async def create(self, request: Request, data: Any) -> Any:
         queryset = await self.get_queryset()
         model = getattr(queryset, "model", None)
         if model is None:
@@ -253,7 +254,7 @@ class UpdateMixin(ViewSet):
     or ``serializer_class``); saved by :meth:`perform_update`."""
 
     @model_action
-    async def update(self, request: Any, data: Any) -> Any:
+    async def update(self, request: Request, data: Any) -> Any:
         obj = await self.get_object()
         _assign(obj, _fields(data))
         await self.perform_update(obj)
@@ -264,7 +265,7 @@ class PartialUpdateMixin(ViewSet):
     """``partial_update``: PATCH any subset of the update serializer's fields."""
 
     @model_action
-    async def partial_update(self, request: Any, data: Any) -> Any:
+    async def partial_update(self, request: Request, data: Any) -> Any:
         obj = await self.get_object()
         _assign(obj, _fields(data))
         await self.perform_update(obj)
@@ -275,7 +276,7 @@ class DestroyMixin(ViewSet):
     """``destroy``: DELETE one object through :meth:`perform_destroy`; answers 204."""
 
     @model_action
-    async def destroy(self, request: Any) -> None:
+    async def destroy(self, request: Request) -> None:
         obj = await self.get_object()
         await self.perform_destroy(obj)
 

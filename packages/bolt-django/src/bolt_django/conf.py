@@ -3,13 +3,14 @@
 * ``BOLT_COMPRESSION``: a ``CompressionConfig``, or ``None``/``False`` to turn compression off;
   when absent the API's own ``compression=`` applies.
 * ``BOLT_ALLOWED_FILE_PATHS``: directories ``FileResponse``/``File`` may serve from
-  (absent: any file).
+  (absent: the API's own ``allowed_file_paths=``, by default any file).
+* ``BOLT_MAX_PARAM_LENGTH``: the longest path/query/header/cookie/form value accepted, in
+  characters (absent: the API's own ``max_param_length=``, by default 8192); 422 beyond.
 """
 
 from __future__ import annotations
 
 from bolt_api import BoltAPI, CompressionConfig
-from bolt_api.files import configure_allowed_paths
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
@@ -17,7 +18,7 @@ __all__ = ["apply_settings"]
 
 
 def apply_settings(api: BoltAPI) -> None:
-    """Apply the ``BOLT_*`` settings above to ``api`` (and to file serving)."""
+    """Apply the ``BOLT_*`` settings above to ``api`` (read by ``api.compile()``)."""
     if hasattr(settings, "BOLT_COMPRESSION"):
         value = settings.BOLT_COMPRESSION
         if value is None or value is False:
@@ -34,4 +35,11 @@ def apply_settings(api: BoltAPI) -> None:
             isinstance(paths, (str, bytes)) or not all(isinstance(p, str) for p in paths)
         ):
             raise ImproperlyConfigured("BOLT_ALLOWED_FILE_PATHS must be a list of directories")
-        configure_allowed_paths(paths)
+        api.allowed_file_paths = paths
+    if hasattr(settings, "BOLT_MAX_PARAM_LENGTH"):
+        limit = settings.BOLT_MAX_PARAM_LENGTH
+        if not isinstance(limit, int) or isinstance(limit, bool) or not 1 <= limit <= 1 << 20:
+            raise ImproperlyConfigured(
+                f"BOLT_MAX_PARAM_LENGTH must be an integer from 1 to 1048576, got {limit!r}"
+            )
+        api.max_param_length = limit

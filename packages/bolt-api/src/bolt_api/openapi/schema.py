@@ -48,7 +48,7 @@ from ..responses import Redirect, Response
 from .spec import to_spec
 
 if TYPE_CHECKING:
-    from .._app import BoltAPI, CompiledRoute
+    from .._app import BoltAPI, RouteEntry
     from .._binding import Binding
     from .config import OpenAPIConfig
 
@@ -117,7 +117,7 @@ PROBLEM_DETAILS_SCHEMA: dict[str, Any] = {
 }
 
 
-def openapi_path(route: CompiledRoute) -> str:
+def openapi_path(route: RouteEntry) -> str:
     """The route's path in OpenAPI syntax: ``/items/{item_id}``, ``/files/{rest}``."""
     parts = [text if kind == "lit" else "{" + text + "}" for kind, text in route.template.segments]
     return "/" + "/".join(parts)
@@ -328,7 +328,7 @@ class _Generator:
 
     # -- document --------------------------------------------------------------------------
 
-    def build(self, routes: Iterable[CompiledRoute]) -> dict[str, Any]:
+    def build(self, routes: Iterable[RouteEntry]) -> dict[str, Any]:
         paths: dict[str, dict[str, Any]] = {}
         for route in routes:
             if not self._included(route):
@@ -377,7 +377,7 @@ class _Generator:
             doc["webhooks"] = to_spec(cfg.webhooks)
         return doc
 
-    def _included(self, route: CompiledRoute) -> bool:
+    def _included(self, route: RouteEntry) -> bool:
         d = route.definition
         if not getattr(d, "include_in_schema", True) or d.extra.get("include_in_schema") is False:
             return False
@@ -391,7 +391,7 @@ class _Generator:
 
     # -- operations ------------------------------------------------------------------------
 
-    def _operation(self, route: CompiledRoute) -> dict[str, Any]:
+    def _operation(self, route: RouteEntry) -> dict[str, Any]:
         d = route.definition
         handler = d.handler
         name = getattr(handler, "__name__", None) or type(handler).__name__
@@ -426,7 +426,7 @@ class _Generator:
 
     # -- parameters ------------------------------------------------------------------------
 
-    def _parameters(self, route: CompiledRoute, bindings: list[Binding]) -> list[dict[str, Any]]:
+    def _parameters(self, route: RouteEntry, bindings: list[Binding]) -> list[dict[str, Any]]:
         out: list[dict[str, Any]] = []
         seen: set[tuple[str, str]] = set()
 

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from .._routing import PathTemplate
-from ..engine import Needs, ResponseTuple, RouteSpec
+from ..engine import Needs, Request, ResponseTuple, RouteSpec
 from ..exceptions import NotFound
 from .assets import content_type
 from .plugins import (
@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 
 __all__ = ["DocsSite", "docs_routes"]
 
-ExceptionHandler = Callable[[BaseException, Any], ResponseTuple]
+ExceptionHandler = Callable[[BaseException, Request], ResponseTuple]
 _TEXT = (("content-type", "text/plain; charset=utf-8"),)
 STATIC_CACHE_CONTROL = "public, max-age=3600"
 
@@ -88,10 +88,10 @@ class DocsSite:
 
     # -- route callables -------------------------------------------------------------------
 
-    def page(self, plugin: OpenAPIRenderPlugin) -> Callable[[Any], ResponseTuple]:
+    def page(self, plugin: OpenAPIRenderPlugin) -> Callable[[Request], ResponseTuple]:
         cache: list[ResponseTuple] = []
 
-        def call(request: Any) -> ResponseTuple:
+        def call(request: Request) -> ResponseTuple:
             if cache:
                 return cache[0]
             try:
@@ -110,12 +110,12 @@ class DocsSite:
 
         return call
 
-    def static(self) -> Callable[[Any], ResponseTuple]:
+    def static(self) -> Callable[[Request], ResponseTuple]:
         files: dict[str, Any] | None = None
         cache: dict[str, ResponseTuple] = {}
         lock = threading.Lock()
 
-        def call(request: Any) -> ResponseTuple:
+        def call(request: Request) -> ResponseTuple:
             nonlocal files
             name = (request.path_params or {}).get("rest", "")
             hit = cache.get(name)
@@ -145,9 +145,9 @@ class DocsSite:
 
         return call
 
-    def routes(self) -> list[tuple[str, Callable[[Any], ResponseTuple]]]:
+    def routes(self) -> list[tuple[str, Callable[[Request], ResponseTuple]]]:
         """``(path template, callable)`` for every docs route."""
-        out: list[tuple[str, Callable[[Any], ResponseTuple]]] = []
+        out: list[tuple[str, Callable[[Request], ResponseTuple]]] = []
         root_done = False
         for plugin in self.plugins:
             call = self.page(plugin)
