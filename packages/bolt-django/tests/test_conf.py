@@ -22,10 +22,28 @@ def test_compression_setting_wins_over_the_api() -> None:
     with override_settings(BOLT_COMPRESSION=config):
         apply_settings(api)
     assert api.compression is config
-    for off in (None, False):
-        with override_settings(BOLT_COMPRESSION=off):
+    with override_settings(BOLT_COMPRESSION=False):
+        apply_settings(api)
+    assert api.compression is False
+
+
+def test_compression_none_means_the_defaults_as_in_the_argument() -> None:
+    """``None`` means the same in the setting and in ``BoltAPI(compression=None)``."""
+    for api in (BoltAPI(compression=False), BoltAPI(compression=None)):
+        with override_settings(BOLT_COMPRESSION=None):
             apply_settings(api)
-        assert api.compression is False
+        assert api.compression is None
+        on = BoltAPI(compression=None)
+        for target in (api, on):
+
+            @target.get("/big")
+            def big() -> str:
+                return "x" * 1000
+
+        for target in (api, on):
+            call = next(s.call for s in target.compile().routes if s.path == "/big")
+            response = call(FakeRequest(headers={"accept-encoding": "gzip"}))
+            assert ("content-encoding", "gzip") in list(response[1])
 
 
 def test_compression_absent_keeps_the_api_choice() -> None:

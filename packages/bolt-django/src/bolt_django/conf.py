@@ -1,7 +1,8 @@
 """Django settings that shape the served API (read when ``runbolt`` starts).
 
-* ``BOLT_COMPRESSION``: a ``CompressionConfig``, or ``None``/``False`` to turn compression off;
-  when absent the API's own ``compression=`` applies.
+* ``BOLT_COMPRESSION``: a ``CompressionConfig``; ``False`` turns compression off and ``None``
+  means the defaults (``CompressionConfig()``), as in ``BoltAPI(compression=...)``; when
+  absent the API's own ``compression=`` applies.
 * ``BOLT_ALLOWED_FILE_PATHS``: directories ``FileResponse``/``File`` may serve from
   (absent: the API's own ``allowed_file_paths=``, by default any file).
 * ``BOLT_MAX_PARAM_LENGTH``: the longest path/query/header/cookie/form value accepted, in
@@ -21,9 +22,7 @@ def apply_settings(api: BoltAPI) -> None:
     """Apply the ``BOLT_*`` settings above to ``api`` (read by ``api.compile()``)."""
     if hasattr(settings, "BOLT_COMPRESSION"):
         value = settings.BOLT_COMPRESSION
-        if value is None or value is False:
-            api.compression = False
-        elif isinstance(value, CompressionConfig):
+        if value is None or value is False or isinstance(value, CompressionConfig):
             api.compression = value
         else:
             raise ImproperlyConfigured(

@@ -1,0 +1,143 @@
+"""Tier one: the pipeline ``compile()`` builds each route from, without an engine.
+
+A stage a route does not use must be absent from its callable (not a no-op call), and the
+options of ``compile()`` (request counting, ablations, the error observer) must do what
+they say — or be refused.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+from bolt_api import BoltAPI, CompressionConfig, no_compress
+from bolt_api._pipeline import RequestCounter, pipeline
+from bolt_api.engine import Needs
+from bolt_api.files import ANY_FILE
+from bolt_api_fakes import FakeRequest, compiled_call
+
+
+def make_api() -> BoltAPI:
+    api = BoltAPI(compression=CompressionConfig(minimum_size=10))
+
+    @api.get("/plain")
+    def plain() -> dict[str, int]:
+        return {"a": 1}
+
+    @api.get("/query")
+    def query(q: int) -> dict[str, int]:
+        return {"q": q}
+
+    @api.get("/raw")
+    @no_compress
+    def raw() -> str:
+        return "x" * 100
+
+    @api.get("/awaits")
+    async def awaits() -> dict[str, int]:
+        await asyncio.sleep(0)
+        return {"a": 1}
+
+    @api.get("/boom")
+    def boom() -> None:
+        raise RuntimeError("boom")
+
+    return api
+
+
+def stages(api: BoltAPI, path: str, **options: Any) -> tuple[str, ...]:
+    entry = next(r for r in api.routes if r.template.source == path)
+    config = api.compression
+    compress = None
+    if config is not False:
+        from bolt_api.compression import Compressor
+
+        compress = Compressor(config or CompressionConfig()).apply
+    options.setdefault("count", None)
+    return pipeline(entry, compress=compress, files=ANY_FILE, **options).stages
+
+
+def test_a_route_has_only_the_stages_it_uses() -> None:
+    api = make_api()
+    assert stages(api, "/plain") == ("run:inline", "handler", "encode", "compress")
+    assert stages(api, "/query") == ("bind", "run:inline", "handler", "encode", "compress")
+    assert stages(api, "/raw") == ("run:inline", "handler", "encode")
+    assert stages(api, "/awaits") == ("run:loop", "handler", "encode", "compress")
+    counter = RequestCounter(5, lambda: None)
+    assert stages(api, "/plain", count=counter)[0] == "count"
+    assert "undrive" in stages(api, "/plain", ablate={"trivial_async"})
+
+
+def test_compression_off_removes_the_stage_and_its_need() -> None:
+    api = make_api()
+    api.compression = False
+    assert "compress" not in stages(api, "/plain")
+    app = api.compile()
+    assert all(not spec.needs & Needs.ACCEPT_ENCODING for spec in app.routes)
+
+
+def test_max_requests_counts_routes_and_misses_once() -> None:
+    api = make_api()
+    reached: list[int] = []
+    app = api.compile(max_requests=3, on_max_requests=lambda: reached.append(1))
+    assert app.not_found is None  # an engine must not answer (and so not count) misses itself
+    calls = {(s.method, s.path): s.call for s in app.routes}
+    calls[("GET", "/plain")](FakeRequest())
+    app.fallback(FakeRequest(path="/nowhere"), None)
+    assert reached == []
+    calls[("HEAD", "/plain")](FakeRequest(method="HEAD"))
+    assert reached == [1]
+    calls[("GET", "/plain")](FakeRequest())
+    assert reached == [1]  # told once
+    assert api.compile().not_found is not None  # without counting, the engine may
+
+
+def test_compile_refuses_options_it_cannot_honour() -> None:
+    api = make_api()
+    with pytest.raises(ValueError, match="unknown ablation"):
+        api.compile(ablate={"zero_copy"})  # a Rust engine switch, not bolt-api's
+    with pytest.raises(ValueError, match="on_max_requests"):
+        api.compile(max_requests=10)
+    api.max_param_length = 0
+    with pytest.raises(ValueError, match="max_param_length"):
+        api.compile()
+
+
+def test_ablations_change_how_a_route_runs_not_what_it_answers() -> None:
+    api = make_api()
+    normal = {(s.method, s.path): s for s in api.compile().routes}
+    ablated = {
+        (s.method, s.path): s
+        for s in api.compile(ablate={"compiled_encoders", "rust_params", "trivial_async"}).routes
+    }
+    assert normal[("GET", "/query")].params is not None
+    assert ablated[("GET", "/query")].params is None
+    request = FakeRequest(query={"q": "7"})
+    assert normal[("GET", "/query")].call(request) == ablated[("GET", "/query")].call(request)
+
+
+def test_unhandled_exceptions_reach_the_observer_of_that_compile_only() -> None:
+    api = make_api()
+    seen: list[BaseException] = []
+    observed = {s.path: s.call for s in api.compile(on_unhandled=seen.append).routes}
+    status = observed["/boom"](FakeRequest())[0]
+    assert status == 500
+    assert [str(e) for e in seen] == ["boom"]
+    assert compiled_call(api, "GET", "/boom")(FakeRequest())[0] == 500
+    assert len(seen) == 1
+    observed["/query"](FakeRequest(query={"q": "x"}))  # a 422 is not unhandled
+    assert len(seen) == 1
+
+
+def test_max_param_length_is_the_apis() -> None:
+    api = make_api()
+    api.max_param_length = 2
+    call = compiled_call(api, "GET", "/query")
+    assert call(FakeRequest(query={"q": "12"}))[0] == 200
+    status, _, body = call(FakeRequest(query={"q": "123"}))
+    assert status == 422
+    assert b"(max 2)" in body
+    specs = next(s for s in api.compile().routes if s.path == "/query").params
+    assert specs is not None
+    assert {p.max_length for p in specs} == {2}
