@@ -29,22 +29,39 @@ Rules, in short:
 
 from __future__ import annotations
 
-import contextlib
-import dataclasses
-import datetime
-import http
 import inspect
-import types
-from collections.abc import Iterable, Iterator
-from typing import TYPE_CHECKING, Annotated, Any, Union, get_args, get_origin, get_type_hints
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Annotated, Any
 
 import msgspec
 
-from .._router import RouteDef
+from .._plan import wire_key
 from ..datastructures import UploadFile
 from ..errors import problem_details
-from ..params import REQUIRED, Param
+from ..params import Param
 from ..responses import Redirect, Response
+from ._json_schema import (
+    HTTP_VALIDATION_ERROR_SCHEMA,
+    INPUT_FORMATS,
+    PROBLEM_DETAILS_SCHEMA,
+    REF_TEMPLATE,
+    VALIDATION_ERROR_SCHEMA,
+    TypeRef,
+    TypeSchemas,
+    default_tag,
+    fill_refs,
+    flatten_bindings,
+    group_field_rows,
+    humanise,
+    is_response_class,
+    is_sequence,
+    is_supported,
+    json_value,
+    manual_constraints,
+    schema_default,
+    status_phrase,
+    union_args,
+)
 from .spec import to_spec
 
 if TYPE_CHECKING:
@@ -55,7 +72,6 @@ if TYPE_CHECKING:
 __all__ = ["OPENAPI_VERSION", "build_openapi_schema", "openapi_path"]
 
 OPENAPI_VERSION = "3.1.0"
-REF_TEMPLATE = "#/components/schemas/{name}"
 _PARAM_SOURCES = ("path", "query", "header", "cookie")
 _METHOD_KEYS = {
     "GET": "get",
@@ -68,53 +84,6 @@ _METHOD_KEYS = {
     "QUERY": "query",
 }
 _NO_CONTENT = frozenset({204, 205, 304})
-#: msgspec gives no ``format`` for these (it also accepts naive values); a request parameter
-#: documents the RFC 3339 form it parses.
-_INPUT_FORMATS: dict[Any, str] = {datetime.datetime: "date-time", datetime.time: "time"}
-
-VALIDATION_ERROR_SCHEMA: dict[str, Any] = {
-    "title": "ValidationError",
-    "type": "object",
-    "properties": {
-        "type": {"type": "string", "title": "Error Type"},
-        "loc": {
-            "type": "array",
-            "title": "Location",
-            "items": {"anyOf": [{"type": "string"}, {"type": "integer"}]},
-        },
-        "msg": {"type": "string", "title": "Message"},
-        "input": {"title": "Input"},
-        "ctx": {"type": "object", "title": "Context"},
-    },
-    "required": ["type", "loc", "msg"],
-}
-HTTP_VALIDATION_ERROR_SCHEMA: dict[str, Any] = {
-    "title": "HTTPValidationError",
-    "type": "object",
-    "properties": {
-        "detail": {
-            "type": "array",
-            "title": "Detail",
-            "items": {"$ref": REF_TEMPLATE.format(name="ValidationError")},
-        },
-    },
-    "required": ["detail"],
-}
-
-
-PROBLEM_DETAILS_SCHEMA: dict[str, Any] = {
-    "title": "ProblemDetails",
-    "type": "object",
-    "properties": {
-        "type": {"type": "string"},
-        "title": {"type": "string"},
-        "status": {"type": "integer"},
-        "detail": {"type": "string"},
-        "instance": {"type": "string"},
-        "errors": {"type": "array", "items": {"$ref": REF_TEMPLATE.format(name="ValidationError")}},
-    },
-    "required": ["type", "title", "status"],
-}
 
 
 def openapi_path(route: RouteEntry) -> str:
@@ -130,188 +99,6 @@ def build_openapi_schema(api: BoltAPI, config: OpenAPIConfig | None = None) -> d
     return _Generator(cfg, formatter).build(api.routes)
 
 
-# --- deferred type schemas ------------------------------------------------------------------
-
-
-class _TypeRef:
-    """A placeholder for the schema of one type, filled in once all types are known."""
-
-    __slots__ = ("extra", "index")
-
-    def __init__(self, index: int, extra: dict[str, Any]) -> None:
-        self.index = index
-        self.extra = extra
-
-
-class _TypeSchemas:
-    """Collects types, then builds all their schemas (and components) in one msgspec call."""
-
-    def __init__(self) -> None:
-        self._types: list[Any] = []
-        self._positions: dict[Any, int] = {}
-
-    def ref(self, tp: Any, extra: dict[str, Any] | None = None) -> _TypeRef:
-        try:
-            index = self._positions.get(tp)
-        except TypeError:  # unhashable annotation
-            index = None
-        if index is None:
-            index = len(self._types)
-            self._types.append(tp)
-            with contextlib.suppress(TypeError):
-                self._positions[tp] = index
-        return _TypeRef(index, dict(extra or {}))
-
-    def resolve(self) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-        supported = [i for i, tp in enumerate(self._types) if _supported(tp)]
-        schemas: list[dict[str, Any]] = [{} for _ in self._types]
-        components: dict[str, Any] = {}
-        if supported:
-            out, components = msgspec.json.schema_components(
-                [self._types[i] for i in supported], ref_template=REF_TEMPLATE
-            )
-            for i, schema in zip(supported, out, strict=True):
-                schemas[i] = dict(schema)
-        return schemas, dict(components)
-
-
-def _supported(tp: Any) -> bool:
-    if tp is Any or tp is inspect.Parameter.empty:
-        return False
-    try:
-        msgspec.json.schema_components([tp], ref_template=REF_TEMPLATE)
-    except Exception:
-        return False
-    return True
-
-
-def _fill(node: Any, schemas: list[dict[str, Any]]) -> Any:
-    if isinstance(node, _TypeRef):
-        return {**schemas[node.index], **node.extra}
-    if isinstance(node, dict):
-        return {k: _fill(v, schemas) for k, v in node.items()}
-    if isinstance(node, list):
-        return [_fill(v, schemas) for v in node]
-    return node
-
-
-# --- helpers ----------------------------------------------------------------------------------
-
-
-def _return_type(route: RouteDef) -> Any:
-    """The declared response type, exactly as the route's encoder sees it."""
-    from .._app import _return_type as declared  # import cycle: app imports this package
-
-    return declared(route)
-
-
-def _default_tag(handler: Any) -> str:
-    module = getattr(handler, "__module__", None) or "default"
-    parts = module.split(".")
-    name = parts[-2] if parts[-1] == "api" and len(parts) > 1 else parts[-1]
-    return name[:1].upper() + name[1:]
-
-
-def _humanise(name: str) -> str:
-    return " ".join(w[:1].upper() + w[1:] for w in name.replace("_", " ").split())
-
-
-def _phrase(status: int) -> str:
-    if status == 200:
-        return "Successful Response"
-    try:
-        return http.HTTPStatus(status).phrase
-    except ValueError:
-        return f"Status {status}"
-
-
-def _json_value(value: Any) -> tuple[bool, Any]:
-    try:
-        return True, msgspec.to_builtins(value)
-    except Exception:
-        return False, None
-
-
-def _default(value: Any, tp: Any, marker: Param | None) -> tuple[bool, Any]:
-    """``value`` as JSON when it is a valid instance of the (constrained) type: a validator
-    rejects a document whose default breaks its own schema (``list`` default ``[]`` with
-    ``min_length=1``), so such a default is left out."""
-    if value is REQUIRED or value is None:
-        return False, None
-    constraints = marker.constraints() if marker is not None else {}
-    target = Annotated[tp, msgspec.Meta(**constraints)] if constraints else tp
-    if target is not Any and target is not inspect.Parameter.empty:
-        try:
-            msgspec.convert(value, target, strict=False)
-        except Exception:
-            return False, None
-    return _json_value(value)
-
-
-def _manual_constraints(marker: Param | None, sequence: bool) -> dict[str, Any]:
-    """Constraints as JSON Schema keywords, for types msgspec cannot constrain itself."""
-    if marker is None:
-        return {}
-    c = marker.constraints()
-    names = {
-        "gt": "exclusiveMinimum",
-        "ge": "minimum",
-        "lt": "exclusiveMaximum",
-        "le": "maximum",
-        "multiple_of": "multipleOf",
-        "pattern": "pattern",
-        "min_length": "minItems" if sequence else "minLength",
-        "max_length": "maxItems" if sequence else "maxLength",
-    }
-    return {names[k]: v for k, v in c.items()}
-
-
-def _is_sequence(tp: Any) -> bool:
-    return tp in (list, tuple, set, frozenset) or get_origin(tp) in (list, tuple, set, frozenset)
-
-
-def _is_response_class(tp: Any) -> bool:
-    return isinstance(tp, type) and issubclass(tp, Response)
-
-
-def _union_args(tp: Any) -> tuple[Any, ...]:
-    if get_origin(tp) in (Union, types.UnionType):
-        return get_args(tp)
-    return ()
-
-
-def _flatten(bindings: Iterable[Binding]) -> Iterator[Binding]:
-    """Every binding that reads the request, dependencies' own included."""
-    for b in bindings:
-        if b.kind == "depends":
-            if b.dependency is not None:
-                yield from _flatten(b.dependency.bindings)
-        elif b.kind != "request":
-            yield b
-
-
-def _group_fields(tp: Any) -> list[tuple[str, Any, bool, Any]]:
-    """``(wire name, type, required, default)`` per field of a grouped Struct/dataclass."""
-    rows: list[tuple[str, Any, bool, Any]] = []
-    if isinstance(tp, type) and issubclass(tp, msgspec.Struct):
-        for f in msgspec.structs.fields(tp):
-            default = f.default if f.default is not msgspec.NODEFAULT else REQUIRED
-            rows.append((f.encode_name, f.type, f.required, default))
-    elif dataclasses.is_dataclass(tp):
-        hints = get_type_hints(tp)
-        for df in dataclasses.fields(tp):
-            required = (
-                df.default is dataclasses.MISSING and df.default_factory is dataclasses.MISSING
-            )
-            default = df.default if df.default is not dataclasses.MISSING else REQUIRED
-            rows.append((df.name, hints.get(df.name, Any), required, default))
-    return rows
-
-
-def _wire(source: str, name: str) -> str:
-    return name.replace("_", "-").lower() if source == "header" else name
-
-
 # --- the generator ----------------------------------------------------------------------------
 
 
@@ -320,7 +107,7 @@ class _Generator:
         self.config = config
         #: The API's ``error_formatter``: it decides what a 422 looks like.
         self.formatter = formatter
-        self.types = _TypeSchemas()
+        self.types = TypeSchemas()
         self.operation_ids: dict[str, int] = {}
         self.uses_validation_error = False
         self.uses_query_method = False
@@ -339,7 +126,7 @@ class _Generator:
             if route.method == "QUERY":
                 self.uses_query_method = True
         schemas, components = self.types.resolve()
-        paths = _fill(paths, schemas)
+        paths = fill_refs(paths, schemas)
         if self.uses_validation_error:
             components.setdefault("ValidationError", VALIDATION_ERROR_SCHEMA)
             if self.formatter is problem_details:
@@ -395,11 +182,11 @@ class _Generator:
         d = route.definition
         handler = d.handler
         name = getattr(handler, "__name__", None) or type(handler).__name__
-        tags = list(d.tags) or [_default_tag(handler)]
+        tags = list(d.tags) or [default_tag(handler)]
         for tag in tags:
             if tag not in self.tags_seen:
                 self.tags_seen.append(tag)
-        op: dict[str, Any] = {"tags": tags, "summary": d.summary or _humanise(name)}
+        op: dict[str, Any] = {"tags": tags, "summary": d.summary or humanise(name)}
         description = d.description
         if description is None and self.config.use_handler_docstrings:
             doc = getattr(handler, "__doc__", None)
@@ -407,14 +194,14 @@ class _Generator:
         if description:
             op["description"] = description
         op["operationId"] = self._operation_id(f"{route.method.lower()}_{name}")
-        bindings = list(_flatten(route.bindings))
+        bindings = list(flatten_bindings(route.bindings))
         parameters = self._parameters(route, bindings)
         if parameters:
             op["parameters"] = parameters
         body = self._request_body(bindings)
         if body is not None:
             op["requestBody"] = body
-        op["responses"] = self._responses(d, bool(bindings))
+        op["responses"] = self._responses(route, bool(bindings))
         if d.extra.get("deprecated"):
             op["deprecated"] = True
         return op
@@ -440,11 +227,11 @@ class _Generator:
             if b.source not in _PARAM_SOURCES:
                 continue
             if b.kind == "group":
-                for wire, tp, required, default in _group_fields(b.annotation):
+                for wire, tp, required, default in group_field_rows(b.annotation):
                     add(
                         self._parameter(
                             b.source,
-                            _wire(b.source, wire),
+                            wire_key(b.source, wire, None),
                             tp,
                             None,
                             required and b.required,
@@ -485,15 +272,15 @@ class _Generator:
             param["deprecated"] = True
         extra: dict[str, Any] = {}
         if not required:
-            ok, value = _default(default, tp, marker)
+            ok, value = schema_default(default, tp, marker)
             if ok:
                 extra["default"] = value
         if marker is not None and marker.example is not None:
-            ok, value = _json_value(marker.example)
+            ok, value = json_value(marker.example)
             if ok:
                 param["example"] = value
-        if tp in _INPUT_FORMATS:
-            extra["format"] = _INPUT_FORMATS[tp]
+        if tp in INPUT_FORMATS:
+            extra["format"] = INPUT_FORMATS[tp]
         schema = self._constrained(tp, marker, extra)
         if source == "path" and tp is str and not (marker and marker.min_length):
             # The router never matches an empty segment.
@@ -501,13 +288,13 @@ class _Generator:
         param["schema"] = schema
         return param
 
-    def _constrained(self, tp: Any, marker: Param | None, extra: dict[str, Any]) -> _TypeRef:
+    def _constrained(self, tp: Any, marker: Param | None, extra: dict[str, Any]) -> TypeRef:
         constraints = marker.constraints() if marker is not None else {}
         if constraints:
             candidate = Annotated[tp, msgspec.Meta(**constraints)]
-            if _supported(candidate):
+            if is_supported(candidate):
                 return self.types.ref(candidate, extra)
-            extra = {**_manual_constraints(marker, _is_sequence(tp)), **extra}
+            extra = {**manual_constraints(marker, is_sequence(tp)), **extra}
         return self.types.ref(tp, extra)
 
     # -- request bodies --------------------------------------------------------------------
@@ -532,7 +319,7 @@ class _Generator:
                 if marker is not None:
                     description = marker.description
                     if marker.example is not None:
-                        ok, value = _json_value(marker.example)
+                        ok, value = json_value(marker.example)
                         if ok:
                             media["example"] = value
             else:
@@ -566,10 +353,10 @@ class _Generator:
         required: list[str] = []
         for b in bindings:
             if b.kind == "group":
-                for wire, tp, field_required, default in _group_fields(b.annotation):
+                for wire, tp, field_required, default in group_field_rows(b.annotation):
                     extra: dict[str, Any] = {}
                     if not field_required:
-                        ok, value = _default(default, tp, None)
+                        ok, value = schema_default(default, tp, None)
                         if ok:
                             extra["default"] = value
                     properties[wire] = self.types.ref(tp, extra)
@@ -588,7 +375,7 @@ class _Generator:
                 if b.marker is not None and b.marker.description:
                     extra["description"] = b.marker.description
                 if not b.required:
-                    ok, value = _default(b.default, b.annotation, b.marker)
+                    ok, value = schema_default(b.default, b.annotation, b.marker)
                     if ok:
                         extra["default"] = value
                 properties[b.key] = self._constrained(b.annotation, b.marker, extra)
@@ -601,9 +388,11 @@ class _Generator:
 
     # -- responses -------------------------------------------------------------------------
 
-    def _responses(self, d: RouteDef, binds: bool) -> dict[str, Any]:
+    def _responses(self, route: RouteEntry, binds: bool) -> dict[str, Any]:
+        """``route.return_type``: the declared response type, as the route's encoder sees it."""
+        d = route.definition
         status = d.status_code if d.status_code is not None else 200
-        responses: dict[str, Any] = {str(status): self._response(status, _return_type(d))}
+        responses: dict[str, Any] = {str(status): self._response(status, route.return_type)}
         if binds and self.config.include_error_responses:
             responses["422"] = self._validation_response()
         return responses
@@ -622,7 +411,7 @@ class _Generator:
         }
 
     def _response(self, status: int, tp: Any) -> dict[str, Any]:
-        response: dict[str, Any] = {"description": _phrase(status)}
+        response: dict[str, Any] = {"description": status_phrase(status)}
         if status in _NO_CONTENT or status < 200:
             return response
         content = self._response_content(tp)
@@ -639,12 +428,12 @@ class _Generator:
             return {"text/plain": {"schema": {"type": "string"}}}
         if tp in (bytes, bytearray):
             return {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}
-        if _is_response_class(tp):
+        if is_response_class(tp):
             if tp is Response or issubclass(tp, Redirect):
                 return None
             media_type: str = tp.default_media_type
             return {media_type: {}}
-        if any(_is_response_class(a) or a in (str, bytes) for a in _union_args(tp)):
+        if any(is_response_class(a) or a in (str, bytes) for a in union_args(tp)):
             return None
         if tp is UploadFile:
             return None
