@@ -201,3 +201,39 @@ def test_cycles_finds_strongly_connected_components(
     graph: dict[str, set[str]], expected: set[frozenset[str]]
 ) -> None:
     assert cycles(graph) == expected
+
+
+def _drawn_wing_graph() -> dict[str, set[str]]:
+    """The layered drawing in ``bolt_api.server``'s docstring, as a graph."""
+    import bolt_api.server
+
+    doc = bolt_api.server.__doc__ or ""
+    drawing = doc.split("::\n\n", 1)[1].split("\n\n", 1)[0]
+    drawn: dict[str, set[str]] = {}
+    current = ""
+    for line in drawing.splitlines():
+        name, _, rest = line.strip().partition(" ")
+        if line.startswith("    _"):
+            current = f"{SERVER}.{name}"
+            drawn[current] = set()
+            rest = rest.partition("->")[2]
+        else:
+            rest = line
+        drawn[current].update(f"{SERVER}.{target}" for target in rest.split())
+    return drawn
+
+
+def test_the_wing_is_drawn_as_it_is() -> None:
+    """The drawing in ``bolt_api.server``'s docstring is the wing's real import graph, and
+    each module there imports only modules drawn below it."""
+    graph = import_graph()
+    wing = {
+        name: {t for t in targets if t.startswith(f"{SERVER}.")}
+        for name, targets in graph.items()
+        if name.startswith(f"{SERVER}.")
+    }
+    drawn = _drawn_wing_graph()
+    assert drawn == wing
+    order = list(drawn)
+    for name, targets in drawn.items():
+        assert all(order.index(t) > order.index(name) for t in targets), name

@@ -2,8 +2,9 @@
 parent that runs several serving processes.
 
 The rest of bolt-api decides what a request means and knows no sockets; this subpackage is
-where processes, ports and signals are handled. Nothing outside it imports it, except
-``bolt_api``'s ``__init__`` (for :func:`serve`) and ``__main__``.
+where processes, ports and signals are handled. No other module of bolt_api imports it but
+the package's ``__init__`` (for :func:`serve`) and ``__main__`` (the ``bolt`` command);
+``bolt_django``'s ``runbolt`` builds on it.
 
 The lifecycle under a supervisor (``--processes N``, a recycling option or ``--dev``), the
 same on both engines:
@@ -36,10 +37,10 @@ the whole of bolt_api)::
     _recycling    replacing children    -> _children _options
     _children     starting, tracking    -> _link
     _options      the process flags     -> _reload
-    _link         parent <-> child pipe
+    _link         the parent-child pipe
     _reload       --dev file watching
     _slots        the port's sockets
-    _signals      signals -> the loop
+    _signals      signals for the loop
 
 Outside the wing it imports only ``bolt_api._app``, ``engine``, ``engines``, ``exceptions``
 and ``proxies``, none of which imports it back.
