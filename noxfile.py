@@ -34,6 +34,7 @@ TEST_DEPS = [
     "flask-openapi-elements>=9",
     "brotli>=1.1",
     "zstandard>=0.22",
+    "watchfiles>=0.21",
 ]
 
 

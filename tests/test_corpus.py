@@ -225,7 +225,7 @@ def test_gunicorn_corpus(server: Server, name: str, data: bytes, verdict: object
 
 SHORT = "0.5"
 SERVE_SHORT = (
-    "import sys; sys.path.insert(0, '.'); from bolt_api.serving import serve; "
+    "import sys; sys.path.insert(0, '.'); from bolt_api import serve; "
     "from tests.apps.catalog import api; "
     f"serve(api, engine=sys.argv[1], port=0, header_timeout={SHORT}, keep_alive=30)"
 )

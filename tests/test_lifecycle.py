@@ -403,12 +403,28 @@ VERSION = 1
 """
 
 
+#: What the parent says at start about each watcher (``$BOLT_RELOADER`` forces one).
+WATCHERS = {
+    "watchfiles": "--dev: watching the .py files under {root} with watchfiles",
+    "poll": "--dev: polling the .py files under {root} every 0.5s (BOLT_RELOADER=poll)",
+}
+
+
+@pytest.mark.parametrize("reloader", sorted(WATCHERS))
 def test_dev_restarts_on_change_and_waits_out_a_syntax_error(
-    serve: Callable[..., Server], tmp_path: Path
+    serve: Callable[..., Server], tmp_path: Path, reloader: str
 ) -> None:
     module = tmp_path / "devapp.py"
     module.write_text(DEV_APP)
-    srv = serve("--dev", "--graceful-timeout", "2", app="devapp:api", cwd=tmp_path)
+    srv = serve(
+        "--dev",
+        "--graceful-timeout",
+        "2",
+        app="devapp:api",
+        cwd=tmp_path,
+        env={"BOLT_RELOADER": reloader},
+    )
+    assert WATCHERS[reloader].format(root=tmp_path) in srv.output()
 
     def version() -> int | None:
         conn = http.client.HTTPConnection(srv.host, srv.port, timeout=10)
@@ -431,6 +447,7 @@ def test_dev_restarts_on_change_and_waits_out_a_syntax_error(
     output = srv.stop()
     assert "SyntaxError" in output
     assert output.count("the app failed to load") == 1  # ... not crash-looping
+    assert output.count("bolt: --dev:") == 1  # the watcher is named once
     assert srv.process.returncode == 0
 
 

@@ -5,7 +5,7 @@ from typing import Any
 
 import pytest
 from bolt_api import BoltAPI
-from bolt_api.serving import banner
+from bolt_api.server import banner
 from bolt_django.management.commands import runbolt
 from django.core.management import CommandError, call_command
 from django.test import override_settings

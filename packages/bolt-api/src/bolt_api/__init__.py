@@ -42,7 +42,7 @@ from .pagination import (
 )
 from .params import Body, Cookie, Depends, File, Form, Header, Path, Query
 from .responses import HTML, JSON, PlainText, Redirect, Response
-from .serving import serve
+from .server import serve
 from .views import (
     APIView,
     CreateMixin,

@@ -1,5 +1,5 @@
 """``python -m bolt_api serve module:api``."""
 
-from .cli import main
+from .server import main
 
 raise SystemExit(main())

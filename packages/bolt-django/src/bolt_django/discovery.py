@@ -21,7 +21,7 @@ import importlib.util
 from types import ModuleType
 
 from bolt_api import BoltAPI
-from bolt_api.cli import import_api
+from bolt_api.server import import_api
 from django.apps import apps
 from django.conf import settings
 from django.core.management import CommandError

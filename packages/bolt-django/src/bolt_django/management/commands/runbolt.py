@@ -8,7 +8,7 @@ instead of after importing every API module.
 
 With ``--processes N`` (or a recycling option, or ``--dev``) this process becomes the
 supervising parent of N serving processes, each running this same command
-(:mod:`bolt_api.supervisor`); the first of them prints the checks and the routes.
+(:mod:`bolt_api.server`); the first of them prints the checks and the routes.
 """
 
 from __future__ import annotations
@@ -20,10 +20,18 @@ import os
 from argparse import ArgumentParser
 from typing import Any, ClassVar, TextIO, cast
 
-from bolt_api import BoltAPI, EngineNotFoundError, load_engine, serve, supervisor
-from bolt_api.cli import WORKERS_ENV, check_server_flags
+from bolt_api import BoltAPI, EngineNotFoundError, load_engine, serve
 from bolt_api.engines import DEFAULT_ENGINE, ENGINE_PACKAGES
 from bolt_api.proxies import TrustedProxies
+from bolt_api.server import (
+    WORKERS_ENV,
+    ProcessOptions,
+    Supervisor,
+    check_server_flags,
+    options_from,
+    parent_link,
+)
+from bolt_api.server import add_arguments as add_process_arguments
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, OutputWrapper
 from django.db import connections
@@ -113,7 +121,7 @@ class Command(BaseCommand):  # type: ignore[misc]  # Django ships no types
             "network); repeatable (default: settings.BOLT_TRUSTED_PROXIES, else none).",
         )
         parser.add_argument("--skip-checks", action="store_true", help="Skip system checks.")
-        supervisor.add_arguments(parser)
+        add_process_arguments(parser)
 
     def handle(self, *args: Any, **options: Any) -> None:
         engine = options["engine"]
@@ -123,12 +131,12 @@ class Command(BaseCommand):  # type: ignore[misc]  # Django ships no types
             raise CommandError(str(exc)) from exc
         server_options = self.server_options(options)
         try:
-            process = supervisor.options_from(options, watch=[self.project_dir()])
+            process = options_from(options, watch=[self.project_dir()])
         except ValueError as exc:
             raise CommandError(str(exc)) from exc
         server_options["graceful_timeout"] = process.graceful_timeout
         with contextlib.suppress(KeyboardInterrupt):  # CONTROL-C: stop quietly
-            if process.supervised and supervisor.parent_link() is None:
+            if process.supervised and parent_link() is None:
                 self.supervise(engine, options["host"], options["port"], server_options, process)
             else:
                 self.inner_run(
@@ -195,13 +203,13 @@ class Command(BaseCommand):  # type: ignore[misc]  # Django ships no types
         host: str,
         port: int,
         server_options: dict[str, Any],
-        process: supervisor.ProcessOptions,
+        process: ProcessOptions,
     ) -> None:
         """Run ``process.count`` serving processes (this command again) and supervise them."""
         # The serving processes are fresh interpreters; none may inherit a connection.
         connections.close_all()
         try:
-            code = supervisor.Supervisor(
+            code = Supervisor(
                 load_engine(engine).name,
                 host,
                 port,
@@ -227,7 +235,7 @@ class Command(BaseCommand):  # type: ignore[misc]  # Django ships no types
         skip_checks: bool = False,
     ) -> None:
         """Check the project, build the API and serve it until interrupted."""
-        link = supervisor.parent_link()
+        link = parent_link()
         if link is not None and not link.verbose:
             # One of several serving processes: the first one reports, the others are quiet.
             skip_checks = True

@@ -1,4 +1,9 @@
-"""``serve()``: run an API on an engine from a plain script, no Django needed."""
+"""``serve()``: run an API on an engine from a plain script, no Django needed.
+
+In a process started by the supervisor (:mod:`._supervisor`) the same call serves the
+socket the parent handed down instead of binding one, reports readiness to the parent
+instead of printing the banner, and counts requests when ``--max-requests`` asks for it.
+"""
 
 from __future__ import annotations
 
@@ -8,10 +13,11 @@ import sys
 from collections.abc import Callable
 from typing import Any, TextIO
 
-from ._app import BoltAPI
-from .engine import ACCESS_LOGGER, ServerConfig
-from .engines import DEFAULT_ENGINE, load_engine
-from .supervisor import limit_requests, parent_link
+from .._app import BoltAPI
+from ..engine import ACCESS_LOGGER, ServerConfig
+from ..engines import DEFAULT_ENGINE, load_engine
+from ._link import parent_link
+from ._recycling import limit_requests
 
 __all__ = ["banner", "serve"]
 
@@ -39,7 +45,7 @@ def serve(
     ``options`` are further :class:`~bolt_api.engine.ServerConfig` fields (``workers``,
     ``backlog``, ``keep_alive``, ``max_body_size``, ``reuse_port``, ``graceful_timeout``).
 
-    In a process started by :class:`bolt_api.supervisor.Supervisor` the parent provides the
+    In a process started by :class:`bolt_api.server.Supervisor` the parent provides the
     listening socket (one of several sharing the port with ``SO_REUSEPORT``), hears of
     readiness through its pipe (it prints the banner, once for all its processes) and, with
     ``--max-requests``, has the requests counted.

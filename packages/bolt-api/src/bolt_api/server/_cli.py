@@ -1,7 +1,7 @@
 """The ``bolt`` console script (also ``python -m bolt_api``): serve an API outside Django.
 
 bolt serve myproject.api:api --engine python --host 127.0.0.1 --port 8000
-bolt serve myproject.api:api --processes 4        # supervised, see bolt_api.supervisor
+bolt serve myproject.api:api --processes 4        # supervised, see bolt_api.server
 """
 
 from __future__ import annotations
@@ -12,14 +12,16 @@ import os
 import sys
 from typing import Any
 
-from . import supervisor
-from ._app import BoltAPI
-from .engines import DEFAULT_ENGINE, ENGINE_PACKAGES, load_engine
-from .exceptions import EngineNotFoundError
-from .proxies import TrustedProxies
-from .serving import serve
+from .._app import BoltAPI
+from ..engines import DEFAULT_ENGINE, ENGINE_PACKAGES, load_engine
+from ..exceptions import EngineNotFoundError
+from ..proxies import TrustedProxies
+from ._link import parent_link
+from ._options import ProcessOptions, add_arguments, options_from
+from ._serve import serve
+from ._supervisor import Supervisor
 
-__all__ = ["check_server_flags", "import_api", "main"]
+__all__ = ["TRUSTED_PROXIES_ENV", "WORKERS_ENV", "check_server_flags", "import_api", "main"]
 
 
 def import_api(target: str) -> BoltAPI:
@@ -38,6 +40,8 @@ def import_api(target: str) -> BoltAPI:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """``bolt serve ...``: serve until stopped; the exit status (2: bad usage, 1: cannot
+    serve)."""
     parser = argparse.ArgumentParser(prog="bolt", description="Serve a Bolt API.")
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("serve", help="serve a BoltAPI given as module:attribute")
@@ -82,17 +86,17 @@ def main(argv: list[str] | None = None) -> int:
         f"CIDR network); repeatable (default ${TRUSTED_PROXIES_ENV}, "
         "comma-separated, else none)",
     )
-    supervisor.add_arguments(run)
+    add_arguments(run)
     args = parser.parse_args(argv)
     try:
-        process = supervisor.options_from(vars(args), watch=[os.getcwd()])
+        process = options_from(vars(args), watch=[os.getcwd()])
         options = _server_options(args, process)
         engine = load_engine(args.engine)
     except (ValueError, EngineNotFoundError) as exc:
         parser.exit(2, f"bolt: error: {exc}\n")
-    if process.supervised and supervisor.parent_link() is None:
+    if process.supervised and parent_link() is None:
         try:
-            return supervisor.Supervisor(
+            return Supervisor(
                 engine.name, args.host, args.port, process, backlog=args.backlog
             ).run()
         except OSError as exc:  # the address is taken, the host does not resolve, ...
@@ -137,7 +141,7 @@ def check_server_flags(workers: int | None, backlog: int, keep_alive: float) -> 
     return workers
 
 
-def _server_options(args: argparse.Namespace, process: supervisor.ProcessOptions) -> dict[str, Any]:
+def _server_options(args: argparse.Namespace, process: ProcessOptions) -> dict[str, Any]:
     workers = check_server_flags(args.workers, args.backlog, args.keep_alive)
     proxies, source = args.trusted_proxies, "--trusted-proxy"
     if proxies is None:
