@@ -1,4 +1,4 @@
-"""Class-based views and pagination over real HTTP, on both engines (tests/apps/catalog.py).
+"""Class-based views and pagination over real HTTP, on both engines (tests/apps/catalog/).
 
 APIView methods, an in-memory ViewSet (mixins, hand-written actions, ``@action``, paged
 ``list``), a ReadOnlyModelViewSet with a custom lookup field, and ``@paginate`` with the three
