@@ -308,6 +308,7 @@ fn call_sync(
     })
 }
 
+#[allow(clippy::too_many_lines)]
 async fn dispatch(
     req: HttpRequest,
     payload: web::Payload,
@@ -471,7 +472,7 @@ type RouteRow = (String, String, Py<PyAny>, bool, u32, Option<Vec<SpecRow>>);
                     trusted_proxies=None, header_timeout=10.0, max_uri_size=8192,
                     max_header_size=65_536, max_header_count=100, static_headers=Vec::new(),
                     access_log_file=None, not_found=None))]
-#[allow(clippy::too_many_arguments)]
+#[allow(clippy::too_many_arguments, clippy::too_many_lines)]
 pub fn serve(
     py: Python<'_>,
     routes: Vec<RouteRow>,

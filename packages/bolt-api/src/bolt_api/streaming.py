@@ -88,7 +88,7 @@ def stream_body(content: Content) -> StreamBody:
             )
         return StreamBody(_AsyncChunks(content), True)  # type: ignore[arg-type]
     if hasattr(content, "__iter__"):
-        return StreamBody(_SyncChunks(content), False)  # type: ignore[arg-type]
+        return StreamBody(_SyncChunks(content), False)
     raise TypeError(f"StreamingResponse content must be iterable, got {type(content).__name__}")
 
 

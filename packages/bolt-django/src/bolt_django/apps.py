@@ -7,7 +7,7 @@ from django.apps import AppConfig
 __all__ = ["BoltDjangoConfig"]
 
 
-class BoltDjangoConfig(AppConfig):  # type: ignore[misc]  # Django ships no types
+class BoltDjangoConfig(AppConfig):
     """``INSTALLED_APPS += ["bolt_django"]`` enables Bolt in a project."""
 
     name = "bolt_django"

@@ -121,8 +121,14 @@ async def _serve(app: CompiledApp, config: ServerConfig) -> None:
             print("bolt: second SIGINT; stopping now", file=sys.stderr, flush=True)
             force.set()
 
+    def wake() -> None:
+        """Run by the token in the thread that asks for the stop. Once this server has
+        returned, its loop is closed and the stop is moot: a no-op, as in the Rust engine."""
+        with contextlib.suppress(RuntimeError):  # "Event loop is closed"
+            loop.call_soon_threadsafe(stop.set)
+
     if config.stop_token is not None:
-        config.stop_token.subscribe(lambda: loop.call_soon_threadsafe(stop.set))
+        config.stop_token.subscribe(wake)
     installed: list[signal.Signals] = []
     for sig in (signal.SIGINT, signal.SIGTERM) if config.handle_signals else ():
         try:

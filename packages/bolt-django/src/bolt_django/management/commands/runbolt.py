@@ -18,7 +18,7 @@ import errno
 import io
 import os
 from argparse import ArgumentParser
-from typing import Any, ClassVar, TextIO, cast
+from typing import Any, TextIO, cast
 
 from bolt_api import BoltAPI, EngineNotFoundError, load_engine, serve
 from bolt_api.engines import DEFAULT_ENGINE, ENGINE_PACKAGES
@@ -48,11 +48,11 @@ _BIND_ERRORS = {
 }
 
 
-class Command(BaseCommand):  # type: ignore[misc]  # Django ships no types
+class Command(BaseCommand):
     help = "Serves the project's Bolt APIs on the chosen engine (rust or python)."
 
     # Checks run in handle() so that --skip-checks works, as in runserver.
-    requires_system_checks: ClassVar[list[str]] = []
+    requires_system_checks = ()
 
     default_host = "0.0.0.0"
     default_port = 8000
