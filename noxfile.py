@@ -38,8 +38,9 @@ TEST_DEPS = [
 ]
 
 
-def install(session: nox.Session, profile: str | None = None) -> None:
-    """Install bolt-api, bolt-py, bolt-django (editable) and build bolt-rust into the venv."""
+def install(session: nox.Session, profile: str | None = None, features: str = "") -> None:
+    """Install bolt-api, bolt-py, bolt-django (editable) and build bolt-rust into the venv
+    (with the cargo ``features``, comma-separated, when given)."""
     session.install("maturin>=1.7,<2", "pip")
     for package in PACKAGES:
         session.install("-e", package)
@@ -50,6 +51,7 @@ def install(session: nox.Session, profile: str | None = None) -> None:
         "--quiet",
         "--profile",
         profile,
+        *(["--features", features] if features else []),
         "-m",
         "packages/bolt-rust/Cargo.toml",
         env=CARGO_ENV,
@@ -143,14 +145,16 @@ def lint(session: nox.Session) -> None:
 def bench(session: nox.Session) -> None:
     """The cross-engine benchmark (benchmarks/README.md): ``nox -s bench -- --quick``.
 
-    Builds bolt-rust with ``BOLT_RUST_PROFILE`` (default here ``release``: fat LTO), installs
+    Builds bolt-rust with ``BOLT_RUST_PROFILE`` (default here ``release``: fat LTO) and the
+    cargo feature ``ablation`` (``BOLT_ABLATE`` works in this build only), installs
     wrk and nginx with apt-get when they are missing (as root only; linux-perf too for
     ``--profile``), then runs ``benchmarks/run.py`` with the arguments after ``--``;
     ``-- --micro`` runs the pytest-benchmark micro-benchmarks instead, ``-- --profile`` the
     perf split of CPU per request (benchmarks/profile.py).
     """
     profile = os.environ.get("BOLT_RUST_PROFILE", "release")
-    install(session, profile)
+    # `ablation`: the Rust engine's switches for the ablation table (off in other builds)
+    install(session, profile, features="ablation")
     session.install("matplotlib>=3.8", "pytest>=8", "pytest-benchmark>=4")
     missing = [
         tool

@@ -22,6 +22,8 @@ use actix_web::http::header::{HeaderValue, REFERER, USER_AGENT};
 use actix_web::{HttpMessage, HttpRequest, HttpResponse};
 use pyo3::prelude::*;
 
+use crate::log::Logger;
+
 /// Lines buffered between the workers and the writer: room for [`INTERVAL`] at well over
 /// 100,000 requests/s.
 const CAPACITY: usize = 65_536;
@@ -36,6 +38,8 @@ pub struct Client(pub String);
 pub struct AccessLog {
     tx: SyncSender<String>,
     dropped: AtomicU64,
+    /// The engine logger, told when lines are dropped.
+    log: Logger,
 }
 
 /// The reading side, handed to Python.
@@ -44,13 +48,14 @@ pub struct AccessLogReader {
     rx: Mutex<Receiver<String>>,
 }
 
-/// A new access log and its reader.
-pub fn channel() -> (AccessLog, AccessLogReader) {
+/// A new access log and its reader; `log` hears of lines dropped.
+pub fn channel(log: Logger) -> (AccessLog, AccessLogReader) {
     let (tx, rx) = sync_channel(CAPACITY);
     (
         AccessLog {
             tx,
             dropped: AtomicU64::new(0),
+            log,
         },
         AccessLogReader { rx: Mutex::new(rx) },
     )
@@ -110,10 +115,12 @@ impl AccessLogReader {
 }
 
 /// Append the lines to `path` (`-`: standard output) from a thread of its own, one write
-/// per batch; the thread ends once the server is gone and every line is written.
+/// per batch; the thread ends once the server is gone and every line is written. A failed
+/// write is reported to `log` (the only time this thread takes the GIL).
 pub fn spawn_file_writer(
     reader: AccessLogReader,
     path: &str,
+    log: Logger,
 ) -> std::io::Result<std::thread::JoinHandle<()>> {
     let mut out: Box<dyn Write + Send> = if path == "-" {
         Box::new(std::io::stdout())
@@ -134,7 +141,8 @@ pub fn spawn_file_writer(
                         buf.push(b'\n');
                     }
                     if let Err(err) = out.write_all(&buf).and_then(|()| out.flush()) {
-                        eprintln!("bolt: cannot write the access log: {err}");
+                        let message = format!("bolt: cannot write the access log: {err}");
+                        Python::attach(|py| log.error(py, &message));
                     }
                 }
                 if gone {
@@ -148,13 +156,15 @@ pub fn spawn_file_writer(
 }
 
 impl AccessLog {
-    /// Record one response (never blocks; a full channel drops the line).
+    /// Record one response (never blocks; a full channel drops the line, and the 1st, 2nd,
+    /// 4th, 8th, ... drop is logged as a warning).
     pub fn record(&self, req: &HttpRequest, response: &HttpResponse, elapsed: Duration) {
         let line = format_line(req, response, elapsed);
         if self.tx.try_send(line).is_err() {
             let dropped = self.dropped.fetch_add(1, Ordering::Relaxed) + 1;
             if dropped.is_power_of_two() {
-                eprintln!("bolt: access log behind; {dropped} line(s) dropped so far");
+                let message = format!("bolt: access log behind; {dropped} line(s) dropped so far");
+                Python::attach(|py| self.log.warning(py, &message));
             }
         }
     }

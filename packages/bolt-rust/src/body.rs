@@ -9,7 +9,9 @@
 //!
 //! When the client goes away Actix drops the body: the sync pump sees the closed channel
 //! and the async stream's guard submits `aclose()`, so the handler's generator runs its
-//! `finally` either way.
+//! `finally` either way. When the iterator raises, the error and its traceback go to the
+//! engine logger (`crate::log`) and the body ends without its last chunk, so the client can
+//! tell it was cut.
 
 use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom};
@@ -26,11 +28,16 @@ use pyo3::pybacked::PyBackedBytes;
 use tokio::sync::mpsc;
 
 use crate::bridge::Completion;
+use crate::log::Logger;
 
 /// Bytes read from a file per chunk.
 const FILE_CHUNK: usize = 64 * 1024;
 /// Chunks buffered between a producer and Actix.
 const CHANNEL: usize = 8;
+/// What is logged when a body fails after its head was sent (the Python engine's words).
+const BROKE_OFF: &str = "error while sending a response body; closing the connection";
+/// What is logged when closing an iterator fails.
+const CLOSE_FAILED: &str = "closing a response body's iterator failed";
 
 /// A boxed stream of body chunks.
 pub type ChunkStream = Pin<Box<dyn Stream<Item = Result<Bytes, io::Error>>>>;
@@ -45,14 +52,18 @@ fn receiver_stream(rx: mpsc::Receiver<Result<Bytes, io::Error>>) -> ChunkStream 
     }))
 }
 
-fn close_sync(py: Python<'_>, chunks: &Py<PyAny>) {
+fn close_sync(py: Python<'_>, chunks: &Py<PyAny>, log: &Logger) {
     if let Err(err) = chunks.call_method0(py, "close") {
-        err.print(py);
+        log.exception(py, CLOSE_FAILED, &err);
     }
 }
 
-/// The next chunk of a sync iterator: `None` at its end, an error (printed) when it failed.
-fn next_chunk(py: Python<'_>, chunks: &Py<PyAny>) -> Option<Result<Bytes, io::Error>> {
+/// The next chunk of a sync iterator: `None` at its end, an error (logged) when it failed.
+fn next_chunk(
+    py: Python<'_>,
+    chunks: &Py<PyAny>,
+    log: &Logger,
+) -> Option<Result<Bytes, io::Error>> {
     match chunks.call_method0(py, pyo3::intern!(py, "__next__")) {
         Ok(obj) => Some(
             obj.extract::<PyBackedBytes>(py)
@@ -61,7 +72,7 @@ fn next_chunk(py: Python<'_>, chunks: &Py<PyAny>) -> Option<Result<Bytes, io::Er
         ),
         Err(err) if err.is_instance_of::<PyStopIteration>(py) => None,
         Err(err) => {
-            err.print(py);
+            log.exception(py, BROKE_OFF, &err);
             Some(Err(broken(&err)))
         }
     }
@@ -70,19 +81,19 @@ fn next_chunk(py: Python<'_>, chunks: &Py<PyAny>) -> Option<Result<Bytes, io::Er
 /// Pull a sync iterator of `bytes` on the blocking pool. The thread keeps one Python thread
 /// state for the whole stream (blocking-pool threads come and go, so none is pinned) and
 /// lets go of the GIL only while it waits for room in the channel.
-pub fn sync_stream(chunks: Py<PyAny>) -> ChunkStream {
+pub fn sync_stream(chunks: Py<PyAny>, log: Logger) -> ChunkStream {
     let (tx, rx) = mpsc::channel(CHANNEL);
     spawn_blocking(move || {
         Python::attach(|py| {
             // Ends when the iterator is exhausted or failed, or the client left: then the
             // generator is closed (its `finally` runs).
-            while let Some(item) = next_chunk(py, &chunks) {
+            while let Some(item) = next_chunk(py, &chunks, &log) {
                 let failed = item.is_err();
                 if py.detach(|| tx.blocking_send(item)).is_err() || failed {
                     break;
                 }
             }
-            close_sync(py, &chunks);
+            close_sync(py, &chunks, &log);
         });
     });
     receiver_stream(rx)
@@ -92,29 +103,35 @@ pub fn sync_stream(chunks: Py<PyAny>) -> ChunkStream {
 /// generator without `await` driven by bolt-api) right here on the Actix worker, one chunk
 /// per GIL acquisition, as Actix asks for them: no thread hop, no channel. (Empty chunks are
 /// skipped by Actix's `BodyStream`, as for every streamed body.)
-pub fn inline_stream(chunks: Py<PyAny>) -> ChunkStream {
-    Box::pin(InlineStream(Some(chunks)))
+pub fn inline_stream(chunks: Py<PyAny>, log: Logger) -> ChunkStream {
+    Box::pin(InlineStream {
+        chunks: Some(chunks),
+        log,
+    })
 }
 
 /// The iterator, until it is exhausted or failed (then closed); closed on drop otherwise.
-struct InlineStream(Option<Py<PyAny>>);
+struct InlineStream {
+    chunks: Option<Py<PyAny>>,
+    log: Logger,
+}
 
 impl Stream for InlineStream {
     type Item = Result<Bytes, io::Error>;
 
     fn poll_next(mut self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        let Some(chunks) = self.0.take() else {
+        let Some(chunks) = self.chunks.take() else {
             return Poll::Ready(None);
         };
         let item = Python::attach(|py| {
-            let item = next_chunk(py, &chunks);
+            let item = next_chunk(py, &chunks, &self.log);
             if !matches!(item, Some(Ok(_))) {
-                close_sync(py, &chunks); // exhausted or failed: run its `finally` now
+                close_sync(py, &chunks, &self.log); // exhausted or failed: run its `finally` now
             }
             item
         });
         if matches!(item, Some(Ok(_))) {
-            self.0 = Some(chunks);
+            self.chunks = Some(chunks);
         }
         Poll::Ready(item)
     }
@@ -122,8 +139,8 @@ impl Stream for InlineStream {
 
 impl Drop for InlineStream {
     fn drop(&mut self) {
-        if let Some(chunks) = self.0.take() {
-            Python::attach(|py| close_sync(py, &chunks));
+        if let Some(chunks) = self.chunks.take() {
+            Python::attach(|py| close_sync(py, &chunks, &self.log));
         }
     }
 }
@@ -132,6 +149,7 @@ impl Drop for InlineStream {
 struct AsyncGuard {
     chunks: Py<PyAny>,
     submit: Py<PyAny>,
+    log: Logger,
     finished: bool,
 }
 
@@ -154,17 +172,18 @@ impl Drop for AsyncGuard {
                 .call_method0(py, "aclose")
                 .and_then(|coro| self.submit.call1(py, (coro, completion)));
             if let Err(err) = closed {
-                err.print(py);
+                self.log.exception(py, CLOSE_FAILED, &err);
             }
         });
     }
 }
 
 /// Pull an async iterator of `bytes` on the asyncio loop, one `__anext__` at a time.
-pub fn async_stream(chunks: Py<PyAny>, submit: Py<PyAny>) -> ChunkStream {
+pub fn async_stream(chunks: Py<PyAny>, submit: Py<PyAny>, log: Logger) -> ChunkStream {
     let guard = AsyncGuard {
         chunks,
         submit,
+        log,
         finished: false,
     };
     Box::pin(stream::unfold(guard, |mut guard| async move {
@@ -178,7 +197,7 @@ pub fn async_stream(chunks: Py<PyAny>, submit: Py<PyAny>) -> ChunkStream {
             Ok(())
         });
         if let Err(err) = submitted {
-            Python::attach(|py| err.print(py));
+            Python::attach(|py| guard.log.exception(py, BROKE_OFF, &err));
             return Some((Err(broken(&err)), guard));
         }
         let item = match receiver.await {
@@ -190,7 +209,7 @@ pub fn async_stream(chunks: Py<PyAny>, submit: Py<PyAny>) -> ChunkStream {
                 let done = Python::attach(|py| {
                     let done = err.is_instance_of::<PyStopAsyncIteration>(py);
                     if !done {
-                        err.print(py);
+                        guard.log.exception(py, BROKE_OFF, &err);
                     }
                     done
                 });

@@ -1,15 +1,20 @@
 //! Bolt's Rust engine: Actix Web moves the bytes, bolt-api (Python) decides what they mean.
 //!
 //! The Python package `bolt_rust` wraps this private module `bolt_rust._bolt`. Its one entry
-//! point, [`server::serve`], takes the route table compiled by bolt-api and serves it until a
-//! signal stops the server. See `packages/bolt-api/ENGINE_CONTRACT.md` for the contract.
+//! point, [`server::serve`], takes bolt-api's `CompiledApp` and `ServerConfig` (read in
+//! [`contract`]) and serves the app until a signal stops the server; engine errors go to
+//! Python's `logging` ([`log`]). See `packages/bolt-api/ENGINE_CONTRACT.md` for the contract.
 
 use pyo3::prelude::*;
 
+#[cfg(feature = "ablation")]
+mod ablation;
 mod access_log;
 mod body;
 mod bridge;
+mod contract;
 mod limits;
+mod log;
 mod params;
 mod request;
 mod response;

@@ -95,25 +95,20 @@ pub fn path_and_query<'a>(
 }
 
 /// Run a request's handler; a panic inside it (in our code or a library's) becomes
-/// `fallback()` — the cached 500 — instead of unwinding into the Actix worker.
+/// `on_panic(message)` — the server logs it and answers the cached 500 — instead of unwinding
+/// into the Actix worker.
 ///
 /// The one wrapper covers both paths: a sync route runs inside the first poll of this
 /// future, an async one across several; `FutureExt::catch_unwind` catches a panic in any of
 /// them. A panic while the GIL is held releases it on the way out (the `Python::attach`
 /// guard drops).
-pub async fn guarded<F>(handler: F, fallback: impl FnOnce() -> HttpResponse) -> HttpResponse
+pub async fn guarded<F>(handler: F, on_panic: impl FnOnce(&str) -> HttpResponse) -> HttpResponse
 where
     F: Future<Output = HttpResponse>,
 {
     match AssertUnwindSafe(handler).catch_unwind().await {
         Ok(response) => response,
-        Err(panic) => {
-            eprintln!(
-                "bolt: a request handler panicked ({}); answered 500",
-                describe(&*panic)
-            );
-            fallback()
-        }
+        Err(panic) => on_panic(describe(&*panic)),
     }
 }
 
@@ -135,36 +130,43 @@ fn describe(panic: &(dyn Any + Send)) -> &str {
 mod tests {
     use super::*;
 
-    fn run(handler: impl Future<Output = HttpResponse>) -> HttpResponse {
+    /// The response, and the panic message the guard handed over (`None`: no panic).
+    fn run(handler: impl Future<Output = HttpResponse>) -> (HttpResponse, Option<String>) {
         let rt = tokio::runtime::Builder::new_current_thread()
             .enable_time()
             .build()
             .expect("a runtime");
-        rt.block_on(guarded(handler, || {
+        let mut message = None;
+        let response = rt.block_on(guarded(handler, |panic| {
+            message = Some(panic.to_owned());
             HttpResponse::InternalServerError().finish()
-        }))
+        }));
+        (response, message)
     }
 
     #[test]
     fn a_handler_that_panics_at_once_gets_the_fallback() {
         // a sync route: the panic happens in the future's first poll
-        let response = run(async { panic!("boom") });
+        let (response, message) = run(async { panic!("boom") });
         assert_eq!(response.status(), 500);
+        assert_eq!(message.as_deref(), Some("boom"));
     }
 
     #[test]
     fn a_handler_that_panics_after_awaiting_gets_the_fallback() {
         // an async route: the panic happens in a later poll
-        let response = run(async {
+        let (response, message) = run(async {
             tokio::time::sleep(Duration::from_millis(1)).await;
             panic!("{}", String::from("boom later"))
         });
         assert_eq!(response.status(), 500);
+        assert_eq!(message.as_deref(), Some("boom later"));
     }
 
     #[test]
     fn a_handler_that_does_not_panic_is_untouched() {
-        let response = run(async { HttpResponse::Ok().finish() });
+        let (response, message) = run(async { HttpResponse::Ok().finish() });
         assert_eq!(response.status(), 200);
+        assert_eq!(message, None);
     }
 }

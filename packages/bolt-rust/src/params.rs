@@ -12,6 +12,7 @@
 use std::borrow::Cow;
 
 use pyo3::prelude::*;
+use pyo3::pybacked::PyBackedStr;
 use pyo3::types::{PyDict, PyString};
 
 /// Where a parameter comes from.
@@ -28,9 +29,24 @@ enum Kind {
     Int,
 }
 
-/// One `ParamSpec`, as bolt-rust's Python side passes it:
-/// `(name, source, key, kind, required, default, max_length)`.
-pub type SpecRow = (Py<PyString>, String, String, String, bool, Py<PyAny>, usize);
+/// `bolt_api.engine.ParamSpec`, as bolt-api publishes it.
+#[derive(FromPyObject)]
+pub struct ParamSpec {
+    #[pyo3(from_py_with = interned)]
+    name: Py<PyString>,
+    source: String,
+    key: String,
+    kind: String,
+    required: bool,
+    default: Py<PyAny>,
+    max_length: usize,
+}
+
+/// The handler's keyword as an interned string: the key of every `request.bound` dict.
+fn interned(obj: &Bound<'_, PyAny>) -> PyResult<Py<PyString>> {
+    let name: PyBackedStr = obj.extract()?;
+    Ok(PyString::intern(obj.py(), &name).unbind())
+}
 
 struct Spec {
     /// The handler's keyword, a Python string made once.
@@ -61,10 +77,19 @@ pub struct Params {
 pub struct Converted(Vec<Value>);
 
 impl Params {
-    /// Check the rows bolt-api sent; an unknown source or kind is a start-up error.
-    pub fn new(rows: Vec<SpecRow>) -> Result<Self, String> {
-        let mut specs = Vec::with_capacity(rows.len());
-        for (name, source, key, kind, required, default, max_length) in rows {
+    /// Check the specs bolt-api sent; an unknown source or kind is a start-up error.
+    pub fn new(published: Vec<ParamSpec>) -> Result<Self, String> {
+        let mut specs = Vec::with_capacity(published.len());
+        for ParamSpec {
+            name,
+            source,
+            key,
+            kind,
+            required,
+            default,
+            max_length,
+        } in published
+        {
             let source = match source.as_str() {
                 "path" => Source::Path,
                 "query" => Source::Query,

@@ -12,10 +12,11 @@ use actix_web::http::header::HeaderMap;
 use actix_web::http::Method;
 use bytes::Bytes;
 use percent_encoding::percent_decode_str;
+use pyo3::exceptions::PyRuntimeError;
 use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
-use pyo3::types::{PyBytes, PyDict, PyList, PyModule, PyString};
+use pyo3::types::{PyBytes, PyDict, PyList, PyString};
 use pyo3::IntoPyObjectExt;
 
 /// One HTTP request, as bolt-api's `Request` protocol describes it.
@@ -42,6 +43,15 @@ pub struct Request {
     state: PyOnceLock<Py<PyDict>>,
     /// The route's parameters converted before the GIL was taken (`crate::params`).
     bound: Option<Py<PyDict>>,
+    /// bolt-api's Django-style helpers, from the server that made this request.
+    methods: Option<Arc<RequestMethods>>,
+}
+
+/// bolt-api's `get_full_path` and `build_absolute_uri` (`bolt_api.engine`), handed over at
+/// start: the request's methods of those names call them, so the rules stay bolt-api's.
+pub struct RequestMethods {
+    pub get_full_path: Py<PyAny>,
+    pub build_absolute_uri: Py<PyAny>,
 }
 
 /// What resolving the client and scheme behind a trusted proxy needs: the server's
@@ -93,14 +103,6 @@ pub fn resolved_host(
     })
 }
 
-/// bolt-api's module of request methods, imported once.
-fn request_methods(py: Python<'_>) -> PyResult<&Bound<'_, PyModule>> {
-    static MODULE: PyOnceLock<Py<PyModule>> = PyOnceLock::new();
-    MODULE
-        .get_or_try_init(py, || py.import("bolt_api.engine").map(Bound::unbind))
-        .map(|m| m.bind(py))
-}
-
 /// Percent-decode a path or parameter: UTF-8, invalid bytes replaced, `+` kept.
 pub fn percent_decode(raw: &str) -> String {
     percent_decode_str(raw).decode_utf8_lossy().into_owned()
@@ -145,7 +147,15 @@ impl Request {
             body_cache: PyOnceLock::new(),
             state: PyOnceLock::new(),
             bound: None,
+            methods: None,
         }
+    }
+
+    /// Give the request bolt-api's helpers behind `get_full_path()` and
+    /// `build_absolute_uri()` (a server always does; without them those methods raise).
+    pub fn with_methods(mut self, methods: &Arc<RequestMethods>) -> Self {
+        self.methods = Some(Arc::clone(methods));
+        self
     }
 
     /// Hand over the route's parameters, already converted (`request.bound`).
@@ -158,6 +168,12 @@ impl Request {
     pub fn with_forwarded(mut self, forwarded: Option<Forwarded>) -> Self {
         self.forwarded = forwarded;
         self
+    }
+
+    fn methods(&self) -> PyResult<&RequestMethods> {
+        self.methods.as_deref().ok_or_else(|| {
+            PyRuntimeError::new_err("this request was not made by a server: no bolt-api helpers")
+        })
     }
 
     fn peer(&self) -> Option<(String, u16)> {
@@ -364,21 +380,25 @@ impl Request {
             .clone_ref(py)
     }
 
-    /// The path and query string, like Django's (`bolt_api._request_methods`).
+    /// The path and query string, like Django's (`bolt_api.engine.get_full_path`).
     fn get_full_path<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
-        request_methods(slf.py())?
-            .getattr("get_full_path")?
+        slf.get()
+            .methods()?
+            .get_full_path
+            .bind(slf.py())
             .call1((slf,))
     }
 
-    /// An absolute URL for `location` or this request (`bolt_api._request_methods`).
+    /// An absolute URL for `location` or this request (`bolt_api.engine.build_absolute_uri`).
     #[pyo3(signature = (location=None))]
     fn build_absolute_uri<'py>(
         slf: &Bound<'py, Self>,
         location: Option<&str>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        request_methods(slf.py())?
-            .getattr("build_absolute_uri")?
+        slf.get()
+            .methods()?
+            .build_absolute_uri
+            .bind(slf.py())
             .call1((slf, location))
     }
 

@@ -18,10 +18,10 @@ use bytes::Bytes;
 use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::pybacked::{PyBackedBytes, PyBackedStr};
-use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyTuple, PyType};
 
 use crate::body::{async_stream, file_stream, inline_stream, sync_stream, SizedStream};
+use crate::log::Logger;
 
 /// A response rendered once and replayed: the errors an engine produces itself.
 #[derive(Clone)]
@@ -57,7 +57,7 @@ impl Cached {
     /// Render one response tuple from bolt-api once, to replay it (`None`: not a plain
     /// `(status, headers, bytes)` with valid HTTP headers).
     pub fn render(obj: &Bound<'_, PyAny>) -> Option<Self> {
-        parse(obj, &StaticHeaders::default())
+        parse(obj, &StaticHeaders::default(), None)
             .as_ref()
             .and_then(cache)
     }
@@ -129,8 +129,9 @@ impl ErrorResponses {
 
 /// A response body as bolt-api handed it over.
 pub enum Body {
-    /// `bytes`, still owned by Python (sent without a copy).
-    Bytes(PyBackedBytes),
+    /// `bytes`, still owned by Python (sent without a copy: `Bytes::from_owner` of a
+    /// `PyBackedBytes`).
+    Bytes(Bytes),
     /// A `StreamBody`: its chunk iterator, whether it is async, and whether it may be pulled
     /// in place (`inline`).
     Stream {
@@ -154,14 +155,25 @@ pub struct Parts {
 }
 
 impl Parts {
+    /// The same parts with a `bytes` body copied out of Python: what zero-copy saves, for
+    /// the benchmark's ablation table only.
+    #[cfg(feature = "ablation")]
+    pub fn copied(self) -> Self {
+        let body = match self.body {
+            Body::Bytes(bytes) => Body::Bytes(Bytes::copy_from_slice(&bytes)),
+            other => other,
+        };
+        Self { body, ..self }
+    }
+
     /// The Actix response. For `HEAD`, see [`head_response`]; `submit` runs coroutines on
-    /// the asyncio loop (for async streams).
+    /// the asyncio loop (for async streams); failures of a stream body go to `log`.
     pub fn into_response(
         self,
         py: Python<'_>,
         head: bool,
         submit: &Py<PyAny>,
-        copy_body: bool,
+        log: &Logger,
     ) -> HttpResponse {
         let mut builder = HttpResponse::build(self.status);
         for header in self.headers {
@@ -169,9 +181,7 @@ impl Parts {
         }
         match self.body {
             Body::Bytes(bytes) if head => head_response(builder, self.status, bytes.len()),
-            // `copy_body` only for the ablation benchmark: what zero-copy saves.
-            Body::Bytes(bytes) if copy_body => builder.body(Bytes::copy_from_slice(&bytes)),
-            Body::Bytes(bytes) => builder.body(Bytes::from_owner(bytes)),
+            Body::Bytes(bytes) => builder.body(bytes),
             Body::File { length, .. } if head => {
                 head_response(builder, self.status, usize::try_from(length).unwrap_or(0))
             }
@@ -192,7 +202,7 @@ impl Parts {
                     chunks.call_method0(py, "close")
                 };
                 if let Err(err) = closed {
-                    err.print(py);
+                    log.exception(py, "closing an unsent response body failed", &err);
                 }
                 builder.streaming(futures_util::stream::empty::<Result<Bytes, std::io::Error>>())
             }
@@ -201,12 +211,13 @@ impl Parts {
                 is_async,
                 inline,
             } => {
+                let log = log.clone();
                 let stream = if is_async {
-                    async_stream(chunks, submit.clone_ref(py))
+                    async_stream(chunks, submit.clone_ref(py), log)
                 } else if inline {
-                    inline_stream(chunks)
+                    inline_stream(chunks, log)
                 } else {
-                    sync_stream(chunks)
+                    sync_stream(chunks, log)
                 };
                 builder.streaming(stream)
             }
@@ -256,6 +267,31 @@ fn cache(parts: &Parts) -> Option<Cached> {
         headers: parts.headers.clone(),
         body: Bytes::copy_from_slice(body),
     })
+}
+
+/// `bolt_api.engine.StreamBody` and `FileBody`, handed over at start
+/// (`crate::contract::BoltApi`).
+pub struct BodyTypes {
+    pub stream: Py<PyType>,
+    pub file: Py<PyType>,
+}
+
+/// How a route's response tuples are read: the header tuples converted at start and the
+/// body classes.
+pub struct ResponseReader {
+    statics: StaticHeaders,
+    bodies: BodyTypes,
+}
+
+impl ResponseReader {
+    pub fn new(statics: StaticHeaders, bodies: BodyTypes) -> Self {
+        Self { statics, bodies }
+    }
+
+    /// Check and convert a `(status, headers, body)` tuple; `None` when it is malformed.
+    pub fn parse(&self, obj: &Bound<'_, PyAny>) -> Option<Parts> {
+        parse(obj, &self.statics, Some(&self.bodies))
+    }
 }
 
 /// Header tuples bolt-api reuses across responses (`CompiledApp.static_headers`), converted
@@ -313,8 +349,13 @@ fn parse_headers(raw_headers: &Bound<'_, PyAny>) -> Option<HeaderList> {
     Some(headers)
 }
 
-/// Check and convert a `(status, headers, body)` tuple; `None` when it is malformed.
-pub fn parse(obj: &Bound<'_, PyAny>, statics: &StaticHeaders) -> Option<Parts> {
+/// Check and convert a `(status, headers, body)` tuple; `None` when it is malformed (or, without
+/// `bodies`, when its body is not `bytes`).
+fn parse(
+    obj: &Bound<'_, PyAny>,
+    statics: &StaticHeaders,
+    bodies: Option<&BodyTypes>,
+) -> Option<Parts> {
     let tuple = obj.cast::<PyTuple>().ok()?;
     if tuple.len() != 3 {
         return None;
@@ -331,11 +372,11 @@ pub fn parse(obj: &Bound<'_, PyAny>, statics: &StaticHeaders) -> Option<Parts> {
     };
     let body_obj = tuple.get_item(2).ok()?;
     let body = if body_obj.is_instance_of::<pyo3::types::PyBytes>() {
-        Body::Bytes(body_obj.extract().ok()?)
+        Body::Bytes(Bytes::from_owner(body_obj.extract::<PyBackedBytes>().ok()?))
     } else {
         let py = body_obj.py();
-        let (stream_type, file_type) = body_types(py)?;
-        if body_obj.is_exact_instance(stream_type) {
+        let bodies = bodies?;
+        if body_obj.is_exact_instance(bodies.stream.bind(py)) {
             Body::Stream {
                 chunks: body_obj.getattr(intern!(py, "chunks")).ok()?.unbind(),
                 is_async: body_obj
@@ -349,7 +390,7 @@ pub fn parse(obj: &Bound<'_, PyAny>, statics: &StaticHeaders) -> Option<Parts> {
                     .extract()
                     .ok()?,
             }
-        } else if body_obj.is_exact_instance(file_type) {
+        } else if body_obj.is_exact_instance(bodies.file.bind(py)) {
             Body::File {
                 path: body_obj.getattr(intern!(py, "path")).ok()?.extract().ok()?,
                 offset: body_obj
@@ -372,22 +413,4 @@ pub fn parse(obj: &Bound<'_, PyAny>, statics: &StaticHeaders) -> Option<Parts> {
         headers,
         body,
     })
-}
-
-/// `bolt_api.engine.StreamBody` and `FileBody`, looked up once.
-fn body_types(py: Python<'_>) -> Option<(&Bound<'_, PyType>, &Bound<'_, PyType>)> {
-    static TYPES: PyOnceLock<(Py<PyType>, Py<PyType>)> = PyOnceLock::new();
-    let (stream, file) = TYPES
-        .get_or_try_init(py, || -> PyResult<_> {
-            let module = py.import("bolt_api.engine")?;
-            Ok((
-                module
-                    .getattr("StreamBody")?
-                    .cast_into::<PyType>()?
-                    .unbind(),
-                module.getattr("FileBody")?.cast_into::<PyType>()?.unbind(),
-            ))
-        })
-        .ok()?;
-    Some((stream.bind(py), file.bind(py)))
 }

@@ -19,25 +19,26 @@ use actix_web::{web, App, HttpMessage, HttpRequest, HttpResponse, HttpServer};
 use bytes::BytesMut;
 use futures_util::StreamExt;
 use pyo3::exceptions::{PyOSError, PyValueError};
+use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::types::PyTuple;
 use socket2::{Domain, Protocol, Socket, Type};
 use tokio::sync::Notify;
 
+#[cfg(feature = "ablation")]
+use crate::ablation::Ablation;
 use crate::access_log::{self, AccessLog};
 use crate::bridge::Completion;
+use crate::contract::{BoltApi, CompiledApp, NeedsBits, RouteSpec, ServerConfig};
 use crate::limits::{self, Limits};
-use crate::params::{Converted, Params, SpecRow};
-use crate::request::{percent_decode, resolved_host, Forwarded, Request};
-use crate::response::{parse, Cached, ErrorResponses, StaticHeaders};
+use crate::log::Logger;
+use crate::params::{Converted, Params};
+use crate::request::{percent_decode, resolved_host, Forwarded, Request, RequestMethods};
+use crate::response::{BodyTypes, Cached, ErrorResponses, ResponseReader, StaticHeaders};
 use crate::router::Router;
 
-/// `Needs` flags from `bolt_api.engine` (kept in sync by value).
-const NEEDS_QUERY: u32 = 1;
-const NEEDS_HEADERS: u32 = 2;
-const NEEDS_COOKIES: u32 = 4;
-const NEEDS_CLIENT: u32 = 16;
-const NEEDS_ACCEPT_ENCODING: u32 = 32;
+/// Logged when bolt-api's callable raises although the contract says it never does.
+const RAISED: &str = "a bolt-api callable raised instead of answering; answered 500";
 
 /// Only the `Accept-Encoding` header (what bolt-api's compression reads), without copying
 /// the whole header map.
@@ -66,8 +67,15 @@ struct AppState {
     errors: ErrorResponses,
     /// `CompiledApp.not_found`, rendered once: a plain miss answered without Python.
     not_found: Option<Cached>,
-    /// `CompiledApp.static_headers`, converted once.
-    statics: StaticHeaders,
+    /// Reads response tuples: `CompiledApp.static_headers` (converted once) and bolt-api's
+    /// body classes.
+    responses: ResponseReader,
+    /// The `Needs` bits, as bolt-api numbers them.
+    needs: NeedsBits,
+    /// bolt-api's helpers behind `Request.get_full_path()`/`build_absolute_uri()`.
+    methods: Arc<RequestMethods>,
+    /// Where engine errors go (`crate::log`).
+    log: Logger,
     max_body: usize,
     /// Request limits and the dispatcher's error responses (`crate::limits`).
     limits: Limits,
@@ -77,28 +85,9 @@ struct AppState {
     access_log: Option<AccessLog>,
     /// `bolt_api.proxies.TrustedProxies`, or `None` when no proxy is trusted.
     proxies: Option<Arc<Py<PyAny>>>,
+    /// The benchmark's switches (`crate::ablation`), in a build with that feature only.
+    #[cfg(feature = "ablation")]
     ablate: Ablation,
-}
-
-/// Seed optimisations switched off for the benchmark's ablation table (`BOLT_ABLATE`, a
-/// comma list of `zero_copy`, `lazy_parts`, `pin_thread`; bolt-api reads the others).
-#[derive(Clone, Copy, Default)]
-struct Ablation {
-    zero_copy: bool,
-    lazy_parts: bool,
-    pin_thread: bool,
-}
-
-impl Ablation {
-    fn from_env() -> Self {
-        let raw = std::env::var("BOLT_ABLATE").unwrap_or_default();
-        let has = |name: &str| raw.split(',').any(|n| n.trim() == name);
-        Self {
-            zero_copy: has("zero_copy"),
-            lazy_parts: has("lazy_parts"),
-            pin_thread: has("pin_thread"),
-        }
-    }
 }
 
 /// Give this Actix worker thread a Python thread state for its whole life, so a request's
@@ -209,26 +198,36 @@ fn respond(
     head: bool,
 ) -> HttpResponse {
     match result {
-        Ok(obj) => match parse(obj.bind(py), &state.statics) {
-            Some(parts) => parts.into_response(py, head, &state.submit, !state.ablate.zero_copy),
+        Ok(obj) => match state.responses.parse(obj.bind(py)) {
+            Some(parts) => {
+                #[cfg(feature = "ablation")]
+                let parts = if state.ablate.zero_copy {
+                    parts.copied()
+                } else {
+                    parts
+                };
+                parts.into_response(py, head, &state.submit, &state.log)
+            }
             None => state.errors.internal(),
         },
         Err(err) => {
-            err.print(py);
+            state.log.exception(py, RAISED, &err);
             state.errors.internal()
         }
     }
 }
 
-/// [`handle`], with a panic answered by the cached 500 (`limits::guarded`).
+/// [`handle`], with a panic logged and answered by the cached 500 (`limits::guarded`).
 async fn guarded(
     req: HttpRequest,
     payload: web::Payload,
     state: web::Data<AppState>,
 ) -> HttpResponse {
-    let errors = state.clone();
-    limits::guarded(handle(req, payload, state), move || {
-        errors.errors.internal()
+    let shared = state.clone();
+    limits::guarded(handle(req, payload, state), move |panic| {
+        let message = format!("bolt: a request handler panicked ({panic}); answered 500");
+        Python::attach(|py| shared.log.error(py, &message));
+        shared.errors.internal()
     })
     .await
 }
@@ -297,8 +296,10 @@ fn call_sync(
             (Some(values), Some(fast)) => match fast.kwargs(py, values) {
                 Ok(kwargs) => request.with_bound(kwargs.unbind()),
                 Err(err) => {
-                    err.print(py);
-                    request // bolt-api binds it instead
+                    let message = "handing over the converted parameters failed; \
+                                   bolt-api binds the request instead";
+                    state.log.exception(py, message, &err);
+                    request
                 }
             },
             _ => request,
@@ -308,7 +309,6 @@ fn call_sync(
     })
 }
 
-#[allow(clippy::too_many_lines)]
 async fn dispatch(
     req: HttpRequest,
     payload: web::Payload,
@@ -344,16 +344,14 @@ async fn dispatch(
         }
         (None, None)
     };
-    let needs = if state.ablate.lazy_parts {
-        u32::MAX
+    let needs = route.map_or(u32::MAX, |r| r.needs);
+    #[cfg(feature = "ablation")]
+    let (needs, params) = if state.ablate.lazy_parts {
+        (u32::MAX, Some(params.unwrap_or_default()))
     } else {
-        route.map_or(u32::MAX, |r| r.needs)
+        (needs, params)
     };
-    let params = if state.ablate.lazy_parts {
-        Some(params.unwrap_or_default())
-    } else {
-        params
-    };
+    let bits = state.needs;
     // Typed path/query values converted here, without the GIL; `None`: bolt-api binds them.
     let converted = route
         .and_then(|r| r.params.as_ref())
@@ -368,28 +366,29 @@ async fn dispatch(
     let request = Request::new(
         req.method().clone(),
         path.to_owned(),
-        if needs & NEEDS_QUERY != 0 {
+        if needs & bits.query != 0 {
             query.to_owned()
         } else {
             String::new()
         },
         params,
-        if needs & (NEEDS_HEADERS | NEEDS_COOKIES) != 0 {
+        if needs & (bits.headers | bits.cookies) != 0 {
             Some(req.headers().clone())
-        } else if needs & NEEDS_ACCEPT_ENCODING != 0 {
+        } else if needs & bits.accept_encoding != 0 {
             Some(accept_encoding_only(req.headers()))
         } else {
             None
         },
         body,
-        if needs & NEEDS_CLIENT != 0 {
+        if needs & bits.client != 0 {
             req.peer_addr()
         } else {
             None
         },
     )
+    .with_methods(&state.methods)
     .with_forwarded(match &state.proxies {
-        Some(proxies) if needs & NEEDS_CLIENT != 0 => {
+        Some(proxies) if needs & bits.client != 0 => {
             Some(Forwarded::capture(proxies, req.headers()))
         }
         _ => None,
@@ -407,15 +406,13 @@ async fn dispatch(
         Ok(())
     });
     if let Err(err) = submitted {
-        Python::attach(|py| err.print(py));
+        let message = "starting an async route failed; answered 500";
+        Python::attach(|py| state.log.exception(py, message, &err));
         return state.errors.internal();
     }
     match receiver.await {
-        Ok(Ok(obj)) => Python::attach(|py| respond(&state, py, Ok(obj), head)),
-        Ok(Err(err)) => {
-            Python::attach(|py| err.print(py));
-            state.errors.internal()
-        }
+        Ok(result) => Python::attach(|py| respond(&state, py, result, head)),
+        // the loop thread let go of the task unfinished (a forced stop)
         Err(_) => state.errors.internal(),
     }
 }
@@ -455,70 +452,24 @@ fn adopt(fd: RawFd) -> PyResult<TcpListener> {
     Ok(listener)
 }
 
-/// A route table entry as bolt-rust's Python side passes it: method, path, call, `is_async`,
-/// needs, and the `ParamSpec` rows when the route has them.
-type RouteRow = (String, String, Py<PyAny>, bool, u32, Option<Vec<SpecRow>>);
-
-/// Serve the compiled routes until SIGINT/SIGTERM; returns after a graceful stop.
-///
-/// The first SIGINT or SIGTERM closes the listener, closes idle keep-alive connections and
-/// lets requests in flight finish (answered with `connection: close`) for up to
-/// `graceful_timeout` seconds; then the rest are cut. A second SIGINT cuts them at once.
-#[pyfunction]
-#[pyo3(signature = (routes, fallback, errors, submit, host, port, *, workers=1, backlog=1024,
-                    keep_alive=5.0, max_body_size=1_048_576, reuse_port=false,
-                    graceful_timeout=30.0, listen_fd=None, on_ready=None,
-                    handle_signals=true, stop_handle=None, access_log=None,
-                    trusted_proxies=None, header_timeout=10.0, max_uri_size=8192,
-                    max_header_size=65_536, max_header_count=100, static_headers=Vec::new(),
-                    access_log_file=None, not_found=None))]
-#[allow(clippy::too_many_arguments, clippy::too_many_lines)]
-pub fn serve(
-    py: Python<'_>,
-    routes: Vec<RouteRow>,
-    fallback: Py<PyAny>,
-    errors: Vec<(u16, Bound<'_, PyAny>)>,
-    submit: Py<PyAny>,
-    host: String,
-    port: u16,
-    workers: usize,
-    backlog: i32,
-    keep_alive: f64,
-    max_body_size: usize,
-    reuse_port: bool,
-    graceful_timeout: f64,
-    listen_fd: Option<RawFd>,
-    on_ready: Option<Py<PyAny>>,
-    handle_signals: bool,
-    stop_handle: Option<Py<StopHandle>>,
-    access_log: Option<Py<PyAny>>,
-    trusted_proxies: Option<Py<PyAny>>,
-    header_timeout: f64,
-    max_uri_size: usize,
-    max_header_size: usize,
-    max_header_count: usize,
-    static_headers: Vec<Bound<'_, PyAny>>,
-    access_log_file: Option<String>,
-    not_found: Option<Bound<'_, PyAny>>,
-) -> PyResult<()> {
-    // First, so the descriptor is owned (and closed) whatever fails next.
-    let adopted = listen_fd.map(adopt).transpose()?;
-    if workers == 0 {
-        return Err(PyValueError::new_err("workers must be at least 1"));
-    }
-    let graceful = Duration::try_from_secs_f64(graceful_timeout).map_err(|_| {
-        PyValueError::new_err(format!(
-            "graceful_timeout must be >= 0, got {graceful_timeout}"
-        ))
-    })?;
-    let mut table_router = Router::default();
-    let mut table = Vec::with_capacity(routes.len());
-    for (index, (method, path, call, is_async, needs, fast)) in routes.into_iter().enumerate() {
-        table_router
+/// The route table: the router, and per route what a request needs of it.
+fn route_table(specs: Vec<RouteSpec>) -> PyResult<(Router, Vec<Route>)> {
+    let mut router = Router::default();
+    let mut table = Vec::with_capacity(specs.len());
+    for (index, spec) in specs.into_iter().enumerate() {
+        let RouteSpec {
+            method,
+            path,
+            call,
+            is_async,
+            needs,
+            params,
+        } = spec;
+        router
             .insert(&method, &path, index)
             .map_err(PyValueError::new_err)?;
         // bolt-api publishes `ParamSpec`s for sync routes only; decided here, not per request
-        let params = fast
+        let params = params
             .filter(|_| !is_async)
             .map(Params::new)
             .transpose()
@@ -530,25 +481,111 @@ pub fn serve(
             params,
         });
     }
-    let ablate = Ablation::from_env();
-    // The access log is decided here, once: off, nothing runs per request.
-    let mut file_writer = None;
-    let access_log = match (access_log, access_log_file) {
+    Ok((router, table))
+}
+
+/// The engine's own error responses: `render_error(status)` for every status of
+/// `engine_error_statuses`, rendered once.
+fn render_errors(app: &CompiledApp<'_>) -> PyResult<ErrorResponses> {
+    let rendered = app
+        .engine_error_statuses
+        .iter()
+        .map(|&status| Ok((status, app.render_error.call1((status,))?)))
+        .collect::<PyResult<Vec<_>>>()?;
+    ErrorResponses::new(&rendered)
+}
+
+/// The access log, decided here, once (off: nothing runs per request): to `file` by a Rust
+/// thread (returned, to be joined), or to `logging` by the writer `start` starts, or off.
+fn start_access_log_for(
+    py: Python<'_>,
+    start: Option<Py<PyAny>>,
+    file: Option<&str>,
+    log: &Logger,
+) -> PyResult<(Option<AccessLog>, Option<std::thread::JoinHandle<()>>)> {
+    match (start, file) {
         (_, Some(path)) => {
-            let (log, reader) = access_log::channel();
-            file_writer = Some(access_log::spawn_file_writer(reader, &path).map_err(|e| {
+            let (access_log, reader) = access_log::channel(log.clone());
+            let writer = access_log::spawn_file_writer(reader, path, log.clone()).map_err(|e| {
                 PyOSError::new_err(format!("cannot open the access log {path:?}: {e}"))
-            })?);
-            Some(log)
+            })?;
+            Ok((Some(access_log), Some(writer)))
         }
-        (Some(start_writer), None) => {
-            let (log, reader) = access_log::channel();
-            start_writer.call1(py, (reader,))?;
-            Some(log)
+        (Some(start), None) => {
+            let (access_log, reader) = access_log::channel(log.clone());
+            start.call1(py, (reader,))?;
+            Ok((Some(access_log), None))
         }
-        (None, None) => None,
+        (None, None) => Ok((None, None)),
+    }
+}
+
+/// A `StopHandle` subscribed to `ServerConfig.stop_token`, when there is one.
+fn subscribe(
+    py: Python<'_>,
+    stop_token: Option<&Bound<'_, PyAny>>,
+) -> PyResult<Option<Arc<Notify>>> {
+    let Some(token) = stop_token else {
+        return Ok(None);
     };
-    let errors = ErrorResponses::new(&errors)?;
+    let handle = Bound::new(py, StopHandle::default())?;
+    token.call_method1(
+        intern!(py, "subscribe"),
+        (handle.getattr(intern!(py, "stop"))?,),
+    )?;
+    Ok(Some(Arc::clone(&handle.get().notify)))
+}
+
+/// Serve `app` as `config` says until SIGINT/SIGTERM (or `config.stop_token`); returns after a
+/// graceful stop.
+///
+/// `bolt_api` holds the bolt-api objects the engine uses (`crate::contract::BoltApi`);
+/// `submit(coro, completion)` runs a coroutine on the asyncio loop thread; with
+/// `start_access_log`, the access log goes through `logging`: it is called once with the
+/// reader of the lines; `trusted_proxies` is the `bolt_api.proxies.TrustedProxies` of
+/// `config.trusted_proxies`, `None` when that is empty.
+///
+/// The first SIGINT or SIGTERM closes the listener, closes idle keep-alive connections and
+/// lets requests in flight finish (answered with `connection: close`) for up to
+/// `graceful_timeout` seconds; then the rest are cut. A second SIGINT cuts them at once.
+#[pyfunction]
+#[pyo3(signature = (app, config, bolt_api, *, submit, start_access_log, trusted_proxies))]
+pub fn serve(
+    py: Python<'_>,
+    app: CompiledApp<'_>,
+    config: ServerConfig<'_>,
+    bolt_api: BoltApi,
+    submit: Py<PyAny>,
+    start_access_log: Option<Py<PyAny>>,
+    trusted_proxies: Option<Py<PyAny>>,
+) -> PyResult<()> {
+    // First, so the descriptor is owned (and closed) whatever fails next.
+    let adopted = config.listen_fd.map(adopt).transpose()?;
+    if config.workers == 0 {
+        return Err(PyValueError::new_err("workers must be at least 1"));
+    }
+    let graceful = Duration::try_from_secs_f64(config.graceful_timeout).map_err(|_| {
+        PyValueError::new_err(format!(
+            "graceful_timeout must be >= 0, got {}",
+            config.graceful_timeout
+        ))
+    })?;
+    let errors = render_errors(&app)?;
+    let CompiledApp {
+        routes: specs,
+        fallback,
+        static_headers,
+        not_found,
+        ..
+    } = app;
+    let (router, table) = route_table(specs)?;
+    let log = bolt_api.logger;
+    let (access_log, file_writer) = start_access_log_for(
+        py,
+        start_access_log,
+        config.access_log_file.as_deref(),
+        &log,
+    )?;
     let not_found = not_found
         .map(|obj| {
             Cached::render(&obj).ok_or_else(|| {
@@ -556,51 +593,65 @@ pub fn serve(
             })
         })
         .transpose()?;
-    let statics = StaticHeaders::new(static_headers)?;
+    let responses = ResponseReader::new(
+        StaticHeaders::new(static_headers)?,
+        BodyTypes {
+            stream: bolt_api.stream_body,
+            file: bolt_api.file_body,
+        },
+    );
     let limits = Limits::new(
-        header_timeout,
-        max_uri_size,
-        max_header_size,
-        max_header_count,
-        max_body_size,
+        config.header_timeout,
+        config.max_uri_size,
+        config.max_header_size,
+        config.max_header_count,
+        config.max_body_size,
         &errors,
     )?;
+    let stop_notify = subscribe(py, config.stop_token.as_ref())?;
     let state = web::Data::new(AppState {
         routes: table,
-        router: table_router,
+        router,
         fallback,
         submit,
         errors,
         not_found,
-        statics,
-        max_body: max_body_size,
+        responses,
+        needs: bolt_api.needs,
+        methods: Arc::new(RequestMethods {
+            get_full_path: bolt_api.get_full_path,
+            build_absolute_uri: bolt_api.build_absolute_uri,
+        }),
+        log,
+        max_body: config.max_body_size,
         limits,
         in_flight: AtomicUsize::new(0),
         access_log,
         proxies: trusted_proxies.map(Arc::new),
-        ablate,
+        #[cfg(feature = "ablation")]
+        ablate: Ablation::from_env(),
     });
     let listener = match adopted {
         Some(listener) => listener,
-        None => bind(&host, port, backlog, reuse_port)?,
+        None => bind(&config.host, config.port, config.backlog, config.reuse_port)?,
     };
-    let keep_alive = if keep_alive > 0.0 {
-        KeepAlive::Timeout(Duration::from_secs_f64(keep_alive))
+    let keep_alive = if config.keep_alive > 0.0 {
+        KeepAlive::Timeout(Duration::try_from_secs_f64(config.keep_alive).map_err(|_| {
+            PyValueError::new_err(format!("keep_alive is too large: {}", config.keep_alive))
+        })?)
     } else {
         KeepAlive::Disabled
     };
-    let stop_notify = stop_handle.map(|h| Arc::clone(&h.get().notify));
+    let serving = Serving {
+        workers: config.workers,
+        keep_alive,
+        graceful,
+        on_ready: config.on_ready,
+        handle_signals: config.handle_signals,
+        stop_notify,
+    };
     py.detach(move || {
-        let served = run(
-            state,
-            listener,
-            workers,
-            keep_alive,
-            graceful,
-            on_ready,
-            handle_signals,
-            stop_notify,
-        );
+        let served = run(state, listener, serving);
         // The server (and with it the log's sender) is gone: the writer ends after the
         // last line.
         if let Some(writer) = file_writer {
@@ -614,7 +665,8 @@ fn server_error(err: std::io::Error) -> PyErr {
     PyOSError::new_err(format!("server error: {err}"))
 }
 
-/// Asks a running `serve` to stop gracefully, from another thread (the test client).
+/// Asks a running `serve` to stop gracefully, from another thread: `serve` subscribes one to
+/// `ServerConfig.stop_token` (the test client's way to stop it).
 #[pyclass(frozen, module = "bolt_rust._bolt")]
 #[derive(Default)]
 pub struct StopHandle {
@@ -623,11 +675,6 @@ pub struct StopHandle {
 
 #[pymethods]
 impl StopHandle {
-    #[new]
-    fn new() -> Self {
-        Self::default()
-    }
-
     /// Start the graceful stop (a stored permit if the server is not waiting yet).
     fn stop(&self) {
         self.notify.notify_one();
@@ -652,17 +699,25 @@ async fn stop_requested(notify: Option<&Notify>) {
     }
 }
 
-#[allow(clippy::too_many_arguments)]
-fn run(
-    state: web::Data<AppState>,
-    listener: TcpListener,
+/// How [`run`] serves, from `ServerConfig` (checked and converted).
+struct Serving {
     workers: usize,
     keep_alive: KeepAlive,
     graceful: Duration,
     on_ready: Option<Py<PyAny>>,
     handle_signals: bool,
     stop_notify: Option<Arc<Notify>>,
-) -> PyResult<()> {
+}
+
+fn run(state: web::Data<AppState>, listener: TcpListener, serving: Serving) -> PyResult<()> {
+    let Serving {
+        workers,
+        keep_alive,
+        graceful,
+        on_ready,
+        handle_signals,
+        stop_notify,
+    } = serving;
     let watched = state.clone();
     let local = listener.local_addr()?;
     System::new().block_on(async move {
@@ -677,7 +732,10 @@ fn run(
         } else {
             (None, None)
         };
+        #[cfg(feature = "ablation")]
         let pin = !state.ablate.pin_thread;
+        #[cfg(not(feature = "ablation"))]
+        let pin = true;
         let policy = state.limits.policy.clone();
         let header_timeout = state.limits.header_timeout;
         let server = HttpServer::new(move || {
@@ -726,13 +784,16 @@ fn run(
             () = actix_rt::time::sleep(graceful) => {
                 let cut = watched.in_flight.load(Ordering::Relaxed);
                 if cut > 0 {
-                    eprintln!(
+                    let message = format!(
                         "bolt: graceful timeout ({}s) expired; cutting {cut} request(s) in flight",
                         graceful.as_secs_f64()
                     );
+                    Python::attach(|py| watched.log.warning(py, &message));
                 }
             }
-            () = next_signal(&mut sigint) => eprintln!("bolt: second SIGINT; stopping now"),
+            () = next_signal(&mut sigint) => {
+                Python::attach(|py| watched.log.warning(py, "bolt: second SIGINT; stopping now"));
+            }
         }
         // Forced: stopping the worker arbiters drops their connections.
         System::current().stop();

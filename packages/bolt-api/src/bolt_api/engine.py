@@ -33,6 +33,7 @@ __all__ = [
     "ACCESS_LOGGER",
     "Body",
     "CompiledApp",
+    "ENGINE_LOGGER",
     "Engine",
     "ErrorRenderer",
     "Fallback",
@@ -170,6 +171,10 @@ ErrorRenderer: TypeAlias = Callable[[int], ResponseTuple]
 
 #: The logger both engines write the access log to (django-bolt's choice).
 ACCESS_LOGGER = "django.server"
+#: The logger both engines report their own errors to (a response body that failed midway, a
+#: panic, a graceful stop that cut requests): a child of ``bolt_api``, so one ``LOGGING``
+#: entry for ``bolt_api`` covers handler errors and engine errors alike.
+ENGINE_LOGGER = "bolt_api.engine"
 
 
 class Needs(enum.IntFlag):

@@ -11,15 +11,12 @@ generator runs its ``finally``.
 from __future__ import annotations
 
 import asyncio
-import logging
 from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
 
 from bolt_api.engine import FileBody, StreamBody
 
 __all__ = ["CHUNK_SIZE", "send_file", "send_stream"]
-
-logger = logging.getLogger("bolt_py")
 
 #: Bytes read from a file per write.
 CHUNK_SIZE = 64 * 1024

@@ -23,7 +23,7 @@ from collections import deque
 from collections.abc import Coroutine
 from typing import Any, Final, TypeAlias, cast
 
-from bolt_api.engine import FileBody, StreamBody
+from bolt_api.engine import ENGINE_LOGGER, FileBody, StreamBody
 from httptools import HttpParserError, HttpParserUpgrade, HttpRequestParser, parse_url
 
 from ._access_log import AccessLogger
@@ -34,7 +34,7 @@ from ._state import ServerState
 
 __all__ = ["HttpProtocol"]
 
-logger = logging.getLogger("bolt_py")
+logger = logging.getLogger(ENGINE_LOGGER)
 
 #: Queue length (pipelined requests waiting) above which reading is paused ...
 HIGH_WATER: Final = 32

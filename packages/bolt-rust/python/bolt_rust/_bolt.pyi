@@ -1,7 +1,12 @@
 """Type stubs for the native module ``bolt_rust._bolt`` (hand-written; checked by stubtest)."""
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Coroutine
 from typing import Any, final
+
+from bolt_api.engine import CompiledApp, ServerConfig
+from bolt_api.proxies import TrustedProxies
+
+from ._engine import BoltApiParts
 
 __all__ = ["AccessLogReader", "Completion", "Request", "StopHandle", "__version__", "serve"]
 
@@ -56,45 +61,23 @@ class AccessLogReader:
 
 @final
 class StopHandle:
-    """Asks a running ``serve`` to stop gracefully, from another thread."""
+    """Asks a running ``serve`` to stop gracefully; ``serve`` subscribes one to the config's
+    ``stop_token``."""
 
-    def __init__(self) -> None: ...
     def stop(self) -> None: ...
 
 def serve(
-    routes: Sequence[
-        tuple[
-            str,
-            str,
-            Callable[[Any], Any],
-            bool,
-            int,
-            Sequence[tuple[str, str, str, str, bool, Any, int]] | None,
-        ]
-    ],
-    fallback: Callable[[Any, tuple[str, ...] | None], Any],
-    errors: Sequence[tuple[int, Any]],
-    submit: Callable[[Any, Completion], None],
-    host: str,
-    port: int,
+    app: CompiledApp,
+    config: ServerConfig,
+    bolt_api: BoltApiParts,
     *,
-    workers: int = 1,
-    backlog: int = 1024,
-    keep_alive: float = 5.0,
-    max_body_size: int = 1048576,
-    reuse_port: bool = False,
-    graceful_timeout: float = 30.0,
-    listen_fd: int | None = None,
-    on_ready: Callable[[str, int], None] | None = None,
-    handle_signals: bool = True,
-    stop_handle: StopHandle | None = None,
-    access_log: Callable[[AccessLogReader], None] | None = None,
-    trusted_proxies: Any = None,
-    header_timeout: float = 10.0,
-    max_uri_size: int = 8192,
-    max_header_size: int = 65536,
-    max_header_count: int = 100,
-    static_headers: Sequence[Any] = ...,
-    access_log_file: str | None = None,
-    not_found: Any = None,
-) -> None: ...
+    submit: Callable[[Coroutine[Any, Any, Any], Completion], None],
+    start_access_log: Callable[[AccessLogReader], None] | None,
+    trusted_proxies: TrustedProxies | None,
+) -> None:
+    """Serve ``app`` as ``config`` says until a signal or ``config.stop_token`` stops it.
+
+    ``submit`` runs a coroutine on the asyncio loop thread; ``start_access_log`` (when the
+    access log goes through ``logging``) is called once with the reader of its lines;
+    ``trusted_proxies`` is built from ``config.trusted_proxies`` (``None`` when empty).
+    """

@@ -1,22 +1,55 @@
-"""The ``rust`` engine object bolt-api loads by name."""
+"""The ``rust`` engine object bolt-api loads by name.
+
+The native ``_bolt.serve`` reads the :class:`~bolt_api.engine.CompiledApp` and the
+:class:`~bolt_api.engine.ServerConfig` itself (their defaults are the dataclasses'); this
+wrapper adds only what lives in Python: the asyncio loop thread, the access log's ``logging``
+writer, the trusted proxies and the bolt-api objects the engine uses (:class:`BoltApiParts`),
+so that Rust imports no Python module by name.
+"""
 
 from __future__ import annotations
 
 import contextlib
 import logging
 import signal
-import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from bolt_api.engine import ACCESS_LOGGER, CompiledApp, RouteSpec, ServerConfig
+from bolt_api.engine import (
+    ACCESS_LOGGER,
+    ENGINE_LOGGER,
+    CompiledApp,
+    FileBody,
+    Needs,
+    ServerConfig,
+    StreamBody,
+    build_absolute_uri,
+    get_full_path,
+)
 from bolt_api.proxies import TrustedProxies
 
 from . import _bolt
 from ._loop import LoopThread
 
-__all__ = ["Engine"]
+__all__ = ["BoltApiParts", "Engine"]
+
+
+@dataclass(frozen=True, slots=True)
+class BoltApiParts:
+    """The bolt-api objects the Rust engine works with, handed to ``_bolt.serve`` at start."""
+
+    #: Response bodies other than ``bytes``, recognised by exact type.
+    stream_body: type[StreamBody] = StreamBody
+    file_body: type[FileBody] = FileBody
+    #: What the native request's methods of the same names call.
+    get_full_path: Callable[[Any], str] = get_full_path
+    build_absolute_uri: Callable[[Any, str | None], str] = build_absolute_uri
+    #: The engine reads the bit values of the flags it acts on from here.
+    needs: type[Needs] = Needs
+    #: Where the engine reports its own errors.
+    logger: logging.Logger = field(default_factory=lambda: logging.getLogger(ENGINE_LOGGER))
 
 
 class Engine:
@@ -25,63 +58,24 @@ class Engine:
     name: ClassVar[str] = "rust"
 
     def serve(self, app: CompiledApp, config: ServerConfig) -> None:
-        routes = [
-            (r.method, r.path, r.call, r.is_async, int(r.needs), _fast_params(r))
-            for r in app.routes
-        ]
-        errors = [(status, app.render_error(status)) for status in app.engine_error_statuses]
         loop = LoopThread()
         # With access_log_file, Rust writes the lines itself; otherwise they go to logging.
         writer = _AccessLogWriter() if config.access_log_to_logging else None
-        stop_handle = None
-        if config.stop_token is not None:
-            stop_handle = _bolt.StopHandle()
-            config.stop_token.subscribe(stop_handle.stop)
+        proxies = TrustedProxies(config.trusted_proxies) if config.trusted_proxies else None
         try:
             with _rust_handles_sigint(config.handle_signals):
                 _bolt.serve(
-                    routes,
-                    app.fallback,
-                    errors,
-                    loop.submit,
-                    config.host,
-                    config.port,
-                    workers=config.workers,
-                    backlog=config.backlog,
-                    keep_alive=config.keep_alive,
-                    max_body_size=config.max_body_size,
-                    header_timeout=config.header_timeout,
-                    max_uri_size=config.max_uri_size,
-                    max_header_size=config.max_header_size,
-                    max_header_count=config.max_header_count,
-                    static_headers=list(app.static_headers),
-                    not_found=app.not_found,
-                    access_log_file=config.access_log_file,
-                    reuse_port=config.reuse_port,
-                    graceful_timeout=config.graceful_timeout,
-                    listen_fd=config.listen_fd,
-                    on_ready=config.on_ready,
-                    handle_signals=config.handle_signals,
-                    stop_handle=stop_handle,
-                    access_log=writer.start if writer is not None else None,
-                    trusted_proxies=(
-                        TrustedProxies(config.trusted_proxies) if config.trusted_proxies else None
-                    ),
+                    app,
+                    config,
+                    BoltApiParts(),
+                    submit=loop.submit,
+                    start_access_log=writer.start if writer is not None else None,
+                    trusted_proxies=proxies,
                 )
         finally:
             loop.stop()
             if writer is not None:
                 writer.join()  # the lines of the last requests are written, not lost
-
-
-def _fast_params(route: RouteSpec) -> list[tuple[Any, ...]] | None:
-    """The route's ``ParamSpec`` rows, for Rust to convert the values itself."""
-    if route.params is None:
-        return None
-    return [
-        (sys.intern(p.name), p.source, p.key, p.kind, p.required, p.default, p.max_length)
-        for p in route.params
-    ]
 
 
 class _AccessLogWriter:
