@@ -1,8 +1,14 @@
 """Every task has one entry point here; the README, CI and developers all run these.
 
-    nox -s tests    build the Rust engine, install the four packages, run the whole suite
+    nox -s tests    the lint session first, then, on Python 3.11 and 3.13: build the Rust
+                    engine, install the four packages, run the whole suite under coverage
+    nox -s lint     the gates: ruff check, ruff format --check, mypy --strict, stubtest,
+                    cargo fmt --check, cargo clippy -D warnings
     nox -s serve    the same install, then serve the example Django project on :8000
-    nox -s lint     ruff, mypy, cargo clippy and stubtest
+
+``nox -s tests-3.11 -- tests/test_foo.py -x`` runs part of the suite on one Python (arguments
+after ``--`` go to pytest; the lint session still runs first). Pyenv's shims find both
+interpreters through ``.python-version`` at the root.
 
 Sessions share one virtualenv per session name (reused between runs) and one cargo target
 directory (``target/`` at the root), so the Rust engine is rebuilt incrementally, not from
@@ -12,6 +18,7 @@ scratch. ``BOLT_RUST_PROFILE`` picks the cargo profile (default ``fast``: optimi
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -25,7 +32,28 @@ nox.options.sessions = ["tests"]
 ROOT = Path(__file__).parent
 CARGO_ENV = {"CARGO_TARGET_DIR": str(ROOT / "target")}
 PACKAGES = ["packages/bolt-api", "packages/bolt-py", "packages/bolt-django"]
+#: The oldest Python Bolt supports and the newest: ``bolt_api._coroutines`` reads CPython
+#: bytecode, which changes between versions. The Rust engine is built for the stable ABI
+#: (abi3-py311), so each session's ``maturin develop`` reuses the same cargo build.
+PYTHONS = ["3.11", "3.13"]
+#: Every Python file the project keeps is linted and format-checked.
+PYTHON_SOURCES = ["packages", "tests", "benchmarks", "examples", "noxfile.py"]
+#: Pinned to a minor version: a new release's rules or style must not fail CI unannounced.
+LINT_DEPS = [
+    "ruff>=0.17.5,<0.18",
+    "mypy>=2.4,<2.5",
+    "django-stubs>=6.1,<6.2",
+    "httpx>=0.27",  # bolt_api.testing's types
+]
+#: The packages whose line coverage the tests session reports, and where their code lives.
+COVERED = {
+    "bolt_api": "packages/bolt-api/src",
+    "bolt_py": "packages/bolt-py/src",
+    "bolt_django": "packages/bolt-django/src",
+    "bolt_rust's Python": "packages/bolt-rust/python",
+}
 TEST_DEPS = [
+    "coverage>=7.10,<8",  # 7.10: [run] patch = ["subprocess"]
     "pytest>=8",
     "httpx>=0.27",
     "openapi-spec-validator>=0.7",
@@ -58,27 +86,64 @@ def install(session: nox.Session, profile: str | None = None, features: str = ""
     )
 
 
-@nox.session
+@nox.session(python=PYTHONS, requires=["lint"])
 def tests(session: nox.Session) -> None:
-    """The whole suite: unit tests of each package and the two-engine conformance suite."""
+    """The whole suite: unit tests of each package and the two-engine conformance suite.
+
+    It runs under coverage, the servers the suite starts in subprocesses included (``[run]
+    patch`` in pyproject.toml), and ends with the line coverage of each package. The lint
+    session runs first; a failed check skips the tests.
+    """
     install(session)
     session.install(*TEST_DEPS)
     install_browser(session)
     install_nginx(session)
-    # the Rust engine's own unit tests (the panic guard: no request can provoke a panic)
+    if session.python == PYTHONS[0]:
+        # the Rust engine's own unit tests (the panic guard: no request can provoke a
+        # panic); they do not depend on the Python version, so they run once
+        cargo(session, "test", "--quiet", "--profile", "fast", "--lib")
+    data = Path(session.virtualenv.location, ".coverage")
+    env = {"COVERAGE_FILE": str(data)}  # absolute: servers run with other working dirs
+    session.run("coverage", "erase", env=env)
+    session.run("coverage", "run", "-m", "pytest", *session.posargs, env=env)
+    report_coverage(session, env)
+
+
+def report_coverage(session: nox.Session, env: dict[str, str]) -> None:
+    """Combine the test process's and the servers' data; print the table, then one line
+    with each package's figure."""
+    session.run("coverage", "combine", "--quiet", env=env)
+    session.run("coverage", "report", env=env)
+    out = Path(session.virtualenv.location, "coverage.json")
+    session.run("coverage", "json", "--quiet", "-o", str(out), env=env)
+    report = json.loads(out.read_text())
+    figures = []
+    for name, folder in COVERED.items():
+        summaries = [
+            entry["summary"]
+            for path, entry in report["files"].items()
+            if (ROOT / path).is_relative_to(ROOT / folder)
+        ]
+        statements = sum(summary["num_statements"] for summary in summaries)
+        covered = sum(summary["covered_lines"] for summary in summaries)
+        figures.append(f"{name} {100 * covered / max(statements, 1):.1f}%")
+    total = report["totals"]["percent_covered"]
+    session.log(
+        f"line coverage on Python {session.python}: {', '.join(figures)}, total {total:.1f}%"
+    )
+
+
+def cargo(session: nox.Session, command: str, *args: str) -> None:
+    """``cargo <command> <args>`` on the bolt-rust crate, in the shared target directory."""
     session.run(
         "cargo",
-        "test",
-        "--quiet",
-        "--profile",
-        "fast",
-        "--lib",
+        command,
         "--manifest-path",
         "packages/bolt-rust/Cargo.toml",
+        *args,
         external=True,
         env=CARGO_ENV,
     )
-    session.run("pytest", *session.posargs)
 
 
 def apt_install(session: nox.Session, package: str, purpose: str) -> None:
@@ -120,25 +185,22 @@ def serve(session: nox.Session) -> None:
 
 @nox.session
 def lint(session: nox.Session) -> None:
-    """Static checks: ruff, mypy (strict on bolt-api), clippy and the native stubs."""
+    """The static gates, cheapest first; ``nox -s tests`` runs this session before the tests.
+
+    ruff's rules and mypy's strictness and files are configured in pyproject.toml, clippy's
+    lints in packages/bolt-rust/Cargo.toml; stubtest checks ``_bolt.pyi`` against the built
+    native module.
+    """
     install(session)
-    session.install("ruff", "mypy", "httpx>=0.27")  # httpx: bolt_api.testing's types
-    session.run("ruff", "check", "packages", "tests", "noxfile.py")
-    session.run("mypy", "packages/bolt-api/src/bolt_api")
-    session.run(
-        "cargo",
-        "clippy",
-        "--profile",
-        "fast",
-        "--manifest-path",
-        "packages/bolt-rust/Cargo.toml",
-        "--",
-        "-D",
-        "warnings",
-        external=True,
-        env=CARGO_ENV,
-    )
+    session.install(*LINT_DEPS)
+    session.run("ruff", "format", "--check", *PYTHON_SOURCES)
+    session.run("ruff", "check", *PYTHON_SOURCES)
+    session.run("mypy")
     session.run("python", "-m", "mypy.stubtest", "bolt_rust._bolt")
+    cargo(session, "fmt", "--check")
+    cargo(
+        session, "clippy", "--quiet", "--profile", "fast", "--all-targets", "--", "-D", "warnings"
+    )
 
 
 @nox.session

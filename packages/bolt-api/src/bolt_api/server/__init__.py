@@ -50,7 +50,6 @@ from ._children import child_argv
 from ._cli import TRUSTED_PROXIES_ENV, WORKERS_ENV, check_server_flags, import_api, main
 from ._link import SUPERVISOR_ENV, ParentLink, parent_link
 from ._options import DEFAULT_GRACEFUL_TIMEOUT, ProcessOptions, add_arguments, options_from
-from ._recycling import limit_requests
 from ._reload import RELOADER_ENV
 from ._serve import banner, serve
 from ._supervisor import Supervisor
@@ -69,7 +68,6 @@ __all__ = [
     "check_server_flags",
     "child_argv",
     "import_api",
-    "limit_requests",
     "main",
     "options_from",
     "parent_link",

@@ -91,6 +91,14 @@ class ProcessOptions:
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Add the process and lifecycle flags (shared by ``bolt serve`` and ``runbolt``)."""
     parser.add_argument(
+        "--ablate",
+        action="append",
+        default=None,
+        metavar="NAME",
+        help="Benchmarks only: switch off one of bolt-api's optimisations (trivial_async, "
+        "compiled_encoders, rust_params); repeatable. Never in production.",
+    )
+    parser.add_argument(
         "--processes",
         type=int,
         default=None,

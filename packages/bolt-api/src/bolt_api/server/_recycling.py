@@ -2,7 +2,8 @@
 
 ``--max-requests`` (plus up to ``--max-requests-jitter``), ``--max-lifetime`` and
 ``--max-rss`` bound what a long-lived process may accumulate (leaks, fragmentation). The
-request count is the child's business (:func:`limit_requests`, which tells the parent through
+request count is the child's business (the ``count`` stage ``BoltAPI.compile(max_requests=)``
+builds into every route, which tells the parent through
 :meth:`~bolt_api.server.ParentLink.retire`); lifetime and memory are watched by the parent
 (:class:`Recycling`).
 
@@ -12,19 +13,15 @@ first and the old one stopped gracefully once the new one is ready, so no reques
 
 from __future__ import annotations
 
-import itertools
 import math
 import os
 import random
 from collections.abc import Callable, Iterable
-from dataclasses import replace
-from typing import Any
 
-from ..engine import CompiledApp, RouteSpec
 from ._children import READY, Child
 from ._options import ProcessOptions
 
-__all__ = ["Recycling", "Rollout", "limit_requests", "rss_mib"]
+__all__ = ["Recycling", "Rollout", "rss_mib"]
 
 #: Extra random share of ``--max-lifetime``, so children started together do not all recycle
 #: at the same moment.
@@ -32,39 +29,6 @@ _LIFETIME_JITTER = 0.1
 #: After a replacement failed to load, recycling waits this long before trying again.
 _RETRY_AFTER = 30.0
 _PAGE_MIB = os.sysconf("SC_PAGE_SIZE") / 2**20 if hasattr(os, "sysconf") else 0.0
-
-
-def limit_requests(app: CompiledApp, limit: int, on_limit: Callable[[], None]) -> CompiledApp:
-    """``app`` with every call counted; ``on_limit()`` runs when the count reaches ``limit``.
-
-    Only used with ``--max-requests``, so the count costs nothing otherwise.
-    """
-    counter = itertools.count(1)  # next() is atomic under the GIL
-
-    def counted_route(spec: RouteSpec) -> RouteSpec:
-        call = spec.call
-
-        def counted(request: Any) -> Any:
-            if next(counter) == limit:
-                on_limit()
-            return call(request)
-
-        return replace(spec, call=counted)
-
-    fallback = app.fallback
-
-    def counted_fallback(request: Any, allowed: tuple[str, ...] | None) -> Any:
-        if next(counter) == limit:
-            on_limit()
-        return fallback(request, allowed)
-
-    # not_found off: an engine answering misses itself would leave them uncounted.
-    return replace(
-        app,
-        routes=tuple(counted_route(r) for r in app.routes),
-        fallback=counted_fallback,
-        not_found=None,
-    )
 
 
 def rss_mib(pid: int) -> float | None:
