@@ -33,7 +33,7 @@ the whole of bolt_api)::
     _cli          the bolt command      -> _supervisor _serve _options _link
     _supervisor   the parent's loop     -> _serve _recycling _children _options _signals
                                            _slots _reload _link
-    _serve        serve(), the banner   -> _recycling _link
+    _serve        serve(), the banner   -> _link
     _recycling    replacing children    -> _children _options
     _children     starting, tracking    -> _link
     _options      the process flags     -> _reload
@@ -56,13 +56,13 @@ from ._supervisor import Supervisor
 
 __all__ = [
     "DEFAULT_GRACEFUL_TIMEOUT",
-    "RELOADER_ENV",
-    "SUPERVISOR_ENV",
-    "TRUSTED_PROXIES_ENV",
-    "WORKERS_ENV",
     "ParentLink",
     "ProcessOptions",
+    "RELOADER_ENV",
+    "SUPERVISOR_ENV",
     "Supervisor",
+    "TRUSTED_PROXIES_ENV",
+    "WORKERS_ENV",
     "add_arguments",
     "banner",
     "check_server_flags",
