@@ -118,17 +118,26 @@ class Request(Protocol):
     path_params: dict[str, str] | None
     #: The request body as received (de-chunked); ``b""`` when empty.
     body: bytes
-    #: The route's parameters converted by the engine, ``{name: value}``, per the route's
-    #: ``RouteSpec.params`` (``ParamSpec``); ``None`` when the engine did not convert them
-    #: (always, for an engine without that fast path): bolt-api then binds the request.
-    bound: dict[str, Any] | None
-    #: ``(host, port)`` of the client, or ``None`` when unknown: the TCP peer, or the address
-    #: ``X-Forwarded-For`` gives when the peer is a trusted proxy (``bolt_api.proxies``; port
-    #: ``0`` then). Resolved on first access.
-    client: tuple[str, int] | None
-    #: ``"http"`` or ``"https"``: ``X-Forwarded-Proto`` when the peer is a trusted proxy,
-    #: else ``"http"``. Resolved on first access.
-    scheme: str
+
+    # The three members below are read-only for bolt-api (an engine may implement them as
+    # a class attribute or a lazily resolving property), hence properties in the Protocol.
+
+    @property
+    def bound(self) -> dict[str, Any] | None:
+        """The route's parameters converted by the engine, ``{name: value}``, per the route's
+        ``RouteSpec.params`` (``ParamSpec``); ``None`` when the engine did not convert them
+        (always, for an engine without that fast path): bolt-api then binds the request."""
+
+    @property
+    def client(self) -> tuple[str, int] | None:
+        """``(host, port)`` of the client, or ``None`` when unknown: the TCP peer, or the
+        address ``X-Forwarded-For`` gives when the peer is a trusted proxy
+        (``bolt_api.proxies``; port ``0`` then). Resolved on first access."""
+
+    @property
+    def scheme(self) -> str:
+        """``"http"`` or ``"https"``: ``X-Forwarded-Proto`` when the peer is a trusted proxy,
+        else ``"http"``. Resolved on first access."""
 
     @property
     def headers(self) -> Mapping[str, str]:
