@@ -1,0 +1,48 @@
+"""Authentication and guards: who sent a request, and whether it may reach the handler.
+
+Declare them per route (``@api.get(path, auth=[...], guards=[...])``), per router
+(``Router(auth=..., guards=...)``), per view, viewset or ``@action``; a route that declares
+neither takes the API's defaults (``api.default_auth``/``api.default_guards``, which
+bolt-django sets from ``BOLT_AUTHENTICATION_CLASSES``/``BOLT_DEFAULT_PERMISSION_CLASSES``).
+``auth=[]`` opts a route out of the default backends. A route with no backend and no guard
+(or only ``AllowAny()``) has no access-control stage at all: it pays nothing.
+
+The check runs before the body is bound: a refused request never reaches a validator. The
+result is in ``request.state["auth"]`` (:func:`get_auth_context`). See ``docs/auth.md``.
+"""
+
+from ._backends import APIKeyAuthentication, BaseAuthentication, JWTAuthentication
+from ._context import AuthContext, get_auth_context
+from ._guards import (
+    AllowAny,
+    BasePermission,
+    Guard,
+    HasAllPermissions,
+    HasAnyPermission,
+    HasPermission,
+    IsAdminUser,
+    IsAuthenticated,
+    IsStaff,
+    Requires,
+)
+from ._tokens import Token, create_jwt_for_user
+
+__all__ = [
+    "APIKeyAuthentication",
+    "AllowAny",
+    "AuthContext",
+    "BaseAuthentication",
+    "BasePermission",
+    "Guard",
+    "HasAllPermissions",
+    "HasAnyPermission",
+    "HasPermission",
+    "IsAdminUser",
+    "IsAuthenticated",
+    "IsStaff",
+    "JWTAuthentication",
+    "Requires",
+    "Token",
+    "create_jwt_for_user",
+    "get_auth_context",
+]

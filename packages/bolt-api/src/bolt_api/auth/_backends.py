@@ -1,0 +1,350 @@
+"""Authentication backends: who sent a request, from its headers or cookies.
+
+A backend's :meth:`~BaseAuthentication.authenticate` returns an :class:`AuthContext`, or
+``None`` when the request carries no valid credentials for it — never an exception for a
+bad token: as in django-bolt, authentication alone does not refuse a request, a guard does
+(``IsAuthenticated()`` answers 401 when no backend authenticated it).
+
+Backends are configured once and checked at construction: an option that cannot be honoured
+(an unknown or ``none`` algorithm, HMAC and public-key algorithms mixed in one backend, a
+public key where a secret is expected, an empty key set) is an error then, not a token that
+later passes. Token signatures are verified by PyJWT; API keys are compared with
+:func:`hmac.compare_digest`.
+"""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from typing import Any, ClassVar
+from urllib.parse import urlsplit
+
+import jwt
+
+from ..engine import Needs, Request
+from ._context import AuthContext
+
+__all__ = ["APIKeyAuthentication", "BaseAuthentication", "JWTAuthentication"]
+
+#: Algorithms by family. A backend takes algorithms of one family only: a key that verifies
+#: HMAC tokens must never be offered as a public key, nor the reverse (algorithm confusion).
+_HMAC = frozenset({"HS256", "HS384", "HS512"})
+_ASYMMETRIC = frozenset(
+    {"RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"}
+)
+_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
+_PEM_MARKERS = (b"-----BEGIN", b"ssh-rsa", b"ssh-ed25519", b"ecdsa-sha2-")
+
+
+class BaseAuthentication:
+    """Base of the authentication backends: subclass and implement :meth:`authenticate`.
+
+    ``scheme_name`` names the backend in ``AuthContext.backend`` and in the OpenAPI
+    document's ``securitySchemes``; ``needs`` says which request parts it reads.
+    """
+
+    scheme_name: ClassVar[str] = "auth"
+    needs: Needs = Needs.HEADERS
+
+    def prepare(self) -> None:
+        """Resolve what is read lazily (Django's ``SECRET_KEY``), when the API compiles, so a
+        missing key fails at start rather than on the first request."""
+
+    def authenticate(self, request: Request) -> AuthContext | None:
+        """The request's context, or ``None`` when it has no valid credentials for this
+        backend. Runs on the engine's thread, before the body is bound: keep it quick."""
+        raise NotImplementedError
+
+    def challenge(self) -> str:
+        """The ``WWW-Authenticate`` challenge of a 401 (RFC 9110 §11.6.1)."""
+        return self.scheme_name
+
+    def openapi_scheme(self) -> dict[str, Any]:
+        """This backend as an OpenAPI security scheme object."""
+        raise NotImplementedError
+
+
+def _check_algorithms(algorithms: Sequence[str] | None) -> tuple[str, ...]:
+    chosen = tuple(algorithms) if algorithms is not None else ("HS256",)
+    if isinstance(algorithms, str):
+        raise TypeError(f"algorithms must be a list of names, got the string {algorithms!r}")
+    if not chosen:
+        raise ValueError("JWTAuthentication needs at least one algorithm")
+    for name in chosen:
+        if name.lower() == "none":
+            raise ValueError("the 'none' algorithm is never accepted: tokens must be signed")
+        if name not in _HMAC and name not in _ASYMMETRIC:
+            known = ", ".join(sorted(_HMAC | _ASYMMETRIC))
+            raise ValueError(f"unknown JWT algorithm {name!r}; known: {known}")
+    families = {name in _HMAC for name in chosen}
+    if len(families) > 1:
+        raise ValueError(
+            "JWTAuthentication takes HMAC (HS*) or public-key (RS/PS/ES/EdDSA) algorithms, not "
+            "both: one key accepted for both families lets a public key forge HMAC tokens; "
+            "use two backends"
+        )
+    return chosen
+
+
+def _looks_like_public_key(key: str | bytes) -> bool:
+    raw = key.encode() if isinstance(key, str) else key
+    return any(marker in raw for marker in _PEM_MARKERS)
+
+
+def _same_origin(request: Request, trusted: Collection[str]) -> bool:
+    """Django's CSRF origin rule for a cookie-authenticated unsafe request: ``Origin`` (or,
+    without it, ``Referer``) is this host or one of ``trusted`` (``scheme://host[:port]``)."""
+    headers = request.headers
+    origin = headers.get("origin")
+    if origin is None:
+        referer = headers.get("referer")
+        if referer is None:
+            return False
+        parts = urlsplit(referer)
+        origin = f"{parts.scheme}://{parts.netloc}"
+    if origin in trusted:
+        return True
+    host = headers.get("host")
+    return host is not None and origin == f"{request.scheme}://{host}"
+
+
+class JWTAuthentication(BaseAuthentication):
+    """JSON Web Tokens, verified by PyJWT, from ``Authorization: Bearer <token>`` or a cookie.
+
+    ``secret`` verifies HMAC algorithms (default: Django's ``SECRET_KEY``, read when the API
+    compiles); ``public_key`` (PEM) verifies RS/PS/ES/EdDSA. ``algorithms`` is the allowlist
+    (default ``["HS256"]``): a token whose header names another algorithm — ``none``
+    included — is refused, and one backend never mixes the two families. ``audience`` and
+    ``issuer``, when set, must match; ``exp``/``nbf``/``iat`` are checked with ``leeway``
+    seconds of clock skew; every claim in ``required_claims`` must be present.
+
+    ``token_type`` (default ``"access"``): a token carrying a ``token_type`` claim must carry
+    this one, so a refresh token never passes as an access token (``None`` turns the check
+    off). ``cookie``: also read the token from this cookie when the header has none; an
+    unsafe request (POST, ...) authenticated by the cookie must then come from this origin
+    or ``trusted_origins`` (Django's CSRF origin check), unless ``csrf=False``.
+
+    Claims become the context: ``sub`` the ``user_id``, ``is_staff``/``is_superuser`` flags
+    and a ``permissions`` list.
+    """
+
+    scheme_name: ClassVar[str] = "jwt"
+
+    def __init__(
+        self,
+        secret: str | bytes | None = None,
+        algorithms: Sequence[str] | None = None,
+        header: str = "authorization",
+        audience: str | Sequence[str] | None = None,
+        issuer: str | None = None,
+        *,
+        cookie: str | None = None,
+        public_key: str | bytes | None = None,
+        leeway: float = 60,
+        token_type: str | None = "access",
+        required_claims: Iterable[str] = ("exp",),
+        csrf: bool = True,
+        trusted_origins: Iterable[str] = (),
+    ) -> None:
+        self.algorithms = _check_algorithms(algorithms)
+        self.hmac = self.algorithms[0] in _HMAC
+        if self.hmac:
+            if public_key is not None:
+                raise ValueError(f"public_key is for public-key algorithms, not {self.algorithms}")
+            if secret is not None and _looks_like_public_key(secret):
+                raise ValueError("secret looks like a public key: HMAC needs a shared secret")
+            if secret is not None and not secret:
+                raise ValueError("secret must not be empty")
+        else:
+            if secret is not None:
+                raise ValueError(
+                    f"{', '.join(self.algorithms)} verify with public_key=, not secret="
+                )
+            if public_key is None:
+                raise ValueError(f"{', '.join(self.algorithms)} need public_key= (PEM)")
+        if leeway < 0:
+            raise ValueError(f"leeway must be 0 or more seconds, got {leeway}")
+        self.secret = secret
+        self.public_key = public_key
+        self.header = header.lower()
+        self.audience = audience
+        self.issuer = issuer
+        self.cookie = cookie
+        self.leeway = leeway
+        self.token_type = token_type
+        self.required_claims = tuple(required_claims)
+        self.csrf = csrf
+        self.trusted_origins = frozenset(trusted_origins)
+        self.needs = Needs.HEADERS | (Needs.COOKIES if cookie is not None else Needs.NONE)
+        self._key: Any = None
+
+    def prepare(self) -> None:
+        self._resolve_key()
+
+    def _resolve_key(self) -> Any:
+        key = self._key
+        if key is not None:
+            return key
+        if not self.hmac:
+            key = self.public_key
+        elif self.secret is not None:
+            key = self.secret
+        else:
+            key = _django_secret_key()
+        self._key = key
+        return key
+
+    def _token(self, request: Request) -> tuple[str | None, bool]:
+        """The raw token and whether it came from the cookie."""
+        value = request.headers.get(self.header)
+        if value is not None:
+            scheme, _, rest = value.strip().partition(" ")
+            if scheme.lower() == "bearer" and rest.strip():
+                return rest.strip(), False
+            if self.header != "authorization" and value.strip():
+                return value.strip(), False
+            return None, False
+        if self.cookie is not None:
+            token = request.cookies.get(self.cookie)
+            if token:
+                return token, True
+        return None, False
+
+    def decode(self, token: str) -> dict[str, Any]:
+        """The verified claims of ``token``; a ``jwt.InvalidTokenError`` when it is not valid."""
+        # without ``audience``, PyJWT refuses a token that names one
+        options: dict[str, Any] = {"require": list(self.required_claims)}
+        claims: dict[str, Any] = jwt.decode(
+            token,
+            self._resolve_key(),
+            algorithms=list(self.algorithms),
+            audience=self.audience,
+            issuer=self.issuer,
+            leeway=self.leeway,
+            options=options,
+        )
+        if self.token_type is not None:
+            kind = claims.get("token_type", claims.get("typ"))
+            if kind is not None and kind != self.token_type:
+                raise jwt.InvalidTokenError(f"a {kind!r} token is not a {self.token_type!r} one")
+        return claims
+
+    def authenticate(self, request: Request) -> AuthContext | None:
+        token, from_cookie = self._token(request)
+        if token is None:
+            return None
+        if (
+            from_cookie
+            and self.csrf
+            and request.method not in _SAFE_METHODS
+            and not _same_origin(request, self.trusted_origins)
+        ):
+            return None
+        try:
+            claims = self.decode(token)
+        except jwt.InvalidTokenError:
+            return None
+        return context_from_claims(claims, self.scheme_name)
+
+    def challenge(self) -> str:
+        return "Bearer"
+
+    def openapi_scheme(self) -> dict[str, Any]:
+        if self.header == "authorization":
+            return {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
+        return {"type": "apiKey", "in": "header", "name": self.header}
+
+
+def context_from_claims(claims: Mapping[str, Any], backend: str) -> AuthContext:
+    """The :class:`AuthContext` a token's claims give (``sub``, the flags, ``permissions``)."""
+    sub = claims.get("sub")
+    permissions = claims.get("permissions")
+    perms = (
+        frozenset(str(p) for p in permissions)
+        if isinstance(permissions, (list, tuple, set, frozenset))
+        else frozenset()
+    )
+    return AuthContext(
+        user_id=None if sub is None else str(sub),
+        backend=backend,
+        is_staff=claims.get("is_staff") is True,
+        is_superuser=claims.get("is_superuser") is True,
+        permissions=perms,
+        claims=dict(claims),
+    )
+
+
+def _django_secret_key() -> str:
+    try:
+        from django.conf import settings
+        from django.core.exceptions import ImproperlyConfigured
+    except ImportError:
+        raise ValueError(
+            "JWTAuthentication needs secret= (Django is not installed to give SECRET_KEY)"
+        ) from None
+    try:
+        key: str = settings.SECRET_KEY
+    except ImproperlyConfigured:
+        raise ValueError(
+            "JWTAuthentication needs secret= (Django settings are not configured)"
+        ) from None
+    if not key:
+        raise ValueError("JWTAuthentication needs secret=: Django's SECRET_KEY is empty")
+    return key
+
+
+class APIKeyAuthentication(BaseAuthentication):
+    """A static key in a header (``x-api-key`` by default), compared in constant time.
+
+    ``api_keys`` are the accepted keys; ``key_permissions`` maps a key to the permissions its
+    context carries (for ``HasPermission`` and friends). A ``Bearer ``/``ApiKey `` prefix in
+    the header is stripped. The context's ``user_id`` is ``"apikey:<key>"``.
+    """
+
+    scheme_name: ClassVar[str] = "api_key"
+
+    def __init__(
+        self,
+        api_keys: Iterable[str] | None = None,
+        header: str = "x-api-key",
+        key_permissions: Mapping[str, Iterable[str]] | None = None,
+    ) -> None:
+        if isinstance(api_keys, str):
+            raise TypeError("api_keys must be a collection of keys, not one string")
+        keys = tuple(dict.fromkeys(api_keys or ()))
+        if not keys or not all(isinstance(k, str) and k for k in keys):
+            raise ValueError("APIKeyAuthentication needs api_keys: one or more non-empty keys")
+        permissions = {k: frozenset(v) for k, v in (key_permissions or {}).items()}
+        unknown = set(permissions) - set(keys)
+        if unknown:
+            raise ValueError("key_permissions names keys that are not in api_keys")
+        self.header = header.lower()
+        self._keys = tuple((k.encode(), k) for k in keys)
+        self._permissions = permissions
+
+    def authenticate(self, request: Request) -> AuthContext | None:
+        value = request.headers.get(self.header)
+        if not value:
+            return None
+        value = value.strip()
+        scheme, _, rest = value.partition(" ")
+        if rest and scheme.lower() in ("bearer", "apikey"):
+            value = rest.strip()
+        given = value.encode("latin-1", "replace")  # headers arrive latin-1 decoded
+        found = None
+        for raw, key in self._keys:  # every key compared: the time says nothing of which
+            if hmac.compare_digest(raw, given):
+                found = key
+        if found is None:
+            return None
+        return AuthContext(
+            user_id=f"apikey:{found}",
+            backend=self.scheme_name,
+            permissions=self._permissions.get(found, frozenset()),
+        )
+
+    def challenge(self) -> str:
+        return f'ApiKey header="{self.header}"'
+
+    def openapi_scheme(self) -> dict[str, Any]:
+        return {"type": "apiKey", "in": "header", "name": self.header}
