@@ -31,6 +31,7 @@ from ._pipeline import (
 )
 from ._router import UNSET, RouteDef, Router, RouteRegistrar
 from ._routing import PathTemplate, RouteMatcher, TrailingSlash, join_paths
+from .auth._access import access_for, check_auth, check_guards, resolve
 from .compression import CompressionConfig, Compressor
 from .engine import CompiledApp, Fallback, Needs, Request, ResponseTuple, RouteSpec
 from .errors import ErrorFormatter, ErrorHandling
@@ -76,6 +77,8 @@ class BoltAPI(RouteRegistrar):
         compression: CompressionConfig | Literal[False] | None = None,
         max_param_length: int = DEFAULT_MAX_PARAM_LENGTH,
         allowed_file_paths: Sequence[str | os.PathLike[str]] | None = None,
+        auth: list[Any] | None = None,
+        guards: list[Any] | None = None,
     ) -> None:
         if trailing_slash not in ("strip", "append", "keep"):
             raise ValueError(
@@ -98,6 +101,15 @@ class BoltAPI(RouteRegistrar):
         #: Directories ``FileResponse``/``File`` may serve from (``None``: any file; outside
         #: them a 403). Read by :meth:`compile` (Django: ``BOLT_ALLOWED_FILE_PATHS``).
         self.allowed_file_paths = allowed_file_paths
+        #: The backends and guards of this API's routes that (with their router) declare
+        #: none; ``auth=[]`` on a route opts out (:mod:`bolt_api.auth`).
+        self.auth = check_auth(auth, "BoltAPI")
+        self.guards = check_guards(guards, "BoltAPI")
+        #: The last defaults, for routes that neither they, their router nor their API
+        #: declared: read by :meth:`compile`, so that Django's
+        #: ``BOLT_AUTHENTICATION_CLASSES``/``BOLT_DEFAULT_PERMISSION_CLASSES`` can set them.
+        self.default_auth: tuple[Any, ...] | None = None
+        self.default_guards: tuple[Any, ...] | None = None
 
     @property
     def routes(self) -> tuple[RouteEntry, ...]:
@@ -106,6 +118,14 @@ class BoltAPI(RouteRegistrar):
 
     def _add(self, route: RouteDef, errors: ErrorHandling | None = None) -> None:
         handling = errors or self._errors
+        if (route.auth is None and self.auth is not None) or (
+            route.guards is None and self.guards is not None
+        ):
+            route = dataclasses.replace(
+                route,
+                auth=route.auth if route.auth is not None else self.auth,
+                guards=route.guards if route.guards is not None else self.guards,
+            )
         path = join_paths(self.prefix, route.path) if self.prefix else route.path
         try:
             template = PathTemplate.parse(path, self.trailing_slash)
@@ -184,7 +204,7 @@ class BoltAPI(RouteRegistrar):
     ) -> Callable[[_V], _V]:
         """Class decorator: route each HTTP method an ``APIView`` implements on ``path``.
 
-        ``guards``/``auth`` are stored but have no effect yet (no authentication exists).
+        ``guards``/``auth`` (else the class's) apply to every method (:mod:`bolt_api.auth`).
         """
 
         def decorator(cls: _V) -> _V:
@@ -218,7 +238,8 @@ class BoltAPI(RouteRegistrar):
     ) -> Callable[[_V], _V]:
         """Class decorator: route a ``ViewSet``'s actions — ``list``/``create`` on ``path``,
         ``retrieve``/``update``/``partial_update``/``destroy`` on ``path/{lookup_field}``,
-        and its ``@action`` methods. ``guards``/``auth`` are stored, with no effect yet."""
+        and its ``@action`` methods. ``guards``/``auth`` (else the class's) apply to every
+        action that does not declare its own."""
 
         def decorator(cls: _V) -> _V:
             from ._view_routes import register_viewset
@@ -248,6 +269,9 @@ class BoltAPI(RouteRegistrar):
             max_param_length=listed[0].max_param_length if listed else DEFAULT_MAX_PARAM_LENGTH,
             allowed_file_paths=listed[0].allowed_file_paths if listed else None,
         )
+        if listed:
+            merged.default_auth = listed[0].default_auth
+            merged.default_guards = listed[0].default_guards
         for api in listed:
             for compiled in api._routes:
                 merged._insert(compiled)
@@ -300,9 +324,19 @@ class BoltAPI(RouteRegistrar):
                 handling = observed.setdefault(id(handling), handling.observed(on_unhandled))
             if entry.plan.max_param_length != self.max_param_length:
                 entry = dataclasses.replace(entry, plan=limited(entry.plan, self.max_param_length))
-            stages = pipeline(entry, compress=compress, count=counter, files=files, ablate=ablate)
+            backends, guards = resolve(entry.definition, self.default_auth, self.default_guards)
+            stages = pipeline(
+                entry,
+                compress=compress,
+                count=counter,
+                files=files,
+                ablate=ablate,
+                access=access_for(backends, guards),
+            )
             call = assemble(stages, handling.handle_exception, handling.invalid)
             needs = entry.needs
+            if stages.access is not None:
+                needs |= stages.access.needs
             if any(name == "compress" for name, _ in stages.respond):
                 needs |= Needs.ACCEPT_ENCODING
             spec = RouteSpec(

@@ -6,15 +6,17 @@ Registration records what a route *is* (:class:`RouteEntry`: its path, its
 :class:`Pipeline` — the stages that route uses, in request order — and :func:`assemble`
 builds from it the one function ``request -> (status, headers, body)`` an engine calls::
 
-    count ─► bind ─► (access) ─► (middleware) ─► run ─► handler ─► encode ─► compress
-    --max-   Plan     auth,       Bolt's and     where the          Encoder   Compressor
-    requests          guards      Django's       handler runs
+    count ─► access ─► bind ─► (middleware) ─► run ─► handler ─► encode ─► compress
+    --max-   auth,     Plan     Bolt's and     where the          Encoder   Compressor
+    requests guards             Django's       handler runs
 
 A stage the route does not use is *absent* from its callable, never a no-op call: a route
 without parameters has no binder, one with ``@no_compress`` no compression step, and only a
-process started with ``--max-requests`` counts. Access control and middleware are the places
-the next features plug in (they go between binding and running the handler); ``run`` is
-where a thread-pool choice will go. The assembled callable never raises: every exception is
+process started with ``--max-requests`` counts, and only a route with authentication
+backends or guards has an ``access`` stage (:mod:`bolt_api.auth._access`): it runs before
+binding, so a refused request is never validated, and answers 401/403 through the route's
+error handling and response stages. Middleware is the place the next feature plugs in;
+``run`` is where a thread-pool choice will go. The assembled callable never raises: every exception is
 turned into the error response by the route's ``on_error``.
 
 How the handler runs (``run``) is decided here, per route:
@@ -46,6 +48,7 @@ from ._dependencies import solve_async, solve_sync, teardown_async, teardown_syn
 from ._encoding import Encoder, compile_encoder
 from ._param_specs import param_specs
 from ._routing import PathTemplate
+from .auth._access import Access
 from .engine import Fallback, Needs, ParamSpec, Request, ResponseTuple, RouteCall, StreamBody
 from .exceptions import RequestValidationError
 from .files import FileAccess, PendingFile
@@ -151,11 +154,15 @@ class Pipeline:
     params: tuple[ParamSpec, ...] | None
     #: The files a ``FileResponse``/``File`` of this route may serve (the API's setting).
     files: FileAccess
+    #: Authentication and guards, run before binding; ``None`` when the route has neither.
+    access: Access | None = None
 
     @property
     def stages(self) -> tuple[str, ...]:
         """The names of the stages present, in order (for diagnostics and tests)."""
         names = ["count"] if self.count is not None else []
+        if self.access is not None:
+            names.append("access")
         if self.plan.bindings:
             names.append("bind")
         names += [f"run:{self.run}", "handler", "encode"]
@@ -170,15 +177,19 @@ def pipeline(
     count: RequestCounter | None,
     files: FileAccess,
     ablate: Collection[str] = (),
+    access: Access | None = None,
 ) -> Pipeline:
-    """Decide the stages of ``entry``'s route (``compress``: the API's compressor, if on)."""
+    """Decide the stages of ``entry``'s route (``compress``: the API's compressor, if on;
+    ``access``: its authentication and guards, if any). An ``async`` guard puts the route
+    on the event loop."""
     plan = entry.plan
     fn = plan.fn
     unwrapped = inspect.unwrap(fn)
     is_coroutine = inspect.iscoroutinefunction(unwrapped) or inspect.iscoroutinefunction(fn)
     drives = "trivial_async" not in ablate
     awaits = is_coroutine and (not drives or not never_suspends(fn))
-    run: Run = "loop" if awaits or plan.any_async else "inline"
+    guarded_async = access is not None and access.is_async
+    run: Run = "loop" if awaits or plan.any_async or guarded_async else "inline"
     respond: list[tuple[str, Finisher]] = []
     if not drives:
         respond.append(("undrive", _undrive))
@@ -193,7 +204,7 @@ def pipeline(
         entry.definition.status_code,
         ladder="compiled_encoders" in ablate,
     )
-    return Pipeline(plan, run, is_coroutine, encode, tuple(respond), count, params, files)
+    return Pipeline(plan, run, is_coroutine, encode, tuple(respond), count, params, files, access)
 
 
 def assemble(p: Pipeline, on_error: ErrorHandler, on_invalid: InvalidHandler) -> RouteCall:
@@ -226,9 +237,47 @@ def assemble(p: Pipeline, on_error: ErrorHandler, on_invalid: InvalidHandler) ->
             after,
             p.files,
         )
+    if p.access is not None:
+        call = _guarded(call, p.access, p.run == "loop", on_error, after)
     if p.count is not None:
         call = counted(call, p.count)
     return call
+
+
+def _guarded(
+    call: RouteCall, access: Access, on_loop: bool, on_error: ErrorHandler, after: Finisher | None
+) -> RouteCall:
+    """``call`` behind the ``access`` stage: a refusal (or a backend's or guard's exception)
+    is answered through ``on_error`` and the response stages; the request is not bound."""
+    tail = after or _as_is
+    if not on_loop:
+        check = access.check
+        inner_sync: Callable[[Request], ResponseTuple] = call  # type: ignore[assignment]
+
+        def guarded(request: Request) -> ResponseTuple:
+            try:
+                refused = check(request)
+            except Exception as exc:
+                return tail(on_error(exc, request), request)
+            if refused is not None:
+                return tail(on_error(refused, request), request)
+            return inner_sync(request)
+
+        return guarded
+    acheck = access.acheck if access.is_async else None
+    check_sync = access.check
+    inner: Callable[[Request], Coroutine[Any, Any, ResponseTuple]] = call  # type: ignore[assignment]
+
+    async def aguarded(request: Request) -> ResponseTuple:
+        try:
+            refused = await acheck(request) if acheck is not None else check_sync(request)
+        except Exception as exc:
+            return tail(on_error(exc, request), request)
+        if refused is not None:
+            return tail(on_error(refused, request), request)
+        return await inner(request)
+
+    return aguarded
 
 
 def counted_fallback(fallback: Fallback, counter: RequestCounter | None) -> Fallback:

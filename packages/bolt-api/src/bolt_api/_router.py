@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
 
 from ._routing import join_paths
+from .auth._access import check_auth, check_guards
 
 __all__ = ["UNSET", "RouteDef", "RouteRegistrar", "Router"]
 
@@ -41,6 +42,10 @@ class RouteDef:
     description: str | None = None
     name: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    #: Authentication backends (``None``: the router's, else the API's defaults; ``()``: none).
+    auth: tuple[Any, ...] | None = None
+    #: Guards, run in order (``None``: the router's, else the API's defaults).
+    guards: tuple[Any, ...] | None = None
 
 
 class RouteRegistrar:
@@ -60,11 +65,20 @@ class RouteRegistrar:
         summary: str | None = None,
         description: str | None = None,
         name: str | None = None,
+        auth: list[Any] | None = None,
+        guards: list[Any] | None = None,
     ) -> Callable[[F], F]:
-        """Register the decorated function for ``methods`` on ``path``."""
+        """Register the decorated function for ``methods`` on ``path``.
+
+        ``auth``: authentication backends (``[]``: none, not even the API's defaults);
+        ``guards``: who may proceed (:mod:`bolt_api.auth`). Left ``None``, both come from
+        the router, else from the API's defaults.
+        """
         if not isinstance(path, str):
             raise TypeError(f"route path must be a str, got {type(path).__name__}")
         upper = tuple(m.upper() for m in methods)
+        backends = check_auth(auth, f"route {path!r}")
+        checked_guards = check_guards(guards, f"route {path!r}")
 
         def decorator(fn: F) -> F:
             if not callable(fn):
@@ -80,6 +94,8 @@ class RouteRegistrar:
                     summary,
                     description,
                     name,
+                    auth=backends,
+                    guards=checked_guards,
                 )
             )
             return fn
@@ -118,9 +134,19 @@ class RouteRegistrar:
 class Router(RouteRegistrar):
     """A group of routes with a common prefix and tags, included into an API later."""
 
-    def __init__(self, prefix: str = "", tags: list[str] | None = None) -> None:
+    def __init__(
+        self,
+        prefix: str = "",
+        tags: list[str] | None = None,
+        *,
+        auth: list[Any] | None = None,
+        guards: list[Any] | None = None,
+    ) -> None:
         self.prefix = prefix
         self.tags = tuple(tags or ())
+        #: The backends and guards of routes (and child routers) that declare none.
+        self.auth = check_auth(auth, f"Router({prefix!r})")
+        self.guards = check_guards(guards, f"Router({prefix!r})")
         self._defs: list[RouteDef] = []
         self._children: list[tuple[Router, str]] = []
 
@@ -135,14 +161,29 @@ class Router(RouteRegistrar):
             raise ValueError("a router cannot include itself")
         self._children.append((router, prefix))
 
-    def iter_routes(self, prefix: str = "", tags: tuple[str, ...] = ()) -> Iterator[RouteDef]:
-        """Every route of this router and its children, with prefixes and tags applied."""
+    def iter_routes(
+        self,
+        prefix: str = "",
+        tags: tuple[str, ...] = (),
+        auth: tuple[Any, ...] | None = None,
+        guards: tuple[Any, ...] | None = None,
+    ) -> Iterator[RouteDef]:
+        """Every route of this router and its children, with prefixes and tags applied, and
+        the nearest router's ``auth``/``guards`` for routes that declare none."""
         base = join_paths(prefix, self.prefix) if self.prefix else prefix
         all_tags = tags + tuple(t for t in self.tags if t not in tags)
+        auth = self.auth if self.auth is not None else auth
+        guards = self.guards if self.guards is not None else guards
         for d in self._defs:
             merged = all_tags + tuple(t for t in d.tags if t not in all_tags)
-            yield replace(d, path=join_paths(base, d.path) if base else d.path, tags=merged)
+            yield replace(
+                d,
+                path=join_paths(base, d.path) if base else d.path,
+                tags=merged,
+                auth=d.auth if d.auth is not None else auth,
+                guards=d.guards if d.guards is not None else guards,
+            )
         for child, child_prefix in self._children:
             yield from child.iter_routes(
-                join_paths(base, child_prefix) if child_prefix else base, all_tags
+                join_paths(base, child_prefix) if child_prefix else base, all_tags, auth, guards
             )

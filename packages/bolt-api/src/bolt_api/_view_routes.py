@@ -117,13 +117,6 @@ def view_handler(
     return handler
 
 
-def _keep(handler: Callable[..., Any], guards: Any, auth: Any) -> Callable[..., Any]:
-    """Record guards/auth on the handler (no effect until authentication exists)."""
-    handler.__bolt_guards__ = guards  # type: ignore[attr-defined]
-    handler.__bolt_auth__ = auth  # type: ignore[attr-defined]
-    return handler
-
-
 def _actions(cls: type[APIView]) -> list[tuple[str, ActionInfo]]:
     found = []
     for attr in sorted(dir(cls)):
@@ -170,12 +163,15 @@ def register_view(
         )
     status = status_code if status_code is not None else cls.status_code
     for m in chosen:
-        handler = _keep(
-            view_handler(cls, m, action=m),
-            guards if guards is not None else cls.guards,
-            auth if auth is not None else cls.auth,
-        )
-        registrar.route(path, (m.upper(),), status_code=status, tags=tags, name=name)(handler)
+        registrar.route(
+            path,
+            (m.upper(),),
+            status_code=status,
+            tags=tags,
+            name=name,
+            auth=auth if auth is not None else cls.auth,
+            guards=guards if guards is not None else cls.guards,
+        )(view_handler(cls, m, action=m))
 
 
 def register_viewset(
@@ -227,7 +223,9 @@ def register_viewset(
             status_code=status if status is not None else default_status,
             tags=tags,
             name=f"{name}-{act}" if name else None,
-        )(_keep(handler, class_guards, class_auth))
+            auth=class_auth,
+            guards=class_guards,
+        )(handler)
     for attr, info in _actions(cls):
         if attr in _STANDARD_NAMES:
             raise ValueError(
@@ -245,10 +243,6 @@ def register_viewset(
             summary=info.summary,
             description=info.description,
             name=f"{name}-{attr}" if name else None,
-        )(
-            _keep(
-                handler,
-                info.guards if info.guards is not None else class_guards,
-                info.auth if info.auth is not None else class_auth,
-            )
-        )
+            auth=info.auth if info.auth is not None else class_auth,
+            guards=info.guards if info.guards is not None else class_guards,
+        )(handler)

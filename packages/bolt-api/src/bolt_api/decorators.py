@@ -49,7 +49,7 @@ def action(
     ``detail=True`` routes it at ``<viewset path>/{lookup}/<path>``, ``detail=False`` at
     ``<viewset path>/<path>``; ``path`` defaults to the method's name. The method's other
     parameters are bound like a function handler's. ``auth``/``guards`` override the class's
-    (stored for the authentication work; they have no effect yet).
+    (and ``api.viewset()``'s) for this action.
     """
     if isinstance(methods, str) or not methods:
         raise TypeError("action(methods=...) takes a non-empty list of HTTP methods")

@@ -9,9 +9,8 @@ request, with ``self.request``, ``self.action`` and ``self.kwargs`` (the path pa
 ViewSets work over a Django QuerySet or a plain list: QuerySets are recognised by duck typing
 (``aget``, ``acount``, ``async for``), so this module never imports Django.
 
-``guards`` and ``auth`` are accepted and stored (on the class and on each generated handler
-as ``__bolt_guards__``/``__bolt_auth__``) but have no effect yet: authentication and guards
-are not built.
+``guards`` and ``auth`` (on the class, on ``api.view()``/``api.viewset()``, on ``@action``)
+are enforced like a function route's (:mod:`bolt_api.auth`): the nearest one declared wins.
 """
 
 from __future__ import annotations
@@ -65,8 +64,8 @@ class APIView:
     """A class grouping the HTTP methods of one path: define ``get``, ``post``, ...
 
     Class attributes: ``http_method_names`` (the methods ``api.view()`` may route),
-    ``status_code`` (the default status of every method), ``guards`` and ``auth`` (stored;
-    no effect yet).
+    ``status_code`` (the default status of every method), ``guards`` and ``auth`` (enforced on
+    every method, unless ``api.view()`` gives its own).
     """
 
     http_method_names: ClassVar[list[str]] = [

@@ -163,9 +163,7 @@ class Access:
         return None
 
 
-def access_for(
-    backends: tuple[BaseAuthentication, ...], guards: tuple[Any, ...]
-) -> Access | None:
+def access_for(backends: tuple[BaseAuthentication, ...], guards: tuple[Any, ...]) -> Access | None:
     """The access stage for these backends and guards; ``None`` (no stage) when there is
     nothing to check — no backend, and no guard or only ``AllowAny``."""
     if not backends and all(isinstance(g, AllowAny) for g in guards):
