@@ -16,8 +16,8 @@ process started with ``--max-requests`` counts, and only a route with authentica
 backends or guards has an ``access`` stage (:mod:`bolt_api.auth._access`): it runs before
 binding, so a refused request is never validated, and answers 401/403 through the route's
 error handling and response stages. Middleware is the place the next feature plugs in;
-``run`` is where a thread-pool choice will go. The assembled callable never raises: every exception is
-turned into the error response by the route's ``on_error``.
+``run`` is where a thread-pool choice will go. The assembled callable never raises: every
+exception is turned into the error response by the route's ``on_error``.
 
 How the handler runs (``run``) is decided here, per route:
 

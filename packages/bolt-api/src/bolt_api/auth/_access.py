@@ -22,7 +22,14 @@ from ._backends import BaseAuthentication
 from ._context import STATE_KEY, AuthContext
 from ._guards import BUILTIN_GUARDS, AllowAny, BasePermission, is_async_guard
 
-__all__ = ["Access", "access_for", "check_auth", "check_guards", "resolve"]
+__all__ = [
+    "Access",
+    "access_for",
+    "check_auth",
+    "check_guards",
+    "requires_authentication",
+    "resolve",
+]
 
 NOT_AUTHENTICATED = "Authentication required"
 PERMISSION_DENIED = "Permission denied"
@@ -98,16 +105,6 @@ class Access:
     #: The ``WWW-Authenticate`` value of a 401.
     challenge: str
 
-    @property
-    def requires_authentication(self) -> bool:
-        """Whether some request is refused for lack of credentials (for OpenAPI)."""
-        for guard in self.guards:
-            if isinstance(guard, AllowAny):
-                return False
-            if not isinstance(guard, BasePermission) or guard.requires_authentication:
-                return True
-        return False
-
     def authenticate(self, request: Request) -> AuthContext | None:
         """The first backend's context that authenticates the request, stored in
         ``request.state``."""
@@ -161,6 +158,17 @@ class Access:
             if allowed is not True:
                 return self._refused(guard, context)
         return None
+
+
+def requires_authentication(guards: tuple[Any, ...]) -> bool:
+    """Whether these guards refuse some request for lack of credentials (for OpenAPI: a
+    custom guard is assumed to)."""
+    for guard in guards:
+        if isinstance(guard, AllowAny):
+            return False
+        if not isinstance(guard, BasePermission) or guard.requires_authentication:
+            return True
+    return False
 
 
 def access_for(backends: tuple[BaseAuthentication, ...], guards: tuple[Any, ...]) -> Access | None:

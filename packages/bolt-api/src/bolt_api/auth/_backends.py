@@ -86,6 +86,20 @@ def _check_algorithms(algorithms: Sequence[str] | None) -> tuple[str, ...]:
     return chosen
 
 
+#: RFC 7518 §3.2: an HMAC key at least as long as the hash output.
+_MIN_SECRET = {"HS256": 32, "HS384": 48, "HS512": 64}
+
+
+def _check_secret_length(secret: str | bytes, algorithms: Sequence[str]) -> None:
+    size = len(secret.encode() if isinstance(secret, str) else secret)
+    needed = max(_MIN_SECRET[a] for a in algorithms)
+    if size < needed:
+        raise ValueError(
+            f"the HMAC secret is {size} bytes; {', '.join(algorithms)} need {needed} or more "
+            "(RFC 7518 3.2): a short secret can be guessed offline from one token"
+        )
+
+
 def _looks_like_public_key(key: str | bytes) -> bool:
     raw = key.encode() if isinstance(key, str) else key
     return any(marker in raw for marker in _PEM_MARKERS)
@@ -153,8 +167,8 @@ class JWTAuthentication(BaseAuthentication):
                 raise ValueError(f"public_key is for public-key algorithms, not {self.algorithms}")
             if secret is not None and _looks_like_public_key(secret):
                 raise ValueError("secret looks like a public key: HMAC needs a shared secret")
-            if secret is not None and not secret:
-                raise ValueError("secret must not be empty")
+            if secret is not None:
+                _check_secret_length(secret, self.algorithms)
         else:
             if secret is not None:
                 raise ValueError(
@@ -187,10 +201,9 @@ class JWTAuthentication(BaseAuthentication):
             return key
         if not self.hmac:
             key = self.public_key
-        elif self.secret is not None:
-            key = self.secret
         else:
-            key = _django_secret_key()
+            key = self.secret if self.secret is not None else _django_secret_key()
+            _check_secret_length(key, self.algorithms)
         self._key = key
         return key
 
@@ -213,7 +226,6 @@ class JWTAuthentication(BaseAuthentication):
     def decode(self, token: str) -> dict[str, Any]:
         """The verified claims of ``token``; a ``jwt.InvalidTokenError`` when it is not valid."""
         # without ``audience``, PyJWT refuses a token that names one
-        options: dict[str, Any] = {"require": list(self.required_claims)}
         claims: dict[str, Any] = jwt.decode(
             token,
             self._resolve_key(),
@@ -221,7 +233,7 @@ class JWTAuthentication(BaseAuthentication):
             audience=self.audience,
             issuer=self.issuer,
             leeway=self.leeway,
-            options=options,
+            options={"require": list(self.required_claims)},
         )
         if self.token_type is not None:
             kind = claims.get("token_type", claims.get("typ"))

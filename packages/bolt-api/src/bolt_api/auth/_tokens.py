@@ -15,13 +15,13 @@ from typing import Any
 
 import jwt
 
-from ._backends import _check_algorithms, _django_secret_key
+from ._backends import _check_algorithms, _check_secret_length, _django_secret_key
 
 __all__ = ["Token", "create_jwt_for_user"]
 
 
 def _now() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
+    return dt.datetime.now(dt.UTC)
 
 
 def _timestamp(value: dt.datetime | int | float | None) -> int | None:
@@ -98,6 +98,8 @@ class Token:
     ) -> str:
         """The signed token (``secret``: the HMAC secret or the private key)."""
         _check_algorithms([algorithm])
+        if algorithm.startswith("HS"):
+            _check_secret_length(secret, [algorithm])
         return jwt.encode(self.claims(), secret, algorithm=algorithm, headers=dict(headers or {}))
 
     @classmethod

@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import msgspec
 
 from .._plan import wire_key
+from ..auth._access import requires_authentication, resolve
 from ..datastructures import UploadFile
 from ..errors import problem_details
 from ..params import Param
@@ -96,7 +97,10 @@ def build_openapi_schema(api: BoltAPI, config: OpenAPIConfig | None = None) -> d
     """The OpenAPI document for every route of ``api`` (``api.openapi_config`` by default)."""
     cfg = config if config is not None else api.openapi_config
     formatter = getattr(getattr(api, "_errors", None), "formatter", None)
-    return _Generator(cfg, formatter).build(api.routes)
+    generator = _Generator(cfg, formatter)
+    generator.default_auth = getattr(api, "default_auth", None)
+    generator.default_guards = getattr(api, "default_guards", None)
+    return generator.build(api.routes)
 
 
 # --- the generator ----------------------------------------------------------------------------
@@ -112,6 +116,12 @@ class _Generator:
         self.uses_validation_error = False
         self.uses_query_method = False
         self.tags_seen: list[str] = []
+        #: The API's last-resort backends and guards (``BoltAPI.default_auth``, ...).
+        self.default_auth: Any = None
+        self.default_guards: Any = None
+        #: ``securitySchemes`` by name, and the name given to each backend (by identity).
+        self.security_schemes: dict[str, dict[str, Any]] = {}
+        self.scheme_names: dict[int, str] = {}
 
     # -- document --------------------------------------------------------------------------
 
@@ -150,6 +160,11 @@ class _Generator:
         if merged_schemas:
             components["schemas"] = dict(sorted(merged_schemas.items()))
         components.update({k: v for k, v in extra.items() if v})
+        if self.security_schemes:
+            components["securitySchemes"] = {
+                **self.security_schemes,
+                **(components.get("securitySchemes") or {}),
+            }
         if components:
             doc["components"] = components
         if cfg.security:
@@ -202,9 +217,37 @@ class _Generator:
         if body is not None:
             op["requestBody"] = body
         op["responses"] = self._responses(route, bool(bindings))
+        security = self._security(route)
+        if security is not None:
+            op["security"] = security
         if d.extra.get("deprecated"):
             op["deprecated"] = True
         return op
+
+    def _security(self, route: RouteEntry) -> list[dict[str, list[str]]] | None:
+        """The operation's ``security``: any one of its backends; ``{}`` too when its guards
+        let unauthenticated requests through. ``None`` for a route without backends."""
+        backends, guards = resolve(route.definition, self.default_auth, self.default_guards)
+        if not backends:
+            return None
+        options: list[dict[str, list[str]]] = [{self._scheme(b): []} for b in backends]
+        if not requires_authentication(guards):
+            options.append({})
+        return options
+
+    def _scheme(self, backend: Any) -> str:
+        name = self.scheme_names.get(id(backend))
+        if name is not None:
+            return name
+        spec = backend.openapi_scheme()
+        base = name = backend.scheme_name
+        count = 1
+        while name in self.security_schemes and self.security_schemes[name] != spec:
+            count += 1
+            name = f"{base}_{count}"
+        self.security_schemes[name] = spec
+        self.scheme_names[id(backend)] = name
+        return name
 
     def _operation_id(self, base: str) -> str:
         count = self.operation_ids.get(base, 0) + 1
