@@ -1,4 +1,5 @@
-"""``BOLT_COMPRESSION`` and ``BOLT_ALLOWED_FILE_PATHS`` reach the served API."""
+"""``BOLT_COMPRESSION``, ``BOLT_ALLOWED_FILE_PATHS`` and the authentication defaults reach the
+served API."""
 
 from __future__ import annotations
 
@@ -93,3 +94,39 @@ def test_max_param_length() -> None:
     assert call(FakeRequest(query={"q": "abcd"}))[0] == 422
     with override_settings(BOLT_MAX_PARAM_LENGTH="8"), pytest.raises(ImproperlyConfigured):
         apply_settings(api)
+
+
+def test_authentication_defaults_apply_to_routes_that_declare_none() -> None:
+    from bolt_api.auth import APIKeyAuthentication, IsAuthenticated
+
+    api = BoltAPI()
+
+    @api.get("/default")
+    def default() -> str:
+        return "in"
+
+    @api.get("/open", auth=[], guards=[])
+    def open_route() -> str:
+        return "open"
+
+    key = APIKeyAuthentication({"k" * 20})
+    with override_settings(
+        BOLT_AUTHENTICATION_CLASSES=[key], BOLT_DEFAULT_PERMISSION_CLASSES=[IsAuthenticated()]
+    ):
+        apply_settings(api)
+    calls = {s.path: s.call for s in api.compile().routes if s.method == "GET"}
+    assert calls["/default"](FakeRequest())[0] == 401
+    assert calls["/default"](FakeRequest(headers={"x-api-key": "k" * 20}))[0] == 200
+    assert calls["/open"](FakeRequest())[0] == 200
+
+
+def test_authentication_settings_take_instances() -> None:
+    from bolt_api.auth import IsAuthenticated
+
+    for name, value in (
+        ("BOLT_AUTHENTICATION_CLASSES", ["jwt"]),
+        ("BOLT_AUTHENTICATION_CLASSES", "jwt"),
+        ("BOLT_DEFAULT_PERMISSION_CLASSES", [IsAuthenticated]),
+    ):
+        with override_settings(**{name: value}), pytest.raises(ImproperlyConfigured):
+            apply_settings(BoltAPI())

@@ -7,11 +7,16 @@
   (absent: the API's own ``allowed_file_paths=``, by default any file).
 * ``BOLT_MAX_PARAM_LENGTH``: the longest path/query/header/cookie/form value accepted, in
   characters (absent: the API's own ``max_param_length=``, by default 8192); 422 beyond.
+* ``BOLT_AUTHENTICATION_CLASSES``: backend instances (``JWTAuthentication(...)``, ...) for the
+  routes that declare no ``auth=`` (nor their router or API); ``auth=[]`` opts a route out.
+* ``BOLT_DEFAULT_PERMISSION_CLASSES``: guard instances for the routes that declare no
+  ``guards=`` (absent: none, which is django-bolt's ``[AllowAny()]``).
 """
 
 from __future__ import annotations
 
 from bolt_api import BoltAPI, CompressionConfig
+from bolt_api.auth._access import check_auth, check_guards
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
@@ -42,3 +47,17 @@ def apply_settings(api: BoltAPI) -> None:
                 f"BOLT_MAX_PARAM_LENGTH must be an integer from 1 to 1048576, got {limit!r}"
             )
         api.max_param_length = limit
+    if hasattr(settings, "BOLT_AUTHENTICATION_CLASSES"):
+        try:
+            api.default_auth = check_auth(
+                settings.BOLT_AUTHENTICATION_CLASSES, "BOLT_AUTHENTICATION_CLASSES"
+            )
+        except TypeError as exc:
+            raise ImproperlyConfigured(str(exc)) from None
+    if hasattr(settings, "BOLT_DEFAULT_PERMISSION_CLASSES"):
+        try:
+            api.default_guards = check_guards(
+                settings.BOLT_DEFAULT_PERMISSION_CLASSES, "BOLT_DEFAULT_PERMISSION_CLASSES"
+            )
+        except TypeError as exc:
+            raise ImproperlyConfigured(str(exc)) from None
