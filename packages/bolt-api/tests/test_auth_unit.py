@@ -129,7 +129,8 @@ def test_sync_guards_stay_inline_and_an_async_guard_goes_to_the_loop() -> None:
         assert run(call(FakeRequest(headers={"x-ok": "1"})))[0] == 200  # it decides alone
         assert run(call(FakeRequest()))[0] == 401  # refused, and nobody authenticated
     assert run(table["/class"].call(FakeRequest(headers={"x-ok": "1"})))[0] == 200
-    assert run(table["/class"].call(FakeRequest()))[0] == 401  # refused, unauthenticated
+    # refused: 403, as the guard ignores authentication (and the route has no backend)
+    assert run(table["/class"].call(FakeRequest()))[0] == 403
 
 
 def test_the_context_is_in_request_state() -> None:
@@ -175,7 +176,12 @@ def test_refusals_go_through_the_error_formatter_and_guards_may_raise() -> None:
     def b() -> int:
         return 1
 
+    @api.get("/no-backend", guards=[lambda context, request: False])
+    def n() -> int:
+        return 1
+
     table = specs(api)
+    assert table["/no-backend"].call(FakeRequest())[0] == 403  # no credentials would help
     status, headers, _ = table["/closed"].call(FakeRequest())
     assert status == 401 and ("content-type", "application/problem+json") in headers
     assert ("www-authenticate", "Bearer") in headers

@@ -120,7 +120,10 @@ class Access:
         return HTTPException(401, NOT_AUTHENTICATED, headers=headers)
 
     def _refused(self, guard: Any, context: AuthContext | None) -> HTTPException:
-        if context is None:
+        """401 when credentials could change the answer (nobody authenticated, the route has
+        backends, and the guard does not say it ignores authentication), else 403."""
+        ignores_auth = isinstance(guard, BasePermission) and not guard.requires_authentication
+        if context is None and self.backends and not ignores_auth:
             return self._unauthenticated()
         message = getattr(guard, "message", None)
         return HTTPException(403, message if isinstance(message, str) else PERMISSION_DENIED)

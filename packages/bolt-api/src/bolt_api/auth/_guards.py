@@ -7,9 +7,10 @@ A guard is a :class:`BasePermission` — django-bolt's 0.6 set (``AllowAny``,
 
 Guards run in order, as django-bolt's do: ``AllowAny`` lets the request through at once; a
 guard that needs an authenticated request answers **401** (with ``WWW-Authenticate``) when no
-backend authenticated it; a guard that refuses an authenticated request answers **403**
-``{"detail": "Permission denied"}`` (or the guard's ``message``). A guard may also raise an
-``HTTPException`` to answer something else.
+backend authenticated it; a guard that refuses answers **403** ``{"detail": "Permission
+denied"}`` (or the guard's ``message``) — or 401 when nobody is authenticated, the route has
+backends and the guard does not declare ``requires_authentication = False``. A guard may
+also raise an ``HTTPException`` to answer something else.
 """
 
 from __future__ import annotations
