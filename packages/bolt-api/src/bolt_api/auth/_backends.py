@@ -19,8 +19,6 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
-import jwt
-
 from ..engine import Needs, Request
 from ._context import AuthContext
 
@@ -62,6 +60,14 @@ class BaseAuthentication:
     def openapi_scheme(self) -> dict[str, Any]:
         """This backend as an OpenAPI security scheme object."""
         raise NotImplementedError
+
+
+def pyjwt() -> Any:
+    """PyJWT, imported on first use: with ``cryptography`` it is a third of ``bolt_api``'s
+    import time, which an API without JWT routes need not pay."""
+    import jwt
+
+    return jwt
 
 
 def _check_algorithms(algorithms: Sequence[str] | None) -> tuple[str, ...]:
@@ -189,10 +195,15 @@ class JWTAuthentication(BaseAuthentication):
         self.required_claims = tuple(required_claims)
         self.csrf = csrf
         self.trusted_origins = frozenset(trusted_origins)
-        self.needs = Needs.HEADERS | (Needs.COOKIES if cookie is not None else Needs.NONE)
+        # the origin check compares with the request's scheme: behind a trusted proxy that is
+        # X-Forwarded-Proto, which an engine resolves only for routes that need the client
+        self.needs = Needs.HEADERS
+        if cookie is not None:
+            self.needs |= Needs.COOKIES | (Needs.CLIENT if csrf else Needs.NONE)
         self._key: Any = None
 
     def prepare(self) -> None:
+        pyjwt()  # imported now, not by the first request
         self._resolve_key()
 
     def _resolve_key(self) -> Any:
@@ -225,6 +236,7 @@ class JWTAuthentication(BaseAuthentication):
 
     def decode(self, token: str) -> dict[str, Any]:
         """The verified claims of ``token``; a ``jwt.InvalidTokenError`` when it is not valid."""
+        jwt = pyjwt()
         # without ``audience``, PyJWT refuses a token that names one
         claims: dict[str, Any] = jwt.decode(
             token,
@@ -254,7 +266,7 @@ class JWTAuthentication(BaseAuthentication):
             return None
         try:
             claims = self.decode(token)
-        except jwt.InvalidTokenError:
+        except pyjwt().InvalidTokenError:
             return None
         return context_from_claims(claims, self.scheme_name)
 
