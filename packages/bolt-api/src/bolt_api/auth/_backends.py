@@ -22,6 +22,9 @@ from urllib.parse import urlsplit
 from ..engine import Needs, Request
 from ._context import AuthContext
 
+# PyJWT is imported where it is used: with ``cryptography`` it is a third of ``bolt_api``'s
+# import time, which an API without JWT routes need not pay.
+
 __all__ = ["APIKeyAuthentication", "BaseAuthentication", "JWTAuthentication"]
 
 #: Algorithms by family. A backend takes algorithms of one family only: a key that verifies
@@ -60,14 +63,6 @@ class BaseAuthentication:
     def openapi_scheme(self) -> dict[str, Any]:
         """This backend as an OpenAPI security scheme object."""
         raise NotImplementedError
-
-
-def pyjwt() -> Any:
-    """PyJWT, imported on first use: with ``cryptography`` it is a third of ``bolt_api``'s
-    import time, which an API without JWT routes need not pay."""
-    import jwt
-
-    return jwt
 
 
 def _check_algorithms(algorithms: Sequence[str] | None) -> tuple[str, ...]:
@@ -203,7 +198,8 @@ class JWTAuthentication(BaseAuthentication):
         self._key: Any = None
 
     def prepare(self) -> None:
-        pyjwt()  # imported now, not by the first request
+        import jwt  # noqa: F401  (imported now, not by the first request)
+
         self._resolve_key()
 
     def _resolve_key(self) -> Any:
@@ -236,7 +232,8 @@ class JWTAuthentication(BaseAuthentication):
 
     def decode(self, token: str) -> dict[str, Any]:
         """The verified claims of ``token``; a ``jwt.InvalidTokenError`` when it is not valid."""
-        jwt = pyjwt()
+        import jwt
+
         # without ``audience``, PyJWT refuses a token that names one
         claims: dict[str, Any] = jwt.decode(
             token,
@@ -264,9 +261,11 @@ class JWTAuthentication(BaseAuthentication):
             and not _same_origin(request, self.trusted_origins)
         ):
             return None
+        import jwt
+
         try:
             claims = self.decode(token)
-        except pyjwt().InvalidTokenError:
+        except jwt.InvalidTokenError:
             return None
         return context_from_claims(claims, self.scheme_name)
 

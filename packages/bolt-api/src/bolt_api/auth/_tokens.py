@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ._backends import _check_algorithms, _check_secret_length, _django_secret_key, pyjwt
+from ._backends import _check_algorithms, _check_secret_length, _django_secret_key
 
 __all__ = ["Token", "create_jwt_for_user"]
 
@@ -98,9 +98,9 @@ class Token:
         _check_algorithms([algorithm])
         if algorithm.startswith("HS"):
             _check_secret_length(secret, [algorithm])
-        return pyjwt().encode(
-            self.claims(), secret, algorithm=algorithm, headers=dict(headers or {})
-        )
+        import jwt
+
+        return jwt.encode(self.claims(), secret, algorithm=algorithm, headers=dict(headers or {}))
 
     @classmethod
     def decode(
@@ -114,7 +114,9 @@ class Token:
         leeway: float = 0,
     ) -> Token:
         """Verify ``token`` (``jwt.InvalidTokenError`` when it is not valid) and read it."""
-        claims = pyjwt().decode(
+        import jwt
+
+        claims = jwt.decode(
             token,
             secret,
             algorithms=list(_check_algorithms(algorithms)),
