@@ -26,6 +26,7 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
+from openapi_spec_validator import validate
 
 from .conftest import Server, start_server
 
@@ -296,6 +297,7 @@ def test_auth_empty_opts_out_of_the_api_defaults(c: httpx.Client) -> None:
 
 def test_openapi_lists_the_security_schemes(c: httpx.Client) -> None:
     doc = c.get("/docs/openapi.json").json()
+    validate(doc)
     schemes = doc["components"]["securitySchemes"]
     assert schemes["jwt"] == {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
     assert schemes["api_key"] == {"type": "apiKey", "in": "header", "name": "x-api-key"}
@@ -307,3 +309,9 @@ def test_openapi_lists_the_security_schemes(c: httpx.Client) -> None:
     # two JWT backends with the same scheme object share its entry
     assert paths["/rs"]["get"]["security"] == [{"jwt": []}]
     assert paths["/key"]["get"]["security"] == [{"api_key": []}]
+    assert {"401"} <= set(paths["/me"]["get"]["responses"]) and "403" not in paths["/me"]["get"][
+        "responses"
+    ]
+    assert {"401", "403"} <= set(paths["/staff"]["get"]["responses"])
+    assert not {"401", "403"} & set(paths["/public"]["get"]["responses"])
+    assert not {"401", "403"} & set(paths["/optional"]["get"]["responses"])

@@ -37,6 +37,7 @@ import msgspec
 
 from .._plan import wire_key
 from ..auth._access import requires_authentication, resolve
+from ..auth._guards import AllowAny, IsAuthenticated
 from ..datastructures import UploadFile
 from ..errors import problem_details
 from ..params import Param
@@ -438,7 +439,24 @@ class _Generator:
         responses: dict[str, Any] = {str(status): self._response(status, route.return_type)}
         if binds and self.config.include_error_responses:
             responses["422"] = self._validation_response()
+        if self.config.include_error_responses:
+            responses.update(self._access_responses(route))
         return responses
+
+    def _access_responses(self, route: RouteEntry) -> dict[str, Any]:
+        """401 when the guards can refuse an anonymous request (on a route with backends),
+        403 when one can refuse an authenticated one (any guard beyond ``IsAuthenticated``)."""
+        backends, guards = resolve(route.definition, self.default_auth, self.default_guards)
+        out: dict[str, Any] = {}
+        if backends and requires_authentication(guards):
+            out["401"] = {"description": "Authentication required"}
+        for guard in guards:
+            if isinstance(guard, AllowAny):
+                break
+            if not isinstance(guard, IsAuthenticated):
+                out["403"] = {"description": "Permission denied"}
+                break
+        return out
 
     def _validation_response(self) -> dict[str, Any]:
         if self.formatter is None:
