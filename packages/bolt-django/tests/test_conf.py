@@ -130,4 +130,3 @@ def test_authentication_settings_take_instances() -> None:
     ):
         with override_settings(**{name: value}), pytest.raises(ImproperlyConfigured):
             apply_settings(BoltAPI())
-
