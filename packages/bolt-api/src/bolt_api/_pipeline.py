@@ -448,3 +448,4 @@ def _async_call(
             scope.close()
 
     return scoped_call
+import os  # noqa: I001
