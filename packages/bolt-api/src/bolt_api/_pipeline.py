@@ -448,4 +448,3 @@ def _async_call(
             scope.close()
 
     return scoped_call
-import os  # noqa: I001
