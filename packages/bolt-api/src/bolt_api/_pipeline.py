@@ -448,3 +448,7 @@ def _async_call(
             scope.close()
 
     return scoped_call
+
+
+def bad() -> int:
+    return "s"
