@@ -448,7 +448,3 @@ def _async_call(
             scope.close()
 
     return scoped_call
-
-
-def bad() -> int:
-    return "s"
