@@ -75,8 +75,3 @@ fn exc_info<'py>(py: Python<'py>, err: &PyErr) -> PyResult<Bound<'py, PyDict>> {
     kwargs.set_item(intern!(py, "exc_info"), info)?;
     Ok(kwargs)
 }
-
-fn unused_thing() -> i32 {
-    let x = 1;
-    x.clone()
-}
