@@ -34,7 +34,6 @@ those values itself hands them over as ``request.bound`` and the route skips its
 
 from __future__ import annotations
 
-import os
 import inspect
 import itertools
 from collections.abc import Callable, Collection, Coroutine
