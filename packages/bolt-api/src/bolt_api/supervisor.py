@@ -63,9 +63,9 @@ from .engine import CompiledApp, RouteSpec
 
 __all__ = [
     "DEFAULT_GRACEFUL_TIMEOUT",
-    "SUPERVISOR_ENV",
     "ParentLink",
     "ProcessOptions",
+    "SUPERVISOR_ENV",
     "Supervisor",
     "add_arguments",
     "child_argv",
