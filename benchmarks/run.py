@@ -204,6 +204,8 @@ class Target:
     log_args: tuple[str, ...] = ("--access-log",)
     #: The endpoint keys this target runs (None: every endpoint it can serve).
     only: tuple[str, ...] | None = None
+    #: The one optimisation this Bolt target switches off (the ablation table), or None.
+    ablate: str | None = None
 
     @property
     def django(self) -> bool:
@@ -230,8 +232,8 @@ def _key_span(keys: tuple[str, ...]) -> str:
     return ", ".join(order[i] for i in idx)
 
 
-#: Bolt's optimisations the ablation mode switches off one at a time (``BOLT_ABLATE=<name>``;
-#: a name the installed Bolt does not know is ignored, so its row measures "all on" again).
+#: Bolt's optimisations the ablation mode switches off one at a time: the Rust engine's through
+#: ``BOLT_ABLATE=<name>``, bolt-api's through ``runbolt --ablate <name>`` (see ``ablation_args``).
 ABLATIONS: tuple[str, ...] = (
     "zero_copy",
     "lazy_parts",
@@ -520,6 +522,7 @@ def server_command(target: Target, env: Env, port: int) -> list[str]:
             "--workers",
             "1",
             *(target.log_args if target.access_log else ()),
+            *ablation_args(target),
         ]
     if target.name in ("django-bolt", "django-bolt-log"):
         return [
@@ -1837,6 +1840,18 @@ def render_soak(data: dict[str, Any]) -> str:
 ABLATION_TITLE = "# Bolt ablation"
 
 
+#: The ablations bolt-api performs (``runbolt --ablate NAME``, read by ``BoltAPI.compile``);
+#: the others are the Rust engine's (``BOLT_ABLATE``).
+PYTHON_ABLATIONS = frozenset({"trivial_async", "compiled_encoders", "rust_params"})
+
+
+def ablation_args(target: Target) -> tuple[str, ...]:
+    """The runbolt flags that switch ``target.ablate`` off when bolt-api performs it."""
+    if target.ablate in PYTHON_ABLATIONS:
+        return ("--ablate", target.ablate)
+    return ()
+
+
 def ablation_targets(base: Target) -> list[tuple[str, Target]]:
     """``("all on", base)``, then per name of ``ABLATIONS`` base with ``BOLT_ABLATE=<name>``."""
     out = [("all on", base)]
@@ -1850,6 +1865,7 @@ def ablation_targets(base: Target) -> list[tuple[str, Target]]:
                     default=False,
                     description=f"{base.description}, BOLT_ABLATE={name}",
                     extra_env=(*base.extra_env, ("BOLT_ABLATE", name)),
+                    ablate=name,
                 ),
             )
         )

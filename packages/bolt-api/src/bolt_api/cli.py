@@ -155,4 +155,5 @@ def _server_options(args: argparse.Namespace, process: supervisor.ProcessOptions
         "access_log": args.access_log,
         "access_log_file": args.access_log_file,
         "trusted_proxies": trusted,
+        "ablate": tuple(args.ablate or ()),
     }

@@ -5,13 +5,13 @@ from __future__ import annotations
 import logging
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from typing import Any, TextIO
 
 from ._app import BoltAPI
 from .engine import ACCESS_LOGGER, ServerConfig
 from .engines import DEFAULT_ENGINE, load_engine
-from .supervisor import limit_requests, parent_link
+from .supervisor import parent_link
 
 __all__ = ["banner", "serve"]
 
@@ -32,6 +32,7 @@ def serve(
     port: int = 8000,
     *,
     out: TextIO | None = None,
+    ablate: Collection[str] = (),
     **options: Any,
 ) -> None:
     """Serve ``api`` on the named engine until interrupted (SIGINT/SIGTERM: graceful stop).
@@ -42,22 +43,25 @@ def serve(
     In a process started by :class:`bolt_api.supervisor.Supervisor` the parent provides the
     listening socket (one of several sharing the port with ``SO_REUSEPORT``), hears of
     readiness through its pipe (it prints the banner, once for all its processes) and, with
-    ``--max-requests``, has the requests counted.
+    ``--max-requests``, has the requests counted (``BoltAPI.compile(max_requests=...)``).
+    ``ablate``: optimisations to switch off, for the benchmark's ablation table only
+    (``BoltAPI.compile(ablate=...)``; an unknown name is a ``ValueError``).
     """
     chosen = load_engine(engine)
     if options.get("access_log"):
         _log_access_to_stderr()
     stream = out if out is not None else sys.stdout
-    app = api.compile()
     link = parent_link()
     if link is not None:
         host, port = link.host, link.port
         options["listen_fd"] = link.listen_fd
         on_ready: Callable[[str, int], None] = link.ready
-        if link.max_requests:
-            app = limit_requests(app, link.max_requests, link.retire)
+        app = api.compile(
+            max_requests=link.max_requests, on_max_requests=link.retire, ablate=ablate
+        )
     else:
         on_ready = _announce(chosen.name, stream)
+        app = api.compile(ablate=ablate)
     config = ServerConfig(host=host, port=port, on_ready=on_ready, **options)
     chosen.serve(app, config)
 

@@ -42,7 +42,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import errno
-import itertools
 import json
 import math
 import os
@@ -54,12 +53,10 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from types import FrameType
 from typing import Any, TextIO
-
-from .engine import CompiledApp, RouteSpec
 
 __all__ = [
     "DEFAULT_GRACEFUL_TIMEOUT",
@@ -69,7 +66,6 @@ __all__ = [
     "Supervisor",
     "add_arguments",
     "child_argv",
-    "limit_requests",
     "options_from",
     "parent_link",
 ]
@@ -155,6 +151,14 @@ class ProcessOptions:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Add the process and lifecycle flags (shared by ``bolt serve`` and ``runbolt``)."""
+    parser.add_argument(
+        "--ablate",
+        action="append",
+        default=None,
+        metavar="NAME",
+        help="Benchmarks only: switch off one of bolt-api's optimisations (trivial_async, "
+        "compiled_encoders, rust_params); repeatable. Never in production.",
+    )
     parser.add_argument(
         "--processes",
         type=int,
@@ -304,39 +308,6 @@ def parent_link() -> ParentLink | None:
         threading.Thread(target=link._watch_parent, name="bolt-parent-watch", daemon=True).start()
     _LINK.append(link)
     return link
-
-
-def limit_requests(app: CompiledApp, limit: int, on_limit: Callable[[], None]) -> CompiledApp:
-    """``app`` with every call counted; ``on_limit()`` runs when the count reaches ``limit``.
-
-    Only used with ``--max-requests``, so the count costs nothing otherwise.
-    """
-    counter = itertools.count(1)  # next() is atomic under the GIL
-
-    def counted_route(spec: RouteSpec) -> RouteSpec:
-        call = spec.call
-
-        def counted(request: Any) -> Any:
-            if next(counter) == limit:
-                on_limit()
-            return call(request)
-
-        return replace(spec, call=counted)
-
-    fallback = app.fallback
-
-    def counted_fallback(request: Any, allowed: tuple[str, ...] | None) -> Any:
-        if next(counter) == limit:
-            on_limit()
-        return fallback(request, allowed)
-
-    # not_found off: an engine answering misses itself would leave them uncounted.
-    return replace(
-        app,
-        routes=tuple(counted_route(r) for r in app.routes),
-        fallback=counted_fallback,
-        not_found=None,
-    )
 
 
 def child_argv() -> list[str]:

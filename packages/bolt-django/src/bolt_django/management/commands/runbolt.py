@@ -162,6 +162,7 @@ class Command(BaseCommand):  # type: ignore[misc]  # Django ships no types
             "access_log": access_log,
             "access_log_file": access_log_file,
             "trusted_proxies": _trusted_proxies(options.get("trusted_proxies")),
+            "ablate": tuple(options.get("ablate") or ()),
         }
 
     def get_api(self) -> BoltAPI:
