@@ -29,12 +29,12 @@ use bytes::{Bytes, BytesMut};
 use futures_util::StreamExt;
 use pyo3::exceptions::{PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyString};
+use pyo3::types::PyDict;
 use pyo3::IntoPyObjectExt;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 
 use crate::limits::{self, Limits};
-use crate::params::Params;
+use crate::params::{ParamSpec, Params};
 use crate::request::Request;
 use crate::response::ErrorResponses;
 
@@ -204,19 +204,8 @@ pub fn request_from_head(
 #[pyo3(name = "_bound_query")]
 pub fn bound_query(py: Python<'_>, query: &str, keys: Vec<String>) -> PyResult<Option<Py<PyDict>>> {
     let rows = keys
-        .into_iter()
-        .map(|key| {
-            let name = PyString::new(py, &key).unbind();
-            (
-                name,
-                "query".to_owned(),
-                key,
-                "str".to_owned(),
-                false,
-                py.None(),
-                usize::MAX,
-            )
-        })
+        .iter()
+        .map(|key| ParamSpec::optional_query_str(py, key))
         .collect();
     let params = Params::new(rows).map_err(PyValueError::new_err)?;
     params
