@@ -23,7 +23,7 @@ from functools import partial
 from typing import Any
 
 import pytest
-from bolt_api.engine import ServerConfig
+from bolt_api.engine import CompiledApp, ServerConfig
 from bolt_rust import _bolt
 
 from .conftest import ENGINES, Server, start_server
@@ -39,9 +39,11 @@ VIEWS = {
     "cookies": (("cookies",), ()),
     "headers": (("headers", "accept_encoding"), ()),
 }
-#: The statuses an engine answers itself (the rest come from the app).
-ENGINE_STATUSES = frozenset({400, 408, 413, 414, 431, 500, 501})
 DEFAULTS = ServerConfig()
+#: The statuses an engine answers itself (the rest come from the app), as bolt-api lists them.
+ENGINE_STATUSES = frozenset(
+    CompiledApp(routes=(), fallback=print, render_error=print).engine_error_statuses
+)
 DEFAULT_LIMITS: Limits = {
     "max_uri_size": DEFAULTS.max_uri_size,
     "max_header_size": DEFAULTS.max_header_size,
