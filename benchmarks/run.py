@@ -232,8 +232,8 @@ def _key_span(keys: tuple[str, ...]) -> str:
     return ", ".join(order[i] for i in idx)
 
 
-#: Bolt's optimisations the ablation mode switches off one at a time (``BOLT_ABLATE=<name>``;
-#: a name the installed Bolt does not know is ignored, so its row measures "all on" again).
+#: Bolt's optimisations the ablation mode switches off one at a time: the Rust engine's through
+#: ``BOLT_ABLATE=<name>``, bolt-api's through ``runbolt --ablate <name>`` (see ``ablation_args``).
 ABLATIONS: tuple[str, ...] = (
     "zero_copy",
     "lazy_parts",

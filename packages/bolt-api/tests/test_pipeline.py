@@ -141,3 +141,34 @@ def test_max_param_length_is_the_apis() -> None:
     specs = next(s for s in api.compile().routes if s.path == "/query").params
     assert specs is not None
     assert {p.max_length for p in specs} == {2}
+
+
+def test_the_ablate_flag_reaches_compile_or_is_refused(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``bolt serve --ablate NAME`` (and runbolt's) hands NAME to ``compile()``, which
+    refuses a name it does not perform instead of measuring "all on" under its label."""
+    import sys
+    import types
+
+    from bolt_api.server import main
+
+    module = types.ModuleType("ablate_target")
+    module.api = make_api()  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "ablate_target", module)
+    seen: list[dict[str, Any]] = []
+    real_compile = module.api.compile
+
+    def compile_spy(**options: Any) -> Any:
+        seen.append(options)
+        real_compile(**options)  # raises for a bad name
+        raise KeyboardInterrupt  # a good one: stop before serving
+
+    monkeypatch.setattr(module.api, "compile", compile_spy)
+    argv = ["serve", "ablate_target:api", "--engine", "python", "--port", "0"]
+    assert main([*argv, "--ablate", "rust_params", "--ablate", "trivial_async"]) == 0
+    assert seen[-1]["ablate"] == ("rust_params", "trivial_async")
+    with pytest.raises(SystemExit) as exit_info:
+        main([*argv, "--ablate", "zero_copy"])
+    assert exit_info.value.code == 2
+    assert "unknown ablation(s) zero_copy" in capsys.readouterr().err

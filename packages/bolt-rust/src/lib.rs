@@ -20,6 +20,7 @@ mod request;
 mod response;
 mod router;
 mod server;
+mod testing;
 
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
@@ -31,6 +32,7 @@ fn _bolt(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<server::StopHandle>()?;
     m.add_class::<access_log::AccessLogReader>()?;
     m.add_function(wrap_pyfunction!(server::serve, m)?)?;
+    testing::register(m)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

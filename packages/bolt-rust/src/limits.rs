@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use actix_http::body::BoxBody;
 use actix_http::h1::{ConnectionPolicy, ErrorResponder, RawTarget};
-use actix_http::StatusCode;
+use actix_http::{StatusCode, Uri};
 use actix_web::{HttpMessage, HttpRequest, HttpResponse};
 use futures_util::FutureExt;
 use pyo3::exceptions::PyValueError;
@@ -77,8 +77,13 @@ impl ErrorResponder for ErrorResponses {
 /// The request target when the decoder kept it raw (it holds bytes such as `"` or `<` that
 /// `http::Uri` refuses and llhttp accepts): `(path, query)`, both still percent-encoded.
 pub fn raw_target(req: &HttpRequest) -> Option<(String, String)> {
-    let extensions = req.extensions();
-    let target = std::str::from_utf8(&extensions.get::<RawTarget>()?.0).ok()?;
+    split_raw_target(req.extensions().get::<RawTarget>()?)
+}
+
+/// [`raw_target`] of a request's [`RawTarget`] extension (`crate::testing` reads it from an
+/// `actix_http::Request`, the server from an `HttpRequest`).
+pub fn split_raw_target(raw: &RawTarget) -> Option<(String, String)> {
+    let target = std::str::from_utf8(&raw.0).ok()?;
     let (path, query) = target.split_once('?').unwrap_or((target, ""));
     Some((path.to_owned(), query.to_owned()))
 }
@@ -88,9 +93,14 @@ pub fn path_and_query<'a>(
     req: &'a HttpRequest,
     raw: Option<&'a (String, String)>,
 ) -> (&'a str, &'a str) {
+    target_parts(req.uri(), raw)
+}
+
+/// [`path_and_query`] from the decoded `uri` (what `crate::testing` has).
+pub fn target_parts<'a>(uri: &'a Uri, raw: Option<&'a (String, String)>) -> (&'a str, &'a str) {
     match raw {
         Some((path, query)) => (path, query),
-        None => (req.uri().path(), req.query_string()),
+        None => (uri.path(), uri.query().unwrap_or_default()),
     }
 }
 

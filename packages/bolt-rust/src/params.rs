@@ -42,6 +42,22 @@ pub struct ParamSpec {
     max_length: usize,
 }
 
+impl ParamSpec {
+    /// An optional `str` query parameter read from `key` into the keyword `key` (the
+    /// protocol tables' hook, `crate::testing::bound_query`).
+    pub fn optional_query_str(py: Python<'_>, key: &str) -> Self {
+        Self {
+            name: PyString::intern(py, key).unbind(),
+            source: "query".to_owned(),
+            key: key.to_owned(),
+            kind: "str".to_owned(),
+            required: false,
+            default: py.None(),
+            max_length: usize::MAX,
+        }
+    }
+}
+
 /// The handler's keyword as an interned string: the key of every `request.bound` dict.
 fn interned(obj: &Bound<'_, PyAny>) -> PyResult<Py<PyString>> {
     let name: PyBackedStr = obj.extract()?;

@@ -3,6 +3,12 @@
 //! A sync route costs one GIL acquisition: build the request object, call the compiled
 //! route callable, convert its tuple. Routing, percent-decoding and body reading happen
 //! before the GIL is taken.
+//!
+//! Why one module of over 800 lines: it is the Actix glue — socket set-up, the app factory,
+//! the request handler and the graceful stop share Actix's types and this file's state —
+//! and it is replaced as a whole when the engine moves off the forked actix crates onto an
+//! upstream HTTP library (the issue "The Rust engine on upstream crates"), which splits it
+//! by concern (listener, connection, dispatch, drain).
 
 use std::net::{SocketAddr, TcpListener, ToSocketAddrs};
 use std::os::fd::{FromRawFd, RawFd};

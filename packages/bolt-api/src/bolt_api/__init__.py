@@ -1,7 +1,10 @@
 """Bolt: a fully typed API framework for Django, served by a Rust or a pure-Python engine.
 
 bolt-api holds everything about *what* a request means — routing, parameters, validation,
-responses, errors — and the engine contract (:mod:`bolt_api.engine`). It knows no sockets.
+responses, errors — and the engine contract (:mod:`bolt_api.engine`). Only its server wing,
+:mod:`bolt_api.server` (processes, listening sockets, reload, the ``bolt`` command), knows
+about sockets; no other module imports it but the package's ``serve`` re-export and
+``python -m bolt_api`` (``packages/bolt-api/tests/test_imports.py`` checks the graph).
 """
 
 from ._app import BoltAPI

@@ -10,6 +10,12 @@ while an earlier one is still being answered (an ``async`` route running as a ta
 a per-connection queue; sync routes are answered inline, straight from the parser callback.
 Errors the engine detects itself (bad framing, body too large, ...) go through the same
 queue, so pipelined requests before them are still answered first.
+
+Why one module of about 800 lines: it is one class, the connection's state machine, whose
+parser callbacks, queue, writer and timers all read and change the same per-connection
+slots; split into mixins or helper modules, every step of the hot path would cross a module
+boundary for no gain in clarity. What does not need that state lives beside it: the request
+object (``_request``), response heads (``_response``), bodies (``_bodies``), the access log.
 """
 
 from __future__ import annotations

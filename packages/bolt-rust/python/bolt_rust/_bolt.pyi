@@ -1,6 +1,6 @@
 """Type stubs for the native module ``bolt_rust._bolt`` (hand-written; checked by stubtest)."""
 
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Sequence
 from typing import Any, final
 
 from bolt_api.engine import CompiledApp, ServerConfig
@@ -8,7 +8,16 @@ from bolt_api.proxies import TrustedProxies
 
 from ._engine import BoltApiParts
 
-__all__ = ["AccessLogReader", "Completion", "Request", "StopHandle", "__version__", "serve"]
+__all__ = [
+    "AccessLogReader",
+    "Completion",
+    "Request",
+    "StopHandle",
+    "__version__",
+    "_bound_query",
+    "_request_from_head",
+    "serve",
+]
 
 __version__: str
 
@@ -81,3 +90,18 @@ def serve(
     access log goes through ``logging``) is called once with the reader of its lines;
     ``trusted_proxies`` is built from ``config.trusted_proxies`` (``None`` when empty).
     """
+
+# Test hook (src/testing.rs): the server's HTTP/1 dispatcher and checks on one in-memory
+# connection; the request object, the engine's own status, or None (closed, no answer).
+def _request_from_head(
+    raw: bytes,
+    *,
+    max_uri_size: int = 8192,
+    max_header_size: int = 65536,
+    max_header_count: int = 100,
+    max_body_size: int = 1048576,
+) -> Request | int | None: ...
+
+# Test hook (src/testing.rs): what the ParamSpec fast path hands over as request.bound for
+# optional str query parameters named keys, or None when it leaves the request to bolt-api.
+def _bound_query(query: str, keys: Sequence[str]) -> dict[str, str | None] | None: ...

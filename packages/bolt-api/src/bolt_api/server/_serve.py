@@ -50,7 +50,7 @@ def serve(
     readiness through its pipe (it prints the banner, once for all its processes) and, with
     ``--max-requests``, has the requests counted (``BoltAPI.compile(max_requests=...)``).
     ``ablate``: optimisations to switch off, for the benchmark's ablation table only
-    (``BoltAPI.compile(ablate=...)``).
+    (``BoltAPI.compile(ablate=...)``; an unknown name is a ``ValueError``).
     """
     chosen = load_engine(engine)
     if options.get("access_log"):
