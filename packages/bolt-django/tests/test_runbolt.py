@@ -61,7 +61,7 @@ def test_serves_merged_apis_with_defaults(fake_serve: FakeServe) -> None:
     output = run()
     [call] = fake_serve.calls
     assert call["engine"] == "rust"
-    assert (call["host"], call["port"]) == ("0.0.0.0", 8000)
+    assert (call["host"], call["port"]) == ("127.0.0.1", 8000)
     assert (call["workers"], call["backlog"], call["keep_alive"]) == (1, 1024, 5.0)
     paths = {route.template.source for route in call["api"].routes}
     assert paths == {"/project", "/items", "/items/{item_id}"}
@@ -69,7 +69,7 @@ def test_serves_merged_apis_with_defaults(fake_serve: FakeServe) -> None:
     assert "testproject.api:api (1 route)" in output
     assert "shop.api:api (2 routes)" in output
     assert "Serving 3 routes." in output
-    assert "Bolt serving on http://0.0.0.0:8000 (engine=rust" in output
+    assert "Bolt serving on http://127.0.0.1:8000 (engine=rust" in output
 
 
 def test_options_reach_serve(fake_serve: FakeServe) -> None:

@@ -54,7 +54,8 @@ class Command(BaseCommand):
     # Checks run in handle() so that --skip-checks works, as in runserver.
     requires_system_checks = ()
 
-    default_host = "0.0.0.0"
+    # Loopback, as runserver: exposing the server is a choice made with --host.
+    default_host = "127.0.0.1"
     default_port = 8000
     default_engine: str = DEFAULT_ENGINE
     default_backlog = 1024
