@@ -106,13 +106,14 @@ def test_path_and_query_parameters(spec: dict[str, Any]) -> None:
         "name": "item_id",
         "in": "path",
         "required": True,
-        "schema": {"type": "integer"},
+        "schema": {"type": "integer", "format": "int64"},
     }
     assert got["q"] == {"name": "q", "in": "query", "required": False, "schema": {"type": "string"}}
     search = params(operation(spec, "get", "/search"))
     assert search["q"]["required"] is True
     assert search["size"]["schema"] == {
         "type": "integer",
+        "format": "int64",
         "minimum": 1,
         "maximum": 100,
         "default": 10,
@@ -142,7 +143,7 @@ def test_header_and_cookie_parameters(spec: dict[str, Any]) -> None:
         "schema": {"type": "string"},
     }
     assert got["x-count"]["in"] == "header"
-    assert got["x-count"]["schema"] == {"type": "integer", "default": 0}
+    assert got["x-count"]["schema"] == {"type": "integer", "format": "int64", "default": 0}
     assert got["session"] == {
         "name": "session",
         "in": "cookie",

@@ -85,7 +85,7 @@ def test_client_disconnect_stops_the_generator(
 
 def test_server_sent_events(client: httpx.Client) -> None:
     r = client.get("/sse")
-    assert r.headers["content-type"] == "text/event-stream; charset=utf-8"
+    assert r.headers["content-type"] == "text/event-stream"
     assert r.headers["cache-control"] == "no-cache"
     assert r.headers["x-accel-buffering"] == "no"
     assert r.text == (

@@ -13,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import inspect
+import re
 import types
 from collections.abc import Callable
 from typing import Annotated, Any, Union, get_args, get_origin, get_type_hints
@@ -87,6 +88,25 @@ def _unwrap_optional(tp: Any) -> tuple[Any, bool]:
     return tp, False
 
 
+#: The text of an ``int`` parameter: what msgspec reads as an integer, no exponent or fraction.
+_INT_TEXT = re.compile(r"-?(?:0|[1-9][0-9]*)")
+#: ``int`` parameters are 64-bit (``format: int64`` in the schema); 422 beyond.
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+
+
+def _check_int_text(raw: Any) -> None:
+    """Refuse ``1e10``, ``1.0`` and values beyond 64 bits before msgspec's lax read."""
+    if isinstance(raw, str):
+        if _INT_TEXT.fullmatch(raw) is None:
+            raise msgspec.ValidationError("Expected `int`, got `str`")
+        if len(raw) > 18:
+            value = int(raw)
+            if value > INT64_MAX:
+                raise msgspec.ValidationError(f"Expected `int` <= {INT64_MAX}")
+            if value < INT64_MIN:
+                raise msgspec.ValidationError(f"Expected `int` >= {INT64_MIN}")
+
+
 def _lax(tp: Any, marker: Param | None) -> Converter | None:
     """The converter for a string value (or a list of them) to ``tp``."""
     constraints = marker.constraints() if marker else {}
@@ -109,6 +129,22 @@ def _lax(tp: Any, marker: Param | None) -> Converter | None:
             return convert(words, target, strict=False)
 
         return convert_bools
+
+    if tp is int:
+
+        def convert_int(raw: Any) -> Any:
+            _check_int_text(raw)
+            return convert(raw, target, strict=False)
+
+        return convert_int
+    if item is int:
+
+        def convert_ints(raw: Any) -> Any:
+            for value in raw:
+                _check_int_text(value)
+            return convert(raw, target, strict=False)
+
+        return convert_ints
 
     def convert_lax(raw: Any) -> Any:
         return convert(raw, target, strict=False)

@@ -49,7 +49,9 @@ class PathTemplate:
 
     @classmethod
     def parse(cls, path: str, trailing_slash: TrailingSlash = "strip") -> PathTemplate:
-        """Parse and normalise ``path``; raise ``ValueError`` with the reason when invalid."""
+        """Parse and normalise ``path``; raise ``ValueError`` with the reason when invalid.
+        ``""`` is the root, as it is under a prefix (``@api.get("")`` serves ``/``)."""
+        path = path or "/"
         if not path.startswith("/"):
             raise ValueError(f"route path {path!r} must start with '/'")
         if "?" in path or "#" in path:

@@ -139,7 +139,12 @@ def _is_json(media_type: str) -> bool:
 
 
 def _with_charset(media_type: str) -> str:
-    if media_type.startswith("text/") and "charset" not in media_type:
+    # text/event-stream is always UTF-8 and takes no charset parameter (WHATWG HTML 9.2).
+    if (
+        media_type.startswith("text/")
+        and "charset" not in media_type
+        and not media_type.startswith("text/event-stream")
+    ):
         return media_type + "; charset=utf-8"
     return media_type
 

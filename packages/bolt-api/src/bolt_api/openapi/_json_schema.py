@@ -51,7 +51,11 @@ REF_TEMPLATE = "#/components/schemas/{name}"
 
 #: msgspec gives no ``format`` for these (it also accepts naive values); a request parameter
 #: documents the RFC 3339 form it parses.
-INPUT_FORMATS: dict[Any, str] = {datetime.datetime: "date-time", datetime.time: "time"}
+INPUT_FORMATS: dict[Any, str] = {
+    int: "int64",
+    datetime.datetime: "date-time",
+    datetime.time: "time",
+}
 
 
 VALIDATION_ERROR_SCHEMA: dict[str, Any] = {
