@@ -106,7 +106,7 @@ def test_constraints_map_to_json_schema() -> None:
         "name": "a",
         "in": "query",
         "required": True,
-        "schema": {"type": "integer", "exclusiveMinimum": 1, "exclusiveMaximum": 10},
+        "schema": {"type": "integer", "format": "int64", "exclusiveMinimum": 1, "exclusiveMaximum": 10},
     }
     assert param(spec, "get", "/n", "b")["schema"] == {
         "type": "number",
@@ -116,6 +116,7 @@ def test_constraints_map_to_json_schema() -> None:
     }
     assert param(spec, "get", "/n", "c")["schema"] == {
         "type": "integer",
+        "format": "int64",
         "multipleOf": 3,
         "default": 3,
     }
@@ -156,7 +157,7 @@ def test_marker_metadata_alias_and_sources() -> None:
         "in": "path",
         "required": True,
         "description": "The id",
-        "schema": {"type": "integer", "minimum": 1},
+        "schema": {"type": "integer", "format": "int64", "minimum": 1},
     }
     assert param(spec, "get", "/p/{item_id}", "search-term") == {
         "name": "search-term",
@@ -192,7 +193,7 @@ def test_group_parameters_and_dependencies_are_expanded() -> None:
     got = {p["name"]: p for p in op(spec, "get", "/g")["parameters"]}
     assert set(got) == {"status", "limit", "x-user", "page"}
     assert got["status"]["required"] is True
-    assert got["limit"]["schema"] == {"type": "integer", "default": 10}
+    assert got["limit"]["schema"] == {"type": "integer", "format": "int64", "default": 10}
     assert got["x-user"]["in"] == "header"
     assert "422" in op(spec, "get", "/g")["responses"]
 
