@@ -106,7 +106,12 @@ def test_constraints_map_to_json_schema() -> None:
         "name": "a",
         "in": "query",
         "required": True,
-        "schema": {"type": "integer", "format": "int64", "exclusiveMinimum": 1, "exclusiveMaximum": 10},
+        "schema": {
+            "type": "integer",
+            "format": "int64",
+            "exclusiveMinimum": 1,
+            "exclusiveMaximum": 10,
+        },
     }
     assert param(spec, "get", "/n", "b")["schema"] == {
         "type": "number",
