@@ -67,3 +67,48 @@ def test_empty_route_path_serves_the_root(client: httpx.Client) -> None:
 
 def test_event_stream_has_no_charset(client: httpx.Client) -> None:
     assert client.get("/sse").headers["content-type"] == "text/event-stream"
+
+
+@pytest.mark.parametrize("depth", [1000, 100_000])
+def test_deeply_nested_json_is_422_not_500(client: httpx.Client, depth: int) -> None:
+    body = '{"a":' * depth + "1" + "}" * depth
+    r = client.post("/free-json", content=body, headers={"content-type": "application/json"})
+    assert r.status_code == 422, r.text
+    assert r.json()["detail"][0] == {
+        "type": "json_invalid",
+        "loc": ["body"],
+        "msg": "JSON is nested too deeply",
+    }
+    # the connection and the route still work
+    ok = client.post("/free-json", json={"b": 1, "a": 2})
+    assert (ok.status_code, ok.json()) == (200, {"keys": ["a", "b"]})
+
+
+def test_long_multipart_boundary_is_422(client: httpx.Client) -> None:
+    boundary = "b" * 300
+    part = 'Content-Disposition: form-data; name="name"\r\n\r\nx'
+    body = f"--{boundary}\r\n{part}\r\n--{boundary}--\r\n"
+    r = client.post(
+        "/form",
+        content=body.encode(),
+        headers={"content-type": f"multipart/form-data; boundary={boundary}"},
+    )
+    assert r.status_code == 422, r.text
+    assert "boundary too long" in r.text
+
+
+def test_nul_byte_in_a_file_path_is_400(client: httpx.Client) -> None:
+    r = client.get("/files/get/small.txt%00.png")
+    assert r.status_code == 400, r.text
+    assert r.json() == {"detail": "Invalid file path: it contains a NUL byte"}
+
+
+def test_control_characters_in_a_download_name_are_encoded(client: httpx.Client) -> None:
+    r = client.get("/files/named", params={"filename": "a\r\nX-Evil: 1.txt"})
+    assert r.status_code == 200, r.text
+    assert "x-evil" not in r.headers
+    assert r.headers["content-disposition"] == (
+        "attachment; filename*=utf-8''a%0D%0AX-Evil%3A%201.txt"
+    )
+    r = client.get("/files/named", params={"filename": "plain.txt"})
+    assert r.headers["content-disposition"] == 'attachment; filename="plain.txt"'

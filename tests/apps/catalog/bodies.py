@@ -20,6 +20,7 @@ __all__ = [
     "create_order",
     "delete_item",
     "embedded",
+    "free_json",
     "patch_item",
     "replace_item",
 ]
@@ -60,3 +61,9 @@ def embedded(
     item: Annotated[Item, Body(embed=True)], count: Annotated[int, Body(embed=True)] = 1
 ) -> dict[str, Any]:
     return {"name": item.name, "count": count}
+
+
+@api.post("/free-json")
+def free_json(data: Annotated[dict[str, Any], Body()]) -> dict[str, Any]:
+    """Any JSON object: what a hostile, deeply nested body reaches (issue 19)."""
+    return {"keys": sorted(data)}

@@ -18,7 +18,7 @@ from bolt_api.files import FileResponse
 
 from .app import api
 
-__all__ = ["FILES_DIR", "file_inline", "file_outside", "get_file_response"]
+__all__ = ["FILES_DIR", "file_inline", "file_named", "file_outside", "get_file_response"]
 
 
 def _files_dir() -> str:
@@ -57,6 +57,12 @@ api.allowed_file_paths = [FILES_DIR]
 @api.get("/files/get/{name}")
 def get_file_response(name: str, download: bool = False) -> FileResponse:
     return FileResponse(os.path.join(FILES_DIR, name), filename=name if download else None)
+
+
+@api.get("/files/named")
+def file_named(filename: str) -> FileResponse:
+    """small.txt downloaded under a name the client chose (issue 19: CR/LF in it)."""
+    return FileResponse(os.path.join(FILES_DIR, "small.txt"), filename=filename)
 
 
 @api.get("/files/outside")

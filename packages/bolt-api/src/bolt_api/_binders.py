@@ -63,6 +63,11 @@ def validation_error(
     return error
 
 
+def _too_deep(loc: list[Any]) -> dict[str, Any]:
+    """msgspec's ``RecursionError`` for JSON nested too deeply, as a 422 entry (not a 500)."""
+    return {"type": "json_invalid", "loc": loc, "msg": "JSON is nested too deeply"}
+
+
 def _missing(source: str, key: str) -> dict[str, Any]:
     loc = ["body"] if source == "body" and key == "" else [source, key]
     return {
@@ -210,6 +215,9 @@ def body_value(binding: Binding) -> BodyValue:
         except msgspec.DecodeError as exc:
             errors.append(validation_error(exc, ["body"]))
             return UNBOUND
+        except RecursionError:
+            errors.append(_too_deep(["body"]))
+            return UNBOUND
 
     return value
 
@@ -309,6 +317,9 @@ def _bind_embedded(
         except msgspec.DecodeError as exc:
             errors.append(validation_error(exc, ["body"]))
             return
+        except RecursionError:
+            errors.append(_too_deep(["body"]))
+            return
     for b in embedded:
         raw = fields.get(b.key)
         if raw is None:
@@ -327,3 +338,5 @@ def _bind_embedded(
             kwargs[b.name] = b.convert(raw)  # type: ignore[misc]
         except msgspec.DecodeError as exc:
             errors.append(validation_error(exc, ["body", b.key]))
+        except RecursionError:
+            errors.append(_too_deep(["body", b.key]))

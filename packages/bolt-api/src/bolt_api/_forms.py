@@ -18,6 +18,8 @@ from .exceptions import RequestValidationError
 __all__ = ["MAX_PARTS", "FormData", "parse_form"]
 
 MAX_PARTS = 100
+#: Longest multipart boundary (RFC 2046 allows 70; python-multipart refuses beyond 256).
+MAX_BOUNDARY = 256
 
 
 @dataclass(slots=True)
@@ -55,6 +57,8 @@ def parse_form(
     boundary = params.get(b"boundary")
     if not boundary:
         raise _form_error("multipart/form-data without a boundary")
+    if len(boundary) > MAX_BOUNDARY:
+        raise _form_error(f"multipart boundary too long: {len(boundary)} (max {MAX_BOUNDARY})")
     _parse_multipart(boundary, body, form, spool_size)
     return form
 

@@ -16,6 +16,7 @@ from email.utils import formatdate, parsedate_to_datetime
 from urllib.parse import quote
 
 from .engine import FileBody, Request, ResponseTuple
+from .exceptions import HTTPException
 from .responses import JSONEncode, Response
 
 __all__ = ["ANY_FILE", "File", "FileAccess", "FileResponse", "PendingFile"]
@@ -36,7 +37,10 @@ class FileAccess:
         return cls(None if paths is None else tuple(os.path.realpath(p) for p in paths))
 
     def check(self, path: str | os.PathLike[str]) -> str:
-        """The real path of ``path``; ``PermissionError`` (403) when it is not allowed."""
+        """The real path of ``path``; ``PermissionError`` (403) when it is not allowed, 400
+        when it holds a NUL byte (no file has one; the OS would refuse it with ValueError)."""
+        if "\0" in os.fspath(path):
+            raise HTTPException(400, "Invalid file path: it contains a NUL byte")
         real = os.path.realpath(path)
         roots = self.roots
         if roots is not None and not any(
@@ -51,7 +55,13 @@ ANY_FILE = FileAccess()
 
 
 def _disposition(filename: str) -> str:
-    if filename.isascii() and '"' not in filename and "\\" not in filename:
+    # Control characters (CR, LF, NUL) never go into the header raw: filename* encodes them.
+    if (
+        filename.isascii()
+        and filename.isprintable()
+        and '"' not in filename
+        and "\\" not in filename
+    ):
         return f'attachment; filename="{filename}"'
     return f"attachment; filename*=utf-8''{quote(filename)}"
 

@@ -20,7 +20,12 @@ from collections.abc import Callable
 from types import TracebackType
 from typing import Any
 
-import httpx
+try:
+    import httpx
+except ImportError as exc:  # pragma: no cover - exercised in a subprocess by test_testing_extra
+    raise ImportError(
+        'bolt_api.testing is built on httpx: pip install "bolt-api[testing]"'
+    ) from exc
 
 from ._app import BoltAPI
 from .engine import ServerConfig, StopToken
