@@ -63,6 +63,14 @@ def test_async_orm_list(example: Server) -> None:
     assert set(items[0]) == {"id", "name", "price", "in_stock"}
 
 
+def test_sync_orm_handler_answers_on_both_engines(example: Server) -> None:
+    # issue 12, finding 1: a plain def ORM handler was a 500 (SynchronousOnlyOperation) on the
+    # Python engine; it runs on the handler pool now, the same on both engines
+    sync = httpx.get(example.url + "/db/sync/items")
+    assert sync.status_code == 200, sync.text
+    assert sync.json() == httpx.get(example.url + "/db/items").json()
+
+
 def test_async_orm_create_and_read(example: Server) -> None:
     created = httpx.post(example.url + "/items", json={"name": "Lamp", "price": 12.5})
     assert created.status_code == 201

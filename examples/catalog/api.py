@@ -77,6 +77,12 @@ async def list_items() -> list[ItemOut]:
     return [_out(row) async for row in rows]
 
 
+@api.get("/db/sync/items")
+def list_items_sync() -> list[ItemOut]:
+    """The plain ``def`` ORM handler: it may block, so it runs on the handler pool."""
+    return [_from_model(item) for item in Item.objects.order_by("id")]
+
+
 @api.get("/db/items/{item_id}")
 async def get_item(item_id: int) -> ItemOut:
     try:

@@ -7,6 +7,7 @@ suite (``tests/``).
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from bolt_api import BoltAPI
@@ -14,9 +15,18 @@ from bolt_api.engine import RouteCall
 
 
 def compiled_call(api: BoltAPI, method: str, template: str) -> RouteCall:
-    """The compiled callable of the route registered as ``method template`` (its source)."""
+    """The compiled callable of the route registered as ``method template`` (its source); an
+    async route's (a ``def`` handler on the handler pool, say) is run to its answer."""
     entry = next(r for r in api.routes if r.method == method and r.template.source == template)
-    return next(s.call for s in api.compile().routes if s.method == method and s.path == entry.path)
+    spec = next(s for s in api.compile().routes if s.method == method and s.path == entry.path)
+    if not spec.is_async:
+        return spec.call
+    call = spec.call
+
+    def run(request: Any) -> Any:
+        return asyncio.run(call(request))
+
+    return run
 
 
 class FakeRequest:

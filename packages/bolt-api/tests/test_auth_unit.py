@@ -28,7 +28,7 @@ from bolt_api.auth import (
     get_auth_context,
 )
 from bolt_api.engine import Needs, Request
-from bolt_api_fakes import FakeRequest
+from bolt_api_fakes import FakeRequest, compiled_call
 
 SECRET = "unit-test-secret-0123456789abcdefghij"
 JWT = JWTAuthentication(secret=SECRET, leeway=0)
@@ -141,7 +141,7 @@ def test_the_context_is_in_request_state() -> None:
         ctx = get_auth_context(request)
         return {"id": None if ctx is None else ctx["user_id"]}
 
-    call = specs(api)["/me"].call
+    call = compiled_call(api, "GET", "/me")
     request = FakeRequest(headers=bearer(token(is_staff=True, permissions=["a"])))
     assert call(request)[2] == b'{"id":"u1"}'
     ctx = request.state["auth"]

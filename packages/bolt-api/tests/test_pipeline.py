@@ -172,3 +172,79 @@ def test_the_ablate_flag_reaches_compile_or_is_refused(
         main([*argv, "--ablate", "zero_copy"])
     assert exit_info.value.code == 2
     assert "unknown ablation(s) zero_copy" in capsys.readouterr().err
+
+
+def test_a_def_handler_that_may_block_runs_on_the_handler_pool() -> None:
+    """Issue 12: the analysis of ``bolt_api._threads`` decides, ``@run_*`` overrides."""
+    from bolt_api import Depends, run_in_thread, run_inline
+
+    api = BoltAPI(compression=False)
+    lookup: dict[int, str] = {}
+
+    def load(n: int) -> str:
+        return lookup.get(n, "")  # a method call: may block (it could be the ORM)
+
+    def pure_dep(n: int) -> int:
+        return abs(n)
+
+    @api.get("/calls/{n}")
+    def calls(n: int) -> dict[str, str]:
+        return {"v": lookup.get(n, "")}
+
+    @api.get("/pure/{n}")
+    def pure(n: int) -> dict[str, Any]:
+        if n < 0:
+            raise ValueError("negative")
+        return {"n": n, "all": sorted({n, len(str(n))}), "s": f"{n}"}
+
+    @api.get("/dep/{n}")
+    def dep(v: str = Depends(load)) -> dict[str, str]:
+        return {"v": v}
+
+    @api.get("/puredep/{n}")
+    def puredep(v: int = Depends(pure_dep)) -> dict[str, int]:
+        return {"v": v}
+
+    @api.get("/forced")
+    @run_in_thread
+    def forced() -> dict[str, int]:
+        return {}
+
+    @api.get("/inline/{n}")
+    @run_inline
+    def inline(n: int) -> dict[str, str]:
+        return {"v": lookup.get(n, "")}
+
+    @api.get("/async")
+    async def never_awaits() -> dict[str, str]:
+        return {"v": lookup.get(1, "")}  # driven in place, as before
+
+    run = {path: stages(api, path)[-3] for path in (r.template.source for r in api.routes)}
+    assert run == {
+        "/calls/{n}": "run:thread",
+        "/pure/{n}": "run:inline",
+        "/dep/{n}": "run:thread",
+        "/puredep/{n}": "run:inline",
+        "/forced": "run:thread",
+        "/inline/{n}": "run:inline",
+        "/async": "run:inline",
+    }
+    compiled = {(s.method, s.path): s for s in api.compile().routes}
+    assert compiled[("GET", "/calls/{n}")].is_async
+    assert compiled[("GET", "/calls/{n}")].params is None
+    assert not compiled[("GET", "/pure/{n}")].is_async
+
+
+def test_the_pool_size_is_a_setting_shown_in_the_banner(monkeypatch: pytest.MonkeyPatch) -> None:
+    from bolt_api._threads import DEFAULT_THREADS, handler_threads
+    from bolt_api.server import banner
+
+    monkeypatch.delenv("BOLT_THREADS", raising=False)
+    assert handler_threads() == DEFAULT_THREADS
+    monkeypatch.setenv("BOLT_THREADS", "3")
+    assert handler_threads() == 3
+    assert "processes=1, threads=3, pid=" in banner("rust", "127.0.0.1", 8000)
+    for bad in ("0", "-2", "many"):
+        monkeypatch.setenv("BOLT_THREADS", bad)
+        with pytest.raises(ValueError, match="BOLT_THREADS"):
+            handler_threads()

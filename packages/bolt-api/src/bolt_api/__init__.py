@@ -9,6 +9,7 @@ about sockets; no other module imports it but the package's ``serve`` re-export 
 
 from ._app import BoltAPI
 from ._router import Router
+from ._threads import run_in_thread, run_inline
 from .compression import CompressionConfig, no_compress
 from .datastructures import UploadFile
 from .decorators import action
@@ -122,5 +123,7 @@ __all__ = [
     "no_compress",
     "paginate",
     "problem_details",
+    "run_in_thread",
+    "run_inline",
     "serve",
 ]

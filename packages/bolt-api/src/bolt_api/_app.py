@@ -343,7 +343,7 @@ class BoltAPI(RouteRegistrar):
                 entry.method,
                 entry.path,
                 call,
-                stages.run == "loop",
+                stages.run != "inline",
                 needs,
                 entry.name,
                 stages.params,

@@ -21,8 +21,12 @@ exception is turned into the error response by the route's ``on_error``.
 
 How the handler runs (``run``) is decided here, per route:
 
-* plain ``def`` handlers, and ``async def`` handlers that can never suspend (see
-  :mod:`bolt_api._coroutines`), run in place: a sync route, no event loop;
+* ``async def`` handlers that can never suspend (see :mod:`bolt_api._coroutines`), and
+  ``def`` handlers shown not to block (see :mod:`bolt_api._threads`), run in place: a sync
+  route, no event loop;
+* a ``def`` handler (or ``def`` dependency) that may block runs on the process's bounded
+  handler pool: an ``async`` route whose callable hands the sync one to the pool, so the ORM
+  works and a slow handler holds no engine thread;
 * a handler or dependency that really awaits gives an ``async`` route (the event loop).
 
 Inside the callable, the stages are inlined rather than chained as calls: a sync route
@@ -48,6 +52,7 @@ from ._dependencies import solve_async, solve_sync, teardown_async, teardown_syn
 from ._encoding import Encoder, compile_encoder
 from ._param_specs import param_specs
 from ._routing import PathTemplate
+from ._threads import in_thread, may_block, override
 from .auth._access import Access
 from .engine import Fallback, Needs, ParamSpec, Request, ResponseTuple, RouteCall, StreamBody
 from .exceptions import RequestValidationError
@@ -74,8 +79,9 @@ ErrorHandler = Callable[[BaseException, Request], ResponseTuple]
 Finisher = Callable[[ResponseTuple, Request], ResponseTuple]
 #: Turns the errors a binder recorded (and the request) into the 422; never raises.
 InvalidHandler = Callable[[list[dict[str, Any]], Request], ResponseTuple]
-#: Where the handler runs: in place on the engine's thread, or on the event loop.
-Run = Literal["inline", "loop"]
+#: Where the handler runs: in place on the engine's thread, on the event loop, or (a ``def``
+#: handler that may block) on the handler pool (:mod:`bolt_api._threads`).
+Run = Literal["inline", "loop", "thread"]
 
 #: The seed's optimisations ``compile(ablate=...)`` can switch off, for the benchmark's
 #: ablation table only: ``trivial_async`` (never-suspending ``async def`` handlers and
@@ -190,6 +196,8 @@ def pipeline(
     awaits = is_coroutine and (not drives or not never_suspends(fn))
     guarded_async = access is not None and access.is_async
     run: Run = "loop" if awaits or plan.any_async or guarded_async else "inline"
+    if run == "inline" and not is_coroutine:
+        run = override(fn) or ("thread" if _may_block(plan) else "inline")
     respond: list[tuple[str, Finisher]] = []
     if not drives:
         respond.append(("undrive", _undrive))
@@ -239,6 +247,8 @@ def assemble(p: Pipeline, on_error: ErrorHandler, on_invalid: InvalidHandler) ->
         )
     if p.access is not None:
         call = _guarded(call, p.access, p.run == "loop", on_error, after)
+    if p.run == "thread":
+        call = in_thread(call)  # type: ignore[arg-type]
     if p.count is not None:
         call = counted(call, p.count)
     return call
@@ -278,6 +288,17 @@ def _guarded(
         return await inner(request)
 
     return aguarded
+
+
+def _may_block(plan: Plan) -> bool:
+    """Whether a sync plan's handler or any of its ``def`` dependencies may block."""
+    if may_block(plan.fn):
+        return True
+    return any(
+        b.dependency is not None and _may_block(b.dependency)
+        for b in plan.bindings
+        if b.kind == "depends"
+    )
 
 
 def counted_fallback(fallback: Fallback, counter: RequestCounter | None) -> Fallback:

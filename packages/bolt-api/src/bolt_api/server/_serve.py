@@ -14,6 +14,7 @@ from collections.abc import Callable, Collection
 from typing import Any, TextIO
 
 from .._app import BoltAPI
+from .._threads import handler_threads
 from ..engine import ACCESS_LOGGER, ServerConfig
 from ..engines import DEFAULT_ENGINE, load_engine
 from ._link import parent_link
@@ -26,7 +27,7 @@ def banner(engine: str, host: str, port: int, processes: int = 1) -> str:
     shown = f"[{host}]" if ":" in host else host
     return (
         f"Bolt serving on http://{shown}:{port} (engine={engine}, processes={processes}, "
-        f"pid={os.getpid()})"
+        f"threads={handler_threads()}, pid={os.getpid()})"
     )
 
 
