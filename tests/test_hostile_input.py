@@ -69,7 +69,7 @@ def test_event_stream_has_no_charset(client: httpx.Client) -> None:
     assert client.get("/sse").headers["content-type"] == "text/event-stream"
 
 
-@pytest.mark.parametrize("depth", [1000, 100_000])
+@pytest.mark.parametrize("depth", [10_000, 100_000])
 def test_deeply_nested_json_is_422_not_500(client: httpx.Client, depth: int) -> None:
     body = '{"a":' * depth + "1" + "}" * depth
     r = client.post("/free-json", content=body, headers={"content-type": "application/json"})
