@@ -15,7 +15,7 @@ import os
 # set is kept.
 os.environ.setdefault("RUST_MIN_STACK", str(8 * 1024 * 1024))
 
-from ._bolt import __version__  # noqa: E402
-from ._engine import Engine  # noqa: E402
+from ._bolt import __version__
+from ._engine import Engine
 
 __all__ = ["Engine", "__version__"]
