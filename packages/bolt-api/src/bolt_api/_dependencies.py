@@ -17,6 +17,7 @@ from typing import Any
 
 from ._binding import Plan, RequestScope
 from ._coroutines import drive
+from ._lanes import offloaded
 from .engine import Request
 
 __all__ = ["solve_async", "solve_sync", "teardown_async", "teardown_sync"]
@@ -34,7 +35,7 @@ def _call_sync(plan: Plan, kwargs: dict[str, Any], scope: RequestScope) -> Any:
 
 
 async def _call_async(plan: Plan, kwargs: dict[str, Any], scope: RequestScope) -> Any:
-    result = plan.fn(**kwargs)
+    result = await offloaded(plan.fn, **kwargs) if plan.offload else plan.fn(**kwargs)
     if inspect.isasyncgen(result):
         value = await result.__anext__()
         scope.exits.append(result)

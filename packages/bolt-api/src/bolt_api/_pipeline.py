@@ -27,7 +27,10 @@ How the handler runs (``run``) is decided here, per route:
 * a ``def`` handler (or ``def`` dependency) that may block runs on the process's bounded
   handler pool: an ``async`` route whose callable hands the sync one to the pool, so the ORM
   works and a slow handler holds no engine thread;
-* a handler or dependency that really awaits gives an ``async`` route (the event loop).
+* a handler or dependency that really awaits gives an ``async`` route (the event loop); its
+  requests each get one asgiref *lane* for their ``sync_to_async`` and async-ORM calls, and
+  a ``def`` handler or dependency in it that may block runs there too
+  (:mod:`bolt_api._lanes`).
 
 Inside the callable, the stages are inlined rather than chained as calls: a sync route
 without dependencies gets one closure for its shape (no parameters, the request only, bound
@@ -50,6 +53,7 @@ from ._binding import Plan, RequestScope
 from ._coroutines import DrivenChunks, drive, never_suspends, suspended
 from ._dependencies import solve_async, solve_sync, teardown_async, teardown_sync
 from ._encoding import Encoder, compile_encoder
+from ._lanes import in_lane, offloaded
 from ._param_specs import param_specs
 from ._routing import PathTemplate
 from ._threads import in_thread, may_block, override
@@ -198,6 +202,8 @@ def pipeline(
     run: Run = "loop" if awaits or plan.any_async or guarded_async else "inline"
     if run == "inline" and not is_coroutine:
         run = override(fn) or ("thread" if _may_block(plan) else "inline")
+    if run == "loop":
+        _mark_offload(plan)
     respond: list[tuple[str, Finisher]] = []
     if not drives:
         respond.append(("undrive", _undrive))
@@ -249,6 +255,8 @@ def assemble(p: Pipeline, on_error: ErrorHandler, on_invalid: InvalidHandler) ->
         call = _guarded(call, p.access, p.run == "loop", on_error, after)
     if p.run == "thread":
         call = in_thread(call)  # type: ignore[arg-type]
+    elif p.run == "loop":
+        call = in_lane(call)  # type: ignore[arg-type]
     if p.count is not None:
         call = counted(call, p.count)
     return call
@@ -288,6 +296,17 @@ def _guarded(
         return await inner(request)
 
     return aguarded
+
+
+def _mark_offload(plan: Plan) -> None:
+    """In a route on the event loop, mark each ``def`` callable (handler or dependency) that
+    may block to run off the loop; generator dependencies stay in place."""
+    if not plan.is_async and not plan.is_generator:
+        choice = override(plan.fn)
+        plan.offload = choice == "thread" or (choice is None and may_block(plan.fn))
+    for b in plan.bindings:
+        if b.kind == "depends" and b.dependency is not None:
+            _mark_offload(b.dependency)
 
 
 def _may_block(plan: Plan) -> bool:
@@ -474,6 +493,7 @@ def _async_call(
 ) -> Callable[[Request], Coroutine[Any, Any, ResponseTuple]]:
     """A route run on the event loop: the handler, or one of its dependencies, awaits."""
     fn = plan.fn
+    offload = plan.offload
     finish, tail = _finisher(after, files), after or _as_is
     if not plan.has_scope:
         bind = plan.binder
@@ -482,12 +502,12 @@ def _async_call(
             errors: list[dict[str, Any]] = []
             try:
                 if plan.request_only:
-                    result = fn(request)
+                    result = await offloaded(fn, request) if offload else fn(request)
                 else:
                     kwargs = bind(request, None, errors)
                     if errors:
                         return tail(on_invalid(errors, request), request)
-                    result = fn(**kwargs)
+                    result = await offloaded(fn, **kwargs) if offload else fn(**kwargs)
                 if is_coroutine:
                     result = await result
                 return finish(encoder(result), request)
@@ -503,7 +523,7 @@ def _async_call(
             try:
                 if scope.errors:  # raised: the dependencies' teardown sees the exception
                     raise RequestValidationError(scope.errors)
-                result = fn(**kwargs)
+                result = await offloaded(fn, **kwargs) if offload else fn(**kwargs)
                 if is_coroutine:
                     result = await result
                 response = finish(encoder(result), request)

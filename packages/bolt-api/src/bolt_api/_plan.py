@@ -125,6 +125,9 @@ class Plan:
     use_cache: bool = True
     has_scope: bool = False
     request_only: bool = False
+    #: A ``def`` callable that may block, in a route on the event loop: run off the loop
+    #: (:func:`bolt_api._lanes.offloaded`). Set by the pipeline, per route.
+    offload: bool = False
     #: Longest accepted value of a path/query/header/cookie/form parameter (422 beyond).
     max_param_length: int = DEFAULT_MAX_PARAM_LENGTH
     #: Set when the only parameter is the whole JSON body and can be passed positionally:
