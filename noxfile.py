@@ -63,6 +63,8 @@ TEST_DEPS = [
     "brotli>=1.1",
     "zstandard>=0.22",
     "watchfiles>=0.21",
+    "psycopg[binary]>=3.2",  # tests/test_db_connections.py, on a throw-away PostgreSQL
+    "pytest-django>=4.9",  # examples/catalog/test_with_pytest.py, run by tests/test_django.py
 ]
 
 
@@ -98,6 +100,7 @@ def tests(session: nox.Session) -> None:
     session.install(*TEST_DEPS)
     install_browser(session)
     install_nginx(session)
+    install_postgresql(session)
     if session.python == PYTHONS[0]:
         # the Rust engine's own unit tests (the panic guard: no request can provoke a
         # panic); they do not depend on the Python version, so they run once
@@ -169,6 +172,12 @@ def install_nginx(session: nox.Session) -> None:
     """Debian's nginx for tests/test_nginx.py (which can also install it itself)."""
     if not (shutil.which("nginx") or Path("/usr/sbin/nginx").exists()):
         apt_install(session, "nginx", "the nginx tests")
+
+
+def install_postgresql(session: nox.Session) -> None:
+    """Debian's PostgreSQL server for tests/test_db_connections.py (a throw-away cluster)."""
+    if not (shutil.which("initdb") or list(Path("/usr/lib/postgresql").glob("*/bin/initdb"))):
+        apt_install(session, "postgresql", "the PostgreSQL connection tests")
 
 
 @nox.session

@@ -118,3 +118,52 @@ def test_example_forms_uploads_streams_and_files(example: Server) -> None:
     assert events.count("event: price\n") >= 3
     r = httpx.get(example.url + "/readme", headers={"range": "bytes=0-7"})
     assert (r.status_code, r.content) == (206, b"# Bolt e")
+
+
+def test_django_testcase_with_testclient(engine: str, tmp_path: Path) -> None:
+    """Issue 12, item 5: ``TestClient`` inside ``django.test.TestCase`` (examples/catalog/
+    tests.py) sees the test's rows, and its writes roll back with the test."""
+    result = subprocess.run(
+        [sys.executable, "manage.py", "test", "catalog", "--verbosity", "2"],
+        cwd=EXAMPLE,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        env={
+            **os.environ,
+            "BOLT_EXAMPLE_DB": str(tmp_path / "db.sqlite3"),
+            "BOLT_TEST_ENGINE": engine,
+        },
+    )
+    assert result.returncode == 0, result.stderr[-4000:]
+    assert "Ran 5 tests" in result.stderr
+    assert result.stderr.count(" ... ok") == 5, result.stderr[-4000:]
+
+
+def test_pytest_django_db_with_testclient(engine: str, tmp_path: Path) -> None:
+    """The same with pytest-django's ``django_db`` (examples/catalog/test_with_pytest.py)."""
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-p",
+            "pytest_django",
+            "--ds=project.settings",
+            "-p",
+            "no:cacheprovider",
+            "-q",
+            "catalog/test_with_pytest.py",
+        ],
+        cwd=EXAMPLE,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        env={
+            **os.environ,
+            "BOLT_EXAMPLE_DB": str(tmp_path / "db.sqlite3"),
+            "BOLT_TEST_ENGINE": engine,
+        },
+    )
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
+    assert "2 passed" in result.stdout

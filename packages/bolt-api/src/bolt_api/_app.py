@@ -19,6 +19,7 @@ from typing import Any, Literal, TypeVar, get_type_hints
 from urllib.parse import quote
 
 from ._binding import DEFAULT_MAX_PARAM_LENGTH, MAX_PARAM_LENGTH_RANGE, compile_plan, limited
+from ._django_requests import request_signals
 from ._encoding import STATIC_HEADERS
 from ._pipeline import (
     ABLATIONS,
@@ -312,6 +313,7 @@ class BoltAPI(RouteRegistrar):
         compressor = None if config is False else Compressor(config or CompressionConfig())
         compress = None if compressor is None else compressor.apply
         files = FileAccess.under(self.allowed_file_paths)
+        signals = request_signals()
         explicit_head = {r.template.shape for r in self._routes if r.method == "HEAD"}
         specs: list[RouteSpec] = []
         entries: list[tuple[str, PathTemplate, RouteEntry]] = []
@@ -332,6 +334,7 @@ class BoltAPI(RouteRegistrar):
                 files=files,
                 ablate=ablate,
                 access=access_for(backends, guards),
+                signals=signals,
             )
             call = assemble(stages, handling.handle_exception, handling.invalid)
             needs = entry.needs

@@ -29,19 +29,26 @@ from __future__ import annotations
 import asyncio
 import functools
 import inspect
+import logging
 import os
 import threading
 from collections import deque
 from collections.abc import Callable, Coroutine
-from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextvars import ContextVar
+from typing import Any, TypeVar
 
+from . import _django_requests
+from ._django_requests import RequestSignals, run_shared
 from ._threads import handler_pool, handler_threads
 from .engine import Request, ResponseTuple
 
 __all__ = ["LANES", "Lanes", "in_lane", "lanes", "offloaded"]
 
 AsyncCall = Callable[[Request], Coroutine[Any, Any, ResponseTuple]]
+T = TypeVar("T")
+
+_log = logging.getLogger("bolt.django")
 
 try:
     from asgiref.sync import SyncToAsync, ThreadSensitiveContext, sync_to_async
@@ -54,13 +61,50 @@ LANES = ThreadSensitiveContext is not None and (
 )
 
 
+class _Turn:
+    """One request's use of its lane: whether it has sent ``request_started`` there."""
+
+    __slots__ = ("signals", "started")
+
+    def __init__(self, signals: RequestSignals) -> None:
+        self.signals = signals
+        self.started = False
+
+
+#: The current request's turn, when the route sends Django's request signals.
+_turn: ContextVar[_Turn | None] = ContextVar("bolt_lane_turn", default=None)
+
+
+class LaneExecutor(ThreadPoolExecutor):
+    """A single-thread executor that, for a request sending Django's request signals, sends
+    ``request_started`` before the request's first call, and that runs calls on a test's
+    lent connections while a ``TestClient`` lends them."""
+
+    def submit(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> Future[T]:
+        # called on the event loop, in the request's context (``run_in_executor``)
+        turn = _turn.get()
+        if turn is not None and not turn.started:
+            turn.started = True
+            super().submit(_send, turn.signals.started)
+        if _django_requests.shared is not None:
+            return super().submit(run_shared, fn, *args, **kwargs)
+        return super().submit(fn, *args, **kwargs)
+
+
+def _send(signal: Callable[[], None]) -> None:
+    try:
+        signal()
+    except Exception:  # a receiver's bug must not stall the lane
+        _log.exception("a request signal receiver failed")
+
+
 class Lane:
     """One single-thread executor and the asgiref context that sends calls to it."""
 
     __slots__ = ("context", "executor", "users")
 
     def __init__(self, index: int) -> None:
-        self.executor = ThreadPoolExecutor(1, thread_name_prefix=f"bolt-lane-{index}")
+        self.executor = LaneExecutor(1, thread_name_prefix=f"bolt-lane-{index}")
         # Never entered: asgiref looks a context's executor up in this mapping, so the entry
         # lives as long as the lane, and a request only sets the context variable.
         self.context = ThreadSensitiveContext(executor=self.executor)
@@ -121,24 +165,44 @@ def lanes() -> Lanes:
         return _lanes[1]
 
 
-def in_lane(call: AsyncCall) -> AsyncCall:
+def in_lane(call: AsyncCall, signals: RequestSignals | None = None) -> AsyncCall:
     """``call`` (an async route callable, which never raises) inside a
-    ``ThreadSensitiveContext`` on one lane; ``call`` itself when lanes are not available."""
+    ``ThreadSensitiveContext`` on one lane; ``call`` itself when lanes are not available.
+    With ``signals``, a request that uses its lane sends Django's request signals there."""
     if not LANES:
         return call
     current = SyncToAsync.thread_sensitive_context
+    if signals is None:
 
-    async def laned(request: Request) -> ResponseTuple:
+        async def laned(request: Request) -> ResponseTuple:
+            pool = lanes()
+            lane = pool.acquire()
+            token = current.set(lane.context)
+            try:
+                return await call(request)
+            finally:
+                current.reset(token)
+                pool.release(lane)
+
+        return laned
+    finished = signals.finished
+
+    async def signalled(request: Request) -> ResponseTuple:
         pool = lanes()
         lane = pool.acquire()
         token = current.set(lane.context)
+        turn = _Turn(signals)
+        turn_token = _turn.set(turn)
         try:
             return await call(request)
         finally:
+            _turn.reset(turn_token)
             current.reset(token)
+            if turn.started:  # queued behind the request's calls, not awaited
+                ThreadPoolExecutor.submit(lane.executor, finished)
             pool.release(lane)
 
-    return laned
+    return signalled
 
 
 async def offloaded(fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:

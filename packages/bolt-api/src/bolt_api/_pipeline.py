@@ -52,6 +52,7 @@ from typing import Any, Literal
 from ._binding import Plan, RequestScope
 from ._coroutines import DrivenChunks, drive, never_suspends, suspended
 from ._dependencies import solve_async, solve_sync, teardown_async, teardown_sync
+from ._django_requests import RequestSignals
 from ._encoding import Encoder, compile_encoder
 from ._lanes import in_lane, offloaded
 from ._param_specs import param_specs
@@ -166,6 +167,8 @@ class Pipeline:
     files: FileAccess
     #: Authentication and guards, run before binding; ``None`` when the route has neither.
     access: Access | None = None
+    #: Django's request signals, for a route on the pool or the loop when Django is set up.
+    signals: RequestSignals | None = None
 
     @property
     def stages(self) -> tuple[str, ...]:
@@ -188,6 +191,7 @@ def pipeline(
     files: FileAccess,
     ablate: Collection[str] = (),
     access: Access | None = None,
+    signals: RequestSignals | None = None,
 ) -> Pipeline:
     """Decide the stages of ``entry``'s route (``compress``: the API's compressor, if on;
     ``access``: its authentication and guards, if any). An ``async`` guard puts the route
@@ -218,7 +222,18 @@ def pipeline(
         entry.definition.status_code,
         ladder="compiled_encoders" in ablate,
     )
-    return Pipeline(plan, run, is_coroutine, encode, tuple(respond), count, params, files, access)
+    return Pipeline(
+        plan,
+        run,
+        is_coroutine,
+        encode,
+        tuple(respond),
+        count,
+        params,
+        files,
+        access,
+        None if run == "inline" else signals,
+    )
 
 
 def assemble(p: Pipeline, on_error: ErrorHandler, on_invalid: InvalidHandler) -> RouteCall:
@@ -254,9 +269,9 @@ def assemble(p: Pipeline, on_error: ErrorHandler, on_invalid: InvalidHandler) ->
     if p.access is not None:
         call = _guarded(call, p.access, p.run == "loop", on_error, after)
     if p.run == "thread":
-        call = in_thread(call)  # type: ignore[arg-type]
+        call = in_thread(call, p.signals)  # type: ignore[arg-type]
     elif p.run == "loop":
-        call = in_lane(call)  # type: ignore[arg-type]
+        call = in_lane(call, p.signals)  # type: ignore[arg-type]
     if p.count is not None:
         call = counted(call, p.count)
     return call

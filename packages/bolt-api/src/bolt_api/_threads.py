@@ -22,6 +22,7 @@ import ast
 import asyncio
 import builtins
 import inspect
+import logging
 import os
 import textwrap
 import threading
@@ -29,6 +30,8 @@ from collections.abc import Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Literal, TypeVar
 
+from . import _django_requests
+from ._django_requests import RequestSignals, run_shared
 from .engine import Request, ResponseTuple
 
 __all__ = [
@@ -57,6 +60,8 @@ SAFE_CALLS = frozenset(
 )  # fmt: skip
 
 _ATTR = "__bolt_run__"
+
+_log = logging.getLogger("bolt.django")
 
 
 def run_in_thread(fn: F) -> F:
@@ -156,13 +161,38 @@ def handler_pool() -> ThreadPoolExecutor:
 
 
 def in_thread(
-    call: Callable[[Request], ResponseTuple],
+    call: Callable[[Request], ResponseTuple], signals: RequestSignals | None = None
 ) -> Callable[[Request], Coroutine[Any, Any, ResponseTuple]]:
     """``call`` (a sync route callable, which never raises) as an async route that runs it on
-    the handler pool, so the event loop and the engine's threads stay free while it waits."""
+    the handler pool, so the event loop and the engine's threads stay free while it waits;
+    with ``signals``, Django's request signals are sent in the pool thread around it."""
+    work = call if signals is None else _signalled(call, signals)
+
+    def pooled(request: Request) -> ResponseTuple:
+        if _django_requests.shared is not None:  # a TestClient lends the test's connections
+            return run_shared(work, request)
+        return work(request)
 
     async def threaded(request: Request) -> ResponseTuple:
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(handler_pool(), call, request)
+        return await loop.run_in_executor(handler_pool(), pooled, request)
 
     return threaded
+
+
+def _signalled(
+    call: Callable[[Request], ResponseTuple], signals: RequestSignals
+) -> Callable[[Request], ResponseTuple]:
+    started, finished = signals.started, signals.finished
+
+    def signalled(request: Request) -> ResponseTuple:
+        try:
+            started()
+        except Exception:  # a receiver's bug must not cost the request its answer
+            _log.exception("a request_started receiver failed")
+        try:
+            return call(request)
+        finally:
+            finished()
+
+    return signalled

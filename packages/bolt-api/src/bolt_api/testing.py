@@ -8,13 +8,16 @@ rewrite every request to that address while keeping ``Host: testserver``. Closin
 ``raise_server_exceptions=True`` (the default, as in Starlette) re-raises in the test an
 exception a handler did not handle, instead of returning the 500.
 
-Django: the engine thread uses its own database connection, so data written inside a
-``TestCase`` transaction is not visible to the handlers; use ``TransactionTestCase`` (or
-pytest-django's ``transaction=True``) for tests that share rows with the API.
+Django: for each request of a :class:`TestClient`, the handlers use the calling thread's
+open database connections (:func:`bolt_api._django_requests.shared_connections`), so inside
+``django.test.TestCase`` (or pytest-django's ``django_db``) they see the rows the test wrote,
+and what they write is rolled back with the test. :class:`AsyncTestClient` does not lend
+them: there, use ``TransactionTestCase`` (``django_db(transaction=True)``).
 """
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Callable
 from types import TracebackType
@@ -28,6 +31,7 @@ except ImportError as exc:  # pragma: no cover - exercised in a subprocess by te
     ) from exc
 
 from ._app import BoltAPI
+from ._django_requests import shared_connections
 from .engine import ServerConfig, StopToken
 from .engines import DEFAULT_ENGINE, load_engine
 
@@ -112,15 +116,20 @@ def _rewrite(request: httpx.Request, port: int) -> httpx.Request:
 
 
 class _Transport(httpx.HTTPTransport):
-    def __init__(self, port: int, sink: _Sink | None) -> None:
+    def __init__(self, port: int, sink: _Sink | None, share_db_connection: bool) -> None:
         super().__init__()
         self._port = port
         self._sink = sink
+        self._share: Callable[[], contextlib.AbstractContextManager[bool | None]] = (
+            shared_connections if share_db_connection else contextlib.nullcontext
+        )
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
-        response = super().handle_request(_rewrite(request, self._port))
+        with self._share() as lent:
+            response = super().handle_request(_rewrite(request, self._port))
+            if lent or self._sink is not None:
+                response.read()  # a streamed body runs handler code too
         if self._sink is not None:
-            response.read()
             self._sink.raise_first()
         return response
 
@@ -160,7 +169,11 @@ class _Served:
 
 
 class TestClient(_Served, httpx.Client):
-    """A synchronous httpx client for ``api``, served by ``engine`` in this process."""
+    """A synchronous httpx client for ``api``, served by ``engine`` in this process.
+
+    ``share_db_connection`` (django-bolt's name): lend the test's database connections to
+    the handlers for each request (see the module's docstring); ``False`` lets them open
+    their own, as under ``TransactionTestCase``."""
 
     __test__ = False  # not a pytest test class
 
@@ -172,12 +185,13 @@ class TestClient(_Served, httpx.Client):
         base_url: str = "http://testserver",
         raise_server_exceptions: bool = True,
         follow_redirects: bool = True,
+        share_db_connection: bool = True,
         **kwargs: Any,
     ) -> None:
         port = self._start(api, engine, raise_server_exceptions)
         super().__init__(
             base_url=base_url,
-            transport=_Transport(port, self._sink),
+            transport=_Transport(port, self._sink, share_db_connection),
             follow_redirects=follow_redirects,
             **kwargs,
         )
