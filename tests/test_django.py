@@ -147,8 +147,8 @@ def test_pytest_django_db_with_testclient(engine: str, tmp_path: Path) -> None:
             sys.executable,
             "-m",
             "pytest",
-            "-p",
-            "pytest_django",
+            "-o",
+            "addopts=-ra",  # not the repository's "-p no:django"
             "--ds=project.settings",
             "-p",
             "no:cacheprovider",

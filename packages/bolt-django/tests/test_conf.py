@@ -14,7 +14,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.test import override_settings
 
 sys.path.insert(0, str(Path(__file__).parents[2] / "bolt-api" / "tests"))
-from bolt_api_fakes import FakeRequest
+from bolt_api_fakes import FakeRequest, compiled_call
 
 
 def test_compression_setting_wins_over_the_api() -> None:
@@ -75,9 +75,8 @@ def test_allowed_file_paths(tmp_path: Path) -> None:
     with override_settings(BOLT_ALLOWED_FILE_PATHS=[str(tmp_path)]):
         apply_settings(api)
     assert api.allowed_file_paths == [str(tmp_path)]
-    routes = {spec.path: spec.call for spec in api.compile().routes if spec.method == "GET"}
-    assert routes["/outside"](FakeRequest())[0] == 403
-    assert routes["/inside"](FakeRequest())[0] == 200
+    assert compiled_call(api, "GET", "/outside")(FakeRequest())[0] == 403
+    assert compiled_call(api, "GET", "/inside")(FakeRequest())[0] == 200
 
 
 def test_max_param_length() -> None:

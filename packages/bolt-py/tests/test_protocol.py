@@ -12,7 +12,7 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 import pytest
-from bolt_api import BoltAPI, Response
+from bolt_api import BoltAPI, Response, run_inline
 from bolt_api._routing import PathTemplate
 from bolt_api.engine import CompiledApp, ServerConfig
 from bolt_py._protocol import HttpProtocol
@@ -41,11 +41,15 @@ def make_api() -> BoltAPI:
     def files(path: str) -> dict[str, str]:
         return {"path": path}
 
+    # @run_inline: these tests drive the protocol synchronously; where handlers run is
+    # tests/test_handler_threads.py's subject
     @api.post("/echo")
+    @run_inline
     def echo(request: Request) -> Response:
         return Response(request.body, media_type="application/octet-stream")
 
     @api.get("/bad-header")
+    @run_inline
     def bad_header() -> Response:
         return Response(b"x", headers={"x-evil": "a\r\nset-cookie: pwned=1"})
 
