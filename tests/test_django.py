@@ -20,15 +20,22 @@ from .conftest import ROOT, Server, start_server
 EXAMPLE = ROOT / "examples"
 
 
-def manage(*args: str, db: Path) -> subprocess.CompletedProcess[str]:
+def in_example(
+    *argv: str, db: Path, env: dict[str, str] | None = None, timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
+    """``python <argv>`` in examples/, on the sqlite file ``db``."""
     return subprocess.run(
-        [sys.executable, "manage.py", *args],
+        [sys.executable, *argv],
         cwd=EXAMPLE,
         capture_output=True,
         text=True,
-        timeout=120,
-        env={**os.environ, "BOLT_EXAMPLE_DB": str(db)},
+        timeout=timeout,
+        env={**os.environ, "BOLT_EXAMPLE_DB": str(db), **(env or {})},
     )
+
+
+def manage(*args: str, db: Path) -> subprocess.CompletedProcess[str]:
+    return in_example("manage.py", *args, db=db)
 
 
 def serve_example(
@@ -123,18 +130,10 @@ def test_example_forms_uploads_streams_and_files(example: Server) -> None:
 def test_django_testcase_with_testclient(engine: str, tmp_path: Path) -> None:
     """Issue 12, item 5: ``TestClient`` inside ``django.test.TestCase`` (examples/catalog/
     tests.py) sees the test's rows, and its writes roll back with the test."""
-    result = subprocess.run(
-        [sys.executable, "manage.py", "test", "catalog", "--verbosity", "2"],
-        cwd=EXAMPLE,
-        capture_output=True,
-        text=True,
-        timeout=180,
-        env={
-            **os.environ,
-            "BOLT_EXAMPLE_DB": str(tmp_path / "db.sqlite3"),
-            "BOLT_TEST_ENGINE": engine,
-        },
-    )
+    result = in_example(
+        "manage.py", "test", "catalog", "--verbosity", "2",
+        db=tmp_path / "db.sqlite3", env={"BOLT_TEST_ENGINE": engine}, timeout=180,
+    )  # fmt: skip
     assert result.returncode == 0, result.stderr[-4000:]
     assert "Ran 5 tests" in result.stderr
     assert result.stderr.count(" ... ok") == 5, result.stderr[-4000:]
@@ -142,28 +141,12 @@ def test_django_testcase_with_testclient(engine: str, tmp_path: Path) -> None:
 
 def test_pytest_django_db_with_testclient(engine: str, tmp_path: Path) -> None:
     """The same with pytest-django's ``django_db`` (examples/catalog/test_with_pytest.py)."""
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pytest",
-            "-o",
-            "addopts=-ra",  # not the repository's "-p no:django"
-            "--ds=project.settings",
-            "-p",
-            "no:cacheprovider",
-            "-q",
-            "catalog/test_with_pytest.py",
-        ],
-        cwd=EXAMPLE,
-        capture_output=True,
-        text=True,
-        timeout=180,
-        env={
-            **os.environ,
-            "BOLT_EXAMPLE_DB": str(tmp_path / "db.sqlite3"),
-            "BOLT_TEST_ENGINE": engine,
-        },
-    )
+    result = in_example(
+        "-m", "pytest",
+        "-o", "addopts=-ra",  # not the repository's "-p no:django"
+        "--ds=project.settings", "-p", "no:cacheprovider", "-q",
+        "catalog/test_with_pytest.py",
+        db=tmp_path / "db.sqlite3", env={"BOLT_TEST_ENGINE": engine}, timeout=180,
+    )  # fmt: skip
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
     assert "2 passed" in result.stdout

@@ -20,18 +20,16 @@ from bolt_api import BoltAPI, Depends, run_inline
 from bolt_api._threads import handler_threads
 from bolt_api.testing import TestClient
 
+from .test_handler_threads import _thread_facts
+
 asgiref_sync = pytest.importorskip("asgiref.sync")
 sync_to_async = asgiref_sync.sync_to_async
 async_to_sync = asgiref_sync.async_to_sync
 
 
 def _where() -> dict[str, Any]:
-    try:
-        asyncio.get_running_loop()
-        loop = True
-    except RuntimeError:
-        loop = False
-    return {"thread": threading.current_thread().name, "loop": loop}
+    facts = _thread_facts()  # the same facts the handler-pool tests read
+    return {"thread": facts["thread"], "loop": facts["loop"]}
 
 
 async def lane_dependency() -> str:
