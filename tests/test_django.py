@@ -101,6 +101,24 @@ def test_example_slice(example: Server) -> None:
     assert httpx.get(example.url + "/teapot").status_code == 418
 
 
+def test_example_cors_from_django_settings(example: Server) -> None:
+    """``CORS_ALLOWED_ORIGINS`` in the example's settings is the API's policy under runbolt."""
+    front = "http://localhost:3000"
+    r = httpx.get(example.url + "/db/items", headers={"origin": front})
+    assert r.status_code == 200
+    assert r.headers["access-control-allow-origin"] == front
+    assert r.headers["vary"] == "Origin"
+    r = httpx.get(example.url + "/db/items", headers={"origin": "https://evil.example"})
+    assert "access-control-allow-origin" not in r.headers
+    r = httpx.options(
+        example.url + "/db/items",
+        headers={"origin": front, "access-control-request-method": "POST"},
+    )
+    assert r.status_code == 204
+    assert r.headers["access-control-allow-origin"] == front
+    assert "POST" in r.headers["access-control-allow-methods"]
+
+
 def test_runbolt_unknown_engine(tmp_path: Path) -> None:
     result = manage("runbolt", "--engine", "nope", db=tmp_path / "db.sqlite3")
     assert result.returncode != 0

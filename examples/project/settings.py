@@ -37,3 +37,7 @@ TIME_ZONE = "UTC"
 from bolt_api import CompressionConfig  # noqa: E402
 
 BOLT_COMPRESSION = CompressionConfig(backend="gzip", minimum_size=500)
+
+# django-cors-headers' settings, read by runbolt: a front end's dev server on port 3000 may
+# call the API from the browser (docs/cors-and-limits.md).
+CORS_ALLOWED_ORIGINS = ["http://localhost:3000"]

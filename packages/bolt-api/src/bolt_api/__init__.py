@@ -11,6 +11,7 @@ from ._app import BoltAPI
 from ._router import Router
 from ._threads import run_in_thread, run_inline
 from .compression import CompressionConfig, no_compress
+from .cors import CORSConfig, cors
 from .datastructures import UploadFile
 from .decorators import action
 from .engine import CompiledApp, Engine, Request, RouteSpec, ServerConfig
@@ -67,6 +68,7 @@ __all__ = [
     "Body",
     "BoltAPI",
     "BoltError",
+    "CORSConfig",
     "CompiledApp",
     "CompressionConfig",
     "Conflict",
@@ -119,6 +121,7 @@ __all__ = [
     "ViewSet",
     "action",
     "available_engines",
+    "cors",
     "load_engine",
     "no_compress",
     "paginate",

@@ -19,6 +19,7 @@ from typing import Any, Literal, TypeVar, get_type_hints
 from urllib.parse import quote
 
 from ._binding import DEFAULT_MAX_PARAM_LENGTH, MAX_PARAM_LENGTH_RANGE, compile_plan, limited
+from ._cors import CORSPolicy, with_cors
 from ._django_requests import request_signals
 from ._encoding import STATIC_HEADERS
 from ._pipeline import (
@@ -34,6 +35,7 @@ from ._router import UNSET, RouteDef, Router, RouteRegistrar
 from ._routing import PathTemplate, RouteMatcher, TrailingSlash, join_paths
 from .auth._access import access_for, check_auth, check_guards, resolve
 from .compression import CompressionConfig, Compressor
+from .cors import CORSConfig
 from .engine import CompiledApp, Fallback, Needs, Request, ResponseTuple, RouteSpec
 from .errors import ErrorFormatter, ErrorHandling
 from .files import FileAccess, FileResponse
@@ -80,6 +82,7 @@ class BoltAPI(RouteRegistrar):
         allowed_file_paths: Sequence[str | os.PathLike[str]] | None = None,
         auth: list[Any] | None = None,
         guards: list[Any] | None = None,
+        cors: CORSConfig | None = None,
     ) -> None:
         if trailing_slash not in ("strip", "append", "keep"):
             raise ValueError(
@@ -111,6 +114,12 @@ class BoltAPI(RouteRegistrar):
         #: ``BOLT_AUTHENTICATION_CLASSES``/``BOLT_DEFAULT_PERMISSION_CLASSES`` can set them.
         self.default_auth: tuple[Any, ...] | None = None
         self.default_guards: tuple[Any, ...] | None = None
+        if cors is not None and not isinstance(cors, CORSConfig):
+            raise TypeError(f"cors= takes a CORSConfig, got {type(cors).__name__}")
+        #: The CORS policy of every route without its own ``@cors`` (``None``: no CORS), and
+        #: of routing misses. Read by :meth:`compile` (Django: the ``CORS_*`` settings,
+        #: when this is ``None``).
+        self.cors: CORSConfig | None = cors
 
     @property
     def routes(self) -> tuple[RouteEntry, ...]:
@@ -177,6 +186,12 @@ class BoltAPI(RouteRegistrar):
             raise TypeError(f"mount() takes a BoltAPI, got {type(api).__name__}")
         if api is self:
             raise ValueError("an API cannot mount itself")
+        if api.cors is not None and api.cors != self.cors:
+            raise ValueError(
+                "the mounted API has a CORS policy of its own: give the outer API that "
+                "cors= (one policy answers its routing misses and preflights), or the "
+                "routes their own with @cors(...)"
+            )
         for compiled in api._routes:
             definition = compiled.definition
             relative = compiled.template.source
@@ -264,11 +279,18 @@ class BoltAPI(RouteRegistrar):
     def merge(cls, apis: Iterable[BoltAPI]) -> BoltAPI:
         """One API serving the routes of several; a ``METHOD path`` clash is a ValueError."""
         listed = list(apis)
+        policies = {repr(api.cors) for api in listed}
+        if len(policies) > 1:
+            raise ValueError(
+                "the APIs to merge have different CORS policies (cors=): one policy answers "
+                "the merged API's misses and preflights; use @cors(...) per route instead"
+            )
         merged = cls(
             openapi_config=listed[0].openapi_config if listed else None,
             compression=listed[0].compression if listed else None,
             max_param_length=listed[0].max_param_length if listed else DEFAULT_MAX_PARAM_LENGTH,
             allowed_file_paths=listed[0].allowed_file_paths if listed else None,
+            cors=listed[0].cors if listed else None,
         )
         if listed:
             merged.default_auth = listed[0].default_auth
@@ -314,6 +336,8 @@ class BoltAPI(RouteRegistrar):
         compress = None if compressor is None else compressor.apply
         files = FileAccess.under(self.allowed_file_paths)
         signals = request_signals()
+        api_cors = None if self.cors is None else CORSPolicy(self.cors)
+        policies: dict[int, CORSPolicy] = {}  # by id(RouteEntry), for the fallback
         explicit_head = {r.template.shape for r in self._routes if r.method == "HEAD"}
         specs: list[RouteSpec] = []
         entries: list[tuple[str, PathTemplate, RouteEntry]] = []
@@ -327,6 +351,9 @@ class BoltAPI(RouteRegistrar):
             if entry.plan.max_param_length != self.max_param_length:
                 entry = dataclasses.replace(entry, plan=limited(entry.plan, self.max_param_length))
             backends, guards = resolve(entry.definition, self.default_auth, self.default_guards)
+            cors = _route_cors(entry, self.cors, api_cors)
+            if cors is not None:
+                policies[id(entry)] = cors
             stages = pipeline(
                 entry,
                 compress=compress,
@@ -335,11 +362,14 @@ class BoltAPI(RouteRegistrar):
                 ablate=ablate,
                 access=access_for(backends, guards),
                 signals=signals,
+                cors=cors,
             )
             call = assemble(stages, handling.handle_exception, handling.invalid)
             needs = entry.needs
             if stages.access is not None:
                 needs |= stages.access.needs
+            if stages.cors is not None:
+                needs |= Needs.HEADERS
             if any(name == "compress" for name, _ in stages.respond):
                 needs |= Needs.ACCEPT_ENCODING
             spec = RouteSpec(
@@ -365,15 +395,43 @@ class BoltAPI(RouteRegistrar):
         statics: list[Any] = list(STATIC_HEADERS)
         if compressor is not None:
             statics += [v for v in map(compressor.varied, STATIC_HEADERS) if v is not None]
-        fallback = _make_fallback(RouteMatcher(entries), self.trailing_slash, errors)
+        matcher = RouteMatcher(entries)
+        fallback = _make_fallback(matcher, self.trailing_slash, errors)
+        if policies or api_cors is not None:
+            fallback = with_cors(fallback, api_cors, _policy_lookup(matcher, policies))
         return CompiledApp(
             routes=tuple(specs),
             fallback=counted_fallback(fallback, counter),
             render_error=errors.render_error,
             static_headers=tuple(statics),
-            # an engine answering misses itself would not count them
-            not_found=self._errors.static_not_found if counter is None else None,
+            # an engine answering misses itself would not count them, nor add CORS headers
+            not_found=(
+                self._errors.static_not_found if counter is None and api_cors is None else None
+            ),
         )
+
+
+def _route_cors(
+    entry: RouteEntry, api: CORSConfig | None, api_policy: CORSPolicy | None
+) -> CORSPolicy | None:
+    """The policy of ``entry``'s route: its ``@cors``, completed from the API's, else the
+    API's own (one compiled policy shared by those routes)."""
+    declared = getattr(entry.definition.handler, "__bolt_cors__", None)
+    if declared is None:
+        return api_policy
+    return CORSPolicy(declared.resolve(api, f"{entry.method} {entry.template.source}"))
+
+
+def _policy_lookup(
+    matcher: RouteMatcher[RouteEntry], policies: dict[int, CORSPolicy]
+) -> Callable[[str, str], CORSPolicy | None]:
+    """``(method, path) -> `` the CORS policy of the route a preflight asks about."""
+
+    def lookup(method: str, path: str) -> CORSPolicy | None:
+        hit = matcher.match(method, path)
+        return None if hit is None else policies.get(id(hit[0]))
+
+    return lookup
 
 
 #: Characters a path keeps as they are when quoted (RFC 3986 pchar and "/").

@@ -6,17 +6,23 @@ Registration records what a route *is* (:class:`RouteEntry`: its path, its
 :class:`Pipeline` — the stages that route uses, in request order — and :func:`assemble`
 builds from it the one function ``request -> (status, headers, body)`` an engine calls::
 
-    count ─► access ─► bind ─► (middleware) ─► run ─► handler ─► encode ─► compress
-    --max-   auth,     Plan     Bolt's and     where the          Encoder   Compressor
-    requests guards             Django's       handler runs
+    count ─► preflight ─► access ─► bind ─► (middleware) ─► run ─► handler ─► encode ─►
+    --max-   CORS,        auth,     Plan     Bolt's and     where the          Encoder
+    requests OPTIONS      guards             Django's       handler runs
+
+    ─► cors ─► compress
+       CORS    Compressor
+       headers
 
 A stage the route does not use is *absent* from its callable, never a no-op call: a route
 without parameters has no binder, one with ``@no_compress`` no compression step, and only a
 process started with ``--max-requests`` counts, and only a route with authentication
 backends or guards has an ``access`` stage (:mod:`bolt_api.auth._access`): it runs before
 binding, so a refused request is never validated, and answers 401/403 through the route's
-error handling and response stages. Middleware is the place the next feature plugs in;
-``run`` is where a thread-pool choice will go. The assembled callable never raises: every
+error handling and response stages. Only a route with a CORS policy (:mod:`bolt_api.cors`)
+has a ``cors`` response stage, and its ``OPTIONS`` route a ``preflight`` stage, in front of
+everything but the count: a preflight is answered without authentication. Middleware is
+the place the next feature plugs in. The assembled callable never raises: every
 exception is turned into the error response by the route's ``on_error``.
 
 How the handler runs (``run``) is decided here, per route:
@@ -51,6 +57,7 @@ from typing import Any, Literal
 
 from ._binding import Plan, RequestScope
 from ._coroutines import DrivenChunks, drive, never_suspends, suspended
+from ._cors import CORSPolicy, is_preflight
 from ._dependencies import solve_async, solve_sync, teardown_async, teardown_sync
 from ._django_requests import RequestSignals
 from ._encoding import Encoder, compile_encoder
@@ -157,8 +164,8 @@ class Pipeline:
     #: Whether the handler is a coroutine function (driven in place when ``run`` is inline).
     is_coroutine: bool
     encode: Encoder
-    #: Response stages, ``(name, stage)`` in order: ``compress``, and ``undrive`` (the
-    #: ``trivial_async`` ablation) before it.
+    #: Response stages, ``(name, stage)`` in order: ``cors``, ``compress``, and ``undrive``
+    #: (the ``trivial_async`` ablation) before them.
     respond: tuple[tuple[str, Finisher], ...]
     count: RequestCounter | None
     #: The parameters an engine may convert itself, for ``run == "inline"`` routes only.
@@ -169,11 +176,17 @@ class Pipeline:
     access: Access | None = None
     #: Django's request signals, for a route on the pool or the loop when Django is set up.
     signals: RequestSignals | None = None
+    #: The route's CORS policy (its ``cors`` response stage is in ``respond``).
+    cors: CORSPolicy | None = None
+    #: An ``OPTIONS`` route with a CORS policy: preflights are answered before the rest.
+    preflight: bool = False
 
     @property
     def stages(self) -> tuple[str, ...]:
         """The names of the stages present, in order (for diagnostics and tests)."""
         names = ["count"] if self.count is not None else []
+        if self.preflight:
+            names.append("preflight")
         if self.access is not None:
             names.append("access")
         if self.plan.bindings:
@@ -192,10 +205,11 @@ def pipeline(
     ablate: Collection[str] = (),
     access: Access | None = None,
     signals: RequestSignals | None = None,
+    cors: CORSPolicy | None = None,
 ) -> Pipeline:
     """Decide the stages of ``entry``'s route (``compress``: the API's compressor, if on;
-    ``access``: its authentication and guards, if any). An ``async`` guard puts the route
-    on the event loop."""
+    ``access``: its authentication and guards, if any; ``cors``: its CORS policy, if any).
+    An ``async`` guard puts the route on the event loop."""
     plan = entry.plan
     fn = plan.fn
     unwrapped = inspect.unwrap(fn)
@@ -211,6 +225,8 @@ def pipeline(
     respond: list[tuple[str, Finisher]] = []
     if not drives:
         respond.append(("undrive", _undrive))
+    if cors is not None:
+        respond.append(("cors", cors.apply))
     handler = entry.definition.handler
     if compress is not None and not getattr(handler, "__bolt_no_compress__", False):
         respond.append(("compress", compress))
@@ -233,6 +249,8 @@ def pipeline(
         files,
         access,
         None if run == "inline" else signals,
+        cors,
+        cors is not None and entry.method == "OPTIONS",
     )
 
 
@@ -272,6 +290,8 @@ def assemble(p: Pipeline, on_error: ErrorHandler, on_invalid: InvalidHandler) ->
         call = in_thread(call, p.signals)  # type: ignore[arg-type]
     elif p.run == "loop":
         call = in_lane(call, p.signals)  # type: ignore[arg-type]
+    if p.preflight and p.cors is not None:
+        call = _preflighted(call, p.cors, p.run != "inline")
     if p.count is not None:
         call = counted(call, p.count)
     return call
@@ -311,6 +331,29 @@ def _guarded(
         return await inner(request)
 
     return aguarded
+
+
+def _preflighted(call: RouteCall, policy: CORSPolicy, is_async: bool) -> RouteCall:
+    """``call`` behind the ``preflight`` stage: a browser's preflight is answered by the
+    route's CORS policy, with nothing else of the route run (no thread hop either)."""
+    answer = policy.preflight
+    if not is_async:
+        inner_sync: Callable[[Request], ResponseTuple] = call  # type: ignore[assignment]
+
+        def preflighted(request: Request) -> ResponseTuple:
+            if is_preflight(request):
+                return answer(request)
+            return inner_sync(request)
+
+        return preflighted
+    inner: Callable[[Request], Coroutine[Any, Any, ResponseTuple]] = call  # type: ignore[assignment]
+
+    async def apreflighted(request: Request) -> ResponseTuple:
+        if is_preflight(request):
+            return answer(request)
+        return await inner(request)
+
+    return apreflighted
 
 
 def _mark_offload(plan: Plan) -> None:

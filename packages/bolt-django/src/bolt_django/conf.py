@@ -11,12 +11,18 @@
   routes that declare no ``auth=`` (nor their router or API); ``auth=[]`` opts a route out.
 * ``BOLT_DEFAULT_PERMISSION_CLASSES``: guard instances for the routes that declare no
   ``guards=`` (absent: none, which is django-bolt's ``[AllowAny()]``).
+* django-cors-headers' ``CORS_*`` settings (``CORS_ALLOWED_ORIGINS``,
+  ``CORS_ALLOWED_ORIGIN_REGEXES``, ``CORS_ALLOW_ALL_ORIGINS``, ``CORS_ALLOW_CREDENTIALS``,
+  ``CORS_ALLOW_METHODS``, ``CORS_ALLOW_HEADERS``, ``CORS_EXPOSE_HEADERS``,
+  ``CORS_PREFLIGHT_MAX_AGE``, ``CORS_ALLOW_PRIVATE_NETWORK``): the API's CORS policy, when
+  it has no ``cors=`` of its own (:func:`bolt_api.cors.config_from_settings`).
 """
 
 from __future__ import annotations
 
 from bolt_api import BoltAPI, CompressionConfig
 from bolt_api.auth._access import check_auth, check_guards
+from bolt_api.cors import config_from_settings
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
@@ -61,3 +67,8 @@ def apply_settings(api: BoltAPI) -> None:
             )
         except TypeError as exc:
             raise ImproperlyConfigured(str(exc)) from None
+    if api.cors is None:
+        try:
+            api.cors = config_from_settings(settings)
+        except (TypeError, ValueError) as exc:
+            raise ImproperlyConfigured(f"CORS settings: {exc}") from None
