@@ -30,6 +30,7 @@ from .exceptions import (
     MethodNotAllowed,
     NotAcceptable,
     NotFound,
+    RateLimitExceeded,
     RequestValidationError,
     ServiceUnavailable,
     TooManyRequests,
@@ -46,6 +47,7 @@ from .pagination import (
     paginate,
 )
 from .params import Body, Cookie, Depends, File, Form, Header, Path, Query
+from .ratelimit import rate_limit
 from .responses import HTML, JSON, PlainText, Redirect, Response
 from .server import serve
 from .views import (
@@ -103,6 +105,7 @@ __all__ = [
     "Path",
     "PlainText",
     "Query",
+    "RateLimitExceeded",
     "ReadOnlyModelViewSet",
     "Redirect",
     "Request",
@@ -126,6 +129,7 @@ __all__ = [
     "no_compress",
     "paginate",
     "problem_details",
+    "rate_limit",
     "run_in_thread",
     "run_inline",
     "serve",

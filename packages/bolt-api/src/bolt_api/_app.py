@@ -31,6 +31,7 @@ from ._pipeline import (
     counted_fallback,
     pipeline,
 )
+from ._ratelimit import limiter_for
 from ._router import UNSET, RouteDef, Router, RouteRegistrar
 from ._routing import PathTemplate, RouteMatcher, TrailingSlash, join_paths
 from .auth._access import access_for, check_auth, check_guards, resolve
@@ -363,6 +364,7 @@ class BoltAPI(RouteRegistrar):
                 access=access_for(backends, guards),
                 signals=signals,
                 cors=cors,
+                limit=limiter_for(entry, backends),
             )
             call = assemble(stages, handling.handle_exception, handling.invalid)
             needs = entry.needs
@@ -370,6 +372,8 @@ class BoltAPI(RouteRegistrar):
                 needs |= stages.access.needs
             if stages.cors is not None:
                 needs |= Needs.HEADERS
+            if stages.limit is not None:
+                needs |= stages.limit.needs
             if any(name == "compress" for name, _ in stages.respond):
                 needs |= Needs.ACCEPT_ENCODING
             spec = RouteSpec(

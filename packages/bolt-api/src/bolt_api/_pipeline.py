@@ -25,6 +25,11 @@ everything but the count: a preflight is answered without authentication. Middle
 the place the next feature plugs in. The assembled callable never raises: every
 exception is turned into the error response by the route's ``on_error``.
 
+A route with ``@rate_limit`` also has a ``limit`` stage (:mod:`bolt_api._ratelimit`), right
+after ``access`` (before it when the route has none) and before ``bind``: after, so that
+it can key on the authenticated identity and a refused request is not counted; it answers
+429 through the route's error handling and response stages, as ``access`` does.
+
 How the handler runs (``run``) is decided here, per route:
 
 * ``async def`` handlers that can never suspend (see :mod:`bolt_api._coroutines`), and
@@ -63,6 +68,7 @@ from ._django_requests import RequestSignals
 from ._encoding import Encoder, compile_encoder
 from ._lanes import in_lane, offloaded
 from ._param_specs import param_specs
+from ._ratelimit import Limiter, limited
 from ._routing import PathTemplate
 from ._threads import in_thread, may_block, override
 from .auth._access import Access
@@ -180,6 +186,8 @@ class Pipeline:
     cors: CORSPolicy | None = None
     #: An ``OPTIONS`` route with a CORS policy: preflights are answered before the rest.
     preflight: bool = False
+    #: The route's rate limit (``@rate_limit``), run after ``access``; ``None`` without.
+    limit: Limiter | None = None
 
     @property
     def stages(self) -> tuple[str, ...]:
@@ -189,6 +197,8 @@ class Pipeline:
             names.append("preflight")
         if self.access is not None:
             names.append("access")
+        if self.limit is not None:
+            names.append("limit")
         if self.plan.bindings:
             names.append("bind")
         names += [f"run:{self.run}", "handler", "encode"]
@@ -206,6 +216,7 @@ def pipeline(
     access: Access | None = None,
     signals: RequestSignals | None = None,
     cors: CORSPolicy | None = None,
+    limit: Limiter | None = None,
 ) -> Pipeline:
     """Decide the stages of ``entry``'s route (``compress``: the API's compressor, if on;
     ``access``: its authentication and guards, if any; ``cors``: its CORS policy, if any).
@@ -251,6 +262,7 @@ def pipeline(
         None if run == "inline" else signals,
         cors,
         cors is not None and entry.method == "OPTIONS",
+        limit,
     )
 
 
@@ -284,6 +296,8 @@ def assemble(p: Pipeline, on_error: ErrorHandler, on_invalid: InvalidHandler) ->
             after,
             p.files,
         )
+    if p.limit is not None:
+        call = limited(call, p.limit, p.run == "loop", on_error, after)
     if p.access is not None:
         call = _guarded(call, p.access, p.run == "loop", on_error, after)
     if p.run == "thread":

@@ -114,6 +114,12 @@ def view_handler(
     # "ItemViewSet List"
     stamp(handler, params, returns, like=method, qualname=qualname, name=f"{cls.__name__}_{attr}")
     handler.__bolt_view__ = cls  # type: ignore[attr-defined]
+    # @rate_limit on the method, else on the class (every route of it)
+    limit = getattr(method, "__bolt_rate_limit__", None) or getattr(
+        cls, "__bolt_rate_limit__", None
+    )
+    if limit is not None:
+        handler.__bolt_rate_limit__ = limit  # type: ignore[attr-defined]
     return handler
 
 

@@ -23,7 +23,7 @@ import msgspec
 from ._encoding import JSON_HEADERS, ResponseValidationError, encode_json
 from ._routing import METHOD_ORDER
 from .engine import Request, ResponseTuple
-from .exceptions import HTTPException, RequestValidationError, reason_phrase
+from .exceptions import HTTPException, RateLimitExceeded, RequestValidationError, reason_phrase
 from .responses import Response
 
 __all__ = [
@@ -125,10 +125,13 @@ def classify(exc: BaseException) -> BoltError:
 
 
 def default_render(error: BoltError) -> ResponseTuple:
-    """django-bolt's envelope: ``{"detail": ...}`` plus ``"extra"`` when set."""
+    """django-bolt's envelope: ``{"detail": ...}`` plus ``"extra"`` when set (and a 429 of
+    ``@rate_limit``'s, its ``"retry_after"``, as django-bolt's)."""
     body: dict[str, Any] = {"detail": error.detail}
     if error.extra is not None:
         body["extra"] = error.extra
+    if isinstance(error.exception, RateLimitExceeded):
+        body["retry_after"] = error.exception.retry_after
     if not error.headers:  # the shared tuple: engines recognise it (static_headers)
         return error.status, JSON_HEADERS, encode_json(body)
     headers = tuple((k.lower(), v) for k, v in error.headers.items())

@@ -6,7 +6,8 @@ Hierarchy::
     ├── HTTPException(status_code, detail, headers, extra)   -> {"detail": ..., "extra"?: ...}
     │   ├── ClientException (4xx): BadRequest, Unauthorized, Forbidden, NotFound,
     │   │   MethodNotAllowed, NotAcceptable, Conflict, Gone, UnprocessableEntity,
-    │   │   TooManyRequests
+    │   │   TooManyRequests ── RateLimitExceeded(retry_after, limit, burst)
+    │   │                          -> 429 {"detail": ..., "retry_after": N} (@rate_limit)
     │   └── ServerException (5xx): InternalServerError, NotImplemented, BadGateway,
     │       ServiceUnavailable, GatewayTimeout
     └── RequestValidationError(errors)                        -> 422 {"detail": [errors]}
@@ -34,6 +35,7 @@ __all__ = [
     "NotAcceptable",
     "NotFound",
     "NotImplemented",
+    "RateLimitExceeded",
     "RequestValidationError",
     "ServerException",
     "ServiceUnavailable",
@@ -186,6 +188,30 @@ class TooManyRequests(ClientException):
     """429 Too Many Requests."""
 
     status_code = 429
+
+
+class RateLimitExceeded(TooManyRequests):
+    """429 from ``@rate_limit`` (:mod:`bolt_api.ratelimit`): django-bolt's body
+    ``{"detail": "Rate limit exceeded. Try again in N seconds.", "retry_after": N}`` and its
+    ``Retry-After``, ``X-RateLimit-Limit`` and ``X-RateLimit-Burst`` headers.
+
+    ``retry_after``: whole seconds until a request would be allowed (at least 1, rounded
+    up); ``limit`` and ``burst``: the route's ``rps`` and ``burst``. A handler may raise it
+    too, to answer the same way.
+    """
+
+    def __init__(self, retry_after: int, limit: int, burst: int) -> None:
+        self.retry_after = max(1, int(retry_after))
+        self.limit = limit
+        self.burst = burst
+        super().__init__(
+            f"Rate limit exceeded. Try again in {self.retry_after} seconds.",
+            headers={
+                "retry-after": str(self.retry_after),
+                "x-ratelimit-limit": str(limit),
+                "x-ratelimit-burst": str(burst),
+            },
+        )
 
 
 class InternalServerError(ServerException):

@@ -414,6 +414,9 @@ def paginated_handler(
     paginated.__bolt_adapt_response_model__ = adapt_response_model  # type: ignore[attr-defined]
     paginated.__paginated__ = True  # type: ignore[attr-defined]
     paginated.__pagination_class__ = type(paginator)  # type: ignore[attr-defined]
+    limit = getattr(handler, "__bolt_rate_limit__", None)
+    if limit is not None:  # @rate_limit under @paginate
+        paginated.__bolt_rate_limit__ = limit  # type: ignore[attr-defined]
     return paginated
 
 

@@ -21,7 +21,8 @@ Rules, in short:
   ``str`` as ``text/plain``, ``bytes`` as ``application/octet-stream``, a ``Response`` class
   without a schema, anything else as JSON;
 * every operation that binds a parameter may answer ``422`` with
-  ``{"detail": [{"type", "loc", "msg", "input"?, "ctx"?}]}``;
+  ``{"detail": [{"type", "loc", "msg", "input"?, "ctx"?}]}``, and one with ``@rate_limit``
+  ``429`` with its ``Retry-After`` and ``X-RateLimit-*`` headers;
 * tags are the route's, else the handler module's last component (the one before it when
   that is ``api``), capitalised; the summary is ``summary=`` or the humanised function name;
   the description is ``description=`` or the handler's docstring.
@@ -86,6 +87,16 @@ _METHOD_KEYS = {
     "QUERY": "query",
 }
 _NO_CONTENT = frozenset({204, 205, 304})
+_INTEGER_HEADER = {"schema": {"type": "integer"}}
+#: A ``@rate_limit`` route's 429 (its body is whatever the error formatter makes of it).
+_RATE_LIMITED: dict[str, Any] = {
+    "description": "Rate limit exceeded",
+    "headers": {
+        "Retry-After": {**_INTEGER_HEADER, "description": "Seconds to wait"},
+        "X-RateLimit-Limit": {**_INTEGER_HEADER, "description": "Requests per second"},
+        "X-RateLimit-Burst": {**_INTEGER_HEADER, "description": "Requests allowed at once"},
+    },
+}
 
 
 def openapi_path(route: RouteEntry) -> str:
@@ -441,6 +452,8 @@ class _Generator:
             responses["422"] = self._validation_response()
         if self.config.include_error_responses:
             responses.update(self._access_responses(route))
+            if getattr(d.handler, "__bolt_rate_limit__", None) is not None:
+                responses["429"] = _RATE_LIMITED
         return responses
 
     def _access_responses(self, route: RouteEntry) -> dict[str, Any]:
