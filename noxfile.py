@@ -65,6 +65,7 @@ TEST_DEPS = [
     "watchfiles>=0.21",
     "psycopg[binary]>=3.2",  # tests/test_db_connections.py, on a throw-away PostgreSQL
     "pytest-django>=4.9",  # examples/catalog/test_with_pytest.py, run by tests/test_django.py
+    "redis>=5",  # Django's RedisCache, for tests/test_ratelimit.py's shared store
 ]
 
 
@@ -101,6 +102,7 @@ def tests(session: nox.Session) -> None:
     install_browser(session)
     install_nginx(session)
     install_postgresql(session)
+    install_redis(session)
     if session.python == PYTHONS[0]:
         # the Rust engine's own unit tests (the panic guard: no request can provoke a
         # panic); they do not depend on the Python version, so they run once
@@ -178,6 +180,12 @@ def install_postgresql(session: nox.Session) -> None:
     """Debian's PostgreSQL server for tests/test_db_connections.py (a throw-away cluster)."""
     if not (shutil.which("initdb") or list(Path("/usr/lib/postgresql").glob("*/bin/initdb"))):
         apt_install(session, "postgresql", "the PostgreSQL connection tests")
+
+
+def install_redis(session: nox.Session) -> None:
+    """Debian's Redis server for tests/test_ratelimit.py (a throw-away server on loopback)."""
+    if not (shutil.which("redis-server") or Path("/usr/bin/redis-server").exists()):
+        apt_install(session, "redis-server", "the shared rate-limit store tests")
 
 
 @nox.session
