@@ -16,8 +16,11 @@ from bolt_api import BoltAPI
 from bolt_api_fakes import FakeRequest, compiled_call
 
 DOC = Path(__file__).resolve().parents[3] / "docs" / "cors-and-limits.md"
+#: The page's CORS part (its "# Rate limiting" part is test_docs_ratelimit.py's).
 BLOCKS = [
-    b for b in re.findall(r"```python\n(.*?)```", DOC.read_text(), re.S) if "settings.py" not in b
+    b
+    for b in re.findall(r"```python\n(.*?)```", DOC.read_text().split("\n# Rate limiting")[0], re.S)
+    if "settings.py" not in b
 ]
 APP = "https://app.example.com"
 
