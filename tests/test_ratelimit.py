@@ -14,6 +14,7 @@ import contextlib
 import itertools
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import jwt
@@ -247,6 +248,24 @@ def test_two_servers_sharing_redis_allow_the_limit_once(
         # the setting covers every rate-limited route that names no cache
         statuses = [r.status_code for r in alternate(clients, "/limited", ip, 4)]
         assert statuses == [200, 200, 429, 429]
+
+
+def test_concurrent_requests_to_two_servers_sharing_redis(
+    engine: str, redis_server: RedisServer
+) -> None:
+    """The check is atomic on the Redis server: eight threads at once, on two servers, are
+    allowed the burst once."""
+    env = {"BOLT_TEST_REDIS_URL": redis_server.url, "BOLT_TEST_RL_CACHE": "redis"}
+    with two_servers(engine, env) as clients:
+        ip = new_ip()
+        started = time.monotonic()
+        with ThreadPoolExecutor(8) as pool:
+            codes = list(
+                pool.map(lambda n: hit(clients[n % 2], "/shared", ip).status_code, range(48))
+            )
+        elapsed = time.monotonic() - started
+        assert 10 <= codes.count(200) <= 10 + int(elapsed), (codes.count(200), elapsed)
+        assert set(codes) == {200, 429}
 
 
 def test_two_servers_without_a_shared_store_allow_the_limit_each(engine: str) -> None:

@@ -90,6 +90,20 @@ def test_memory_store_keeps_clients_apart_and_refills() -> None:
     assert store.hit("a") == 0.5
 
 
+def test_memory_store_is_gcra() -> None:
+    """The store inlines :func:`gcra`: the same answers on a random walk of requests."""
+    import random
+
+    rng = random.Random(16)
+    clock = Clock()
+    store = MemoryStore(0.25, 0.75, clock=clock)
+    tat: float | None = None
+    for _ in range(2000):
+        clock.now += rng.choice((0.0, 0.0, 0.01, 0.1, 0.3, 2.0))
+        tat, wait = gcra(tat, clock.now, 0.25, 0.75)
+        assert store.hit("k") == pytest.approx(wait)
+
+
 def test_memory_store_forgets_expired_clients_first() -> None:
     clock = Clock()
     store = MemoryStore(0.5, 1.0, max_keys=4, clock=clock)

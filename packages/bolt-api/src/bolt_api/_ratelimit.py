@@ -113,15 +113,21 @@ class MemoryStore:
         return len(self._tats)
 
     def hit(self, key: str) -> float:
+        # gcra(), inlined: this runs on every request of the route
         with self._lock:
             now = self._clock()
             tats = self._tats
-            stored = tats.pop(key, None)  # put back last: the dict stays in last-seen order
-            tat, wait = gcra(stored, now, self._interval, self._tolerance)
-            tats[key] = tat
+            tat = tats.pop(key, now)  # put back last: the dict stays in last-seen order
+            if tat < now:
+                tat = now
+            allowed_at = tat + self._interval - self._tolerance
+            if allowed_at > now:
+                tats[key] = tat
+                return allowed_at - now
+            tats[key] = tat + self._interval
             if len(tats) > self._max_keys:
                 self._evict(now)
-            return wait
+            return 0.0
 
     def _evict(self, now: float) -> None:
         """Drop the clients whose TAT has passed (they lose nothing); then, while more than
