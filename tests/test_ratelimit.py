@@ -3,8 +3,9 @@
 A burst then 429 with django-bolt's body and headers, refill over time, one bucket per
 client (address through trusted proxies, header, user, API key), CORS headers on the 429,
 async and class-based routes, a route without a limit untouched, Django's local-memory
-cache as the store, and two servers sharing a real Redis allowing the limit once, not
-twice. Every test uses client addresses of its own (``X-Forwarded-For``: the servers trust
+cache as the store, and two servers (or ``--processes 2``) sharing a real Redis allowing
+the limit once, not twice, sequential or concurrent requests alike (the Redis tests skip,
+saying why, without ``redis-server`` or the ``redis`` package). Every test uses client addresses of its own (``X-Forwarded-For``: the servers trust
 127.0.0.1), so the buckets of one test never meet another's.
 """
 
@@ -32,7 +33,7 @@ def new_ip() -> str:
     return next(_addresses)
 
 
-def serve(engine: str, env: dict[str, str] | None = None) -> Server:
+def serve(engine: str, env: dict[str, str] | None = None, *extra: str) -> Server:
     return start_server(
         [
             "-m",
@@ -45,6 +46,7 @@ def serve(engine: str, env: dict[str, str] | None = None) -> Server:
             "0",
             "--trusted-proxy",
             "127.0.0.1",
+            *extra,
         ],
         engine,
         env=env,
@@ -273,3 +275,28 @@ def test_two_servers_without_a_shared_store_allow_the_limit_each(engine: str) ->
     with two_servers(engine) as clients:
         answers = alternate(clients, "/shared", new_ip(), 24)
         assert [r.status_code for r in answers].count(200) == 20
+
+
+def test_processes_2_sharing_redis_allow_the_limit_once(
+    engine: str, redis_server: RedisServer
+) -> None:
+    """``--processes 2``: each request on a new connection, which the kernel hands to either
+    process; on that connection ``/free`` then says which one served it. Both served, and
+    together they allowed the burst once."""
+    env = {"BOLT_TEST_REDIS_URL": redis_server.url, "BOLT_TEST_RL_CACHE": "redis"}
+    srv = serve(engine, env, "--processes", "2")
+    try:
+        ip = new_ip()
+        served: dict[int, list[int]] = {}
+        started = time.monotonic()
+        for _ in range(40):
+            with httpx.Client(base_url=srv.url, timeout=10.0) as one_connection:
+                status = hit(one_connection, "/shared", ip).status_code
+                pid = one_connection.get("/free").json()["pid"]
+            served.setdefault(pid, []).append(status)
+        elapsed = time.monotonic() - started
+        allowed = sum(codes.count(200) for codes in served.values())
+        assert len(served) == 2, served
+        assert 10 <= allowed <= 10 + int(elapsed), (allowed, elapsed)
+    finally:
+        srv.stop()
