@@ -528,3 +528,36 @@ def test_openapi_documents_the_429() -> None:
     limited = spec["paths"]["/r"]["get"]["responses"]
     assert limited["429"]["headers"]["Retry-After"]["schema"] == {"type": "integer"}
     assert "429" not in spec["paths"]["/free"]["get"]["responses"]
+
+
+def test_a_failing_store_is_a_500_through_the_error_handling(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Redis down: the request is answered 500 (and CORS headers stay on it), never let
+    through unlimited."""
+
+    def broken(self: MemoryStore, key: str) -> float:
+        raise ConnectionError("the store is down")
+
+    monkeypatch.setattr(MemoryStore, "hit", broken)
+    api = BoltAPI()
+    calls: list[str] = []
+
+    @api.get("/s")
+    @cors(origins="*")
+    @rate_limit()
+    def s() -> None:
+        calls.append("s")
+
+    @api.get("/a")
+    @rate_limit()
+    async def a() -> None:
+        import asyncio
+
+        await asyncio.sleep(0)
+        calls.append("a")
+
+    status, headers, _ = compiled_call(api, "GET", "/s")(ip("10.0.0.1", origin="https://x.example"))
+    assert (status, dict(headers)["access-control-allow-origin"]) == (500, "*")
+    assert compiled_call(api, "GET", "/a")(ip("10.0.0.1"))[0] == 500  # type: ignore[index]
+    assert calls == []
