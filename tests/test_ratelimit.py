@@ -2,11 +2,12 @@
 
 A burst then 429 with django-bolt's body and headers, refill over time, one bucket per
 client (address through trusted proxies, header, user, API key), CORS headers on the 429,
-async and class-based routes, a route without a limit untouched, Django's local-memory
-cache as the store, and two servers (or ``--processes 2``) sharing a real Redis allowing
-the limit once, not twice, sequential or concurrent requests alike (the Redis tests skip,
-saying why, without ``redis-server`` or the ``redis`` package). Every test uses client addresses of its own (``X-Forwarded-For``: the servers trust
-127.0.0.1), so the buckets of one test never meet another's.
+async and class-based routes, a route without a limit untouched, Django's local-memory cache
+as the store, and two servers (or ``--processes 2``) sharing a real Redis allowing the limit
+once, not twice, sequential or concurrent requests alike (the Redis tests skip, saying why,
+without ``redis-server`` or the ``redis`` package). Every test uses client addresses of its
+own (``X-Forwarded-For``: the servers trust 127.0.0.1), so the buckets of one test never
+meet another's.
 """
 
 from __future__ import annotations
