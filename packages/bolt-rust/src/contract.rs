@@ -94,4 +94,6 @@ pub struct NeedsBits {
     pub client: u32,
     #[pyo3(attribute("ACCEPT_ENCODING"))]
     pub accept_encoding: u32,
+    #[pyo3(attribute("HOST"))]
+    pub host: u32,
 }

@@ -311,6 +311,13 @@ impl Request {
             .and_then(|map| joined(map, "accept-encoding"))
     }
 
+    /// `headers["host"]` or `None`, without building the header dict (what the
+    /// allowed-hosts check reads for every request).
+    #[getter]
+    fn host(&self) -> Option<String> {
+        self.headers.as_ref().and_then(|map| joined(map, "host"))
+    }
+
     /// Query parameters; the last repeat wins.
     #[getter]
     fn query(&self, py: Python<'_>) -> PyResult<Py<PyDict>> {

@@ -36,6 +36,7 @@ from .exceptions import (
     Unauthorized,
     UnprocessableEntity,
 )
+from .hosts import AllowedHosts
 from .openapi import OpenAPIConfig
 from .pagination import (
     CursorPagination,
@@ -63,6 +64,7 @@ from .views import (
 
 __all__ = [
     "APIView",
+    "AllowedHosts",
     "BadGateway",
     "BadRequest",
     "Body",

@@ -152,6 +152,14 @@ class Request(Protocol):
         """
 
     @property
+    def host(self) -> str | None:
+        """The ``Host`` header as :attr:`headers` would give it, ``None`` when absent.
+
+        What the allowed-hosts check reads for every request: an engine answers it without
+        building the whole header dict.
+        """
+
+    @property
     def query(self) -> dict[str, str]:
         """Query parameters, ``+`` and ``%XX`` decoded, blank values kept; last repeat wins."""
 
@@ -200,7 +208,9 @@ class Needs(enum.IntFlag):
     CLIENT = 16
     #: Only ``Accept-Encoding`` (compression); an engine may expose just that header.
     ACCEPT_ENCODING = 32
-    ALL = QUERY | HEADERS | COOKIES | BODY | CLIENT | ACCEPT_ENCODING
+    #: Only ``Host`` (the allowed-hosts check); an engine may expose just that header.
+    HOST = 64
+    ALL = QUERY | HEADERS | COOKIES | BODY | CLIENT | ACCEPT_ENCODING | HOST
 
 
 @dataclass(frozen=True, slots=True)

@@ -164,6 +164,20 @@ class Request:
         return found
 
     @property
+    def host(self) -> str | None:
+        """``headers["host"]`` or ``None``, without building the header dict (what the
+        allowed-hosts check reads for every request)."""
+        headers = self._headers
+        if headers is not None:
+            return headers.get("host")
+        found: str | None = None
+        for raw_name, raw_value in self._raw_headers:
+            if len(raw_name) == 4 and raw_name.lower() == b"host":
+                value = raw_value.decode("latin-1")
+                found = value if found is None else found + ", " + value
+        return found
+
+    @property
     def query(self) -> dict[str, str]:
         """Query parameters, ``+`` and ``%XX`` decoded, blank values kept; last repeat wins."""
         query = self._query
