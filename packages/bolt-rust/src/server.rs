@@ -640,6 +640,8 @@ pub fn serve(
         methods: Arc::new(RequestMethods {
             get_full_path: bolt_api.get_full_path,
             build_absolute_uri: bolt_api.build_absolute_uri,
+            user: bolt_api.request_user,
+            auser: bolt_api.arequest_user,
         }),
         log,
         max_body: config.max_body_size,

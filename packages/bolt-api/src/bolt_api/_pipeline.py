@@ -233,6 +233,8 @@ def pipeline(
     run: Run = "loop" if awaits or plan.any_async or guarded_async else "inline"
     if run == "inline" and not is_coroutine:
         run = override(fn) or ("thread" if _may_block(plan) else "inline")
+    if run == "inline" and access is not None and access.blocks:
+        run = "thread"  # a backend that reads the database: off the engine's thread
     if run == "loop":
         _mark_offload(plan)
     respond: list[tuple[str, Finisher]] = []
@@ -333,7 +335,7 @@ def _guarded(
             return inner_sync(request)
 
         return guarded
-    acheck = access.acheck if access.is_async else None
+    acheck = access.acheck if access.is_async or access.blocks else None
     check_sync = access.check
     inner: Callable[[Request], Coroutine[Any, Any, ResponseTuple]] = call  # type: ignore[assignment]
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 from urllib.parse import parse_qsl, unquote
 
-from bolt_api.engine import build_absolute_uri, get_full_path
+from bolt_api.engine import arequest_user, build_absolute_uri, get_full_path, request_user
 from bolt_api.proxies import TrustedProxies
 
 __all__ = ["Request", "decode_path", "parse_query"]
@@ -238,6 +238,15 @@ class Request:
     def build_absolute_uri(self, location: str | None = None) -> str:
         """An absolute URL for ``location`` or this request (``bolt_api._request_methods``)."""
         return build_absolute_uri(self, location)
+
+    @property
+    def user(self) -> Any:
+        """The Django user the request was authenticated as, lazily (``bolt_api.engine``)."""
+        return request_user(self)
+
+    async def auser(self) -> Any:
+        """``user``, loaded without blocking the event loop (``bolt_api.engine``)."""
+        return await arequest_user(self)
 
     def __repr__(self) -> str:
         return f"<Request {self.method} {self.path!r}>"
