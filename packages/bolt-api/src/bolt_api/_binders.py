@@ -24,7 +24,7 @@ from ._plan import (
 from .engine import Request
 from .params import REQUIRED
 
-__all__ = ["UNBOUND", "body_value", "make_binder", "validation_error"]
+__all__ = ["UNBOUND", "body_value", "every_error", "make_binder", "validation_error"]
 
 _LABELS = {
     "query": "query parameter",
