@@ -60,6 +60,20 @@ def test_int_query_value_outside_int64_is_422(client: httpx.Client) -> None:
     assert r.json()["detail"][0]["loc"] == ["query", "ids"]
 
 
+@pytest.mark.parametrize("raw", ["1e10", "1.0", "9223372036854775808", "-9223372036854775809"])
+def test_int_field_of_a_grouped_struct_is_an_int64_decimal_too(
+    client: httpx.Client, raw: str
+) -> None:
+    # a Query()/Form() Struct's int field is published as int64 like any int parameter
+    r = client.get("/grouped", params={"limit": raw})
+    assert r.status_code == 422, r.text
+    assert [e["loc"] for e in r.json()["detail"]] == [["query", "limit"]]
+    r = client.post("/form-struct", data={"username": "u", "age": raw})
+    assert r.status_code == 422, r.text
+    assert [e["loc"] for e in r.json()["detail"]] == [["form", "age"]]
+    assert client.get("/grouped", params={"limit": str(INT64_MAX)}).json()["limit"] == INT64_MAX
+
+
 def test_int64_bounds_are_accepted(client: httpx.Client) -> None:
     assert client.get(f"/items/{INT64_MAX}").json()["item_id"] == INT64_MAX
     assert client.get(f"/items/{-INT64_MAX - 1}").json()["item_id"] == -INT64_MAX - 1
