@@ -103,3 +103,27 @@ def test_what_it_cannot_judge_is_msgspecs_first_error(tp: Any, body: bytes) -> N
     expected = errors(tp, body)
     assert len(expected) == 1
     assert expected[0]["msg"] == str(raised.value).split(" - at `")[0]
+
+
+class Odd(msgspec.Struct):
+    tagged: Annotated[int, ["unhashable metadata"]]
+    inners: list[Inner] = []
+    anything: Any = None
+
+
+def test_odd_field_types() -> None:
+    # an unhashable annotation is decoded uncached; a list that is no array is one error
+    assert [e["loc"] for e in errors(Odd, b'{"tagged":"x","inners":5}')] == [
+        ["body", "tagged"],
+        ["body", "inners"],
+    ]
+
+
+def test_a_field_nested_too_deeply_leaves_it_to_the_first_error() -> None:
+    deep = b"[" * 100_000 + b"]" * 100_000
+    body = b'{"tagged":"x","anything":%s}' % deep
+    with pytest.raises(RecursionError):
+        msgspec.json.decode(deep)
+    assert every_error(Odd, body, ["body"], msgspec.ValidationError("first")) == [
+        {"type": "validation_error", "loc": ["body"], "msg": "first"}
+    ]

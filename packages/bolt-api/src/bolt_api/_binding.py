@@ -130,8 +130,7 @@ def _group_int_fields(tp: Any) -> tuple[tuple[str, bool], ...]:
 
 def _bare(tp: Any) -> Any:
     """``tp`` without ``Annotated`` and ``| None`` around it."""
-    base = _unwrap_annotated(_unwrap_optional(_unwrap_annotated(tp)[0])[0])[0]
-    return base
+    return _unwrap_annotated(_unwrap_optional(_unwrap_annotated(tp)[0])[0])[0]
 
 
 def _lax(tp: Any, marker: Param | None) -> Converter | None:
