@@ -156,7 +156,7 @@ def render_ablation(data: dict[str, Any], stem: str) -> str:
         "",
     ]
     for c in configs[1:]:
-        what = ABLATION_WHAT.get(c["ablate"], "(no description in run.py's ABLATION_WHAT)")
+        what = ABLATION_WHAT.get(c["ablate"], "(no description in ABLATION_WHAT)")
         lines.append(f"- `{c['ablate']}`: {what}.")
     lines += ["", "## Versions", ""]
     for t, v in data["versions"].items():

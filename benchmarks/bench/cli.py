@@ -22,6 +22,12 @@ from typing import Any
 
 from benchmarks.bench.ablation import ABLATIONS, ablation_targets, newest_ablation, render_ablation
 from benchmarks.bench.base import BENCH, RAW, RESULTS, ROOT, BenchFailure, log
+from benchmarks.bench.baseline import (
+    baseline_targets,
+    build_baseline,
+    render_baseline,
+    resolve,
+)
 from benchmarks.bench.charts import render_charts
 from benchmarks.bench.endpoints import BY_KEY
 from benchmarks.bench.load import check_tools
@@ -47,9 +53,9 @@ Each target is one server process pinned to one core (``taskset -c 0``), the loa
 for each port to accept connections and checks that every endpoint answers the expected status
 and body (anything else fails the whole run). Then, endpoint by endpoint, it warms each target
 up and measures the targets in interleaved rounds (run 1 of every target, then run 2, ...; see
-``measure_all``): req/s, latency percentiles, and the server's CPU time per request, read from
-``/proc`` (utime + stime of the server process, all its threads and child processes) before
-and after each run. Every comparison is a ratio within one invocation.
+``rounds.measure_all``): req/s, latency percentiles, and the server's CPU time per request,
+read from ``/proc`` (utime + stime of the server process, all its threads and child
+processes) before and after each run. Every comparison is a ratio within one invocation.
 
 Modes::
 
@@ -60,6 +66,8 @@ Modes::
     run.py --micro [pytest args]            the pytest-benchmark micro-benchmarks
     run.py --profile [--targets ...]        CPU per request split by shared object (perf),
                                             see ``benchmarks/profile.py``
+    run.py --baseline REV [--targets ...]   the Bolt targets from the current tree and from
+                                            git revision REV, interleaved: current ÷ baseline
 """
 
 __all__ = ["DESCRIPTION", "main", "parse_args"]
@@ -141,9 +149,19 @@ def parse_args(argv: list[str]) -> tuple[argparse.Namespace, list[str]]:
         f"BOLT_ABLATE name ({', '.join(ABLATIONS)}); writes "
         f"results/<date>-ablation.md",
     )
+    p.add_argument(
+        "--baseline",
+        default=None,
+        metavar="REV",
+        help="the chosen Bolt targets (default bolt-rust,bolt-python; E1..E4) from the current "
+        "tree and from git revision REV, interleaved; writes results/<date>-baseline.md "
+        "with the ratios current/baseline",
+    )
     args, rest = p.parse_known_args(argv)
     if rest and not args.micro:
         p.error(f"unrecognized arguments: {' '.join(rest)}")
+    if args.baseline is not None:
+        check_baseline(p, args, targets)
     if args.ablation and (args.rss_soak or args.micro):
         p.error("--ablation cannot be combined with --rss-soak or --micro")
     if args.ablation and args.targets not in (None, "bolt-rust"):
@@ -152,6 +170,10 @@ def parse_args(argv: list[str]) -> tuple[argparse.Namespace, list[str]]:
         args.targets = "bolt-rust" if args.ablation else defaults
     if args.endpoints is None:
         args.endpoints = "E1,E2,E3,E4" if args.ablation else ",".join(BY_KEY)
+    if args.baseline is not None and args.label is None:
+        args.label = "baseline-quick" if args.quick else "baseline"
+    elif args.baseline is not None and not args.label.startswith("baseline"):
+        args.label = f"baseline-{args.label}"  # never the name of a main results file
     if args.quick:
         args.duration, args.runs, args.warmup, args.no_preflight = 2, 1, 1, True
     if args.label is None:
@@ -169,6 +191,21 @@ def parse_args(argv: list[str]) -> tuple[argparse.Namespace, list[str]]:
     if args.duration < 1 or args.runs < 1 or args.connections < 1:
         p.error("--duration, --runs and --connections must be >= 1")
     return args, rest
+
+
+def check_baseline(p: argparse.ArgumentParser, args: argparse.Namespace, known: Any) -> None:
+    """``--baseline``'s own rules and defaults; ``args.baseline_commit`` is REV's hash."""
+    if args.ablation or args.rss_soak or args.micro:
+        p.error("--baseline cannot be combined with --ablation, --rss-soak or --micro")
+    args.targets = args.targets or "bolt-rust,bolt-python"
+    args.endpoints = args.endpoints or "E1,E2,E3,E4"
+    others = [t for t in args.targets.split(",") if t in known and known[t].framework != "bolt"]
+    if others:
+        p.error(f"--baseline compares Bolt targets only, not {', '.join(others)}")
+    try:
+        args.baseline_commit = resolve(args.baseline)
+    except BenchFailure:
+        p.error(f"--baseline: {args.baseline!r} names no commit of this repository")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -198,6 +235,8 @@ def main(argv: list[str] | None = None) -> int:
     configs = ablation_targets(targets[0]) if args.ablation else []
     if configs:
         targets = [t for _, t in configs]
+    if args.baseline is not None:
+        targets = baseline_targets(targets, args.baseline_commit)
     if "BOLT_ABLATE" in os.environ:
         log(
             f"BOLT_ABLATE={os.environ['BOLT_ABLATE']!r} in the environment is ignored: Bolt's "
@@ -242,6 +281,17 @@ def main(argv: list[str] | None = None) -> int:
                 env.snapshot = snapshot_bolt(env.tmp)
                 data["rust_profile"] = check_profile(env)
                 data["git"] = env.git
+            if args.baseline is not None and env.snapshot is not None:
+                built = sorted((env.snapshot / "bolt_rust").glob("_bolt*.so"))
+                baseline = build_baseline(
+                    args.baseline,
+                    args.baseline_commit,
+                    os.environ.get("BOLT_RUST_PROFILE") or data["rust_profile"],
+                    env.tmp / "bolt-baseline",
+                    built[0].name if built else "_bolt.abi3.so",
+                )
+                env.baseline = baseline.packages
+                data["baseline"] = {**vars(baseline), "packages": str(baseline.packages)}
             if configs:  # one interpreter, database and version line for every configuration
                 prepare(targets[:1], env)
                 for t in targets[1:]:
@@ -278,7 +328,8 @@ def main(argv: list[str] | None = None) -> int:
         )
         return 1
     data["finished"] = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M")
-    if not args.rss_soak and not configs:  # latest.md links to the newest ablation table
+    # latest.md links to the newest ablation table
+    if not args.rss_soak and not configs and args.baseline is None:
         ablation_file = newest_ablation()
         data["ablation_file"] = ablation_file.name if ablation_file else None
     RAW.mkdir(parents=True, exist_ok=True)
@@ -291,8 +342,8 @@ def main(argv: list[str] | None = None) -> int:
             log(f"wrote {path.relative_to(ROOT)}")
         print(text)
         return 0
-    if configs:  # its own file; results/latest.md stays the main benchmark's
-        text = render_ablation(data, stem)
+    if configs or args.baseline is not None:  # its own file; latest.md stays the main one's
+        text = render_ablation(data, stem) if configs else render_baseline(data, stem)
         if not args.no_write:
             path = RESULTS / f"{stem}.md"
             path.write_text(text)

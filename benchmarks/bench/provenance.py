@@ -49,7 +49,9 @@ def versions(targets: list[Target], env: Env) -> dict[str, str]:
         if r.returncode != 0:
             raise BenchFailure(f"cannot read versions for {target.name}: {r.stderr}")
         text = r.stdout.strip()
-        if target.framework == "bolt":
+        if target.framework == "bolt" and target.revision is not None:
+            text += f"; Bolt's packages from commit {target.revision} (--baseline)"
+        elif target.framework == "bolt":
             text += (
                 f", cargo profile {rust_profile(env.snapshot)}, commit {env.git or git_describe()}"
             )

@@ -72,6 +72,9 @@ class Target:
     only: tuple[str, ...] | None = None
     #: The one optimisation this Bolt target switches off (the ablation table), or None.
     ablate: str | None = None
+    #: The commit a Bolt target's packages come from (``--baseline``), or None: the
+    #: current tree (its snapshot).
+    revision: str | None = None
 
     @property
     def django(self) -> bool:
@@ -244,13 +247,17 @@ class Env:
     #: A copy of Bolt's four packages taken when the run began (see ``snapshot_bolt``).
     snapshot: Path | None = None
     git: str | None = None
+    #: Bolt's four packages at the ``--baseline`` revision (see ``baseline.build_baseline``),
+    #: which the targets with a ``revision`` run from.
+    baseline: Path | None = None
 
 
 def target_env(target: Target, env: Env) -> dict[str, str]:
     out = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
     out["PYTHONPATH"] = str(ROOT)
-    if target.framework == "bolt" and env.snapshot is not None:
-        out["PYTHONPATH"] = f"{env.snapshot}{os.pathsep}{ROOT}"
+    snapshot = env.snapshot if target.revision is None else env.baseline
+    if target.framework == "bolt" and snapshot is not None:
+        out["PYTHONPATH"] = f"{snapshot}{os.pathsep}{ROOT}"
     out["PYTHONUNBUFFERED"] = "1"
     out.pop("PYTHONDONTWRITEBYTECODE", None)
     if target.django:
