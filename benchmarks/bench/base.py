@@ -12,7 +12,7 @@ from pathlib import Path
 __all__ = ["BENCH", "BenchFailure", "RAW", "RESULTS", "ROOT", "VENVS", "WRK_DIR", "log"]
 
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 BENCH = ROOT / "benchmarks"
 VENVS = BENCH / ".venvs"
 RESULTS = BENCH / "results"
