@@ -197,12 +197,17 @@ def _round_ratios(cur: list[dict[str, Any]], base: list[dict[str, Any]], key: st
     return [a[key] / b[key] for a, b in zip(cur, base, strict=False)]
 
 
+def _short(subject: str, width: int = 72) -> str:
+    """A commit subject cut to ``width`` characters (Bolt's subjects run to paragraphs)."""
+    return subject if len(subject) <= width else subject[: width - 1].rstrip() + "…"
+
+
 def render_baseline(data: dict[str, Any], stem: str) -> str:
     """The results file: per endpoint and target, current ÷ baseline of req/s and CPU/req."""
     b = data["baseline"]
     lines = header_lines(data, "Bolt against a baseline")
     lines += [
-        f"- **Baseline**: `{b['rev']}` = commit {b['commit'][:12]} ({b['subject']}); its "
+        f"- **Baseline**: `{b['rev']}` = commit {b['commit'][:12]} ({_short(b['subject'])}); its "
         f"packages unpacked with `git archive`, `bolt_rust` built with the cargo profile "
         f"`{b['profile']}` (features `{b['features']}`), served from the same interpreter and "
         f"virtualenv as the current tree (only Bolt's own code differs).",

@@ -43,7 +43,7 @@ from benchmarks.bench.report import render_markdown
 from benchmarks.bench.rounds import measure_all, preflight
 from benchmarks.bench.servers import LIVE
 from benchmarks.bench.soak import render_soak, rss_soak
-from benchmarks.bench.targets import Env, make_targets
+from benchmarks.bench.targets import Env, Target, make_targets
 
 DESCRIPTION = """\
 The cross-engine benchmark runner (``nox -s bench -- [options]``; see benchmarks/README.md).
@@ -193,7 +193,9 @@ def parse_args(argv: list[str]) -> tuple[argparse.Namespace, list[str]]:
     return args, rest
 
 
-def check_baseline(p: argparse.ArgumentParser, args: argparse.Namespace, known: Any) -> None:
+def check_baseline(
+    p: argparse.ArgumentParser, args: argparse.Namespace, known: dict[str, Target]
+) -> None:
     """``--baseline``'s own rules and defaults; ``args.baseline_commit`` is REV's hash."""
     if args.ablation or args.rss_soak or args.micro:
         p.error("--baseline cannot be combined with --ablation, --rss-soak or --micro")
