@@ -229,7 +229,8 @@ def bench(session: nox.Session) -> None:
     wrk and nginx with apt-get when they are missing (as root only; linux-perf too for
     ``--profile``), then runs ``benchmarks/run.py`` with the arguments after ``--``;
     ``-- --micro`` runs the pytest-benchmark micro-benchmarks instead, ``-- --profile`` the
-    perf split of CPU per request (benchmarks/profile.py).
+    perf split of CPU per request (benchmarks/profile.py), ``-- --baseline REV`` the current
+    tree against git revision REV (built with the same profile under target/bench-baseline/).
     """
     profile = os.environ.get("BOLT_RUST_PROFILE", "release")
     # `ablation`: the Rust engine's switches for the ablation table (off in other builds)

@@ -34,7 +34,14 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from benchmarks import run
+from benchmarks.bench.base import RAW, RESULTS, ROOT, BenchFailure, log
+from benchmarks.bench.endpoints import BY_KEY, Endpoint
+from benchmarks.bench.load import check_tools, run_wrk, wait_for_quiet
+from benchmarks.bench.measure import process_tree
+from benchmarks.bench.prepare import prepare
+from benchmarks.bench.provenance import command_line
+from benchmarks.bench.servers import LIVE, start_server, verify
+from benchmarks.bench.targets import Env, Target, make_targets
 
 __all__ = ["GROUPS", "classify", "main"]
 
@@ -80,7 +87,7 @@ def dso_shares(perf_data: Path) -> dict[str, float]:
         check=False,
     )
     if out.returncode != 0:
-        raise run.BenchFailure(f"perf report failed:\n{out.stderr}")
+        raise BenchFailure(f"perf report failed:\n{out.stderr}")
     shares = dict.fromkeys(GROUPS, 0.0)
     for line in out.stdout.splitlines():
         parts = line.split()
@@ -88,25 +95,25 @@ def dso_shares(perf_data: Path) -> dict[str, float]:
             shares[classify(parts[1])] += float(parts[0].rstrip("%")) / 100
     total = sum(shares.values())
     if total <= 0:
-        raise run.BenchFailure(f"perf recorded no sample in {perf_data}")
+        raise BenchFailure(f"perf recorded no sample in {perf_data}")
     return {group: share / total for group, share in shares.items()}
 
 
 def profile_target(
-    target: run.Target, endpoints: list[run.Endpoint], env: run.Env, logs: Path, tmp: Path
+    target: Target, endpoints: list[Endpoint], env: Env, logs: Path, tmp: Path
 ) -> dict[str, Any]:
     """Warm each endpoint up, then one wrk run with ``perf record`` attached."""
     args = env.args
-    server = run.start_server(target, env, logs / f"{target.name}.log")
+    server = start_server(target, env, logs / f"{target.name}.log")
     results: dict[str, Any] = {}
     try:
-        run.verify(server, endpoints)
+        verify(server, endpoints)
         for ep in endpoints:
             if args.warmup > 0:
-                run.run_wrk(server, ep, args.warmup, args)
-            run.wait_for_quiet(args)
+                run_wrk(server, ep, args.warmup, args)
+            wait_for_quiet(args)
             data = tmp / f"{target.name}-{ep.key}.perf.data"
-            pids = ",".join(map(str, run.process_tree(server.pid)))
+            pids = ",".join(map(str, process_tree(server.pid)))
             # sampled while wrk runs: it starts first, perf stops a second before wrk does
             perf_cmd = [
                 "perf",
@@ -123,10 +130,10 @@ def profile_target(
                 str(max(1, args.duration - 1)),
             ]
             perf = subprocess.Popen(perf_cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-            measured = run.run_wrk(server, ep, args.duration, args)
+            measured = run_wrk(server, ep, args.duration, args)
             _, err = perf.communicate(timeout=60)
             if perf.returncode != 0:
-                raise run.BenchFailure(
+                raise BenchFailure(
                     f"perf record failed ({perf.returncode}):\n{err.decode(errors='replace')}"
                 )
             shares = dso_shares(data)
@@ -137,7 +144,7 @@ def profile_target(
                 "shares": shares,
                 "us": {g: share * cpu for g, share in shares.items()},
             }
-            run.log(
+            log(
                 f"  {target.name} {ep.key}: {cpu:.1f} µs/req — "
                 + ", ".join(f"{g} {results[ep.key]['us'][g]:.1f}" for g in GROUPS)
             )
@@ -211,18 +218,18 @@ def main(argv: list[str]) -> int:
     args = p.parse_args(argv)
     if shutil.which("perf") is None:
         raise SystemExit("perf is not installed (Debian: apt-get install linux-perf)")
-    known = run.make_targets()
+    known = make_targets()
     targets = [known[t] for t in args.targets.split(",")]
-    endpoints = [run.BY_KEY[k] for k in args.endpoints.split(",")]
-    run.check_tools(args, targets)
+    endpoints = [BY_KEY[k] for k in args.endpoints.split(",")]
+    check_tools(args, targets)
     started = dt.datetime.now(dt.UTC)
     stem = f"{started:%Y-%m-%d}-profile"
-    logs = run.RAW / f"{stem}-logs"
+    logs = RAW / f"{stem}-logs"
     logs.mkdir(parents=True, exist_ok=True)
     data: dict[str, Any] = {
         "date": f"{started:%Y-%m-%d}",
         "started": f"{started:%Y-%m-%d %H:%M}",
-        "command": run.command_line(),
+        "command": command_line(),
         "args": vars(args),
         "targets": [t.name for t in targets],
         "endpoints": [e.key for e in endpoints],
@@ -230,22 +237,22 @@ def main(argv: list[str]) -> int:
     }
     try:
         with tempfile.TemporaryDirectory(prefix="bolt-profile-") as tmp:
-            env = run.Env(args, Path(tmp))
-            run.prepare(targets, env)
+            env = Env(args, Path(tmp))
+            prepare(targets, env)
             for target in targets:
                 eps = [e for e in endpoints if target.supports(e)]
                 data["results"][target.name] = profile_target(target, eps, env, logs, Path(tmp))
-    except run.BenchFailure as exc:
-        for server in list(run.LIVE):
+    except BenchFailure as exc:
+        for server in list(LIVE):
             server.stop()
         print(f"PROFILE FAILED — nothing recorded\n{exc}")
         return 1
-    run.RAW.mkdir(parents=True, exist_ok=True)
-    (run.RAW / f"{stem}.json").write_text(json.dumps(data, indent=1))
+    RAW.mkdir(parents=True, exist_ok=True)
+    (RAW / f"{stem}.json").write_text(json.dumps(data, indent=1))
     text = render(data)
     if not args.no_write:
-        path = run.RESULTS / f"{stem}.md"
+        path = RESULTS / f"{stem}.md"
         path.write_text(text)
-        run.log(f"wrote {path.relative_to(run.ROOT)}")
+        log(f"wrote {path.relative_to(ROOT)}")
     print(text)
     return 0

@@ -47,6 +47,46 @@ def test_missing_field(client: httpx.Client) -> None:
     }
 
 
+def test_every_bad_field_is_reported_at_once(client: httpx.Client) -> None:
+    # msgspec stops at the first error; on that error path Bolt looks at every field
+    r = client.post("/items", json={"name": 1, "tags": ["a", 2]})
+    assert r.status_code == 422
+    assert r.json() == {
+        "detail": [
+            {
+                "type": "validation_error",
+                "loc": ["body", "name"],
+                "msg": "Expected `str`, got `int`",
+            },
+            {
+                "type": "missing",
+                "loc": ["body", "price"],
+                "msg": "Object missing required field `price`",
+            },
+            {
+                "type": "validation_error",
+                "loc": ["body", "tags", 1],
+                "msg": "Expected `str`, got `int`",
+            },
+        ]
+    }
+    # a nested Struct's fields too (in a list, each of them), below their own location
+    items = [{"name": "a", "price": "y"}, {"name": "b", "price": 1}, {"name": 3, "price": 1}]
+    r = client.post("/orders", json={"id": "x", "items": items})
+    assert [e["loc"] for e in r.json()["detail"]] == [
+        ["body", "id"],
+        ["body", "items", 0, "price"],
+        ["body", "items", 2, "name"],
+    ]
+    # and embedded body fields
+    r = client.post("/embedded", json={"item": {"price": "z"}, "count": "x"})
+    assert [e["loc"] for e in r.json()["detail"]] == [
+        ["body", "item", "name"],
+        ["body", "item", "price"],
+        ["body", "count"],
+    ]
+
+
 def test_nested_error_location(client: httpx.Client) -> None:
     r = client.post(
         "/orders", json={"id": 1, "items": [{"name": "a", "price": 1}, {"name": "b", "price": "x"}]}

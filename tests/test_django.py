@@ -119,6 +119,35 @@ def test_example_cors_from_django_settings(example: Server) -> None:
     assert "POST" in r.headers["access-control-allow-methods"]
 
 
+def test_example_allowed_hosts_from_django_settings(example: Server) -> None:
+    """``ALLOWED_HOSTS`` in the example's settings is enforced under runbolt, as Django does."""
+    for host in ("localhost:8000", "127.0.0.1", "[::1]"):
+        assert httpx.get(example.url + "/", headers={"host": host}).status_code == 200, host
+    r = httpx.get(example.url + "/db/items", headers={"host": "evil.example"})
+    assert (r.status_code, r.json()) == (400, {"detail": "Invalid Host header"})
+    assert httpx.get(example.url + "/nope", headers={"host": "evil.example"}).status_code == 400
+
+
+def test_example_allowed_hosts_from_the_environment(
+    engine: str, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """``DJANGO_ALLOWED_HOSTS`` (read by the example's settings) replaces the default names."""
+    db = tmp_path_factory.mktemp(f"hosts-{engine}") / "db.sqlite3"
+    assert manage("migrate", "--verbosity", "0", db=db).returncode == 0
+    srv = start_server(
+        ["manage.py", "runbolt", "--engine", engine, "--host", "127.0.0.1", "--port", "0"],
+        engine,
+        cwd=EXAMPLE,
+        env={"BOLT_EXAMPLE_DB": str(db), "DJANGO_ALLOWED_HOSTS": "api.example.com"},
+    )
+    try:
+        ok = httpx.get(srv.url + "/", headers={"host": "api.example.com"})
+        assert ok.status_code == 200
+        assert httpx.get(srv.url + "/").status_code == 400  # 127.0.0.1 is not listed now
+    finally:
+        srv.stop()
+
+
 def test_runbolt_unknown_engine(tmp_path: Path) -> None:
     result = manage("runbolt", "--engine", "nope", db=tmp_path / "db.sqlite3")
     assert result.returncode != 0

@@ -166,6 +166,20 @@ def test_expect_100_continue(conn: socket.socket) -> None:
     assert body == b'{"name":"e","price":1.0,"tags":[]}'
 
 
+def test_expect_100_continue_is_ignored_on_http_1_0(conn: socket.socket) -> None:
+    # RFC 9110 §10.1.1: a server must ignore 100-continue in an HTTP/1.0 request; the first
+    # (and only) response is the final one.
+    payload = b'{"name":"e","price":1}'
+    conn.sendall(
+        b"POST /items HTTP/1.0\r\nExpect: 100-continue\r\n"
+        b"Content-Length: %d\r\n\r\n%s" % (len(payload), payload)
+    )
+    reader = Reader(conn)
+    status, _, body = reader.response()
+    assert (status, body) == (201, b'{"name":"e","price":1.0,"tags":[]}')
+    assert reader.closed()
+
+
 @pytest.mark.parametrize(
     "raw",
     [

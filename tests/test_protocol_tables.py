@@ -37,7 +37,7 @@ VIEW_TABLES = {table.name: table for table in (QUERY, COOKIES, HEADERS)}
 VIEWS = {
     "query": (("query", "query_multi"), ("query_string",)),
     "cookies": (("cookies",), ()),
-    "headers": (("headers", "accept_encoding"), ()),
+    "headers": (("headers", "accept_encoding", "host"), ()),
 }
 DEFAULTS = ServerConfig()
 #: The statuses an engine answers itself (the rest come from the app), as bolt-api lists them.
@@ -238,7 +238,7 @@ def test_rows_are_well_formed(table: Table) -> None:
     required = {
         "query": {"target", "query", "query_multi"},
         "cookies": {"cookie", "cookies"},
-        "headers": {"lines", "headers", "accept_encoding"},
+        "headers": {"lines", "headers", "accept_encoding", "host"},
         "heads": {"raw", "expect"},
     }[table.name]
     for row in table.rows:

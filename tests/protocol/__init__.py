@@ -17,8 +17,8 @@ The files (JSON; every row has an ``id`` and a ``note`` saying which rule or RFC
     ``cookie`` (the values of the ``Cookie`` field lines, in order; none when empty) →
     ``cookies``.
 ``headers.json``
-    ``lines`` (the header field lines of a ``GET /echo HTTP/1.1`` head) → ``headers`` and
-    ``accept_encoding``.
+    ``lines`` (the header field lines of a ``GET /echo HTTP/1.1`` head) → ``headers``,
+    ``accept_encoding`` and ``host``.
 ``heads.json``
     ``raw`` (a whole request: head, and body when it declares one) → ``expect``:
     ``"accepted"`` (handed to the app; then ``method``, ``path`` and ``query_string`` when

@@ -30,4 +30,5 @@ def echo(request: Any) -> dict[str, Any]:
         "cookies": request.cookies,
         "headers": request.headers,
         "accept_encoding": request.accept_encoding,
+        "host": request.host,
     }

@@ -40,6 +40,7 @@ class FakeRequest:
         params: dict[str, str] | None = None,
         body: bytes = b"",
         headers: dict[str, str] | None = None,
+        host: str | None = "testserver",
     ) -> None:
         self.method, self.path, self.body = method, path, body
         self.query_string = ""
@@ -51,7 +52,13 @@ class FakeRequest:
         self.cookies: dict[str, str] = {}
         self.client = None
         self.state: dict[str, Any] = {}
+        self._host = host
 
     @property
     def accept_encoding(self) -> str | None:
         return self.headers.get("accept-encoding")
+
+    @property
+    def host(self) -> str | None:
+        """The ``host`` header when given, else the ``host`` argument (Django's test name)."""
+        return self.headers.get("host", self._host)

@@ -415,3 +415,10 @@ def test_create_jwt_for_user() -> None:
     assert claims["exp"] - claims["iat"] == 3600
     with pytest.raises(ValueError, match="pk"):
         create_jwt_for_user(object(), SECRET)
+
+
+def test_request_user_reads_the_context_where_the_access_stage_stores_it() -> None:
+    from bolt_api import _request_methods
+    from bolt_api.auth._context import STATE_KEY
+
+    assert _request_methods._AUTH_KEY == STATE_KEY

@@ -56,7 +56,7 @@ def token(key: Any = SECRET, algorithm: str = "HS256", **claims: Any) -> dict[st
 
 
 def test_every_block_registers() -> None:
-    assert len(BLOCKS) == 8
+    assert len(BLOCKS) == 9
     for index in range(len(BLOCKS)):
         assert run_block(index).api.routes
 
@@ -170,3 +170,17 @@ def test_settings_block_is_valid_python() -> None:
     namespace: dict[str, Any] = {}
     exec(compile(settings, f"{DOC}:settings", "exec"), namespace)
     assert namespace["BOLT_DEFAULT_PERMISSION_CLASSES"]
+
+
+def test_the_session_block_declares_session_routes() -> None:
+    """Its behaviour under Django is tests/test_session_auth.py; here: what it declares."""
+    from bolt_api.auth import SessionAuthentication
+
+    api = run_block(8).api
+    assert [type(b) for b in api.auth] == [SessionAuthentication]
+    assert api.auth[0].csrf is True
+    assert {(r.method, r.template.source) for r in api.routes} == {
+        ("GET", "/me"),
+        ("POST", "/orders"),
+        ("GET", "/users"),
+    }

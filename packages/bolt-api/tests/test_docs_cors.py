@@ -49,7 +49,7 @@ def preflight(api: BoltAPI, path: str, origin: str) -> tuple[int, dict[str, str]
 
 
 def test_every_block_is_checked() -> None:
-    assert len(BLOCKS) == 2
+    assert len(BLOCKS) == 3
 
 
 def test_one_policy_for_the_api() -> None:
@@ -84,3 +84,14 @@ def test_a_routes_own_policy() -> None:
     assert mine["access-control-allow-origin"] == APP
     assert mine["access-control-allow-credentials"] == "true"
     assert "access-control-allow-origin" not in get(api, "/mine", partner)[1]
+
+
+def test_allowed_hosts() -> None:
+    call = compiled_call(run_block(2).api, "GET", "/hello")
+    for host, answer in [
+        ("api.example.com", (200, {"hello": "world"})),
+        ("www.example.org:8000", (200, {"hello": "world"})),
+        ("evil.example", (400, {"detail": "Invalid Host header"})),
+    ]:
+        status, _, body = call(FakeRequest("GET", "/hello", headers={"host": host}))
+        assert (status, msgspec.json.decode(body)) == answer

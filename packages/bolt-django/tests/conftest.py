@@ -17,5 +17,7 @@ if not settings.configured:
         ROOT_URLCONF="testproject.urls",
         DEFAULT_AUTO_FIELD="django.db.models.BigAutoField",
         USE_TZ=True,
+        # Django's test name, which FakeRequest sends (django.test adds it the same way)
+        ALLOWED_HOSTS=["testserver"],
     )
     django.setup()

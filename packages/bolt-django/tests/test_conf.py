@@ -129,3 +129,57 @@ def test_authentication_settings_take_instances() -> None:
     ):
         with override_settings(**{name: value}), pytest.raises(ImproperlyConfigured):
             apply_settings(BoltAPI())
+
+
+def _hello_api(**kwargs: object) -> BoltAPI:
+    api = BoltAPI(compression=False, **kwargs)  # type: ignore[arg-type]
+
+    @api.get("/hello")
+    def hello() -> dict[str, str]:
+        return {"hello": "world"}
+
+    return api
+
+
+def _status(api: BoltAPI, host: str | None, **headers: str) -> int:
+    request = FakeRequest(path="/hello", host=host, headers=headers or None)
+    status: int = compiled_call(api, "GET", "/hello")(request)[0]  # type: ignore[index]
+    return status
+
+
+def test_allowed_hosts_are_enforced_as_django_does() -> None:
+    with override_settings(ALLOWED_HOSTS=["api.example.com", ".example.org"]):
+        api = _hello_api()
+        apply_settings(api)
+    assert _status(api, "api.example.com:8000") == 200
+    assert _status(api, "www.example.org") == 200
+    assert _status(api, "evil.example") == 400
+    assert _status(api, None) == 400
+    with override_settings(ALLOWED_HOSTS=["api.example.com"], USE_X_FORWARDED_HOST=True):
+        forwarded = _hello_api()
+        apply_settings(forwarded)
+    assert _status(forwarded, "internal", **{"x-forwarded-host": "api.example.com"}) == 200
+    assert _status(forwarded, "api.example.com", **{"x-forwarded-host": "evil.example"}) == 400
+
+
+def test_debug_with_no_hosts_allows_djangos_development_names() -> None:
+    with override_settings(ALLOWED_HOSTS=[], DEBUG=True):
+        api = _hello_api()
+        apply_settings(api)
+    for host in ("localhost:8000", "app.localhost", "127.0.0.1", "[::1]:8000"):
+        assert _status(api, host) == 200, host
+    assert _status(api, "example.com") == 400
+    with override_settings(ALLOWED_HOSTS=[], DEBUG=False):
+        closed = _hello_api()
+        apply_settings(closed)
+    assert _status(closed, "localhost") == 400  # as Django: nothing is allowed
+
+
+def test_the_apis_own_list_wins_and_bad_settings_are_refused() -> None:
+    api = _hello_api(allowed_hosts=["own.example"])
+    with override_settings(ALLOWED_HOSTS=["api.example.com"]):
+        apply_settings(api)
+    assert _status(api, "own.example") == 200
+    assert _status(api, "api.example.com") == 400
+    with override_settings(ALLOWED_HOSTS="api.example.com"), pytest.raises(ImproperlyConfigured):
+        apply_settings(BoltAPI())

@@ -75,6 +75,10 @@ pub struct BoltApi {
     pub get_full_path: Py<PyAny>,
     /// `bolt_api.engine.build_absolute_uri`, behind `Request.build_absolute_uri()`.
     pub build_absolute_uri: Py<PyAny>,
+    /// `bolt_api.engine.request_user`, behind `Request.user`.
+    pub request_user: Py<PyAny>,
+    /// `bolt_api.engine.arequest_user`, behind `Request.auser()`.
+    pub arequest_user: Py<PyAny>,
     /// `bolt_api.engine.Needs`.
     pub needs: NeedsBits,
     /// `logging.getLogger(bolt_api.engine.ENGINE_LOGGER)`.
@@ -94,4 +98,6 @@ pub struct NeedsBits {
     pub client: u32,
     #[pyo3(attribute("ACCEPT_ENCODING"))]
     pub accept_encoding: u32,
+    #[pyo3(attribute("HOST"))]
+    pub host: u32,
 }

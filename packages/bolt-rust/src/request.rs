@@ -47,11 +47,14 @@ pub struct Request {
     methods: Option<Arc<RequestMethods>>,
 }
 
-/// bolt-api's `get_full_path` and `build_absolute_uri` (`bolt_api.engine`), handed over at
-/// start: the request's methods of those names call them, so the rules stay bolt-api's.
+/// bolt-api's `get_full_path`, `build_absolute_uri`, `request_user` and `arequest_user`
+/// (`bolt_api.engine`), handed over at start: the request's methods of those names (and
+/// `user`/`auser()`) call them, so the rules stay bolt-api's.
 pub struct RequestMethods {
     pub get_full_path: Py<PyAny>,
     pub build_absolute_uri: Py<PyAny>,
+    pub user: Py<PyAny>,
+    pub auser: Py<PyAny>,
 }
 
 /// What resolving the client and scheme behind a trusted proxy needs: the server's
@@ -311,6 +314,13 @@ impl Request {
             .and_then(|map| joined(map, "accept-encoding"))
     }
 
+    /// `headers["host"]` or `None`, without building the header dict (what the
+    /// allowed-hosts check reads for every request).
+    #[getter]
+    fn host(&self) -> Option<String> {
+        self.headers.as_ref().and_then(|map| joined(map, "host"))
+    }
+
     /// Query parameters; the last repeat wins.
     #[getter]
     fn query(&self, py: Python<'_>) -> PyResult<Py<PyDict>> {
@@ -400,6 +410,17 @@ impl Request {
             .build_absolute_uri
             .bind(slf.py())
             .call1((slf, location))
+    }
+
+    /// The Django user the request was authenticated as, lazily (`bolt_api.engine.request_user`).
+    #[getter]
+    fn user<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
+        slf.get().methods()?.user.bind(slf.py()).call1((slf,))
+    }
+
+    /// A coroutine giving `user` without blocking the event loop (`bolt_api.engine.arequest_user`).
+    fn auser<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
+        slf.get().methods()?.auser.bind(slf.py()).call1((slf,))
     }
 
     fn __repr__(&self) -> String {

@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 
 use actix_rt::signal::unix::{signal, Signal, SignalKind};
 use actix_rt::System;
-use actix_web::http::header::{HeaderMap, ACCEPT_ENCODING, CONTENT_LENGTH};
+use actix_web::http::header::{HeaderMap, ACCEPT_ENCODING, CONTENT_LENGTH, HOST};
 use actix_web::http::{KeepAlive, Method};
 use actix_web::{web, App, HttpMessage, HttpRequest, HttpResponse, HttpServer};
 use bytes::BytesMut;
@@ -46,14 +46,33 @@ use crate::router::Router;
 /// Logged when bolt-api's callable raises although the contract says it never does.
 const RAISED: &str = "a bolt-api callable raised instead of answering; answered 500";
 
-/// Only the `Accept-Encoding` header (what bolt-api's compression reads), without copying
-/// the whole header map.
-fn accept_encoding_only(headers: &HeaderMap) -> HeaderMap {
+/// Only the `Accept-Encoding` and/or `Host` headers (what bolt-api's compression and its
+/// allowed-hosts check read), without copying the whole header map.
+fn selected_headers(headers: &HeaderMap, accept_encoding: bool, host: bool) -> HeaderMap {
     let mut only = HeaderMap::new();
-    for value in headers.get_all(ACCEPT_ENCODING) {
-        only.append(ACCEPT_ENCODING, value.clone());
+    let names = [(accept_encoding, ACCEPT_ENCODING), (host, HOST)];
+    for (_, name) in names.iter().filter(|(wanted, _)| *wanted) {
+        for value in headers.get_all(name) {
+            only.append(name.clone(), value.clone());
+        }
     }
     only
+}
+
+/// The headers a route's request carries: all of them, only those its `needs` name
+/// (`Accept-Encoding`, `Host`), or none.
+fn request_headers(headers: &HeaderMap, needs: u32, bits: NeedsBits) -> Option<HeaderMap> {
+    if needs & (bits.headers | bits.cookies) != 0 {
+        Some(headers.clone())
+    } else if needs & (bits.accept_encoding | bits.host) != 0 {
+        Some(selected_headers(
+            headers,
+            needs & bits.accept_encoding != 0,
+            needs & bits.host != 0,
+        ))
+    } else {
+        None
+    }
 }
 
 struct Route {
@@ -378,13 +397,7 @@ async fn dispatch(
             String::new()
         },
         params,
-        if needs & (bits.headers | bits.cookies) != 0 {
-            Some(req.headers().clone())
-        } else if needs & bits.accept_encoding != 0 {
-            Some(accept_encoding_only(req.headers()))
-        } else {
-            None
-        },
+        request_headers(req.headers(), needs, bits),
         body,
         if needs & bits.client != 0 {
             req.peer_addr()
@@ -627,6 +640,8 @@ pub fn serve(
         methods: Arc::new(RequestMethods {
             get_full_path: bolt_api.get_full_path,
             build_absolute_uri: bolt_api.build_absolute_uri,
+            user: bolt_api.request_user,
+            auser: bolt_api.arequest_user,
         }),
         log,
         max_body: config.max_body_size,

@@ -37,6 +37,7 @@ from .exceptions import (
     Unauthorized,
     UnprocessableEntity,
 )
+from .hosts import AllowedHosts
 from .openapi import OpenAPIConfig
 from .pagination import (
     CursorPagination,
@@ -65,6 +66,7 @@ from .views import (
 
 __all__ = [
     "APIView",
+    "AllowedHosts",
     "BadGateway",
     "BadRequest",
     "Body",

@@ -22,6 +22,7 @@ from ._binding import DEFAULT_MAX_PARAM_LENGTH, MAX_PARAM_LENGTH_RANGE, compile_
 from ._cors import CORSPolicy, with_cors
 from ._django_requests import request_signals
 from ._encoding import STATIC_HEADERS
+from ._hosts import host_checked, host_checked_fallback
 from ._pipeline import (
     ABLATIONS,
     RequestCounter,
@@ -40,6 +41,7 @@ from .cors import CORSConfig
 from .engine import CompiledApp, Fallback, Needs, Request, ResponseTuple, RouteSpec
 from .errors import ErrorFormatter, ErrorHandling
 from .files import FileAccess, FileResponse
+from .hosts import AllowedHosts
 from .openapi.config import OpenAPIConfig
 from .openapi.views import docs_routes
 
@@ -84,6 +86,7 @@ class BoltAPI(RouteRegistrar):
         auth: list[Any] | None = None,
         guards: list[Any] | None = None,
         cors: CORSConfig | None = None,
+        allowed_hosts: Iterable[str] | AllowedHosts | None = None,
     ) -> None:
         if trailing_slash not in ("strip", "append", "keep"):
             raise ValueError(
@@ -121,6 +124,9 @@ class BoltAPI(RouteRegistrar):
         #: of routing misses. Read by :meth:`compile` (Django: the ``CORS_*`` settings,
         #: when this is ``None``).
         self.cors: CORSConfig | None = cors
+        #: The ``Host`` names this API answers to (``None``: any; others get a 400). Read
+        #: by :meth:`compile` (Django: ``ALLOWED_HOSTS``, when this is ``None``).
+        self.allowed_hosts: AllowedHosts | None = _hosts(allowed_hosts)
 
     @property
     def routes(self) -> tuple[RouteEntry, ...]:
@@ -192,6 +198,11 @@ class BoltAPI(RouteRegistrar):
                 "the mounted API has a CORS policy of its own: give the outer API that "
                 "cors= (one policy answers its routing misses and preflights), or the "
                 "routes their own with @cors(...)"
+            )
+        if api.allowed_hosts is not None and api.allowed_hosts != self.allowed_hosts:
+            raise ValueError(
+                "the mounted API has allowed_hosts of its own: give them to the outer API "
+                "(one list answers for every path it serves)"
             )
         for compiled in api._routes:
             definition = compiled.definition
@@ -286,12 +297,18 @@ class BoltAPI(RouteRegistrar):
                 "the APIs to merge have different CORS policies (cors=): one policy answers "
                 "the merged API's misses and preflights; use @cors(...) per route instead"
             )
+        if len({api.allowed_hosts for api in listed}) > 1:
+            raise ValueError(
+                "the APIs to merge have different allowed_hosts: one list answers for "
+                "every path the merged API serves"
+            )
         merged = cls(
             openapi_config=listed[0].openapi_config if listed else None,
             compression=listed[0].compression if listed else None,
             max_param_length=listed[0].max_param_length if listed else DEFAULT_MAX_PARAM_LENGTH,
             allowed_file_paths=listed[0].allowed_file_paths if listed else None,
             cors=listed[0].cors if listed else None,
+            allowed_hosts=listed[0].allowed_hosts if listed else None,
         )
         if listed:
             merged.default_auth = listed[0].default_auth
@@ -338,6 +355,9 @@ class BoltAPI(RouteRegistrar):
         files = FileAccess.under(self.allowed_file_paths)
         signals = request_signals()
         api_cors = None if self.cors is None else CORSPolicy(self.cors)
+        hosts = self.allowed_hosts
+        if hosts is not None and hosts.allows_any:
+            hosts = None  # "*": no route gets a host stage
         policies: dict[int, CORSPolicy] = {}  # by id(RouteEntry), for the fallback
         explicit_head = {r.template.shape for r in self._routes if r.method == "HEAD"}
         specs: list[RouteSpec] = []
@@ -364,6 +384,7 @@ class BoltAPI(RouteRegistrar):
                 access=access_for(backends, guards),
                 signals=signals,
                 cors=cors,
+                hosts=hosts,
                 limit=limiter_for(entry, backends),
             )
             call = assemble(stages, handling.handle_exception, handling.invalid)
@@ -372,6 +393,8 @@ class BoltAPI(RouteRegistrar):
                 needs |= stages.access.needs
             if stages.cors is not None:
                 needs |= Needs.HEADERS
+            if stages.hosts is not None:
+                needs |= stages.hosts.needs
             if stages.limit is not None:
                 needs |= stages.limit.needs
             if any(name == "compress" for name, _ in stages.respond):
@@ -393,6 +416,11 @@ class BoltAPI(RouteRegistrar):
         specs += heads
         taken = {(method, template.shape) for method, template, _ in entries}
         for spec in docs_routes(self, taken, errors.handle_exception):
+            if hosts is not None:
+                checked = host_checked(
+                    spec.call, hosts, spec.is_async, errors.handle_exception, None
+                )
+                spec = dataclasses.replace(spec, call=checked, needs=spec.needs | hosts.needs)
             if counter is not None:
                 spec = dataclasses.replace(spec, call=counted(spec.call, counter))
             specs.append(spec)
@@ -403,16 +431,28 @@ class BoltAPI(RouteRegistrar):
         fallback = _make_fallback(matcher, self.trailing_slash, errors)
         if policies or api_cors is not None:
             fallback = with_cors(fallback, api_cors, _policy_lookup(matcher, policies))
+        if hosts is not None:
+            fallback = host_checked_fallback(fallback, hosts, errors.handle_exception)
         return CompiledApp(
             routes=tuple(specs),
             fallback=counted_fallback(fallback, counter),
             render_error=errors.render_error,
             static_headers=tuple(statics),
-            # an engine answering misses itself would not count them, nor add CORS headers
+            # an engine answering misses itself would not count them, add CORS headers or
+            # check the host
             not_found=(
-                self._errors.static_not_found if counter is None and api_cors is None else None
+                self._errors.static_not_found
+                if counter is None and api_cors is None and hosts is None
+                else None
             ),
         )
+
+
+def _hosts(value: Iterable[str] | AllowedHosts | None) -> AllowedHosts | None:
+    """``allowed_hosts=`` as given: a list of names becomes an :class:`AllowedHosts`."""
+    if value is None or isinstance(value, AllowedHosts):
+        return value
+    return AllowedHosts(value)
 
 
 def _route_cors(

@@ -12,6 +12,7 @@ from typing import Any
 
 import msgspec
 
+from ._body_errors import field_errors
 from ._forms import FormData
 from ._plan import (
     Binder,
@@ -23,7 +24,7 @@ from ._plan import (
 from .engine import Request
 from .params import REQUIRED
 
-__all__ = ["UNBOUND", "body_value", "make_binder", "validation_error"]
+__all__ = ["UNBOUND", "body_value", "every_error", "make_binder", "validation_error"]
 
 _LABELS = {
     "query": "query parameter",
@@ -61,6 +62,18 @@ def validation_error(
     if raw is not None and not sep and kind != "missing":
         error["input"] = raw
     return error
+
+
+def every_error(
+    tp: Any, raw: bytes | msgspec.Raw, prefix: list[Any], first: msgspec.ValidationError
+) -> list[dict[str, Any]]:
+    """The 422 entries of a JSON value that failed to decode as ``tp`` with ``first``: one per
+    bad field when ``tp`` is a Struct or dataclass (``bolt_api._body_errors``), else ``first``.
+    Only called once the typed decode has failed, so a valid body pays nothing for it."""
+    found = field_errors(tp, raw)
+    if not found:
+        return [validation_error(first, prefix)]
+    return [validation_error(exc, [*prefix, *loc]) for loc, exc in found]
 
 
 def _too_deep(loc: list[Any]) -> dict[str, Any]:
@@ -200,7 +213,7 @@ def body_value(binding: Binding) -> BodyValue:
     """The value of the whole JSON body for ``binding``, or :data:`UNBOUND` with the error
     appended: the one set of body rules, for :func:`_body_binder` and for a route that
     passes the body positionally (``Plan.body_value``)."""
-    decode, default = binding.convert, binding.default
+    decode, default, annotation = binding.convert, binding.default, binding.annotation
     assert decode is not None
 
     def value(request: Request, errors: list[dict[str, Any]]) -> Any:
@@ -212,6 +225,9 @@ def body_value(binding: Binding) -> BodyValue:
             return default
         try:
             return decode(body)
+        except msgspec.ValidationError as exc:
+            errors.extend(every_error(annotation, body, ["body"], exc))
+            return UNBOUND
         except msgspec.DecodeError as exc:
             errors.append(validation_error(exc, ["body"]))
             return UNBOUND
@@ -336,6 +352,8 @@ def _bind_embedded(
             continue
         try:
             kwargs[b.name] = b.convert(raw)  # type: ignore[misc]
+        except msgspec.ValidationError as exc:
+            errors.extend(every_error(b.annotation, raw, ["body", b.key], exc))
         except msgspec.DecodeError as exc:
             errors.append(validation_error(exc, ["body", b.key]))
         except RecursionError:

@@ -94,17 +94,43 @@ _INT_TEXT = re.compile(r"-?(?:0|[1-9][0-9]*)")
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 
 
-def _check_int_text(raw: Any) -> None:
-    """Refuse ``1e10``, ``1.0`` and values beyond 64 bits before msgspec's lax read."""
+def _check_int_text(raw: Any, at: str = "") -> None:
+    """Refuse ``1e10``, ``1.0`` and values beyond 64 bits before msgspec's lax read, which
+    takes them (``strict=False`` reads any number text, then keeps an integral value of any
+    size): every ``int`` read from a string goes through here. ``at`` is a msgspec-style
+    location (`` - at `$.page` ``) for a value inside a grouped Struct."""
     if isinstance(raw, str):
         if _INT_TEXT.fullmatch(raw) is None:
-            raise msgspec.ValidationError("Expected `int`, got `str`")
+            raise msgspec.ValidationError(f"Expected `int`, got `str`{at}")
         if len(raw) > 18:
             value = int(raw)
             if value > INT64_MAX:
-                raise msgspec.ValidationError(f"Expected `int` <= {INT64_MAX}")
+                raise msgspec.ValidationError(f"Expected `int` <= {INT64_MAX}{at}")
             if value < INT64_MIN:
-                raise msgspec.ValidationError(f"Expected `int` >= {INT64_MIN}")
+                raise msgspec.ValidationError(f"Expected `int` >= {INT64_MIN}{at}")
+
+
+def _group_int_fields(tp: Any) -> tuple[tuple[str, bool], ...]:
+    """``(field name, is-sequence)`` of each ``int`` (or sequence of ``int``) field of a
+    grouped Struct or dataclass, named as :func:`~bolt_api._plan.group_fields` names them."""
+    if isinstance(tp, type) and issubclass(tp, msgspec.Struct):
+        typed = [(f.encode_name, f.type) for f in msgspec.structs.fields(tp)]
+    else:
+        hints = get_type_hints(tp, include_extras=True)
+        typed = [(f.name, hints.get(f.name, Any)) for f in dataclasses.fields(tp)]
+    found = []
+    for name, field_type in typed:
+        base = _bare(field_type)
+        if base is int:
+            found.append((name, False))
+        elif (item := sequence_item(base)) is not None and _bare(item) is int:
+            found.append((name, True))
+    return tuple(found)
+
+
+def _bare(tp: Any) -> Any:
+    """``tp`` without ``Annotated`` and ``| None`` around it."""
+    return _unwrap_annotated(_unwrap_optional(_unwrap_annotated(tp)[0])[0])[0]
 
 
 def _lax(tp: Any, marker: Param | None) -> Converter | None:
@@ -363,7 +389,18 @@ def _compile_one(
         if source not in ("query", "header", "cookie", "form"):
             raise TypeError(f"{qualname}: a Struct parameter cannot come from {source}")
 
+        int_fields = _group_int_fields(tp)
+
         def convert_group(values: dict[str, Any], tp: Any = tp) -> Any:
+            for field_name, is_seq in int_fields:
+                value = values.get(field_name)
+                if value is None:
+                    continue
+                if not is_seq:
+                    _check_int_text(value, f" - at `$.{field_name}`")
+                    continue
+                for index, item in enumerate(value):
+                    _check_int_text(item, f" - at `$.{field_name}[{index}]`")
             return msgspec.convert(values, tp, strict=False)
 
         return Binding(name, source, key, tp, default, "group", convert_group, param)

@@ -7,6 +7,7 @@ objects that spool to disk past the threshold. Limits: at most ``MAX_PARTS`` par
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl
 
@@ -20,6 +21,11 @@ __all__ = ["MAX_PARTS", "FormData", "parse_form"]
 MAX_PARTS = 100
 #: Longest multipart boundary (RFC 2046 allows 70; python-multipart refuses beyond 256).
 MAX_BOUNDARY = 256
+#: python-multipart logs a warning for each malformed body before raising; the client already
+#: gets the message in its 422, and one log line per hostile request is log flooding. This
+#: logger is outside the logging tree and disabled, and only Bolt's own parsers use it.
+_QUIET = logging.Logger("bolt_api._forms.multipart")
+_QUIET.disabled = True
 
 
 @dataclass(slots=True)
@@ -138,6 +144,7 @@ def _parse_multipart(boundary: bytes, body: bytes, form: FormData, spool_size: i
             "on_part_end": on_part_end,
         },
     )
+    parser.logger = _QUIET
     try:
         parser.write(body)
         parser.finalize()

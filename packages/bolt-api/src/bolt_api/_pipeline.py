@@ -6,9 +6,12 @@ Registration records what a route *is* (:class:`RouteEntry`: its path, its
 :class:`Pipeline` — the stages that route uses, in request order — and :func:`assemble`
 builds from it the one function ``request -> (status, headers, body)`` an engine calls::
 
-    count ─► preflight ─► access ─► bind ─► (middleware) ─► run ─► handler ─► encode ─►
-    --max-   CORS,        auth,     Plan     Bolt's and     where the          Encoder
-    requests OPTIONS      guards             Django's       handler runs
+    count ─► host ─► preflight ─► access ─► bind ─► (middleware) ─► run ─► handler ─►
+    --max-   allowed  CORS,        auth,     Plan     Bolt's and     where the
+    requests hosts    OPTIONS      guards             Django's       handler runs
+
+    ─► encode ─►
+       Encoder
 
     ─► cors ─► compress
        CORS    Compressor
@@ -21,7 +24,9 @@ backends or guards has an ``access`` stage (:mod:`bolt_api.auth._access`): it ru
 binding, so a refused request is never validated, and answers 401/403 through the route's
 error handling and response stages. Only a route with a CORS policy (:mod:`bolt_api.cors`)
 has a ``cors`` response stage, and its ``OPTIONS`` route a ``preflight`` stage, in front of
-everything but the count: a preflight is answered without authentication. Middleware is
+everything but the count and the host check: a preflight is answered without
+authentication. Only an API with an allowed-hosts list (:mod:`bolt_api.hosts`) other than
+``"*"`` has a ``host`` stage (:mod:`bolt_api._hosts`), first after the count. Middleware is
 the place the next feature plugs in. The assembled callable never raises: every
 exception is turned into the error response by the route's ``on_error``.
 
@@ -66,6 +71,7 @@ from ._cors import CORSPolicy, is_preflight
 from ._dependencies import solve_async, solve_sync, teardown_async, teardown_sync
 from ._django_requests import RequestSignals
 from ._encoding import Encoder, compile_encoder
+from ._hosts import host_checked
 from ._lanes import in_lane, offloaded
 from ._param_specs import param_specs
 from ._ratelimit import Limiter, limited
@@ -75,6 +81,7 @@ from .auth._access import Access
 from .engine import Fallback, Needs, ParamSpec, Request, ResponseTuple, RouteCall, StreamBody
 from .exceptions import RequestValidationError
 from .files import FileAccess, PendingFile
+from .hosts import AllowedHosts
 
 __all__ = [
     "ABLATIONS",
@@ -186,6 +193,8 @@ class Pipeline:
     cors: CORSPolicy | None = None
     #: An ``OPTIONS`` route with a CORS policy: preflights are answered before the rest.
     preflight: bool = False
+    #: The hosts the route answers to (``None``: any), checked first after the count.
+    hosts: AllowedHosts | None = None
     #: The route's rate limit (``@rate_limit``), run after ``access``; ``None`` without.
     limit: Limiter | None = None
 
@@ -193,6 +202,8 @@ class Pipeline:
     def stages(self) -> tuple[str, ...]:
         """The names of the stages present, in order (for diagnostics and tests)."""
         names = ["count"] if self.count is not None else []
+        if self.hosts is not None:
+            names.append("host")
         if self.preflight:
             names.append("preflight")
         if self.access is not None:
@@ -216,11 +227,13 @@ def pipeline(
     access: Access | None = None,
     signals: RequestSignals | None = None,
     cors: CORSPolicy | None = None,
+    hosts: AllowedHosts | None = None,
     limit: Limiter | None = None,
 ) -> Pipeline:
     """Decide the stages of ``entry``'s route (``compress``: the API's compressor, if on;
-    ``access``: its authentication and guards, if any; ``cors``: its CORS policy, if any).
-    An ``async`` guard puts the route on the event loop."""
+    ``access``: its authentication and guards, if any; ``cors``: its CORS policy, if any;
+    ``hosts``: the hosts it answers to, if not any). An ``async`` guard puts the route on
+    the event loop."""
     plan = entry.plan
     fn = plan.fn
     unwrapped = inspect.unwrap(fn)
@@ -231,6 +244,8 @@ def pipeline(
     run: Run = "loop" if awaits or plan.any_async or guarded_async else "inline"
     if run == "inline" and not is_coroutine:
         run = override(fn) or ("thread" if _may_block(plan) else "inline")
+    if run == "inline" and access is not None and access.blocks:
+        run = "thread"  # a backend that reads the database: off the engine's thread
     if run == "loop":
         _mark_offload(plan)
     respond: list[tuple[str, Finisher]] = []
@@ -262,6 +277,7 @@ def pipeline(
         None if run == "inline" else signals,
         cors,
         cors is not None and entry.method == "OPTIONS",
+        None if hosts is None or hosts.allows_any else hosts,
         limit,
     )
 
@@ -306,6 +322,8 @@ def assemble(p: Pipeline, on_error: ErrorHandler, on_invalid: InvalidHandler) ->
         call = in_lane(call, p.signals)  # type: ignore[arg-type]
     if p.preflight and p.cors is not None:
         call = _preflighted(call, p.cors, p.run != "inline")
+    if p.hosts is not None:
+        call = host_checked(call, p.hosts, p.run != "inline", on_error, after)
     if p.count is not None:
         call = counted(call, p.count)
     return call
@@ -331,7 +349,7 @@ def _guarded(
             return inner_sync(request)
 
         return guarded
-    acheck = access.acheck if access.is_async else None
+    acheck = access.acheck if access.is_async or access.blocks else None
     check_sync = access.check
     inner: Callable[[Request], Coroutine[Any, Any, ResponseTuple]] = call  # type: ignore[assignment]
 

@@ -61,25 +61,27 @@ MAX_PARAM_LENGTH_RANGE = range(1, 1024 * 1024 + 1)
 class RequestScope:
     """What one request shares between the handler's binding and its dependencies."""
 
-    __slots__ = ("cache", "errors", "exits", "form")
+    __slots__ = ("cache", "errors", "exits", "form", "form_failed")
 
     def __init__(self) -> None:
         self.errors: list[dict[str, Any]] = []
         self.cache: dict[Callable[..., Any], Any] = {}
         self.exits: list[Any] = []
         self.form: FormData | None = None
+        self.form_failed = False
 
     def form_data(self, request: Request) -> FormData | None:
-        """The request's form, parsed once; ``None`` after a parse error (recorded)."""
-        if self.form is None:
+        """The request's form, parsed once; ``None`` after a parse error (recorded once), on
+        every later call too: a body that did not parse reports that, not each field it
+        would have held as missing."""
+        if self.form is None and not self.form_failed:
             from .exceptions import RequestValidationError
 
             try:
                 self.form = parse_form(request.headers.get("content-type"), request.body)
             except RequestValidationError as exc:
                 self.errors.extend(exc.errors)
-                self.form = FormData()
-                return None
+                self.form_failed = True
         return self.form
 
     def close(self) -> None:

@@ -6,13 +6,18 @@ these functions for Django-style helpers, so the answer is the same whichever en
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urljoin, urlsplit
 
 if TYPE_CHECKING:  # engine re-exports these functions
     from .engine import Request
 
-__all__ = ["build_absolute_uri", "get_full_path"]
+__all__ = ["auser", "build_absolute_uri", "get_full_path", "user"]
+
+#: Where ``request.user`` keeps the user it resolved (in ``request.state``).
+_USER_KEY = "bolt.user"
+#: Where the access stage keeps the ``AuthContext`` (``bolt_api.auth._context.STATE_KEY``).
+_AUTH_KEY = "auth"
 
 _PATH_SAFE = "/:@!$&'()*+,;=-._~"
 
@@ -36,3 +41,62 @@ def build_absolute_uri(request: Request, location: str | None = None) -> str:
     host = request.headers.get("host") or "localhost"
     base = f"{request.scheme}://{host}{get_full_path(request)}"
     return base if location is None else urljoin(base, location)
+
+
+def user(request: Request) -> Any:
+    """``request.user``: the Django user the request was authenticated as, else Django's
+    ``AnonymousUser``. Lazy: nothing is read until an attribute of it is (a session backend
+    loaded it already; a token's ``sub`` is looked up by primary key on first use); cached
+    for the request. Reading it from ``async`` code that has not loaded it is Django's
+    ``SynchronousOnlyOperation``: use ``await request.auser()`` there."""
+    state = request.state
+    found = state.get(_USER_KEY)
+    if found is not None:
+        return found
+    from django.utils.functional import SimpleLazyObject
+
+    context = _context(request)
+    loaded = None if context is None else context.user
+    value = loaded if loaded is not None else SimpleLazyObject(lambda: _load(context))
+    state[_USER_KEY] = value
+    return value
+
+
+async def auser(request: Request) -> Any:
+    """``await request.auser()``: :func:`user`, loaded without blocking the event loop."""
+    from django.utils.functional import SimpleLazyObject, empty
+
+    state = request.state
+    found = state.get(_USER_KEY)
+    unread = isinstance(found, SimpleLazyObject) and found._wrapped is empty
+    if found is not None and not unread:
+        return found
+    context = _context(request)
+    if context is not None and context.user is not None:
+        value = context.user
+    else:
+        from asgiref.sync import sync_to_async
+
+        value = await sync_to_async(_load)(context)
+    state[_USER_KEY] = value
+    return value
+
+
+def _context(request: Request) -> Any:
+    """The request's ``AuthContext`` or ``None`` (read by key: ``bolt_api.auth`` imports the
+    engine module, which imports this one)."""
+    return request.state.get(_AUTH_KEY)
+
+
+def _load(context: Any) -> Any:
+    """The user of ``context`` from ``django.contrib.auth``'s user model, else anonymous."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import AnonymousUser
+
+    if context is None or context.user_id is None:
+        return AnonymousUser()
+    model = get_user_model()
+    try:
+        return model._default_manager.get(pk=context.user_id)
+    except (model.DoesNotExist, ValueError, TypeError):
+        return AnonymousUser()

@@ -26,7 +26,9 @@ from typing import Any, ClassVar, Protocol, TypeAlias, runtime_checkable
 
 # What an engine reuses of bolt-api's own rules, so it never restates them: the routing
 # rules (a matcher for engines without their own router) and Django-style request helpers.
+from ._request_methods import auser as arequest_user
 from ._request_methods import build_absolute_uri, get_full_path
+from ._request_methods import user as request_user
 from ._routing import PathTemplate, RouteMatcher
 
 __all__ = [
@@ -50,8 +52,10 @@ __all__ = [
     "ServerConfig",
     "StopToken",
     "StreamBody",
+    "arequest_user",
     "build_absolute_uri",
     "get_full_path",
+    "request_user",
 ]
 
 #: Response headers: ``(name, value)`` pairs, names lowercase. bolt-api reuses one tuple
@@ -152,6 +156,14 @@ class Request(Protocol):
         """
 
     @property
+    def host(self) -> str | None:
+        """The ``Host`` header as :attr:`headers` would give it, ``None`` when absent.
+
+        What the allowed-hosts check reads for every request: an engine answers it without
+        building the whole header dict.
+        """
+
+    @property
     def query(self) -> dict[str, str]:
         """Query parameters, ``+`` and ``%XX`` decoded, blank values kept; last repeat wins."""
 
@@ -166,6 +178,14 @@ class Request(Protocol):
     @property
     def state(self) -> dict[str, Any]:
         """A per-request dict for middleware and dependencies, created on first use."""
+
+    @property
+    def user(self) -> Any:
+        """The Django user the request was authenticated as, else ``AnonymousUser``: lazy,
+        read on first use (``bolt_api.engine.request_user``; needs Django)."""
+
+    def auser(self) -> Awaitable[Any]:
+        """``user`` without blocking the event loop (``bolt_api.engine.arequest_user``)."""
 
 
 #: A route's compiled callable: sync routes return the tuple, async ones a coroutine.
@@ -200,7 +220,9 @@ class Needs(enum.IntFlag):
     CLIENT = 16
     #: Only ``Accept-Encoding`` (compression); an engine may expose just that header.
     ACCEPT_ENCODING = 32
-    ALL = QUERY | HEADERS | COOKIES | BODY | CLIENT | ACCEPT_ENCODING
+    #: Only ``Host`` (the allowed-hosts check); an engine may expose just that header.
+    HOST = 64
+    ALL = QUERY | HEADERS | COOKIES | BODY | CLIENT | ACCEPT_ENCODING | HOST
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,17 +16,38 @@
   ``CORS_ALLOW_METHODS``, ``CORS_ALLOW_HEADERS``, ``CORS_EXPOSE_HEADERS``,
   ``CORS_PREFLIGHT_MAX_AGE``, ``CORS_ALLOW_PRIVATE_NETWORK``): the API's CORS policy, when
   it has no ``cors=`` of its own (:func:`bolt_api.cors.config_from_settings`).
+* ``ALLOWED_HOSTS`` (and ``USE_X_FORWARDED_HOST``), as Django enforces them: the hosts the
+  API answers to, when it has no ``allowed_hosts=`` of its own; with ``DEBUG`` and an empty
+  list, Django's ``.localhost``, ``127.0.0.1`` and ``[::1]`` (:func:`django_allowed_hosts`).
 """
 
 from __future__ import annotations
 
-from bolt_api import BoltAPI, CompressionConfig
+from bolt_api import AllowedHosts, BoltAPI, CompressionConfig
 from bolt_api.auth._access import check_auth, check_guards
 from bolt_api.cors import config_from_settings
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
-__all__ = ["apply_settings"]
+__all__ = ["apply_settings", "django_allowed_hosts"]
+
+#: What Django allows when ``DEBUG`` is on and ``ALLOWED_HOSTS`` is empty.
+DEBUG_HOSTS = (".localhost", "127.0.0.1", "[::1]")
+
+
+def django_allowed_hosts() -> AllowedHosts:
+    """The hosts Django's own request handling would accept, from the settings."""
+    setting = getattr(settings, "ALLOWED_HOSTS", ())
+    if isinstance(setting, str):
+        raise ImproperlyConfigured(f"ALLOWED_HOSTS must be a list of host names, got {setting!r}")
+    hosts = list(setting)
+    if not hosts and settings.DEBUG:
+        hosts = list(DEBUG_HOSTS)
+    forwarded = bool(getattr(settings, "USE_X_FORWARDED_HOST", False))
+    try:
+        return AllowedHosts(hosts, use_forwarded_host=forwarded)
+    except (TypeError, ValueError) as exc:
+        raise ImproperlyConfigured(f"ALLOWED_HOSTS: {exc}") from None
 
 
 def apply_settings(api: BoltAPI) -> None:
@@ -72,3 +93,5 @@ def apply_settings(api: BoltAPI) -> None:
             api.cors = config_from_settings(settings)
         except (TypeError, ValueError) as exc:
             raise ImproperlyConfigured(f"CORS settings: {exc}") from None
+    if api.allowed_hosts is None:
+        api.allowed_hosts = django_allowed_hosts()

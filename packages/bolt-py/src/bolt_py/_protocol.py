@@ -377,7 +377,9 @@ class HttpProtocol(asyncio.Protocol):
             raise _Abort
         # the trailer section of a chunked body gets an allowance of its own
         self._header_bytes = self._header_count = 0
-        if self._flags & _EXPECT:
+        # RFC 9110 §10.1.1: an HTTP/1.0 request's Expect is ignored (a 1.0 client may not
+        # understand an interim response); the Rust engine's parser does the same.
+        if self._flags & _EXPECT and self._parser.get_http_version() == "1.1":
             if self._busy or self._queue:
                 self._continue_pending = True  # sent once the earlier responses are out
             elif self._transport is not None:

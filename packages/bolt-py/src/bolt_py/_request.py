@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 from urllib.parse import parse_qsl, unquote
 
-from bolt_api.engine import build_absolute_uri, get_full_path
+from bolt_api.engine import arequest_user, build_absolute_uri, get_full_path, request_user
 from bolt_api.proxies import TrustedProxies
 
 __all__ = ["Request", "decode_path", "parse_query"]
@@ -164,6 +164,20 @@ class Request:
         return found
 
     @property
+    def host(self) -> str | None:
+        """``headers["host"]`` or ``None``, without building the header dict (what the
+        allowed-hosts check reads for every request)."""
+        headers = self._headers
+        if headers is not None:
+            return headers.get("host")
+        found: str | None = None
+        for raw_name, raw_value in self._raw_headers:
+            if len(raw_name) == 4 and raw_name.lower() == b"host":
+                value = raw_value.decode("latin-1")
+                found = value if found is None else found + ", " + value
+        return found
+
+    @property
     def query(self) -> dict[str, str]:
         """Query parameters, ``+`` and ``%XX`` decoded, blank values kept; last repeat wins."""
         query = self._query
@@ -224,6 +238,15 @@ class Request:
     def build_absolute_uri(self, location: str | None = None) -> str:
         """An absolute URL for ``location`` or this request (``bolt_api._request_methods``)."""
         return build_absolute_uri(self, location)
+
+    @property
+    def user(self) -> Any:
+        """The Django user the request was authenticated as, lazily (``bolt_api.engine``)."""
+        return request_user(self)
+
+    async def auser(self) -> Any:
+        """``user``, loaded without blocking the event loop (``bolt_api.engine``)."""
+        return await arequest_user(self)
 
     def __repr__(self) -> str:
         return f"<Request {self.method} {self.path!r}>"

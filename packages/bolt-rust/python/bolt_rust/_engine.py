@@ -25,8 +25,10 @@ from bolt_api.engine import (
     Needs,
     ServerConfig,
     StreamBody,
+    arequest_user,
     build_absolute_uri,
     get_full_path,
+    request_user,
 )
 from bolt_api.proxies import TrustedProxies
 
@@ -46,6 +48,9 @@ class BoltApiParts:
     #: What the native request's methods of the same names call.
     get_full_path: Callable[[Any], str] = get_full_path
     build_absolute_uri: Callable[[Any, str | None], str] = build_absolute_uri
+    #: Behind ``request.user`` and ``request.auser()``.
+    request_user: Callable[[Any], Any] = request_user
+    arequest_user: Callable[[Any], Any] = arequest_user
     #: The engine reads the bit values of the flags it acts on from here.
     needs: type[Needs] = Needs
     #: Where the engine reports its own errors.

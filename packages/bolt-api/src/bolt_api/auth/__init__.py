@@ -25,6 +25,7 @@ from ._guards import (
     IsStaff,
     Requires,
 )
+from ._session import SessionAuthentication
 from ._tokens import Token, create_jwt_for_user
 
 __all__ = [
@@ -42,6 +43,7 @@ __all__ = [
     "IsStaff",
     "JWTAuthentication",
     "Requires",
+    "SessionAuthentication",
     "Token",
     "create_jwt_for_user",
     "get_auth_context",

@@ -104,6 +104,9 @@ class Access:
     needs: Needs
     #: The ``WWW-Authenticate`` value of a 401.
     challenge: str
+    #: Whether a backend reads the database (``SessionAuthentication``): the check then
+    #: runs off the engine's thread and, on an ``async`` route, through ``sync_to_async``.
+    blocks: bool = False
 
     def authenticate(self, request: Request) -> AuthContext | None:
         """The first backend's context that authenticates the request, stored in
@@ -145,8 +148,16 @@ class Access:
         return None
 
     async def acheck(self, request: Request) -> HTTPException | None:
-        """:meth:`check` for routes with an ``async`` guard."""
-        context = self.authenticate(request)
+        """:meth:`check` for routes with an ``async`` guard or a blocking backend."""
+        if self.blocks:
+            from asgiref.sync import sync_to_async
+
+            if not any(is_async_guard(g) for g in self.guards):
+                refused: HTTPException | None = await sync_to_async(self.check)(request)
+                return refused
+            context = await sync_to_async(self.authenticate)(request)
+        else:
+            context = self.authenticate(request)
         for guard in self.guards:
             if isinstance(guard, BasePermission):
                 if guard.__class__ is AllowAny:
@@ -193,4 +204,5 @@ def access_for(backends: tuple[BaseAuthentication, ...], guards: tuple[Any, ...]
         any(is_async_guard(g) for g in guards),
         needs,
         ", ".join(challenges) or "Bearer",
+        any(getattr(b, "blocks", False) for b in backends),
     )

@@ -35,6 +35,9 @@ class AuthContext:
     permissions: frozenset[str] = frozenset()
     #: The token's claims as decoded (empty for backends without claims).
     claims: Mapping[str, Any] = field(default_factory=dict)
+    #: The Django user the backend loaded (``SessionAuthentication``), else ``None``:
+    #: ``request.user`` then loads it from :attr:`user_id` on first use.
+    user: Any = field(default=None, compare=False, repr=False)
 
     @property
     def auth_backend(self) -> str:

@@ -104,6 +104,16 @@ def _perms(perms: tuple[str, ...], what: str) -> tuple[str, ...]:
     return perms
 
 
+def _has(context: AuthContext, permission: str) -> bool:
+    """A Django user's ``has_perm`` (its auth backends: groups, object permissions from
+    packages such as django-guardian) when the backend loaded one, else the permissions the
+    credentials carry (a token's claim, a key's list)."""
+    user = context.user
+    if user is not None:
+        return bool(user.has_perm(permission))
+    return permission in context.permissions
+
+
 class HasPermission(BasePermission):
     """The context carries ``permission`` (a token's ``permissions`` claim, a key's)."""
 
@@ -113,7 +123,7 @@ class HasPermission(BasePermission):
         self.permission = _perms((permission,), "HasPermission")[0]
 
     def has_permission(self, context: AuthContext | None, request: Request) -> bool:
-        return context is not None and self.permission in context.permissions
+        return context is not None and _has(context, self.permission)
 
     def __repr__(self) -> str:
         return f"HasPermission({self.permission!r})"
@@ -128,7 +138,7 @@ class HasAnyPermission(BasePermission):
         self.permissions = _perms(permissions, "HasAnyPermission")
 
     def has_permission(self, context: AuthContext | None, request: Request) -> bool:
-        return context is not None and any(p in context.permissions for p in self.permissions)
+        return context is not None and any(_has(context, p) for p in self.permissions)
 
     def __repr__(self) -> str:
         return f"HasAnyPermission{self.permissions!r}"
@@ -143,7 +153,7 @@ class HasAllPermissions(BasePermission):
         self.permissions = _perms(permissions, "HasAllPermissions")
 
     def has_permission(self, context: AuthContext | None, request: Request) -> bool:
-        return context is not None and all(p in context.permissions for p in self.permissions)
+        return context is not None and all(_has(context, p) for p in self.permissions)
 
     def __repr__(self) -> str:
         return f"HasAllPermissions{self.permissions!r}"

@@ -1,0 +1,158 @@
+"""Getting the targets ready to run: the peers' virtualenvs, the databases, Bolt's snapshot.
+
+Peers run from pinned virtualenvs under ``benchmarks/.venvs/`` (reused while their
+requirements are unchanged); every Django target gets its own seeded sqlite database; Bolt
+runs from a copy of its packages taken when the run began (``snapshot_bolt``), so another
+session editing or rebuilding the checkout cannot change what is measured halfway.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shlex
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from benchmarks.bench.base import ROOT, VENVS, BenchFailure, log
+from benchmarks.bench.targets import Env, Target, VenvSpec, target_env
+
+__all__ = [
+    "BOLT_PACKAGES",
+    "base_python_same",
+    "ensure_venv",
+    "find_python312",
+    "prepare",
+    "snapshot_bolt",
+]
+
+
+def base_python_same() -> Path:
+    return Path(getattr(sys, "_base_executable", None) or sys.executable)
+
+
+def find_python312(explicit: str | None) -> Path:
+    pyenv_root = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv"))
+    candidates = (
+        [explicit]
+        if explicit
+        else [str(p) for p in sorted(pyenv_root.glob("versions/3.12*/bin/python3.12"))[::-1]]
+        + [p for p in (shutil.which("python3.12"), shutil.which("python3.13")) if p]
+    )
+    for candidate in candidates:
+        try:  # a pyenv shim exists even when that version is not selected: run it to know
+            ok = (
+                subprocess.run(
+                    [candidate, "-c", "import sys; sys.exit(sys.version_info < (3, 12))"],
+                    capture_output=True,
+                    timeout=30,
+                ).returncode
+                == 0
+            )
+        except (OSError, subprocess.TimeoutExpired):
+            ok = False
+        if ok:
+            return Path(candidate)
+    raise BenchFailure(
+        "django-bolt needs Python >= 3.12: none found (pass --python312 PATH, "
+        "or `pyenv install 3.12`)"
+    )
+
+
+def ensure_venv(spec: VenvSpec, args: argparse.Namespace) -> Path:
+    """Create (or reuse) benchmarks/.venvs/<name> with exactly ``spec.requirements``."""
+    base = find_python312(args.python312) if spec.python == "3.12" else base_python_same()
+    root = VENVS / spec.name
+    python = root / "bin" / "python"
+    stamp = root / "bench-stamp.json"
+    want = {"python": str(base), "requirements": list(spec.requirements)}
+    if python.exists() and stamp.exists():
+        try:
+            if json.loads(stamp.read_text()) == want:
+                return python
+        except ValueError:
+            pass
+    log(f"creating venv {root.relative_to(ROOT)} ({base}): {' '.join(spec.requirements)}")
+    if root.exists():
+        shutil.rmtree(root)
+    _check_call([str(base), "-m", "venv", str(root)])
+    _check_call(
+        [
+            str(python),
+            "-m",
+            "pip",
+            "install",
+            "-q",
+            "--disable-pip-version-check",
+            *spec.requirements,
+        ]
+    )
+    stamp.write_text(json.dumps(want, indent=1))
+    return python
+
+
+def _check_call(cmd: list[str], **kw: Any) -> None:
+    result = subprocess.run(cmd, **kw)
+    if result.returncode != 0:
+        raise BenchFailure(f"command failed ({result.returncode}): {shlex.join(cmd)}")
+
+
+def prepare(targets: list[Target], env: Env) -> None:
+    args = env.args
+    for target in targets:
+        if target.venv is not None:
+            env.pythons[target.name] = ensure_venv(target.venv, args)
+        elif target.name != "nginx":
+            env.pythons[target.name] = Path(sys.executable)
+    for target in targets:
+        if not target.django:
+            continue
+        db = env.tmp / f"{target.name}.sqlite3"
+        env.dbs[target.name] = db
+        tenv = target_env(target, env)
+        py = str(env.pythons[target.name])
+        for cmd in (
+            [py, "-m", "django", "migrate", "--run-syncdb", "--verbosity", "0"],
+            [py, "-m", "django", "bench_seed"],
+        ):
+            result = subprocess.run(cmd, cwd=ROOT, env=tenv, capture_output=True, text=True)
+            if result.returncode != 0:
+                raise BenchFailure(
+                    f"{target.name}: {shlex.join(cmd)} failed:\n{result.stdout}{result.stderr}"
+                )
+
+
+BOLT_PACKAGES = ("bolt_api", "bolt_py", "bolt_django", "bolt_rust")
+
+
+def snapshot_bolt(tmp: Path) -> Path:
+    """Copy Bolt's four packages (the built extension included) out of the checkout.
+
+    Bolt is installed editable, so its servers would import whatever the checkout holds at
+    the moment they start: on a shared checkout another session can edit a module or rebuild
+    the extension (``nox -s tests`` builds the ``fast`` profile) between two targets. The
+    Bolt targets run from this copy (first on ``PYTHONPATH``), so both engines are measured
+    on the same code, the code the results file names. Under ``nox -s bench`` the extension
+    copied is the session's own build, ``target/$BOLT_RUST_PROFILE/lib_bolt.so``.
+    """
+    import importlib.util
+
+    dest = tmp / "bolt-snapshot"
+    for name in BOLT_PACKAGES:
+        spec = importlib.util.find_spec(name)
+        if spec is None or not spec.submodule_search_locations:
+            raise BenchFailure(f"{name} is not installed: run the benchmark with `nox -s bench`")
+        source = Path(next(iter(spec.submodule_search_locations)))
+        shutil.copytree(source, dest / name, ignore=shutil.ignore_patterns("__pycache__"))
+    # The session's own build: the extension in the checkout may already be another's.
+    profile = os.environ.get("BOLT_RUST_PROFILE")
+    target_dir = Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target"))
+    built = target_dir / (profile or "-") / "lib_bolt.so"
+    installed = sorted((dest / "bolt_rust").glob("_bolt*.so"))
+    if profile and built.exists() and installed:
+        shutil.copyfile(built, installed[0])
+    return dest
