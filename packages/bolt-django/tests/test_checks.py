@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from io import StringIO
 from pathlib import Path
 
@@ -115,3 +116,28 @@ def test_checks_have_the_bolt_tag() -> None:
         pytest.raises(SystemCheckError, match=r"bolt\.E002"),
     ):
         call_command("check", "--tag", "bolt", stdout=StringIO(), stderr=StringIO())
+
+
+def test_bolt_api_entry_whose_module_fails_to_import() -> None:
+    with override_settings(BOLT_API=["broken.api:api"]):
+        [error] = check_apis()
+    assert (error.id, error.obj) == ("bolt.E001", f"{HERE / 'broken' / 'api.py'}:1")
+    assert "its module failed to import: ModuleNotFoundError" in error.msg
+
+
+def test_app_package_that_fails_to_import(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The app's own ``__init__`` raising: located there, not lost in importlib."""
+    package = tmp_path / "badinit"
+    package.mkdir()
+    (package / "__init__.py").write_text('"""Broken."""\n\nraise RuntimeError("no config")\n')
+    monkeypatch.syspath_prepend(str(tmp_path))
+    try:
+        with override_settings(BOLT_API=None):
+            from bolt_django import discovery
+
+            monkeypatch.setattr(discovery, "_candidate_modules", lambda: ["badinit.api"])
+            [error] = check_apis()
+    finally:
+        sys.modules.pop("badinit", None)
+    assert (error.id, error.obj) == ("bolt.E001", f"{package / '__init__.py'}:3")
+    assert error.msg == ("Cannot look for Bolt API module 'badinit.api': RuntimeError: no config")
