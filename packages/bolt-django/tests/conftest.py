@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import django
+import pytest
 from django.conf import settings
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -21,3 +23,30 @@ if not settings.configured:
         ALLOWED_HOSTS=["testserver"],
     )
     django.setup()
+
+
+#: The app whose api.py has a syntax error on line 8 (written by the fixture: a committed
+#: file with a syntax error would fail the linters).
+SYNTAX_ERROR_API = '''"""An api.py with a syntax error on line 8."""
+
+from bolt_api import BoltAPI
+
+api = BoltAPI()
+
+
+def oops(:
+    pass
+'''
+
+
+@pytest.fixture
+def syntaxerr(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """An importable app ``syntaxerr`` whose ``api.py`` does not compile; its path (the
+    package is forgotten afterwards: the next test's is in another directory)."""
+    package = tmp_path / "syntaxerr"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "api.py").write_text(SYNTAX_ERROR_API)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    yield package / "api.py"
+    sys.modules.pop("syntaxerr", None)

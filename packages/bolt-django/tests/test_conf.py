@@ -183,3 +183,14 @@ def test_the_apis_own_list_wins_and_bad_settings_are_refused() -> None:
     assert _status(api, "api.example.com") == 400
     with override_settings(ALLOWED_HOSTS="api.example.com"), pytest.raises(ImproperlyConfigured):
         apply_settings(BoltAPI())
+
+
+def test_debug_follows_django_debug() -> None:
+    """Django's DEBUG decides, whatever the API said: off in production means off."""
+    api = BoltAPI(debug=True)
+    with override_settings(DEBUG=False):
+        apply_settings(api)
+    assert api.debug is False
+    with override_settings(DEBUG=True):
+        apply_settings(api)
+    assert api.debug is True

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from io import StringIO
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -205,3 +206,72 @@ def test_access_log_from_settings_and_flags(
         run("--port", "0", *flags)
     [call] = fake_serve.calls
     assert (call["access_log"], call["access_log_file"]) == expected
+
+
+HERE = Path(__file__).parent
+
+
+def test_broken_api_module_is_one_line_naming_file_and_line(
+    fake_serve: FakeServe, syntaxerr: Path
+) -> None:
+    """Issue 13: no 'System check identified no issues' then a long traceback; one line."""
+    command = runbolt.Command(stdout=StringIO(), stderr=StringIO())
+    with (
+        override_settings(INSTALLED_APPS=["bolt_django", "syntaxerr"]),
+        pytest.raises(SystemExit) as info,
+    ):
+        command.run_from_argv(["manage.py", "runbolt"])
+    assert info.value.code == 1
+    [line] = command.stderr._out.getvalue().splitlines()  # type: ignore[attr-defined]
+    assert line.startswith(f"DiscoveryError: {syntaxerr}:8: Bolt API module")
+    assert "SyntaxError" in line
+    assert "System check" not in command.stdout._out.getvalue()  # type: ignore[attr-defined]
+    assert fake_serve.calls == []
+
+
+def test_broken_api_module_traceback_with_the_flag(fake_serve: FakeServe) -> None:
+    command = runbolt.Command(stdout=StringIO(), stderr=StringIO())
+    with (
+        override_settings(INSTALLED_APPS=["bolt_django", "broken"]),
+        pytest.raises(CommandError) as info,
+    ):
+        command.run_from_argv(["manage.py", "runbolt", "--traceback"])
+    assert str(info.value).startswith(f"{HERE / 'broken' / 'api.py'}:1: ")
+    assert isinstance(info.value.__cause__, ModuleNotFoundError)  # the traceback shown
+
+
+def test_bad_entry_under_skip_checks_names_the_file(fake_serve: FakeServe) -> None:
+    with (
+        override_settings(BOLT_API=["shop.api:nope"]),
+        pytest.raises(CommandError) as info,
+    ):
+        run()
+    assert str(info.value) == (
+        f"{HERE / 'shop' / 'api.py'}: settings.BOLT_API entry 'shop.api:nope' cannot be "
+        "loaded: module 'shop.api' has no attribute 'nope'"
+    )
+
+
+@pytest.mark.parametrize(
+    ("setting", "flags", "expected"),
+    [
+        (None, [], (True, None)),
+        (False, [], (False, None)),
+        ("-", [], (False, "-")),
+        (None, ["--access-log-file", "/tmp/a.log"], (False, "/tmp/a.log")),
+    ],
+)
+def test_dev_logs_every_request_unless_the_setting_says_otherwise(
+    setting: Any, flags: list[str], expected: tuple[bool, str | None]
+) -> None:
+    """``--dev`` prints one line per request, as runserver does: the engines' access log
+    through the 'django.server' logger, unless ``BOLT_ACCESS_LOG`` decides."""
+    command = runbolt.Command()
+    parser = command.create_parser("manage.py", "runbolt")
+    options = vars(parser.parse_args(["--dev", *flags]))
+    overrides = {} if setting is None else {"BOLT_ACCESS_LOG": setting}
+    with override_settings(**overrides):
+        chosen = command.server_options(options)
+    assert (chosen["access_log"], chosen["access_log_file"]) == expected
+    without_dev = command.server_options(vars(parser.parse_args([])))
+    assert without_dev["access_log"] is False

@@ -87,6 +87,7 @@ class BoltAPI(RouteRegistrar):
         guards: list[Any] | None = None,
         cors: CORSConfig | None = None,
         allowed_hosts: Iterable[str] | AllowedHosts | None = None,
+        debug: bool = False,
     ) -> None:
         if trailing_slash not in ("strip", "append", "keep"):
             raise ValueError(
@@ -127,6 +128,9 @@ class BoltAPI(RouteRegistrar):
         #: The ``Host`` names this API answers to (``None``: any; others get a 400). Read
         #: by :meth:`compile` (Django: ``ALLOWED_HOSTS``, when this is ``None``).
         self.allowed_hosts: AllowedHosts | None = _hosts(allowed_hosts)
+        #: Whether a 500 shows the exception's type, message and traceback (never in
+        #: production). Read by :meth:`compile` (Django: ``DEBUG``).
+        self.debug = debug
 
     @property
     def routes(self) -> tuple[RouteEntry, ...]:
@@ -313,6 +317,7 @@ class BoltAPI(RouteRegistrar):
         if listed:
             merged.default_auth = listed[0].default_auth
             merged.default_guards = listed[0].default_guards
+            merged.debug = listed[0].debug
         for api in listed:
             for compiled in api._routes:
                 merged._insert(compiled)
@@ -363,12 +368,14 @@ class BoltAPI(RouteRegistrar):
         specs: list[RouteSpec] = []
         entries: list[tuple[str, PathTemplate, RouteEntry]] = []
         heads: list[RouteSpec] = []
-        observed: dict[int, ErrorHandling] = {}
-        errors = self._errors if on_unhandled is None else self._errors.observed(on_unhandled)
+        errors = self._errors.for_route(None, debug=self.debug)
+        if on_unhandled is not None:
+            errors = errors.observed(on_unhandled)
         for entry in self._routes:
-            handling = entry.errors
+            # one per route: its log line names the route
+            handling = entry.errors.for_route(_route_label(entry), debug=self.debug)
             if on_unhandled is not None:
-                handling = observed.setdefault(id(handling), handling.observed(on_unhandled))
+                handling = handling.observed(on_unhandled)
             if entry.plan.max_param_length != self.max_param_length:
                 entry = dataclasses.replace(entry, plan=limited(entry.plan, self.max_param_length))
             backends, guards = resolve(entry.definition, self.default_auth, self.default_guards)
@@ -505,6 +512,11 @@ def _make_fallback(
         return errors.not_found(request)
 
     return fallback
+
+
+def _route_label(entry: RouteEntry) -> str:
+    """``GET /items/{item_id}, handler shop.api.item``: what the log says of a failing route."""
+    return f"{entry.method} {entry.template.source}, handler {entry.name}"
 
 
 def _describe(route: RouteDef) -> str:

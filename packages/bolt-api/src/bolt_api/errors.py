@@ -9,11 +9,19 @@ Every error is first classified into a :class:`BoltError` (status, stable ``kind
 the validation ``errors``, headers, extra). The default rendering is django-bolt's envelope
 ``{"detail": ..., "extra"?: ...}``; ``BoltAPI(error_formatter=fn)`` replaces it for every error
 of that API, and :func:`problem_details` is a built-in formatter (RFC 9457).
+
+An exception no rule maps is a 500 ``internal_error``, logged (``bolt_api`` logger, ERROR,
+with its traceback) with the request's method and path and the route that failed. With
+``debug`` on (``BoltAPI(debug=True)``; under Django, ``settings.DEBUG``), its body also
+carries what the log says, as django-bolt's debug JSON does: ``{"detail": "ValueError:
+boom", "extra": {"exception": "boom", "exception_type": "ValueError", "traceback": [...]}}``
+— never with ``debug`` off, since a traceback shows code and data to any client.
 """
 
 from __future__ import annotations
 
 import logging
+import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -31,6 +39,7 @@ __all__ = [
     "ErrorFormatter",
     "ErrorHandling",
     "classify",
+    "debug_error",
     "problem_details",
 ]
 
@@ -120,8 +129,27 @@ def classify(exc: BaseException) -> BoltError:
     django = _django_error(exc)
     if django is not None:
         return BoltError(django[0], _kind(django[0]), django[1], exception=exc)
-    logger.error("Unhandled exception in handler", exc_info=exc)
+    # logged by ErrorHandling.handle_exception, which knows the request and the route
     return BoltError(500, "internal_error", "Internal Server Error", exception=exc)
+
+
+def debug_error(error: BoltError) -> BoltError:
+    """``error`` (a 500 for ``error.exception``) with the exception's type, message and
+    traceback in its body: django-bolt's debug JSON, for ``debug`` only."""
+    exc = error.exception
+    if exc is None:
+        return error
+    name = type(exc).__name__
+    lines = "".join(traceback.format_exception(exc)).splitlines()
+    return BoltError(
+        error.status,
+        error.kind,
+        f"{name}: {exc}",
+        errors=error.errors,
+        headers=error.headers,
+        extra={"exception": str(exc), "exception_type": name, "traceback": lines},
+        exception=exc,
+    )
 
 
 def default_render(error: BoltError) -> ResponseTuple:
@@ -172,20 +200,36 @@ def _sort_methods(methods: Sequence[str]) -> list[str]:
 
 
 class ErrorHandling:
-    """Error rendering for one API: the default envelope or its ``error_formatter``."""
+    """Error rendering for one API: the default envelope or its ``error_formatter``.
+
+    :meth:`BoltAPI.compile` gives each route its own copy (:meth:`for_route`), so that the
+    log line of an unhandled exception can name the route, and ``debug`` comes from the API
+    as it is when compiled (Django's ``DEBUG`` is applied after the routes are declared).
+    """
 
     def __init__(
         self,
         formatter: ErrorFormatter | None = None,
         on_unhandled: Callable[[BaseException], None] | None = None,
+        *,
+        debug: bool = False,
+        route: str | None = None,
     ) -> None:
         self.formatter = formatter
         #: Told about every exception answered with a 500 (the test client re-raises them).
         self.on_unhandled = on_unhandled
+        #: Whether a 500's body shows the exception (:func:`debug_error`).
+        self.debug = debug
+        #: ``"GET /items/{item_id}, handler module.function"``, for the log; ``None``: no one route.
+        self.route = route
 
     def observed(self, on_unhandled: Callable[[BaseException], None]) -> ErrorHandling:
         """The same rendering, with ``on_unhandled`` told of each unhandled exception."""
-        return ErrorHandling(self.formatter, on_unhandled)
+        return ErrorHandling(self.formatter, on_unhandled, debug=self.debug, route=self.route)
+
+    def for_route(self, route: str | None, *, debug: bool) -> ErrorHandling:
+        """The same rendering for one route (``None``: the misses, the docs pages)."""
+        return ErrorHandling(self.formatter, self.on_unhandled, debug=debug, route=route)
 
     def render(self, error: BoltError, request: Request | None) -> ResponseTuple:
         if self.formatter is None:
@@ -202,9 +246,27 @@ class ErrorHandling:
     def handle_exception(self, exc: BaseException, request: Request) -> ResponseTuple:
         """The response for an exception raised while binding or running a handler."""
         error = classify(exc)
-        if self.on_unhandled is not None and error.kind == "internal_error":
-            self.on_unhandled(exc)
+        if error.kind == "internal_error":
+            self._log_unhandled(exc, request)
+            if self.on_unhandled is not None:
+                self.on_unhandled(exc)
+            if self.debug:
+                error = debug_error(error)
         return self.render(error, request)
+
+    def _log_unhandled(self, exc: BaseException, request: Request) -> None:
+        method = getattr(request, "method", "?")
+        path = getattr(request, "path", "?")
+        if self.route is None:
+            logger.error("Unhandled exception in handler for %s %s", method, path, exc_info=exc)
+        else:
+            logger.error(
+                "Unhandled exception in handler for %s %s (route %s)",
+                method,
+                path,
+                self.route,
+                exc_info=exc,
+            )
 
     def invalid(self, errors: list[dict[str, Any]], request: Request) -> ResponseTuple:
         """The 422 for the errors a binder recorded: what ``handle_exception`` answers for

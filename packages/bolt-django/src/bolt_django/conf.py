@@ -16,6 +16,9 @@
   ``CORS_ALLOW_METHODS``, ``CORS_ALLOW_HEADERS``, ``CORS_EXPOSE_HEADERS``,
   ``CORS_PREFLIGHT_MAX_AGE``, ``CORS_ALLOW_PRIVATE_NETWORK``): the API's CORS policy, when
   it has no ``cors=`` of its own (:func:`bolt_api.cors.config_from_settings`).
+* ``DEBUG``: whether a 500 shows the exception's type, message and traceback as JSON
+  (``BoltAPI.debug``); Django's setting decides, whatever the API says, so that turning
+  ``DEBUG`` off in production turns it off for Bolt too.
 * ``ALLOWED_HOSTS`` (and ``USE_X_FORWARDED_HOST``), as Django enforces them: the hosts the
   API answers to, when it has no ``allowed_hosts=`` of its own; with ``DEBUG`` and an empty
   list, Django's ``.localhost``, ``127.0.0.1`` and ``[::1]`` (:func:`django_allowed_hosts`).
@@ -95,3 +98,4 @@ def apply_settings(api: BoltAPI) -> None:
             raise ImproperlyConfigured(f"CORS settings: {exc}") from None
     if api.allowed_hosts is None:
         api.allowed_hosts = django_allowed_hosts()
+    api.debug = bool(settings.DEBUG)

@@ -36,8 +36,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, OutputWrapper
 from django.db import connections
 
-from bolt_django.conf import apply_settings
-from bolt_django.discovery import discover_apis
+from bolt_django.discovery import discover_apis, project_api
 
 __all__ = ["Command"]
 
@@ -104,7 +103,7 @@ class Command(BaseCommand):
             "--access-log",
             action="store_true",
             help="Log every request to the 'django.server' logger (default: "
-            "settings.BOLT_ACCESS_LOG, else off).",
+            "settings.BOLT_ACCESS_LOG, else on with --dev only).",
         )
         parser.add_argument(
             "--access-log-file",
@@ -159,7 +158,9 @@ class Command(BaseCommand):
             )
         except ValueError as exc:
             raise CommandError(str(exc)) from exc
-        setting = getattr(settings, "BOLT_ACCESS_LOG", False)
+        # --dev logs every request, as runserver does, unless BOLT_ACCESS_LOG says otherwise:
+        # the engines' own access log, through the 'django.server' logger runserver uses.
+        setting = getattr(settings, "BOLT_ACCESS_LOG", bool(options.get("dev")))
         access_log_file = options.get("access_log_file") or (
             setting if isinstance(setting, str) and setting else None
         )
@@ -177,17 +178,7 @@ class Command(BaseCommand):
     def get_api(self) -> BoltAPI:
         """The one API to serve: every discovered API merged. Override to serve another."""
         found = discover_apis()
-        if not found:
-            raise CommandError(
-                "No Bolt API found: define `api = BoltAPI()` in an installed app's api.py "
-                "(or in <project>/api.py), or list them in settings.BOLT_API = "
-                "['module:attr', ...]."
-            )
-        try:
-            merged = BoltAPI.merge(api for _, api in found)
-        except ValueError as exc:
-            raise CommandError(str(exc)) from exc
-        apply_settings(merged)
+        merged = project_api(found)
         noun = "API" if len(found) == 1 else "APIs"
         self.stdout.write(f"Found {len(found)} Bolt {noun}:")
         for label, api in found:
@@ -243,6 +234,9 @@ class Command(BaseCommand):
             skip_checks = True
             self.stdout = OutputWrapper(io.StringIO())
         if not skip_checks:
+            # A broken API module is one CommandError naming its file and line (the cause's
+            # traceback with --traceback) rather than the same error again among the checks.
+            discover_apis()
             self.stdout.write("Performing system checks...")
             self.check(display_num_errors=True)
         if link is None or link.verbose:
