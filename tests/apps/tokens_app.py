@@ -53,9 +53,9 @@ from bolt_api.auth import (
     JWTAuthentication,
     JWTAuthViews,
     RevocationStore,
+    _jwks,
     get_auth_context,
 )
-from bolt_api.auth import _jwks
 from django.contrib.auth.models import User
 
 __all__ = ["api"]

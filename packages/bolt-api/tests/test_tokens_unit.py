@@ -25,10 +25,10 @@ from bolt_api.auth import (
     LoginCredentials,
     RevocationStore,
     TokenRotationError,
+    _jwks,
     create_token_pair,
     rotate_refresh_token,
 )
-from bolt_api.auth import _jwks
 from bolt_api.auth._access import access_for
 from bolt_api_fakes import FakeRequest, compiled_call
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
@@ -354,7 +354,7 @@ def test_revocation_store_must_be_a_store() -> None:
 def test_orm_store_model_path_is_checked() -> None:
     from bolt_api.auth import DjangoORMRevocation
 
-    with pytest.raises(ValueError, match="app_label.ModelName"):
+    with pytest.raises(ValueError, match=r"app_label\.ModelName"):
         DjangoORMRevocation("RevokedToken")
 
 

@@ -180,8 +180,11 @@ class JWTAuthentication(BaseAuthentication):
         revocation_store: RevocationStore | None = None,
         require_jti: bool = False,
     ) -> None:
-        sources = [n for n, v in (("jwks_url", jwks_url), ("jwks", jwks),
-                                  ("oidc_issuer", oidc_issuer)) if v is not None]
+        sources = [
+            n
+            for n, v in (("jwks_url", jwks_url), ("jwks", jwks), ("oidc_issuer", oidc_issuer))
+            if v is not None
+        ]
         if len(sources) > 1:
             raise ValueError(f"give one key source, not {' and '.join(sources)}")
         if sources and algorithms is None:
@@ -199,7 +202,8 @@ class JWTAuthentication(BaseAuthentication):
                 raise ValueError(f"give {sources[0]}= or a key (secret=/public_key=), not both")
             if jwks_refresh_interval <= 0:
                 raise ValueError(
-                    f"jwks_refresh_interval must be more than 0 seconds, got {jwks_refresh_interval}"
+                    "jwks_refresh_interval must be more than 0 seconds, "
+                    f"got {jwks_refresh_interval}"
                 )
             self.jwks = JWKSKeys(
                 self.algorithms,

@@ -85,14 +85,12 @@ def parse_jwks(document: Any, allowed: tuple[str, ...]) -> dict[str | None, _Key
             algorithms, key = frozenset(), None  # unusable (unknown kty or curve, bad values)
         kid = jwk.get("kid")
         # a key kept with no algorithm refuses its tokens without asking for a refresh
-        keys[None if kid is None else str(kid)] = _Key(
-            None if key is None else key.key, algorithms
-        )
+        keys[None if kid is None else str(kid)] = _Key(None if key is None else key.key, algorithms)
     return keys
 
 
 def _fetch_json(url: str) -> Any:
-    with urllib.request.urlopen(url, timeout=FETCH_TIMEOUT) as response:  # noqa: S310
+    with urllib.request.urlopen(url, timeout=FETCH_TIMEOUT) as response:
         return json.load(response)
 
 
@@ -149,7 +147,7 @@ class JWKSKeys:
     def _refresh_in_background(self) -> None:
         try:
             self.refresh()
-        except Exception as exc:  # noqa: BLE001  (the old keys stay; the next trigger retries)
+        except Exception as exc:
             logger.warning("refreshing the JWKS document %s failed: %s", self.url, exc)
         finally:
             self._refreshing = False
@@ -175,13 +173,14 @@ class JWKSKeys:
         if self.url is not None and now - self._fetched > self.refresh_interval:
             self._trigger(now, unknown_kid=False)
         keys = self._keys
-        if kid is None and len(keys) == 1:
+        found: _Key | None
+        if kid is None and len(keys) == 1:  # one key: a token need not name it
             found = next(iter(keys.values()))
         else:
             found = keys.get(kid if isinstance(kid, str) else None)
-            if found is None:
-                self._trigger(now, unknown_kid=True)
-                return None
+        if found is None:
+            self._trigger(now, unknown_kid=True)
+            return None
         if alg not in found.algorithms:
             return None
         return found.key

@@ -150,9 +150,7 @@ class DjangoCacheRevocation(RevocationStore):
         self.cache.set(self.key_prefix + jti, 1, timeout=_ttl(exp, self.default_ttl))
 
     def consume(self, jti: str, *, exp: float | None = None) -> bool:
-        added: bool = self.cache.add(
-            self.key_prefix + jti, 1, timeout=_ttl(exp, self.default_ttl)
-        )
+        added: bool = self.cache.add(self.key_prefix + jti, 1, timeout=_ttl(exp, self.default_ttl))
         return added
 
 
@@ -191,9 +189,7 @@ class DjangoORMRevocation(RevocationStore):
         return found
 
     def revoke(self, jti: str, *, exp: float | None = None) -> None:
-        self.model.objects.update_or_create(
-            jti=jti, defaults={"expires_at": self._expires_at(exp)}
-        )
+        self.model.objects.update_or_create(jti=jti, defaults={"expires_at": self._expires_at(exp)})
 
     def consume(self, jti: str, *, exp: float | None = None) -> bool:
         import datetime as dt
