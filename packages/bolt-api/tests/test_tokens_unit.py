@@ -517,10 +517,34 @@ def test_the_routes_need_no_credentials_of_the_api() -> None:
     api, views, _ = views_api()
     sources = {r.template.source for r in api.routes}
     assert {"/auth/login", "/auth/refresh", "/auth/logout"} <= sources
-    assert views.router().prefix == "/auth"
+    from bolt_api import Router
+
+    router = Router(prefix="/v1")
+    views.register(router)
+    api2 = BoltAPI()
+    api2.include_router(router)
+    assert {r.template.source for r in api2.routes} == {
+        "/v1/auth/login",
+        "/v1/auth/refresh",
+        "/v1/auth/logout",
+    }
     assert isinstance(LoginCredentials(username="a", password="b"), msgspec.Struct)
 
 
 def test_views_store_must_be_a_store() -> None:
     with pytest.raises(TypeError, match="RevocationStore"):
         JWTAuthViews(store=None)  # type: ignore[arg-type]
+
+
+def test_the_routes_in_the_openapi_document() -> None:
+    from bolt_api.openapi import build_openapi_schema
+    from openapi_spec_validator import validate
+
+    api, _, _ = views_api()
+    spec = build_openapi_schema(api)
+    validate(spec)
+    for path in ("/auth/login", "/auth/refresh", "/auth/logout"):
+        operation = spec["paths"][path]["post"]
+        assert operation["tags"] == ["auth"]
+        assert "security" not in operation or operation["security"] == []  # open to anyone
+    assert "security" in spec["paths"]["/me"]["get"]

@@ -1,8 +1,8 @@
 """Ready-made login, refresh and logout routes (django-bolt 0.13's ``JWTAuthViews`` and
 ``LoginCredentials``), returning the tokens in the body as an OAuth 2.0 token response.
 
-``JWTAuthViews(store=...).router()`` is a :class:`~bolt_api.Router` to include
-(``register(api)`` does that); ``authentication()`` is the matching backend for the API's
+``JWTAuthViews(store=...).register(api)`` adds them to an API (or a router);
+``authentication()`` is the matching backend for the API's
 other routes, with the store, so a logout or a detected reuse ends the family's access
 tokens as well.
 
@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import msgspec
 
@@ -31,9 +31,6 @@ from ._pairs import (
     rotate_refresh_token,
 )
 from ._revocation import RevocationStore
-
-if TYPE_CHECKING:
-    from .._router import Router
 
 __all__ = ["JWTAuthViews", "LoginCredentials", "RefreshCredentials"]
 
@@ -192,30 +189,29 @@ class JWTAuthViews:
             raise HTTPException(401, "Invalid token")
         self.store.revoke_family(fam, exp=time.time() + self.refresh_ttl + self.leeway)
 
-    def router(self) -> Router:
-        """The three routes, under ``prefix``, tagged ``auth``."""
-        from .._router import Router  # not at import: the router module imports this package
+    def register(self, api: Any) -> None:
+        """Add the three routes to ``api`` — a ``BoltAPI`` or a ``Router`` — under ``prefix``,
+        tagged ``auth``, with no backend and no guard (not even the API's defaults)."""
         from .._threads import run_in_thread
 
-        router = Router(prefix=self.prefix, tags=["auth"], auth=[], guards=[])
+        open_route: dict[str, Any] = {"auth": [], "guards": [], "tags": ["auth"]}
 
-        @router.post("/login", summary="Log in: a token pair for a username and password")
+        @api.post(f"{self.prefix}/login", summary="Log in: a token pair", **open_route)
         @run_in_thread
         def login(credentials: LoginCredentials) -> dict[str, Any]:
             return self.login(credentials)
 
-        @router.post("/refresh", summary="A new token pair for a refresh token")
+        @api.post(f"{self.prefix}/refresh", summary="The next token pair", **open_route)
         @run_in_thread
         def refresh(body: RefreshCredentials) -> dict[str, Any]:
             return self.refresh(body)
 
-        @router.post("/logout", status_code=204, summary="Revoke a refresh token's family")
+        @api.post(
+            f"{self.prefix}/logout",
+            status_code=204,
+            summary="Revoke a login's tokens",
+            **open_route,
+        )
         @run_in_thread
         def logout(body: RefreshCredentials) -> None:
             self.logout(body)
-
-        return router
-
-    def register(self, api: Any) -> None:
-        """Include :meth:`router` into ``api`` (a ``BoltAPI`` or a ``Router``)."""
-        api.include_router(self.router())
