@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
 
 import msgspec
 
@@ -46,6 +46,14 @@ class RefreshCredentials(msgspec.Struct):
     """The refresh and logout routes' body."""
 
     refresh_token: str
+
+
+class _Routes(Protocol):
+    """What :meth:`JWTAuthViews.register` needs: a ``BoltAPI`` or a ``Router``."""
+
+    def post(
+        self, path: str, **options: Any
+    ) -> Callable[[Callable[..., Any]], Callable[..., Any]]: ...
 
 
 #: ``credential_validator(credentials) -> user or None``.
@@ -189,7 +197,7 @@ class JWTAuthViews:
             raise HTTPException(401, "Invalid token")
         self.store.revoke_family(fam, exp=time.time() + self.refresh_ttl + self.leeway)
 
-    def register(self, api: Any) -> None:
+    def register(self, api: _Routes) -> None:
         """Add the three routes to ``api`` — a ``BoltAPI`` or a ``Router`` — under ``prefix``,
         tagged ``auth``, with no backend and no guard (not even the API's defaults)."""
         from .._threads import run_in_thread
