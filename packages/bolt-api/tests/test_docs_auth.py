@@ -56,7 +56,7 @@ def token(key: Any = SECRET, algorithm: str = "HS256", **claims: Any) -> dict[st
 
 
 def test_every_block_registers() -> None:
-    assert len(BLOCKS) == 9
+    assert len(BLOCKS) == 12
     for index in range(len(BLOCKS)):
         assert run_block(index).api.routes
 
@@ -163,20 +163,96 @@ def test_issuing_tokens() -> None:
     assert backend.authenticate(refresh) is None
 
 
-def test_settings_block_is_valid_python() -> None:
-    (settings,) = [
+def test_settings_blocks_are_valid_python() -> None:
+    """The defaults block runs; the revocation stores' (settings, a model: it needs a
+    Django project) compiles — tests/test_tokens.py serves both stores."""
+    defaults, stores = [
         b for b in re.findall(r"```python\n(.*?)```", DOC.read_text(), re.S) if "settings.py" in b
     ]
     namespace: dict[str, Any] = {}
-    exec(compile(settings, f"{DOC}:settings", "exec"), namespace)
+    exec(compile(defaults, f"{DOC}:settings", "exec"), namespace)
     assert namespace["BOLT_DEFAULT_PERMISSION_CLASSES"]
+    compile(stores, f"{DOC}:stores", "exec")
+    assert 'DjangoORMRevocation("myapp.RevokedToken")' in stores
+
+
+def test_jwks() -> None:
+    module = run_block(8)
+    signed = jwt.encode(
+        {"sub": "42", "aud": "my-api", "exp": int(time.time()) + 60},
+        module.private,
+        algorithm="RS256",
+        headers={"kid": "2026-12"},
+    )
+    assert answer(module.api, "GET", "/whoami", {"authorization": f"Bearer {signed}"}) == (
+        200,
+        {"sub": "42"},
+    )
+    unknown = jwt.encode(
+        {"sub": "42", "aud": "my-api", "exp": int(time.time()) + 60},
+        module.private,
+        algorithm="RS256",
+        headers={"kid": "2025-01"},
+    )
+    assert answer(module.api, "GET", "/whoami", {"authorization": f"Bearer {unknown}"})[0] == 401
+
+
+def test_revocation() -> None:
+    api = run_block(9).api
+    assert answer(api, "POST", "/logout", token(jti="t1"))[0] == 200
+    assert answer(api, "POST", "/logout", token(jti="t1")) == (
+        401,
+        {"detail": "Authentication required"},
+    )
+    assert answer(api, "POST", "/logout", token())[0] == 401  # require_jti
+
+
+class _User:
+    pk = 42
+    is_active = True
+
+    def get_username(self) -> str:
+        return "ann"
+
+
+def test_login_refresh_logout_routes() -> None:
+    module = run_block(10)
+    views, api = module.auth_views, module.api
+    views.credential_validator = lambda c: _User() if c.password == "pw" else None
+    views.user_loader = lambda sub: _User() if sub == "42" else None
+
+    def post(path: str, body: dict[str, Any]) -> tuple[int, Any]:
+        call = compiled_call(api, "POST", path)
+        request = FakeRequest(
+            "POST",
+            path,
+            body=msgspec.json.encode(body),
+            headers={"content-type": "application/json"},
+        )
+        status, _, out = call(request)
+        return status, msgspec.json.decode(out) if out else None
+
+    assert post("/auth/login", {"username": "ann", "password": "no"})[0] == 401
+    status, pair = post("/auth/login", {"username": "ann", "password": "pw"})
+    assert status == 200 and pair["token_type"] == "Bearer"
+    bearer = {"authorization": f"Bearer {pair['access_token']}"}
+    assert answer(api, "GET", "/me", bearer) == (200, {"username": "ann"})
+    status, rotated = post("/auth/refresh", {"refresh_token": pair["refresh_token"]})
+    assert status == 200
+    assert post("/auth/refresh", {"refresh_token": pair["refresh_token"]})[0] == 401  # reused
+    assert (
+        answer(api, "GET", "/me", {"authorization": f"Bearer {rotated['access_token']}"})[0] == 401
+    )  # its family was revoked
+    status, again = post("/auth/login", {"username": "ann", "password": "pw"})
+    assert post("/auth/logout", {"refresh_token": again["refresh_token"]})[0] == 204
+    assert answer(api, "GET", "/me", {"authorization": f"Bearer {again['access_token']}"})[0] == 401
 
 
 def test_the_session_block_declares_session_routes() -> None:
     """Its behaviour under Django is tests/test_session_auth.py; here: what it declares."""
     from bolt_api.auth import SessionAuthentication
 
-    api = run_block(8).api
+    api = run_block(11).api
     assert [type(b) for b in api.auth] == [SessionAuthentication]
     assert api.auth[0].csrf is True
     assert {(r.method, r.template.source) for r in api.routes} == {

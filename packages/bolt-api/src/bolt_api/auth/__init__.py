@@ -25,8 +25,16 @@ from ._guards import (
     IsStaff,
     Requires,
 )
+from ._pairs import TokenPair, TokenRotationError, create_token_pair, rotate_refresh_token
+from ._revocation import (
+    DjangoCacheRevocation,
+    DjangoORMRevocation,
+    InMemoryRevocation,
+    RevocationStore,
+)
 from ._session import SessionAuthentication
 from ._tokens import Token, create_jwt_for_user
+from ._views import JWTAuthViews, LoginCredentials, RefreshCredentials
 
 __all__ = [
     "APIKeyAuthentication",
@@ -34,17 +42,28 @@ __all__ = [
     "AuthContext",
     "BaseAuthentication",
     "BasePermission",
+    "DjangoCacheRevocation",
+    "DjangoORMRevocation",
     "Guard",
     "HasAllPermissions",
     "HasAnyPermission",
     "HasPermission",
+    "InMemoryRevocation",
     "IsAdminUser",
     "IsAuthenticated",
     "IsStaff",
+    "JWTAuthViews",
     "JWTAuthentication",
+    "LoginCredentials",
+    "RefreshCredentials",
     "Requires",
+    "RevocationStore",
     "SessionAuthentication",
     "Token",
+    "TokenPair",
+    "TokenRotationError",
     "create_jwt_for_user",
+    "create_token_pair",
     "get_auth_context",
+    "rotate_refresh_token",
 ]

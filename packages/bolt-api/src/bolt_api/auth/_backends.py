@@ -21,6 +21,8 @@ from urllib.parse import urlsplit
 
 from ..engine import Needs, Request
 from ._context import AuthContext
+from ._jwks import JWKSKeys, discover_jwks_url
+from ._revocation import RevocationStore
 
 # PyJWT is imported where it is used: with ``cryptography`` it is a third of ``bolt_api``'s
 # import time, which an API without JWT routes need not pay.
@@ -141,6 +143,17 @@ class JWTAuthentication(BaseAuthentication):
 
     Claims become the context: ``sub`` the ``user_id``, ``is_staff``/``is_superuser`` flags
     and a ``permissions`` list.
+
+    Keys from a JWKS document instead of ``public_key``: ``jwks`` (the document, a dict),
+    ``jwks_url`` (fetched when the API compiles, then refreshed in the background every
+    ``jwks_refresh_interval`` seconds and on an unknown ``kid``: :mod:`._jwks`), or
+    ``oidc_issuer`` (its discovery document names the JWKS URL; it is also the ``issuer``).
+    These default ``algorithms`` to ``["RS256"]``.
+
+    ``revocation_store``: a :class:`~bolt_api.auth.RevocationStore` asked, on every
+    request, whether the token's ``jti`` (or its refresh family, ``fam``) was revoked; a
+    store that does I/O moves the check off the engine's thread. ``require_jti``: a token
+    without ``jti`` is refused (it could never be revoked).
     """
 
     scheme_name: ClassVar[str] = "jwt"
@@ -160,10 +173,47 @@ class JWTAuthentication(BaseAuthentication):
         required_claims: Iterable[str] = ("exp",),
         csrf: bool = True,
         trusted_origins: Iterable[str] = (),
+        jwks_url: str | None = None,
+        jwks: Mapping[str, Any] | None = None,
+        jwks_refresh_interval: float = 300,
+        oidc_issuer: str | None = None,
+        revocation_store: RevocationStore | None = None,
+        require_jti: bool = False,
     ) -> None:
+        sources = [
+            n
+            for n, v in (("jwks_url", jwks_url), ("jwks", jwks), ("oidc_issuer", oidc_issuer))
+            if v is not None
+        ]
+        if len(sources) > 1:
+            raise ValueError(f"give one key source, not {' and '.join(sources)}")
+        if sources and algorithms is None:
+            algorithms = ["RS256"]
         self.algorithms = _check_algorithms(algorithms)
         self.hmac = self.algorithms[0] in _HMAC
-        if self.hmac:
+        self.jwks: JWKSKeys | None = None
+        if sources:
+            if self.hmac:
+                raise ValueError(
+                    f"{sources[0]}= publishes public keys: it verifies RS/PS/ES/EdDSA tokens, "
+                    f"not {', '.join(self.algorithms)}"
+                )
+            if secret is not None or public_key is not None:
+                raise ValueError(f"give {sources[0]}= or a key (secret=/public_key=), not both")
+            if jwks_refresh_interval <= 0:
+                raise ValueError(
+                    "jwks_refresh_interval must be more than 0 seconds, "
+                    f"got {jwks_refresh_interval}"
+                )
+            self.jwks = JWKSKeys(
+                self.algorithms,
+                url=jwks_url,
+                document=jwks,
+                refresh_interval=jwks_refresh_interval,
+            )
+            if jwks is not None and not self.jwks._keys:
+                raise ValueError("the jwks document has no key")
+        elif self.hmac:
             if public_key is not None:
                 raise ValueError(f"public_key is for public-key algorithms, not {self.algorithms}")
             if secret is not None and _looks_like_public_key(secret):
@@ -179,6 +229,20 @@ class JWTAuthentication(BaseAuthentication):
                 raise ValueError(f"{', '.join(self.algorithms)} need public_key= (PEM)")
         if leeway < 0:
             raise ValueError(f"leeway must be 0 or more seconds, got {leeway}")
+        if revocation_store is not None and not isinstance(revocation_store, RevocationStore):
+            raise TypeError(
+                f"revocation_store= takes a RevocationStore (InMemoryRevocation(), "
+                f"DjangoCacheRevocation(), ...), got {revocation_store!r}"
+            )
+        self.jwks_url = jwks_url
+        self.jwks_refresh_interval = jwks_refresh_interval
+        self.oidc_issuer = oidc_issuer
+        self.revocation_store = revocation_store
+        self.require_jti = require_jti
+        #: a store that does I/O: the route's check runs on the handler pool
+        self.blocks = revocation_store is not None and revocation_store.blocks
+        if oidc_issuer is not None and issuer is None:
+            issuer = oidc_issuer
         self.secret = secret
         self.public_key = public_key
         self.header = header.lower()
@@ -200,6 +264,11 @@ class JWTAuthentication(BaseAuthentication):
     def prepare(self) -> None:
         import jwt  # noqa: F401  (imported now, not by the first request)
 
+        if self.jwks is not None:
+            if self.oidc_issuer is not None and self.jwks.url is None:
+                self.jwks.url = discover_jwks_url(self.oidc_issuer)
+            self.jwks.load()
+            return
         self._resolve_key()
 
     def _resolve_key(self) -> Any:
@@ -234,11 +303,23 @@ class JWTAuthentication(BaseAuthentication):
         """The verified claims of ``token``; a ``jwt.InvalidTokenError`` when it is not valid."""
         import jwt
 
+        algorithms = list(self.algorithms)
+        if self.jwks is not None:
+            header = jwt.get_unverified_header(token)
+            alg = header.get("alg")
+            if not isinstance(alg, str) or alg not in self.algorithms:
+                raise jwt.InvalidAlgorithmError(f"the algorithm {alg!r} is not allowed")
+            key = self.jwks.key_for(header.get("kid"), alg)
+            if key is None:
+                raise jwt.InvalidTokenError("no key of the JWKS document verifies this token")
+            algorithms = [alg]
+        else:
+            key = self._resolve_key()
         # without ``audience``, PyJWT refuses a token that names one
         claims: dict[str, Any] = jwt.decode(
             token,
-            self._resolve_key(),
-            algorithms=list(self.algorithms),
+            key,
+            algorithms=algorithms,
             audience=self.audience,
             issuer=self.issuer,
             leeway=self.leeway,
@@ -248,6 +329,19 @@ class JWTAuthentication(BaseAuthentication):
             kind = claims.get("token_type", claims.get("typ"))
             if kind is not None and kind != self.token_type:
                 raise jwt.InvalidTokenError(f"a {kind!r} token is not a {self.token_type!r} one")
+        store = self.revocation_store
+        if store is not None or self.require_jti:
+            jti = claims.get("jti")
+            if jti is None and self.require_jti:
+                raise jwt.MissingRequiredClaimError("jti")
+            if jti is not None and not isinstance(jti, str):
+                raise jwt.InvalidTokenError("jti must be a string")
+            fam = claims.get("fam")
+            if store is not None and (
+                (jti is not None and store.is_revoked(jti))
+                or (isinstance(fam, str) and store.is_family_revoked(fam))
+            ):
+                raise jwt.InvalidTokenError("the token was revoked")
         return claims
 
     def authenticate(self, request: Request) -> AuthContext | None:
