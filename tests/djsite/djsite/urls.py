@@ -1,0 +1,16 @@
+"""The project's own Django URLs: the admin and plain views, served by Django's handler for
+every request no Bolt route answers."""
+
+from django.contrib import admin
+from django.urls import URLPattern, URLResolver, path
+
+from notes import views
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("admin/", admin.site.urls),
+    path("hello/", views.hello, name="hello"),
+    path("meta/", views.meta, name="meta"),
+    path("stream/", views.stream, name="stream"),
+    path("file/", views.file, name="file"),
+    path("echo/", views.echo, name="echo"),
+]
