@@ -3,7 +3,6 @@ every request no Bolt route answers."""
 
 from django.contrib import admin
 from django.urls import URLPattern, URLResolver, path
-
 from notes import views
 
 urlpatterns: list[URLPattern | URLResolver] = [

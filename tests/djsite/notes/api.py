@@ -32,9 +32,17 @@ async def tiny_asgi(scope: dict[str, Any], receive: Any, send: Any) -> None:
     assert scope["type"] == "http"
     message = await receive()
     if scope["path"].endswith("/stream"):
-        await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"text/plain")]})
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 200,
+                "headers": [(b"content-type", b"text/plain")],
+            }
+        )
         for i in range(3):
-            await send({"type": "http.response.body", "body": f"chunk{i};".encode(), "more_body": True})
+            await send(
+                {"type": "http.response.body", "body": f"chunk{i};".encode(), "more_body": True}
+            )
         await send({"type": "http.response.body", "body": b"", "more_body": False})
         return
     payload = {

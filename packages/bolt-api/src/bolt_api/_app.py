@@ -476,6 +476,7 @@ class BoltAPI(RouteRegistrar):
             bolt_answer=_bolt_answer(matcher, redirect, fallback),
             handle_exception=errors.handle_exception,
             counter=counter,
+            hosts=hosts,
         )
         return CompiledApp(
             routes=tuple(specs),

@@ -20,7 +20,7 @@ import asyncio
 import inspect
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
-from typing import Any, TypeAlias
+from typing import Any, TypeAlias, cast
 from urllib.parse import quote
 
 from .engine import Request, ResponseTuple, StreamBody
@@ -40,7 +40,7 @@ _QUEUE_SIZE = 16
 _END = object()
 
 
-def check_asgi_app(app: object) -> None:
+def check_asgi_app(app: object) -> ASGIApp:
     """Refuse what cannot be served as an ASGI 3 application, at ``mount_asgi()`` time."""
     if inspect.isclass(app):
         raise TypeError(
@@ -50,6 +50,7 @@ def check_asgi_app(app: object) -> None:
         )
     if not callable(app):
         raise TypeError(f"mount_asgi() takes an ASGI application, got {type(app).__name__}")
+    return cast(ASGIApp, app)
 
 
 class ASGIMount:
@@ -140,7 +141,10 @@ class ASGIMount:
             else:
                 raise RuntimeError(f"ASGI: unexpected message type {kind!r} for an http scope")
 
-        task = loop.create_task(self.app(self.scope(request), receive, send))
+        async def run() -> None:
+            await self.app(self.scope(request), receive, send)
+
+        task = loop.create_task(run())
         stream_done = False
 
         async def stream() -> AsyncIterator[bytes]:

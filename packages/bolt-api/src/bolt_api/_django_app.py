@@ -158,7 +158,7 @@ def _headers(response: HttpResponseBase) -> list[tuple[str, str]]:
 def response_tuple(response: HttpResponseBase) -> ResponseTuple:
     """``response`` as ``(status, headers, body)``; closed once nothing more is read from it
     (at once for a plain or file response, when the stream ends for a streaming one)."""
-    from django.http import FileResponse, StreamingHttpResponse
+    from django.http import FileResponse, HttpResponse, StreamingHttpResponse
 
     status = response.status_code
     headers = _headers(response)
@@ -172,7 +172,7 @@ def response_tuple(response: HttpResponseBase) -> ResponseTuple:
             if response.is_async:
                 return status, headers, StreamBody(_async_chunks(response), True)
             return status, headers, StreamBody(_chunks(response), False)
-        content: bytes = response.content  # type: ignore[attr-defined]
+        content = response.content if isinstance(response, HttpResponse) else b""
     except BaseException:
         response.close()
         raise

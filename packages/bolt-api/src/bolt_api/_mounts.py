@@ -26,9 +26,11 @@ from typing import Literal
 
 from ._asgi import ASGIApp, ASGIMount, check_asgi_app
 from ._django_app import DjangoApp, django_ready
+from ._hosts import host_checked
 from ._pipeline import RequestCounter, counted
 from ._threads import in_thread
 from .engine import Needs, Request, ResponseTuple, RouteCall, RouteSpec
+from .hosts import AllowedHosts
 
 __all__ = ["MOUNT_METHODS", "BoltAnswer", "Mount", "asgi_mount", "check_mount_path", "mount_routes"]
 
@@ -133,6 +135,7 @@ def mount_routes(
     bolt_answer: BoltAnswer,
     handle_exception: ExceptionHandler,
     counter: RequestCounter | None,
+    hosts: AllowedHosts | None,
 ) -> list[RouteSpec]:
     """The engine routes of ``mounts``; a method and shape ``routes`` has stays the API's.
 
@@ -148,6 +151,8 @@ def mount_routes(
             call = _asgi_call(mount, handle_exception)
         if not mount.path:  # the whole site: what Bolt answers itself stays Bolt's
             call = _after_bolt(call, bolt_answer)
+        if hosts is not None:  # as for every path of the API: a host not allowed is a 400
+            call = host_checked(call, hosts, True, handle_exception, None)
         if counter is not None:
             call = counted(call, counter)
         name = f"mount_{mount.kind}:{mount.path or '/'}"
@@ -163,5 +168,4 @@ def mount_routes(
 
 def asgi_mount(path: str, app: object) -> Mount:
     """The mount ``api.mount_asgi(path, app)`` records, checked."""
-    check_asgi_app(app)
-    return Mount(check_mount_path(path), "asgi", app)  # type: ignore[arg-type]
+    return Mount(check_mount_path(path), "asgi", check_asgi_app(app))
