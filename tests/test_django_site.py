@@ -12,6 +12,8 @@ import os
 import re
 import subprocess
 import sys
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -176,6 +178,26 @@ def test_streaming_and_file_responses(client: httpx.Client) -> None:
     head = client.head("/file/")
     assert head.status_code == 200
     assert head.content == b""
+
+
+def test_a_blocking_django_view_does_not_hold_the_server(client: httpx.Client) -> None:
+    slow: list[httpx.Response] = []
+    thread = threading.Thread(target=lambda: slow.append(client.get("/slow/?s=1.5")))
+    started = time.monotonic()
+    thread.start()
+    time.sleep(0.2)  # the slow view is in flight (a handler-pool thread sleeps in it)
+    with httpx.Client(base_url=client.base_url, timeout=10.0) as other:
+        assert other.get("/api/ping").json() == {"pong": "bolt"}
+        assert other.get("/hello/").status_code == 200  # another Django request, too
+    assert time.monotonic() - started < 1.2, "a Bolt route waited for the blocking view"
+    thread.join()
+    assert slow[0].text == "slow done"
+
+
+def test_an_async_django_view(client: httpx.Client) -> None:
+    r = client.get("/async/")
+    assert r.status_code == 200
+    assert r.text == "async view, 1 note(s)"
 
 
 def test_django_404_and_append_slash(client: httpx.Client) -> None:

@@ -26,6 +26,10 @@ def specs(api: BoltAPI, path: str) -> dict[str, RouteSpec]:
     return {s.method: s for s in api.compile().routes if s.path == path}
 
 
+def docs_paths(api: BoltAPI) -> set[str]:
+    return {s.path for s in api.compile().routes if s.path.startswith("/docs")}
+
+
 def call(spec: RouteSpec, request: Any) -> Any:
     request.scheme = "http"
     return asyncio.run(spec.call(request))  # type: ignore[arg-type]
@@ -61,13 +65,28 @@ def test_mount_asgi_refuses_what_it_cannot_serve() -> None:
         api.mount_django("/y", urlconf=object())  # type: ignore[arg-type]
 
 
-def test_a_mount_is_two_async_routes_per_method() -> None:
+def test_a_mount_is_three_async_routes_per_method() -> None:
     api = BoltAPI()
     api.mount_asgi("/x", echo)
-    exact, rest = specs(api, "/x"), specs(api, f"/x/{REST}")
+    exact, slash, rest = specs(api, "/x"), specs(api, "/x/"), specs(api, f"/x/{REST}")
     methods = {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "QUERY"}
-    assert set(exact) == set(rest) == methods
+    assert set(exact) == set(slash) == set(rest) == methods
     assert all(s.is_async for s in [*exact.values(), *rest.values()])
+
+
+def test_no_catch_all_beside_a_parameter() -> None:
+    # a router cannot hold /{slug} and /{*rest} for one method: the mount goes one level down
+    api = BoltAPI()
+
+    @api.get("/{slug}")
+    async def page(slug: str) -> str:
+        return slug
+
+    api.mount_asgi("/", echo)
+    get = {s.path for s in api.compile().routes if s.method == "GET"} - docs_paths(api)
+    assert get == {"/{slug}", "/", "/{slug}/", f"/{{slug}}/{REST}"}
+    post = {s.path for s in api.compile().routes if s.method == "POST"}
+    assert post == {"/", f"/{REST}"}
 
 
 def test_bolt_routes_win_over_a_mount() -> None:

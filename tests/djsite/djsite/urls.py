@@ -12,4 +12,6 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("stream/", views.stream, name="stream"),
     path("file/", views.file, name="file"),
     path("echo/", views.echo, name="echo"),
+    path("slow/", views.slow, name="slow"),
+    path("async/", views.async_view, name="async"),
 ]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -78,3 +80,16 @@ def where(request: HttpRequest) -> JsonResponse:
             "reverse": reverse("where"),
         }
     )
+
+
+def slow(request: HttpRequest) -> HttpResponse:
+    """A blocking view: it holds a handler-pool thread, never the engine."""
+    time.sleep(float(request.GET.get("s", "1")))
+    return HttpResponse("slow done")
+
+
+async def async_view(request: HttpRequest) -> HttpResponse:
+    """An async view: Django's sync handler runs it with async_to_sync, off the engine's loop."""
+    await asyncio.sleep(0)
+    count = await Note.objects.acount()
+    return HttpResponse(f"async view, {count} note(s)")

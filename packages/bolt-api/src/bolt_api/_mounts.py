@@ -128,6 +128,31 @@ def _shape(engine_path: str) -> str:
     return _PARAM.sub(lambda m: "{*}" if m.group(1) else "{}", engine_path)
 
 
+def _cover(node: tuple[str, ...], routes: Collection[tuple[str, ...]]) -> list[tuple[str, ...]]:
+    """The templates (as segments) that send every path under ``node`` which no route of
+    ``routes`` (one method's, as segments) matches to the mount.
+
+    ``node`` itself, its trailing-slash form, and ``node/{*rest}`` — unless a route has a
+    parameter right there: a router may not hold ``{name}`` and ``{*rest}`` at one position
+    (``matchit`` refuses it), so the cover goes one segment deeper, under that parameter,
+    which every such path passes through. Literal siblings need nothing: when a literal
+    branch fails, the routers fall back to the catch-all beside it.
+    """
+    depth = len(node)
+    below = {r[depth] for r in routes if len(r) > depth and r[:depth] == node}
+    params = sorted(seg for seg in below if seg.startswith("{"))
+    out = [node]
+    if depth:
+        out.append((*node, ""))  # "/legacy/": a catch-all needs at least one character
+    if any(seg.startswith("{*") for seg in params):
+        return out  # a route's own catch-all answers everything below
+    if not params:
+        return [*out, (*node, f"{{*{_REST}}}")]
+    for param in params:  # one name in practice: a router refuses two at one position
+        out += _cover((*node, param), routes)
+    return out
+
+
 def mount_routes(
     mounts: Collection[Mount],
     routes: Collection[RouteSpec],
@@ -142,9 +167,19 @@ def mount_routes(
     ``bolt_answer(request)``: what Bolt's miss handling answers for a request the fallback
     mount caught (a 405, a 308), or ``None`` for a real miss, which goes to Django.
     """
-    taken = {(spec.method, _shape(spec.path)) for spec in routes}
+    table: dict[str, list[tuple[str, ...]]] = {m: [] for m in MOUNT_METHODS}
+    taken: set[tuple[str, str]] = set()
+
+    def add(spec: RouteSpec) -> None:
+        taken.add((spec.method, _shape(spec.path)))
+        if spec.method in table:
+            table[spec.method].append(tuple(spec.path[1:].split("/")))
+
+    for spec in routes:
+        add(spec)
     specs: list[RouteSpec] = []
-    for mount in mounts:
+    # the deepest prefix first: a mount under another's prefix is one of its routes
+    for mount in sorted(mounts, key=lambda m: -m.path.count("/")):
         if mount.kind == "django":
             call = _django_call(mount, handle_exception)
         else:
@@ -156,13 +191,16 @@ def mount_routes(
         if counter is not None:
             call = counted(call, counter)
         name = f"mount_{mount.kind}:{mount.path or '/'}"
-        for path, shape in (
-            (mount.path or "/", mount.path or "/"),
-            (f"{mount.path}/{{*{_REST}}}", f"{mount.path}/{{*}}"),
-        ):
-            for method in MOUNT_METHODS:
-                if (method, shape) not in taken:
-                    specs.append(RouteSpec(method, path, call, True, Needs.ALL, name))
+        node = tuple(mount.path[1:].split("/")) if mount.path else ()
+        added: list[RouteSpec] = []
+        for method in MOUNT_METHODS:
+            for segments in dict.fromkeys(_cover(node, table[method])):
+                path = "/" + "/".join(segments)
+                if (method, _shape(path)) not in taken:
+                    added.append(RouteSpec(method, path, call, True, Needs.ALL, name))
+        for spec in added:
+            add(spec)
+        specs += added
     return specs
 
 
