@@ -159,6 +159,12 @@ def test_django_sees_a_complete_request(client: httpx.Client) -> None:
     }
 
 
+def test_a_utf8_path_reaches_django_decoded(client: httpx.Client) -> None:
+    r = client.get("/named/caf%C3%A9%20x/")
+    assert r.status_code == 200
+    assert r.text == "café x|/named/café x/"
+
+
 def test_a_form_post_reaches_request_post(client: httpx.Client) -> None:
     r = client.post("/echo/", data={"name": "Ann", "city": "Zürich"})
     assert r.status_code == 200

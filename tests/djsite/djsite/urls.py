@@ -14,4 +14,5 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("echo/", views.echo, name="echo"),
     path("slow/", views.slow, name="slow"),
     path("async/", views.async_view, name="async"),
+    path("named/<str:name>/", views.named, name="named"),
 ]

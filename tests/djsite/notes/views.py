@@ -93,3 +93,8 @@ async def async_view(request: HttpRequest) -> HttpResponse:
     await asyncio.sleep(0)
     count = await Note.objects.acount()
     return HttpResponse(f"async view, {count} note(s)")
+
+
+def named(request: HttpRequest, name: str) -> HttpResponse:
+    """A percent-encoded UTF-8 path segment, decoded by Django from ``PATH_INFO``."""
+    return HttpResponse(f"{name}|{request.path}")
