@@ -250,6 +250,24 @@ def test_a_mounted_asgi_app(client: httpx.Client) -> None:
     assert client.get("/asgi/bolt-wins").json() == {"served_by": "bolt"}
 
 
+def test_djangos_asgi_handler_mounted(client: httpx.Client) -> None:
+    # scope["path"] is the full path and root_path the prefix, as Django's ASGIHandler expects
+    r = client.get("/via-asgi/meta/?a=1", headers={"X-Custom": "asgi"})
+    assert r.status_code == 200, r.text
+    seen = r.json()
+    assert (seen["path"], seen["path_info"], seen["script_name"]) == (
+        "/via-asgi/meta/",
+        "/meta/",
+        "/via-asgi",
+    )
+    assert (seen["query"], seen["header"], seen["reverse"]) == (
+        {"a": "1"},
+        "asgi",
+        "/via-asgi/hello/",
+    )
+    assert client.get("/via-asgi/hello/").text == "hello from django, 1 note(s)"
+
+
 def test_mount_django_under_a_prefix(client: httpx.Client) -> None:
     r = client.get("/legacy/where/")
     assert r.status_code == 200

@@ -7,6 +7,7 @@ import json
 from typing import Any
 
 from bolt_api import BoltAPI
+from django.core.asgi import get_asgi_application
 
 api = BoltAPI()
 
@@ -65,3 +66,5 @@ async def tiny_asgi(scope: dict[str, Any], receive: Any, send: Any) -> None:
 
 api.mount_asgi("/asgi", tiny_asgi)
 api.mount_django("/legacy", urlconf="djsite.legacy_urls")
+# Django's own ASGI handler is an ASGI app like any other: the project again, under a prefix
+api.mount_asgi("/via-asgi", get_asgi_application())
