@@ -141,6 +141,20 @@ def test_a_plain_django_view_with_two_cookies(client: httpx.Client) -> None:
     assert r.headers["x-frame-options"] == "DENY"
 
 
+def test_the_admin_css_through_djangos_static_view(client: httpx.Client) -> None:
+    import django  # not django.contrib.admin: this process has no Django settings
+
+    css = (
+        Path(django.__file__).parent / "contrib" / "admin" / "static" / "admin" / "css" / "base.css"
+    )
+    r = client.get("/static/admin/css/base.css")
+    assert r.status_code == 200
+    assert r.headers["content-type"] == "text/css"
+    assert r.content == css.read_bytes()  # a FileResponse: sent by the engine as a FileBody
+    assert r.headers["content-length"] == str(css.stat().st_size)
+    assert client.get("/static/admin/css/nope.css").status_code == 404
+
+
 def test_django_sees_a_complete_request(client: httpx.Client) -> None:
     r = client.get("/meta/?a=1&b=two", headers={"X-Custom": "yes"})
     assert r.status_code == 200

@@ -2,7 +2,8 @@
 every request no Bolt route answers."""
 
 from django.contrib import admin
-from django.urls import URLPattern, URLResolver, path
+from django.contrib.staticfiles.views import serve
+from django.urls import URLPattern, URLResolver, path, re_path
 from notes import views
 
 urlpatterns: list[URLPattern | URLResolver] = [
@@ -15,4 +16,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("slow/", views.slow, name="slow"),
     path("async/", views.async_view, name="async"),
     path("named/<str:name>/", views.named, name="named"),
+    # the admin's CSS and JS through Django's own static view (runserver's way; DEBUG is off
+    # here, hence insecure=True), until the engine serves static files itself (issue 13.2)
+    re_path(r"^static/(?P<path>.*)$", serve, {"insecure": True}),
 ]
