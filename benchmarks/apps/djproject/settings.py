@@ -34,6 +34,10 @@ BOLT_API = (
     else ["benchmarks.apps.djangobolt_app:api"]
 )
 
+# E7 measures Bolt's own 404 (as django-bolt answers its misses itself): a miss must not go
+# on to Django's URLconf, as it does by default under runbolt.
+BOLT_DJANGO_FALLBACK = False
+
 DATABASES = {
     "default": {
         "ENGINE": "django.db.backends.sqlite3",

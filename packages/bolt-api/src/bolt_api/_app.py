@@ -23,6 +23,7 @@ from ._cors import CORSPolicy, with_cors
 from ._django_requests import request_signals
 from ._encoding import STATIC_HEADERS
 from ._hosts import host_checked, host_checked_fallback
+from ._mounts import Mount, asgi_mount, check_mount_path, mount_routes
 from ._pipeline import (
     ABLATIONS,
     RequestCounter,
@@ -131,6 +132,14 @@ class BoltAPI(RouteRegistrar):
         #: Whether a 500 shows the exception's type, message and traceback (never in
         #: production). Read by :meth:`compile` (Django: ``DEBUG``).
         self.debug = debug
+        #: Django's URLconf or ASGI applications under prefixes (:meth:`mount_django`,
+        #: :meth:`mount_asgi`), served after the API's own routes.
+        self._mounts: list[Mount] = []
+        #: Hand every request no Bolt route answers (a real miss, not a 405 or a 308) to
+        #: Django's own handler, the project's URLconf and ``MIDDLEWARE``. Read by
+        #: :meth:`compile`; ``runbolt`` turns it on (off: ``--no-django-fallback`` or
+        #: ``BOLT_DJANGO_FALLBACK = False``).
+        self.django_fallback = False
 
     @property
     def routes(self) -> tuple[RouteEntry, ...]:
@@ -215,6 +224,31 @@ class BoltAPI(RouteRegistrar):
                 definition, path=join_paths(path, relative), methods=(compiled.method,)
             )
             self._add(mounted, api._errors)
+        for inner in api._mounts:
+            self._add_mount(inner.joined(path))
+
+    def mount_django(self, path: str = "/", *, urlconf: str | None = None) -> None:
+        """Serve Django's own URLconf under ``path``, through ``settings.MIDDLEWARE``: the
+        admin, plain views, DRF. Django sees ``path`` as ``SCRIPT_NAME``, so its ``reverse()``
+        and redirects carry the prefix. ``urlconf``: a URLconf module to resolve with instead
+        of ``ROOT_URLCONF``. Bolt's own routes under ``path`` still win."""
+        if urlconf is not None and not isinstance(urlconf, str):
+            raise TypeError(f"urlconf= takes a dotted module path, got {type(urlconf).__name__}")
+        self._add_mount(Mount(check_mount_path(path), "django", urlconf=urlconf))
+
+    def mount_asgi(self, path: str, app: Any) -> None:
+        """Serve the ASGI 3 application ``app`` under ``path`` (HTTP; ``scope["root_path"]``
+        is the prefix, ``scope["path"]`` the full path). Bolt's own routes under ``path``
+        still win; lifespan events are not sent to it."""
+        self._add_mount(asgi_mount(path, app))
+
+    def _add_mount(self, mount: Mount) -> None:
+        if self.prefix:
+            mount = mount.joined(self.prefix)
+        for other in self._mounts:
+            if other.path == mount.path:
+                raise ValueError(f"{mount.path or '/'!r} is already mounted ({other.kind})")
+        self._mounts.append(mount)
 
     def include_router(self, router: Router, prefix: str = "") -> None:
         """Compile and add every route of ``router`` (and its children) under ``prefix``."""
@@ -318,9 +352,12 @@ class BoltAPI(RouteRegistrar):
             merged.default_auth = listed[0].default_auth
             merged.default_guards = listed[0].default_guards
             merged.debug = listed[0].debug
+        merged.django_fallback = any(api.django_fallback for api in listed)
         for api in listed:
             for compiled in api._routes:
                 merged._insert(compiled)
+            for mount in api._mounts:
+                merged._add_mount(mount)
         return merged
 
     def compile(
@@ -435,11 +472,23 @@ class BoltAPI(RouteRegistrar):
         if compressor is not None:
             statics += [v for v in map(compressor.varied, STATIC_HEADERS) if v is not None]
         matcher = RouteMatcher(entries)
-        fallback = _make_fallback(matcher, self.trailing_slash, errors)
+        redirect = _redirect(matcher, self.trailing_slash)
+        fallback = _make_fallback(redirect, errors)
         if policies or api_cors is not None:
             fallback = with_cors(fallback, api_cors, _policy_lookup(matcher, policies))
         if hosts is not None:
             fallback = host_checked_fallback(fallback, hosts, errors.handle_exception)
+        mounts = list(self._mounts)
+        if self.django_fallback and all(m.path for m in mounts):
+            mounts.append(Mount("", "django", fallback=True))
+        specs += mount_routes(
+            mounts,
+            specs,
+            bolt_answer=_bolt_answer(matcher, redirect, fallback),
+            handle_exception=errors.handle_exception,
+            counter=counter,
+            hosts=hosts,
+        )
         return CompiledApp(
             routes=tuple(specs),
             fallback=counted_fallback(fallback, counter),
@@ -491,25 +540,39 @@ _PATH_SAFE = "/:@!$&'()*+,;=-._~%"
 _PLAIN_PATH = re.compile(f"[A-Za-z0-9{re.escape(_PATH_SAFE)}]*").fullmatch
 
 
+def _raw_path(path: str) -> str:
+    """The (decoded) request path quoted back, as the routes are matched."""
+    return path if _PLAIN_PATH(path) else quote(path, safe=_PATH_SAFE)
+
+
+def _redirect(
+    matcher: RouteMatcher[RouteEntry], policy: TrailingSlash
+) -> Callable[[Request], ResponseTuple | None]:
+    """The 308 to the other trailing-slash form of the path, when a route serves that form."""
+
+    def redirect(request: Request) -> ResponseTuple | None:
+        if policy == "keep":
+            return None
+        raw = _raw_path(request.path)
+        if raw != "/":
+            alternate = raw[:-1] if raw.endswith("/") else raw + "/"
+            if matcher.match(request.method, alternate) is not None:
+                location = alternate + (f"?{request.query_string}" if request.query_string else "")
+                return 308, (("location", location),), b""
+        return None
+
+    return redirect
+
+
 def _make_fallback(
-    matcher: RouteMatcher[RouteEntry], policy: TrailingSlash, errors: ErrorHandling
+    redirect: Callable[[Request], ResponseTuple | None], errors: ErrorHandling
 ) -> Fallback:
     """The routing-miss handler: 405, a 308 to the other trailing-slash form, or 404."""
 
     def fallback(request: Request, allowed: tuple[str, ...] | None) -> ResponseTuple:
         if allowed:
             return errors.method_not_allowed(request, allowed)
-        if policy != "keep":
-            path = request.path
-            raw = path if _PLAIN_PATH(path) else quote(path, safe=_PATH_SAFE)
-            if raw != "/":
-                alternate = raw[:-1] if raw.endswith("/") else raw + "/"
-                if matcher.match(request.method, alternate) is not None:
-                    location = alternate + (
-                        f"?{request.query_string}" if request.query_string else ""
-                    )
-                    return 308, (("location", location),), b""
-        return errors.not_found(request)
+        return redirect(request) or errors.not_found(request)
 
     return fallback
 
@@ -517,6 +580,23 @@ def _make_fallback(
 def _route_label(entry: RouteEntry) -> str:
     """``GET /items/{item_id}, handler shop.api.item``: what the log says of a failing route."""
     return f"{entry.method} {entry.template.source}, handler {entry.name}"
+
+
+def _bolt_answer(
+    matcher: RouteMatcher[RouteEntry],
+    redirect: Callable[[Request], ResponseTuple | None],
+    fallback: Fallback,
+) -> Callable[[Request], ResponseTuple | None]:
+    """For the Django fallback: ``fallback``'s answer when Bolt serves the path under other
+    methods (405) or its other trailing-slash form (308); ``None`` for a real miss."""
+
+    def bolt_answer(request: Request) -> ResponseTuple | None:
+        allowed = matcher.allowed(_raw_path(request.path))
+        if allowed or redirect(request) is not None:
+            return fallback(request, allowed)
+        return None
+
+    return bolt_answer
 
 
 def _describe(route: RouteDef) -> str:

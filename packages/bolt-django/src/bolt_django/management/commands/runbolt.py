@@ -120,6 +120,12 @@ class Command(BaseCommand):
             help="Honour X-Forwarded-For/-Proto from this proxy (an IP address or a CIDR "
             "network); repeatable (default: settings.BOLT_TRUSTED_PROXIES, else none).",
         )
+        parser.add_argument(
+            "--no-django-fallback",
+            action="store_true",
+            help="Answer requests no Bolt route matches with Bolt's 404 instead of handing "
+            "them to Django's URLconf (default: settings.BOLT_DJANGO_FALLBACK, else on).",
+        )
         parser.add_argument("--skip-checks", action="store_true", help="Skip system checks.")
         add_process_arguments(parser)
 
@@ -135,6 +141,7 @@ class Command(BaseCommand):
         except ValueError as exc:
             raise CommandError(str(exc)) from exc
         server_options["graceful_timeout"] = process.graceful_timeout
+        self.django_fallback = _django_fallback(options.get("no_django_fallback", False))
         with contextlib.suppress(KeyboardInterrupt):  # CONTROL-C: stop quietly
             if process.supervised and parent_link() is None:
                 self.supervise(engine, options["host"], options["port"], server_options, process)
@@ -242,6 +249,10 @@ class Command(BaseCommand):
         if link is None or link.verbose:
             self.check_migrations()
         api = self.get_api()
+        # the admin and the project's other views next to the API (bolt_api._mounts)
+        api.django_fallback = getattr(self, "django_fallback", True)
+        if api.django_fallback:
+            self.stdout.write("Requests no Bolt route matches go to Django (ROOT_URLCONF).")
         self.stdout.write("Quit the server with CONTROL-C.")
         self.stdout.flush()
         # The engine's threads open their own connections; none may be inherited.
@@ -260,6 +271,14 @@ class Command(BaseCommand):
             raise CommandError(f"Cannot serve on {host}:{port}: {reason}") from exc
         except ValueError as exc:  # a setting the engine refuses (e.g. --workers)
             raise CommandError(str(exc)) from exc
+
+
+def _django_fallback(off: bool) -> bool:
+    """Whether misses go to Django: not with ``--no-django-fallback``, else the setting."""
+    value = getattr(settings, "BOLT_DJANGO_FALLBACK", True)
+    if not isinstance(value, bool):
+        raise CommandError(f"settings.BOLT_DJANGO_FALLBACK must be True or False, got {value!r}")
+    return value and not off
 
 
 def _trusted_proxies(flags: list[str] | None) -> tuple[str, ...]:
