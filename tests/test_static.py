@@ -74,7 +74,7 @@ if os.environ.get("STATIC_TEST_MEDIA_OFF") == "1":
     BOLT_SERVE_MEDIA = False
 """
 
-API = '''
+API = """
 from bolt_api import BoltAPI
 
 api = BoltAPI()
@@ -83,7 +83,7 @@ api = BoltAPI()
 @api.get("/ping")
 def ping() -> dict[str, bool]:
     return {"pong": True}
-'''
+"""
 
 #: Uploads a browser could run, and the media type each is served as.
 ACTIVE = {
@@ -121,7 +121,9 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     media = base / "media"
     media.mkdir()
     for name in (*ACTIVE, *PASSIVE):
-        (media / name).write_bytes(b"<svg onload=alert(1)></svg>\n" if name != "photo.png" else b"\x89PNG\r\n")
+        (media / name).write_bytes(
+            b"<svg onload=alert(1)></svg>\n" if name != "photo.png" else b"\x89PNG\r\n"
+        )
     os.symlink(outside / "secret.txt", media / "escape.txt")
     return base
 
@@ -197,7 +199,9 @@ def test_static_file(prod: Server) -> None:
 
 def test_conditional_requests_304(prod: Server) -> None:
     first = httpx.get(prod.url + "/static/app.css")
-    again = httpx.get(prod.url + "/static/app.css", headers={"if-none-match": first.headers["etag"]})
+    again = httpx.get(
+        prod.url + "/static/app.css", headers={"if-none-match": first.headers["etag"]}
+    )
     assert again.status_code == 304
     assert again.content == b""
     assert again.headers["etag"] == first.headers["etag"]
@@ -271,7 +275,9 @@ def test_symlink_inside_root_served(prod: Server) -> None:
     assert (r.status_code, r.content) == (200, CSS)
 
 
-@pytest.mark.parametrize("path", ["/static/escape.txt", "/static/escape-dir/secret.txt", "/media/escape.txt"])
+@pytest.mark.parametrize(
+    "path", ["/static/escape.txt", "/static/escape-dir/secret.txt", "/media/escape.txt"]
+)
 def test_symlink_out_of_root_refused(prod: Server, path: str) -> None:
     r = httpx.get(prod.url + path)
     assert r.status_code == 404

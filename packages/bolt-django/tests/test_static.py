@@ -120,7 +120,10 @@ def test_debug_uses_the_finders(roots: dict[str, Any]) -> None:
     ],
 )
 def test_bad_settings(roots: dict[str, Any], overrides: dict[str, Any], message: str) -> None:
-    with override_settings(**{**roots, **overrides}), pytest.raises(ImproperlyConfigured, match=message):
+    with (
+        override_settings(**{**roots, **overrides}),
+        pytest.raises(ImproperlyConfigured, match=message),
+    ):
         file_mounts()
 
 
