@@ -21,8 +21,9 @@ What is served:
   origin.
 * Every such file carries ``X-Content-Type-Options: nosniff`` (a browser must not guess a
   script out of a ``.txt``) and the ``Cache-Control`` of its kind.
-* A prefix that is a full URL (``https://cdn.example.com/static/``), empty, or missing serves
-  nothing: the files live elsewhere.
+* A prefix that is a full URL (``https://cdn.example.com/static/``) serves nothing: the files
+  live elsewhere. Nor does an unset, empty or ``"/"`` one (Django reads an empty ``MEDIA_URL``
+  as ``"/"``; a route for every URL would swallow the API's 404s).
 
 Settings (all optional):
 
@@ -194,7 +195,7 @@ def _active(media_type: str | None) -> bool:
 
 def _prefix(setting: str) -> str | None:
     """The URL path of ``settings.<setting>`` to serve, or ``None`` for nothing (unset, empty,
-    or a full URL: another server has the files)."""
+    ``"/"``, or a full URL: another server has the files)."""
     value = getattr(settings, setting, None)
     if not value:
         return None
@@ -207,11 +208,9 @@ def _prefix(setting: str) -> str | None:
     if not path.startswith("/"):
         path = "/" + path
     if path.strip("/") == "":
-        raise ImproperlyConfigured(
-            f"{setting} = {value!r} would serve files for every URL; give it a prefix such as "
-            f"'/{setting.split('_')[0].lower()}/', or set BOLT_SERVE_"
-            f"{setting.split('_')[0]} = False"
-        )
+        # Django reads an unset or empty MEDIA_URL as "/" (the script prefix): nothing to
+        # serve, and a catch-all route would swallow every URL the API does not answer.
+        return None
     return path if path.endswith("/") else path + "/"
 
 
