@@ -170,3 +170,17 @@ def test_unclean_paths_are_404_without_touching_the_disk(tmp_path: Path, relativ
     mount = FileMount("/static/", str(tmp_path / "does-not-exist"), None)
     with pytest.raises(NotFound):
         mount.locate(relative)
+
+
+def test_follow_symlinks_serves_a_link_out_of_the_root(tmp_path: Path) -> None:
+    root, outside = tmp_path / "root", tmp_path / "outside"
+    root.mkdir()
+    outside.mkdir()
+    (outside / "shared.css").write_text("a {}")
+    (root / "link.css").symlink_to(outside / "shared.css")
+    for follow, expected in ((False, 404), (True, 200)):
+        api = BoltAPI()
+        register_file_routes(api, [FileMount("/static/", str(root), None, follow)])
+        call = compiled_call(api, "GET", "/static/{path:path}")
+        status, _, _ = call(FakeRequest(params={"path": "link.css"}))  # type: ignore[misc]
+        assert status == expected
