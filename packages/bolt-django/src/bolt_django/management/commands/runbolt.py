@@ -37,6 +37,7 @@ from django.core.management.base import BaseCommand, CommandError, OutputWrapper
 from django.db import connections
 
 from bolt_django.discovery import discover_apis, project_api
+from bolt_django.static import file_mounts, register_file_routes
 
 __all__ = ["Command"]
 
@@ -127,10 +128,29 @@ class Command(BaseCommand):
             "them to Django's URLconf (default: settings.BOLT_DJANGO_FALLBACK, else on).",
         )
         parser.add_argument("--skip-checks", action="store_true", help="Skip system checks.")
+        # Files: when nginx (or a CDN) serves STATIC_URL/MEDIA_URL (bolt_django.static).
+        parser.add_argument(
+            "--no-static",
+            action="store_false",
+            dest="serve_static",
+            help="Do not serve STATIC_URL (default: settings.BOLT_SERVE_STATIC, else served).",
+        )
+        parser.add_argument(
+            "--no-media",
+            action="store_false",
+            dest="serve_media",
+            help="Do not serve MEDIA_URL (default: settings.BOLT_SERVE_MEDIA, else served).",
+        )
         add_process_arguments(parser)
+
+    #: Whether get_api() adds the static and media routes (``--no-static``/``--no-media``).
+    serve_static = True
+    serve_media = True
 
     def handle(self, *args: Any, **options: Any) -> None:
         engine = options["engine"]
+        self.serve_static = options.get("serve_static", True)
+        self.serve_media = options.get("serve_media", True)
         try:
             load_engine(engine)
         except EngineNotFoundError as exc:
@@ -191,6 +211,13 @@ class Command(BaseCommand):
         for label, api in found:
             self.stdout.write(f"  {label} ({_routes(len(api.routes))})")
         self.stdout.write(f"Serving {_routes(len(merged.routes))}.")
+        mounts = file_mounts(static=self.serve_static, media=self.serve_media)
+        try:
+            served = register_file_routes(merged, mounts)
+        except ValueError as exc:  # an API route already takes the prefix
+            raise CommandError(str(exc)) from exc
+        if served:
+            self.stdout.write(f"Serving files under {', '.join(served)}.")
         return merged
 
     def project_dir(self) -> str:
