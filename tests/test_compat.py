@@ -9,6 +9,9 @@ from pathlib import Path
 
 import httpx
 import pytest
+from bolt_api import BoltAPI
+from bolt_api.responses import StreamingResponse
+from bolt_api.testing import TestClient, TestResponse
 
 from .conftest import Server, start_server
 
@@ -233,3 +236,62 @@ def test_meta_host_forms() -> None:
     assert _split_host("[::1]") == ("[::1]", "")
     assert _split_host("h") == ("h", "")
     assert _split_host("h:x") == ("h:x", "")
+
+
+# -- 6. TestClient(..., stream=True) -----------------------------------------------------------
+
+
+def test_test_client_stream_iter_content_and_lines(engine: str) -> None:
+    api = BoltAPI()
+
+    @api.get("/lines")
+    def lines() -> StreamingResponse:
+        return StreamingResponse(iter(["data: 1\n\n", "data: é\n\n"]), media_type="text/plain")
+
+    with TestClient(api, engine=engine) as client:
+        r = client.get("/lines", stream=True)
+        assert isinstance(r, TestResponse)
+        assert list(r.iter_lines()) == ["data: 1", "", "data: é", ""]
+        assert b"".join(r.iter_content(chunk_size=3)) == "data: 1\n\ndata: é\n\n".encode()
+        assert all(len(chunk) <= 3 for chunk in r.iter_content(3))
+        assert "".join(r.iter_content(4, decode_unicode=True)) == "data: 1\n\ndata: é\n\n"
+        assert client.post("/lines", stream=True).status_code == 405
+        assert client.get("/lines").status_code == 200
+
+
+# -- 7. UploadFile fields in a Form() struct ----------------------------------------------------
+
+
+def test_upload_fields_in_a_form_struct(c: httpx.Client) -> None:
+    files = [
+        ("avatar", ("me.png", b"png-bytes", "image/png")),
+        ("attachments", ("a.txt", b"a", "text/plain")),
+        ("attachments", ("b.txt", b"b", "text/plain")),
+    ]
+    r = c.post("/form-upload", data={"name": "ann"}, files=files)
+    assert r.status_code == 200, r.text
+    assert r.json() == {
+        "name": "ann",
+        "avatar": ["me.png", "png-bytes"],
+        "attachments": ["a.txt", "b.txt"],
+        "note": None,
+    }
+
+
+def test_a_missing_upload_field_is_a_422(c: httpx.Client) -> None:
+    r = c.post("/form-upload", data={"name": "ann"}, files={"other": ("x", b"x")})
+    assert r.status_code == 422
+    assert [e["loc"] for e in r.json()["detail"]] == [["form", "avatar"]]
+
+
+# -- 8. bolt_api.shortcuts.render ---------------------------------------------------------------
+
+
+def test_render_a_django_template(c: httpx.Client) -> None:
+    r = c.get("/render/ann")
+    assert r.status_code == 202
+    assert r.headers["content-type"] == "text/html; charset=utf-8"
+    assert r.text == "<p>Hi ann at /render/ann</p>"
+    r = c.get("/render-text")
+    assert r.headers["content-type"] == "text/plain; charset=utf-8"
+    assert r.text == "<p>Hi t at /render-text</p>"

@@ -8,7 +8,7 @@ Django is configured with no database: nothing here touches one.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
-from typing import Any
+from typing import Annotated, Any
 
 import django
 from django.conf import settings
@@ -36,8 +36,9 @@ if not settings.configured:
     django.setup()
 
 import msgspec
-from bolt_api import BoltAPI, HTTPException, Request
+from bolt_api import BoltAPI, Form, HTTPException, Request, UploadFile
 from bolt_api.responses import JSON, PlainText, Response, StreamingResponse
+from bolt_api.shortcuts import render
 from django.http import FileResponse, HttpResponse, JsonResponse, StreamingHttpResponse
 
 __all__ = ["FILE", "api"]
@@ -148,3 +149,32 @@ def exc_headers() -> None:
     exc = HTTPException(400, "bad")
     exc.headers["x-added"] = "1"
     raise exc
+
+
+class Profile(msgspec.Struct):
+    """A ``Form()`` struct with its uploads beside its text fields."""
+
+    name: str
+    avatar: UploadFile
+    attachments: list[UploadFile] = []
+    note: UploadFile | None = None
+
+
+@api.post("/form-upload")
+async def form_upload(data: Annotated[Profile, Form()]) -> dict[str, Any]:
+    return {
+        "name": data.name,
+        "avatar": [data.avatar.filename, (await data.avatar.read()).decode()],
+        "attachments": [a.filename for a in data.attachments],
+        "note": None if data.note is None else data.note.filename,
+    }
+
+
+@api.get("/render/{name}")
+def render_page(request: Request, name: str) -> Response:
+    return render(request, "hello.html", {"name": name}, status=202)
+
+
+@api.get("/render-text")
+def render_text(request: Request) -> Response:
+    return render(request, "hello.html", {"name": "t"}, content_type="text/plain")
