@@ -79,6 +79,8 @@ pub struct BoltApi {
     pub request_user: Py<PyAny>,
     /// `bolt_api.engine.arequest_user`, behind `Request.auser()`.
     pub arequest_user: Py<PyAny>,
+    /// `bolt_api.engine.request_meta`, behind `Request.META`.
+    pub request_meta: Py<PyAny>,
     /// `bolt_api.engine.Needs`.
     pub needs: NeedsBits,
     /// `logging.getLogger(bolt_api.engine.ENGINE_LOGGER)`.

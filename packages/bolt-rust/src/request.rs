@@ -47,14 +47,15 @@ pub struct Request {
     methods: Option<Arc<RequestMethods>>,
 }
 
-/// bolt-api's `get_full_path`, `build_absolute_uri`, `request_user` and `arequest_user`
-/// (`bolt_api.engine`), handed over at start: the request's methods of those names (and
-/// `user`/`auser()`) call them, so the rules stay bolt-api's.
+/// bolt-api's `get_full_path`, `build_absolute_uri`, `request_user`, `arequest_user` and
+/// `request_meta` (`bolt_api.engine`), handed over at start: the request's methods of those
+/// names (and `user`/`auser()`/`META`) call them, so the rules stay bolt-api's.
 pub struct RequestMethods {
     pub get_full_path: Py<PyAny>,
     pub build_absolute_uri: Py<PyAny>,
     pub user: Py<PyAny>,
     pub auser: Py<PyAny>,
+    pub meta: Py<PyAny>,
 }
 
 /// What resolving the client and scheme behind a trusted proxy needs: the server's
@@ -421,6 +422,14 @@ impl Request {
     /// A coroutine giving `user` without blocking the event loop (`bolt_api.engine.arequest_user`).
     fn auser<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
         slf.get().methods()?.auser.bind(slf.py()).call1((slf,))
+    }
+
+    /// The request as Django's `HttpRequest.META` gives it, built on first use
+    /// (`bolt_api.engine.request_meta`).
+    #[getter]
+    #[allow(non_snake_case)]
+    fn META<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
+        slf.get().methods()?.meta.bind(slf.py()).call1((slf,))
     }
 
     fn __repr__(&self) -> String {

@@ -642,6 +642,7 @@ pub fn serve(
             build_absolute_uri: bolt_api.build_absolute_uri,
             user: bolt_api.request_user,
             auser: bolt_api.arequest_user,
+            meta: bolt_api.request_meta,
         }),
         log,
         max_body: config.max_body_size,

@@ -20,6 +20,7 @@ from ._plan import (
     BodyValue,
     RequestScope,
     group_fields,
+    upload_fields,
 )
 from .engine import Request
 from .params import REQUIRED
@@ -127,6 +128,11 @@ def make_binder(bindings: tuple[Binding, ...], limit: int) -> Binder:
     request_names = [b.name for b in bindings if b.kind == "request"]
     object_decoder = msgspec.json.Decoder(dict[str, msgspec.Raw])
     groups = {b.name: group_fields(b.annotation, b.source) for b in scalars if b.kind == "group"}
+    form_uploads = {
+        b.name: found
+        for b in scalars
+        if b.kind == "group" and b.source == "form" and (found := upload_fields(b.annotation))
+    }
     bind_whole_body = None if whole_body is None else _body_binder(whole_body)
     if bind_whole_body is not None and len(bindings) == 1:
         return bind_whole_body
@@ -151,6 +157,12 @@ def make_binder(bindings: tuple[Binding, ...], limit: int) -> Binder:
                     value = mapping.get(wire)
                     if value is not None:
                         raw[field_name] = (value if is_seq else value[-1]) if multi else value
+                uploads_of = form_uploads.get(b.name) if src == "form" else None
+                if uploads_of and scope is not None and scope.form is not None:
+                    for field_name, wire, is_list in uploads_of:
+                        files = scope.form.files.get(wire)
+                        if files:
+                            raw[field_name] = list(files) if is_list else files[-1]
                 if not raw and b.default is not REQUIRED:
                     kwargs[b.name] = b.default
                     continue

@@ -4,7 +4,9 @@
 annotation, ``status_code=``) and returns one function ``result -> (status, headers, body)``.
 When the declared type is known the function checks one exact type and encodes; any other
 value falls through to a lookup by ``type(result)`` — never a per-request ``isinstance``
-ladder for the common case.
+ladder for the common case. A Django ``HttpResponse`` is passed through
+(:mod:`bolt_api._django_responses`): found by type on that fallback path, or chosen at
+registration when the route declares it, so other routes pay nothing for it.
 """
 
 from __future__ import annotations
@@ -14,9 +16,14 @@ from typing import Any
 
 import msgspec
 
+from ._django_responses import (
+    is_django_response,
+    is_django_response_type,
+    render_django_response,
+)
+from ._response import Response
 from .engine import ResponseTuple
 from .exceptions import BoltException
-from .responses import Response
 
 __all__ = ["STATIC_HEADERS", "ResponseValidationError", "compile_encoder", "encode_json"]
 
@@ -97,6 +104,8 @@ def _generic(status: int) -> Encoder:
             return result.render(_encoder.encode)
         if isinstance(result, str):
             return encode_str(result)
+        if is_django_response(result):
+            return render_django_response(result)
         return encode_json_value(result)
 
     return encode
@@ -108,6 +117,8 @@ def _isinstance_ladder(status: int, response_type: Any) -> Encoder:
     def encode(result: Any) -> ResponseTuple:
         if isinstance(result, Response):
             return result.render(_encoder.encode)
+        if is_django_response(result):
+            return render_django_response(result)
         if response_type is not None and _needs_validation(response_type):
             try:
                 result = msgspec.convert(result, response_type, from_attributes=True)
@@ -130,7 +141,9 @@ _UNVALIDATED = (dict, list, str, bytes, object, Any, None, type(None))
 def _needs_validation(tp: Any) -> bool:
     if tp in _UNVALIDATED or tp is Response:
         return False
-    return not (isinstance(tp, type) and issubclass(tp, Response))
+    return not (isinstance(tp, type) and issubclass(tp, Response)) and not (
+        is_django_response_type(tp)
+    )
 
 
 def compile_encoder(
@@ -147,6 +160,14 @@ def compile_encoder(
     if ladder:  # the benchmark's ``compiled_encoders`` ablation
         return _isinstance_ladder(status, response_type)
     generic = _generic(status)
+    if is_django_response_type(response_type):  # ``-> HttpResponse``: the one check first
+
+        def encode_django(result: Any) -> ResponseTuple:
+            if is_django_response(result):
+                return render_django_response(result)
+            return generic(result)
+
+        return encode_django
     if response_type is None or not _needs_validation(response_type):
         if response_type in (dict, list):
             exact = response_type
@@ -172,6 +193,8 @@ def compile_encoder(
     def encode_validated(result: Any) -> ResponseTuple:
         if isinstance(result, Response):
             return result.render(_encoder.encode)
+        if is_django_response(result):
+            return render_django_response(result)
         if exact_type is None or type(result) is not exact_type:
             try:
                 result = msgspec.convert(result, response_type, from_attributes=True)

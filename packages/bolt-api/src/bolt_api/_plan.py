@@ -178,6 +178,18 @@ def wire_key(source: str, name: str, alias: str | None) -> str:
     return alias or name
 
 
+def upload_fields(tp: Any) -> tuple[tuple[str, str, bool], ...]:
+    """``(field name, wire key, is-list)`` for each ``UploadFile`` / ``list[UploadFile]`` field
+    of a ``Form()`` Struct or dataclass: bound from the form's files, not its fields, so a
+    struct can carry its uploads beside its text fields (as django-bolt's do)."""
+    if isinstance(tp, type) and issubclass(tp, msgspec.Struct):
+        typed = [(f.encode_name, f.type) for f in msgspec.structs.fields(tp)]
+    else:
+        hints = get_type_hints(tp)
+        typed = [(f.name, hints.get(f.name, Any)) for f in dataclasses.fields(tp)]
+    return tuple((name, name, ftype is not UploadFile) for name, ftype in typed if is_upload(ftype))
+
+
 def group_fields(tp: Any, source: str) -> tuple[tuple[str, str, bool], ...]:
     """``(field name, wire key, is-sequence)`` for each field of a grouped Struct."""
     rows = []

@@ -12,10 +12,12 @@ from urllib.parse import quote, urljoin, urlsplit
 if TYPE_CHECKING:  # engine re-exports these functions
     from .engine import Request
 
-__all__ = ["auser", "build_absolute_uri", "get_full_path", "user"]
+__all__ = ["auser", "build_absolute_uri", "get_full_path", "meta", "user"]
 
 #: Where ``request.user`` keeps the user it resolved (in ``request.state``).
 _USER_KEY = "bolt.user"
+#: Where ``request.META`` keeps the dict it built (in ``request.state``).
+_META_KEY = "bolt.META"
 #: Where the access stage keeps the ``AuthContext`` (``bolt_api.auth._context.STATE_KEY``).
 _AUTH_KEY = "auth"
 
@@ -41,6 +43,60 @@ def build_absolute_uri(request: Request, location: str | None = None) -> str:
     host = request.headers.get("host") or "localhost"
     base = f"{request.scheme}://{host}{get_full_path(request)}"
     return base if location is None else urljoin(base, location)
+
+
+def meta(request: Request) -> dict[str, Any]:
+    """``request.META``: the request as Django's ``HttpRequest.META`` (WSGI/CGI names) gives it.
+
+    For code ported from Django views or django-bolt that reads ``request.META``: each header
+    as ``HTTP_<NAME>`` (upper case, ``-`` as ``_``; engines drop names with ``_`` before, so
+    two headers never share a key), ``CONTENT_TYPE``/``CONTENT_LENGTH`` without the prefix,
+    ``REQUEST_METHOD``, ``PATH_INFO`` (decoded), ``SCRIPT_NAME`` (``""``), ``QUERY_STRING``
+    (raw), ``REMOTE_ADDR``/``REMOTE_PORT`` (the client, after trusted proxies), and
+    ``SERVER_NAME``/``SERVER_PORT`` from the ``Host`` header (the name clients used, as
+    Django's ``get_host()`` would; the scheme's port when it has none). Built on first use and
+    kept for the request; the dict is the request's, so changes stay visible to later reads.
+    """
+    state = request.state
+    found: dict[str, Any] | None = state.get(_META_KEY)
+    if found is not None:
+        return found
+    values: dict[str, Any] = {
+        "REQUEST_METHOD": request.method,
+        "SCRIPT_NAME": "",
+        "PATH_INFO": request.path,
+        "QUERY_STRING": request.query_string,
+        "wsgi.url_scheme": request.scheme,
+    }
+    client = request.client
+    if client is not None:
+        values["REMOTE_ADDR"] = client[0]
+        values["REMOTE_HOST"] = client[0]
+        values["REMOTE_PORT"] = client[1]
+    host = request.headers.get("host") or "localhost"
+    name, port = _split_host(host)
+    values["SERVER_NAME"] = name
+    values["SERVER_PORT"] = port or ("443" if request.scheme == "https" else "80")
+    for header, value in request.headers.items():
+        key = header.upper().replace("-", "_")
+        if key not in ("CONTENT_TYPE", "CONTENT_LENGTH"):
+            key = "HTTP_" + key
+        values[key] = value
+    state[_META_KEY] = values
+    return values
+
+
+def _split_host(host: str) -> tuple[str, str]:
+    """``(name, port)`` of a ``Host`` value (``[v6]:port`` too); ``port`` ``""`` when absent."""
+    if host.startswith("["):
+        end = host.find("]")
+        if end != -1:
+            rest = host[end + 1 :]
+            return host[: end + 1], rest[1:] if rest.startswith(":") else ""
+    name, sep, port = host.rpartition(":")
+    if sep and port.isdigit():
+        return name, port
+    return host, ""
 
 
 def user(request: Request) -> Any:

@@ -28,6 +28,7 @@ from typing import Any, ClassVar, Protocol, TypeAlias, runtime_checkable
 # rules (a matcher for engines without their own router) and Django-style request helpers.
 from ._request_methods import auser as arequest_user
 from ._request_methods import build_absolute_uri, get_full_path
+from ._request_methods import meta as request_meta
 from ._request_methods import user as request_user
 from ._routing import PathTemplate, RouteMatcher
 
@@ -55,6 +56,7 @@ __all__ = [
     "arequest_user",
     "build_absolute_uri",
     "get_full_path",
+    "request_meta",
     "request_user",
 ]
 
@@ -186,6 +188,11 @@ class Request(Protocol):
 
     def auser(self) -> Awaitable[Any]:
         """``user`` without blocking the event loop (``bolt_api.engine.arequest_user``)."""
+
+    @property
+    def META(self) -> dict[str, Any]:
+        """The request as Django's ``HttpRequest.META`` gives it (``HTTP_*``, ``PATH_INFO``,
+        ...): built on first use by ``bolt_api.engine.request_meta``, then kept."""
 
 
 #: A route's compiled callable: sync routes return the tuple, async ones a coroutine.

@@ -29,10 +29,10 @@ from typing import Any
 import msgspec
 
 from ._encoding import JSON_HEADERS, ResponseValidationError, encode_json
+from ._response import Response
 from ._routing import METHOD_ORDER
 from .engine import Request, ResponseTuple
 from .exceptions import HTTPException, RateLimitExceeded, RequestValidationError, reason_phrase
-from .responses import Response
 
 __all__ = [
     "BoltError",

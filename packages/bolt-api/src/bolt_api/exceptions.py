@@ -73,7 +73,9 @@ class HTTPException(BoltException):
         if detail is None or detail == "":
             detail = _phrase(self.status_code)
         self.detail: str = str(detail)
-        self.headers = headers
+        #: Always a dict (``{}`` when none were given), as django-bolt's: code that adds a
+        #: header with ``exc.headers["x"] = ...`` works on any instance.
+        self.headers: dict[str, str] = dict(headers) if headers else {}
         self.extra = extra
         super().__init__(self.status_code, self.detail)
 

@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from email.utils import formatdate, parsedate_to_datetime
 from urllib.parse import quote
 
+from ._response import JSONEncode, Response
 from .engine import FileBody, Request, ResponseTuple
 from .exceptions import HTTPException
-from .responses import JSONEncode, Response
 
 __all__ = ["ANY_FILE", "File", "FileAccess", "FileResponse", "PendingFile"]
 

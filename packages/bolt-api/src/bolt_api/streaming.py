@@ -17,8 +17,8 @@ import msgspec
 
 from ._coroutines import DrivenChunks, never_suspends_gen
 from ._encoding import encode_json
+from ._response import JSONEncode, Response
 from .engine import ResponseTuple, StreamBody
-from .responses import JSONEncode, Response
 
 __all__ = ["EventSourceResponse", "ServerSentEvent", "StreamingResponse", "format_sse_event"]
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from types import TracebackType
 from typing import Any
 
@@ -35,7 +35,27 @@ from ._django_requests import shared_connections
 from .engine import ServerConfig, StopToken
 from .engines import DEFAULT_ENGINE, load_engine
 
-__all__ = ["AsyncTestClient", "TestClient"]
+__all__ = ["AsyncTestClient", "TestClient", "TestResponse"]
+
+
+class TestResponse(httpx.Response):
+    """What :class:`TestClient` returns: an ``httpx.Response`` plus the ``requests``-style
+    ``iter_content`` / ``iter_lines`` django-bolt's test client adds (``get(..., stream=True)``),
+    so its tests of streamed responses run unchanged."""
+
+    __test__ = False
+
+    def iter_content(
+        self, chunk_size: int = 1024, decode_unicode: bool = False
+    ) -> Iterator[bytes] | Iterator[str]:
+        """The body in pieces of ``chunk_size`` bytes (``str`` when ``decode_unicode``)."""
+        if decode_unicode:
+            return self.iter_text(chunk_size)
+        return self.iter_bytes(chunk_size)
+
+    def iter_lines(self, decode_unicode: bool = True) -> Iterator[str]:
+        """The body's lines without their endings (always ``str``, as django-bolt's)."""
+        return super().iter_lines()
 
 
 class _EngineThread:
@@ -126,7 +146,13 @@ class _Transport(httpx.HTTPTransport):
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         with self._share() as lent:
-            response = super().handle_request(_rewrite(request, self._port))
+            sent = super().handle_request(_rewrite(request, self._port))
+            response = TestResponse(
+                sent.status_code,
+                headers=sent.headers,
+                stream=sent.stream,
+                extensions=sent.extensions,
+            )
             if lent or self._sink is not None:
                 response.read()  # a streamed body runs handler code too
         if self._sink is not None:
@@ -195,6 +221,42 @@ class TestClient(_Served, httpx.Client):
             follow_redirects=follow_redirects,
             **kwargs,
         )
+
+    def _send(self, method: str, url: httpx.URL | str, kwargs: dict[str, Any]) -> TestResponse:
+        """The verbs below take django-bolt's ``stream=True``: every response has
+        ``iter_content`` / ``iter_lines`` over its (read) body already (:class:`TestResponse`),
+        so the flag changes nothing but is accepted."""
+        response = self.request(method, url, **kwargs)
+        assert isinstance(response, TestResponse)
+        return response
+
+    def get(self, url: httpx.URL | str, *, stream: bool = False, **kwargs: Any) -> TestResponse:
+        """``GET`` (``stream``: see :meth:`_send`)."""
+        return self._send("GET", url, kwargs)
+
+    def post(self, url: httpx.URL | str, *, stream: bool = False, **kwargs: Any) -> TestResponse:
+        """``POST`` (``stream``: see :meth:`_send`)."""
+        return self._send("POST", url, kwargs)
+
+    def put(self, url: httpx.URL | str, *, stream: bool = False, **kwargs: Any) -> TestResponse:
+        """``PUT`` (``stream``: see :meth:`_send`)."""
+        return self._send("PUT", url, kwargs)
+
+    def patch(self, url: httpx.URL | str, *, stream: bool = False, **kwargs: Any) -> TestResponse:
+        """``PATCH`` (``stream``: see :meth:`_send`)."""
+        return self._send("PATCH", url, kwargs)
+
+    def delete(self, url: httpx.URL | str, *, stream: bool = False, **kwargs: Any) -> TestResponse:
+        """``DELETE`` (``stream``: see :meth:`_send`)."""
+        return self._send("DELETE", url, kwargs)
+
+    def head(self, url: httpx.URL | str, *, stream: bool = False, **kwargs: Any) -> TestResponse:
+        """``HEAD`` (``stream``: see :meth:`_send`)."""
+        return self._send("HEAD", url, kwargs)
+
+    def options(self, url: httpx.URL | str, *, stream: bool = False, **kwargs: Any) -> TestResponse:
+        """``OPTIONS`` (``stream``: see :meth:`_send`)."""
+        return self._send("OPTIONS", url, kwargs)
 
     def close(self) -> None:
         super().close()

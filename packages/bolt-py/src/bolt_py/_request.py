@@ -12,7 +12,13 @@ from __future__ import annotations
 from typing import Any, ClassVar
 from urllib.parse import parse_qsl, unquote
 
-from bolt_api.engine import arequest_user, build_absolute_uri, get_full_path, request_user
+from bolt_api.engine import (
+    arequest_user,
+    build_absolute_uri,
+    get_full_path,
+    request_meta,
+    request_user,
+)
 from bolt_api.proxies import TrustedProxies
 
 __all__ = ["Request", "decode_path", "parse_query"]
@@ -247,6 +253,12 @@ class Request:
     async def auser(self) -> Any:
         """``user``, loaded without blocking the event loop (``bolt_api.engine``)."""
         return await arequest_user(self)
+
+    @property
+    def META(self) -> dict[str, Any]:
+        """The request as Django's ``HttpRequest.META`` gives it, built on first use
+        (``bolt_api.engine.request_meta``)."""
+        return request_meta(self)
 
     def __repr__(self) -> str:
         return f"<Request {self.method} {self.path!r}>"

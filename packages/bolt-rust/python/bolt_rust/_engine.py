@@ -28,6 +28,7 @@ from bolt_api.engine import (
     arequest_user,
     build_absolute_uri,
     get_full_path,
+    request_meta,
     request_user,
 )
 from bolt_api.proxies import TrustedProxies
@@ -51,6 +52,8 @@ class BoltApiParts:
     #: Behind ``request.user`` and ``request.auser()``.
     request_user: Callable[[Any], Any] = request_user
     arequest_user: Callable[[Any], Any] = arequest_user
+    #: Behind ``request.META``.
+    request_meta: Callable[[Any], dict[str, Any]] = request_meta
     #: The engine reads the bit values of the flags it acts on from here.
     needs: type[Needs] = Needs
     #: Where the engine reports its own errors.

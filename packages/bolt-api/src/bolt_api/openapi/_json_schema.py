@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING, Annotated, Any, Union, get_args, get_origin, g
 
 import msgspec
 
+from .._response import Response
 from ..params import REQUIRED, Param
-from ..responses import Response
 
 if TYPE_CHECKING:
     from .._binding import Binding

@@ -36,13 +36,14 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import msgspec
 
+from .._django_responses import is_django_response_type
 from .._plan import wire_key
+from .._response import Redirect, Response
 from ..auth._access import requires_authentication, resolve
 from ..auth._guards import AllowAny, IsAuthenticated
 from ..datastructures import UploadFile
 from ..errors import problem_details
 from ..params import Param
-from ..responses import Redirect, Response
 from ._json_schema import (
     HTTP_VALIDATION_ERROR_SCHEMA,
     INPUT_FORMATS,
@@ -509,6 +510,6 @@ class _Generator:
             return {media_type: {}}
         if any(is_response_class(a) or a in (str, bytes) for a in union_args(tp)):
             return None
-        if tp is UploadFile:
+        if tp is UploadFile or is_django_response_type(tp):  # content unknown until it runs
             return None
         return {"application/json": {"schema": self.types.ref(tp)}}
