@@ -23,6 +23,7 @@ from ._cors import CORSPolicy, with_cors
 from ._django_requests import request_signals
 from ._encoding import STATIC_HEADERS
 from ._hosts import host_checked, host_checked_fallback
+from ._lifespan import Lifespan, combine
 from ._pipeline import (
     ABLATIONS,
     RequestCounter,
@@ -88,6 +89,7 @@ class BoltAPI(RouteRegistrar):
         cors: CORSConfig | None = None,
         allowed_hosts: Iterable[str] | AllowedHosts | None = None,
         debug: bool = False,
+        lifespan: Lifespan | None = None,
     ) -> None:
         if trailing_slash not in ("strip", "append", "keep"):
             raise ValueError(
@@ -131,6 +133,12 @@ class BoltAPI(RouteRegistrar):
         #: Whether a 500 shows the exception's type, message and traceback (never in
         #: production). Read by :meth:`compile` (Django: ``DEBUG``).
         self.debug = debug
+        #: Called with this API, an async context manager run around serving, in every
+        #: serving process and by ``TestClient`` (:mod:`bolt_api._lifespan`).
+        self.lifespan = lifespan
+        #: The APIs whose lifespans this one runs, in order: itself, then those it merged
+        #: or mounted (each is entered with its own API).
+        self._lifespan_apis: list[BoltAPI] = [self]
 
     @property
     def routes(self) -> tuple[RouteEntry, ...]:
@@ -215,6 +223,7 @@ class BoltAPI(RouteRegistrar):
                 definition, path=join_paths(path, relative), methods=(compiled.method,)
             )
             self._add(mounted, api._errors)
+        self._lifespan_apis += api._lifespan_apis
 
     def include_router(self, router: Router, prefix: str = "") -> None:
         """Compile and add every route of ``router`` (and its children) under ``prefix``."""
@@ -321,6 +330,7 @@ class BoltAPI(RouteRegistrar):
         for api in listed:
             for compiled in api._routes:
                 merged._insert(compiled)
+            merged._lifespan_apis += api._lifespan_apis
         return merged
 
     def compile(
@@ -452,6 +462,7 @@ class BoltAPI(RouteRegistrar):
                 if counter is None and api_cors is None and hosts is None
                 else None
             ),
+            lifespan=combine([(api, api.lifespan) for api in self._lifespan_apis]),
         )
 
 
