@@ -27,7 +27,7 @@ import asyncio
 import inspect
 import logging
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Any, TypeAlias
+from typing import Any, TypeAlias, TypeVar
 
 from ._router import RouteDef, RouteRegistrar
 from .responses import JSON
@@ -43,6 +43,7 @@ __all__ = [
 #: What a check returns: ``(healthy, message)``, or just whether it is healthy.
 CheckResult: TypeAlias = tuple[bool, str] | bool
 _Check: TypeAlias = Callable[[], CheckResult | Awaitable[CheckResult]]
+C = TypeVar("C", bound=_Check)
 
 _log = logging.getLogger("bolt_api.health")
 
@@ -83,7 +84,7 @@ class HealthCheck:
         self.checks: list[_Check] = list(checks)
         self.timeout = timeout
 
-    def add(self, check: _Check) -> _Check:
+    def add(self, check: C) -> C:
         """Add ``check`` (returned unchanged, so this is usable as a decorator)."""
         if not callable(check):
             raise TypeError(f"a health check must be callable, got {type(check).__name__}")
@@ -92,12 +93,7 @@ class HealthCheck:
 
     async def _run_one(self, check: _Check) -> tuple[bool, str]:
         try:
-            if inspect.iscoroutinefunction(check):
-                outcome = await asyncio.wait_for(check(), self.timeout)
-            else:
-                outcome = await asyncio.wait_for(asyncio.to_thread(check), self.timeout)
-                if inspect.isawaitable(outcome):
-                    outcome = await asyncio.wait_for(outcome, self.timeout)
+            outcome = await asyncio.wait_for(_call(check), self.timeout)
         except asyncio.TimeoutError:
             return False, f"timed out after {self.timeout:g}s"
         except Exception as exc:
@@ -118,6 +114,16 @@ class HealthCheck:
         return all(healthy for healthy, _ in results), report
 
 
+async def _call(check: _Check) -> Any:
+    """``check()``'s outcome: awaited when async, else called in a thread (it may block)."""
+    if inspect.iscoroutinefunction(check):
+        return await check()
+    outcome = await asyncio.to_thread(check)
+    if inspect.isawaitable(outcome):  # a callable object whose __call__ is async
+        outcome = await outcome
+    return outcome
+
+
 def _name(check: Callable[..., Any]) -> str:
     return getattr(check, "__name__", type(check).__name__)
 
@@ -127,7 +133,7 @@ def _name(check: Callable[..., Any]) -> str:
 _DEFAULT = HealthCheck([check_database])
 
 
-def add_health_check(check: _Check) -> _Check:
+def add_health_check(check: C) -> C:
     """Add a custom check to ``/ready`` (sync or ``async``; usable as a decorator)."""
     return _DEFAULT.add(check)
 
