@@ -63,6 +63,10 @@ class Proc:
             return self.process.wait()
 
 
+def port_flags(engine: str) -> list[str]:
+    return ["--engine", engine, "--port", "0"]
+
+
 @pytest.fixture
 def spawn(engine: str, tmp_path: Path) -> Iterator[Any]:
     """``spawn(*flags, env=..., ready=True)``: start the lifespan app on ``engine``."""
@@ -73,8 +77,7 @@ def spawn(engine: str, tmp_path: Path) -> Iterator[Any]:
         proc_out, events = tmp_path / f"out-{n}.log", tmp_path / f"events-{n}.log"
         with proc_out.open("wb") as sink:
             process = subprocess.Popen(
-                [sys.executable, "-m", "bolt_api", "serve", APP, *flags]
-                + ["--engine", engine, "--port", "0"],
+                [sys.executable, "-m", "bolt_api", "serve", APP, *flags, *port_flags(engine)],
                 cwd=ROOT,
                 stdout=sink,
                 stderr=subprocess.STDOUT,

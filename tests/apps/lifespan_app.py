@@ -42,8 +42,8 @@ if not settings.configured:
     settings.configure(DATABASES={"default": database}, INSTALLED_APPS=[], USE_TZ=True)
     django.setup()
 
-from bolt_api import BoltAPI  # noqa: E402
-from bolt_api.health import HealthCheck, add_health_check, register_health_checks  # noqa: E402
+from bolt_api import BoltAPI
+from bolt_api.health import HealthCheck, add_health_check, register_health_checks
 
 
 def _record(event: str) -> None:

@@ -34,7 +34,6 @@ __all__ = ["Lifespan", "combine"]
 Lifespan: TypeAlias = Callable[[Any], AbstractAsyncContextManager[Any]]
 
 
-
 def combine(
     owned: Sequence[tuple[Any, Lifespan | None]],
 ) -> Callable[[], AbstractAsyncContextManager[None]] | None:
@@ -61,8 +60,7 @@ def combine(
                     await stack.enter_async_context(factory(api))
                 except Exception as exc:
                     raise LifespanError(
-                        f"the lifespan {name}() failed at start-up: "
-                        f"{type(exc).__name__}: {exc}"
+                        f"the lifespan {name}() failed at start-up: {type(exc).__name__}: {exc}"
                     ) from exc
             yield
 

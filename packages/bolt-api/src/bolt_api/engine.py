@@ -21,8 +21,8 @@ from __future__ import annotations
 import enum
 import threading
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
 from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass, field
 from typing import Any, ClassVar, Protocol, TypeAlias, runtime_checkable
 
 # What an engine reuses of bolt-api's own rules, so it never restates them: the routing

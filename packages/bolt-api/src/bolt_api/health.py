@@ -94,7 +94,7 @@ class HealthCheck:
     async def _run_one(self, check: _Check) -> tuple[bool, str]:
         try:
             outcome = await asyncio.wait_for(_call(check), self.timeout)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             return False, f"timed out after {self.timeout:g}s"
         except Exception as exc:
             _log.warning("readiness: check %s raised", _name(check), exc_info=True)
