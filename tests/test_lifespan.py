@@ -172,8 +172,10 @@ def _recording_api(events: list[str], name: str, fail: bool = False) -> BoltAPI:
         if fail:
             raise KeyError("missing")
         events.append(f"{name} up")
-        yield
-        events.append(f"{name} down")
+        try:
+            yield
+        finally:  # also when a later lifespan's start-up raised
+            events.append(f"{name} down")
 
     api = BoltAPI(lifespan=lifespan)
 
