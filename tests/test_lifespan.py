@@ -27,10 +27,11 @@ from bolt_api.exceptions import LifespanError
 from bolt_api.health import HealthCheck, register_health_checks
 from bolt_api.testing import TestClient
 
-from .conftest import BANNER, ROOT, wait_for
+from .conftest import BANNER, ROOT, start_server, wait_for
 from .postgres import Cluster, find_binaries
 
 APP = "tests.apps.lifespan_app:api"
+PROJECT = "tests.apps.lifespanproject.settings"
 FAILED = (
     "bolt: error: the lifespan lifespan() failed at start-up: "
     "ConnectionError: the cache is not reachable"
@@ -85,6 +86,7 @@ def spawn(engine: str, tmp_path: Path) -> Iterator[Any]:
                     **os.environ,
                     "PYTHONPATH": str(ROOT),
                     "BOLT_LIFESPAN_LOG": str(events),
+                    "BOLT_LIFESPAN_STDOUT": "1",
                     "BOLT_TEST_SQLITE": str(tmp_path / "db.sqlite3"),
                     **(env or {}),
                 },
@@ -161,6 +163,44 @@ def test_a_failing_startup_is_not_respawned(spawn: Any) -> None:
     assert status != 0, out
     assert not BANNER.search(out)
     assert 1 <= out.count(FAILED) <= 2, out  # each child at most once: no respawn loop
+
+
+def test_runbolt_runs_the_lifespan(engine: str, tmp_path: Path) -> None:
+    events = tmp_path / "events.log"
+    srv = start_server(
+        ["-m", "django", "runbolt", *port_flags(engine)],
+        engine,
+        env={"DJANGO_SETTINGS_MODULE": PROJECT, "BOLT_LIFESPAN_LOG": str(events)},
+    )
+    try:
+        assert events.read_text().split()[0] == "startup"
+        with httpx.Client(base_url=srv.url, timeout=10) as client:
+            assert client.get("/state").json()["same_loop"] is True
+            assert client.get("/ready").json()["checks"]["check_database"]["healthy"] is True
+    finally:
+        srv.stop()
+    assert srv.process.returncode == 0
+    assert events.read_text().split()[::2] == ["startup", "shutdown"]
+
+
+def test_runbolt_reports_a_failing_startup(engine: str) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "django", "runbolt", *port_flags(engine)],
+        cwd=ROOT,
+        env={
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": PROJECT,
+            "PYTHONPATH": str(ROOT),
+            "BOLT_LIFESPAN_FAIL": "1",
+        },
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 1
+    assert FAILED.replace("bolt: error", "CommandError") in result.stderr
+    assert "Traceback (most recent call last)" in result.stderr
+    assert not BANNER.search(result.stdout)
 
 
 # -- TestClient -----------------------------------------------------------------------------

@@ -1,7 +1,8 @@
 """An API with a lifespan and the health endpoints: the subject of tests/test_lifespan.py.
 
 The lifespan appends ``startup <pid>`` / ``shutdown <pid>`` to the file ``BOLT_LIFESPAN_LOG``
-names (and prints the same on stdout); with ``BOLT_LIFESPAN_FAIL`` set its start-up raises.
+names (and prints the same on stdout with ``BOLT_LIFESPAN_STDOUT`` set); with
+``BOLT_LIFESPAN_FAIL`` set its start-up raises.
 A custom readiness check fails while the file ``BOLT_HEALTH_FAIL`` names exists; another,
 async, sleeps past its timeout while ``BOLT_HEALTH_SLOW`` exists. Django is configured with
 a database: PostgreSQL when ``BOLT_TEST_PG`` is set (as in tests/apps/dbapp.py), else a
@@ -48,7 +49,8 @@ from bolt_api.health import HealthCheck, add_health_check, register_health_check
 
 def _record(event: str) -> None:
     line = f"{event} {os.getpid()}"
-    print(line, flush=True)
+    if os.environ.get("BOLT_LIFESPAN_STDOUT"):
+        print(line, flush=True)
     log = os.environ.get("BOLT_LIFESPAN_LOG")
     if log:
         with open(log, "a") as f:
