@@ -200,7 +200,8 @@ class BoltAPI(RouteRegistrar):
         return route.template.build(params)
 
     def mount(self, path: str, api: BoltAPI) -> None:
-        """Serve every route of ``api`` under ``path``, with ``api``'s own error handling."""
+        """Serve every route of ``api`` under ``path``, with ``api``'s own error handling
+        (and its lifespan, run after this API's: :mod:`bolt_api._lifespan`)."""
         if not isinstance(api, BoltAPI):
             raise TypeError(f"mount() takes a BoltAPI, got {type(api).__name__}")
         if api is self:
@@ -302,7 +303,9 @@ class BoltAPI(RouteRegistrar):
 
     @classmethod
     def merge(cls, apis: Iterable[BoltAPI]) -> BoltAPI:
-        """One API serving the routes of several; a ``METHOD path`` clash is a ValueError."""
+        """One API serving the routes of several; a ``METHOD path`` clash is a ValueError.
+
+        Every API's lifespan runs, in the order given (:mod:`bolt_api._lifespan`)."""
         listed = list(apis)
         policies = {repr(api.cors) for api in listed}
         if len(policies) > 1:
