@@ -24,6 +24,7 @@ from ._django_requests import request_signals
 from ._encoding import STATIC_HEADERS
 from ._hosts import host_checked, host_checked_fallback
 from ._mounts import Mount, asgi_mount, check_mount_path, mount_routes
+from ._lifespan import Lifespan, combine
 from ._pipeline import (
     ABLATIONS,
     RequestCounter,
@@ -89,6 +90,7 @@ class BoltAPI(RouteRegistrar):
         cors: CORSConfig | None = None,
         allowed_hosts: Iterable[str] | AllowedHosts | None = None,
         debug: bool = False,
+        lifespan: Lifespan | None = None,
     ) -> None:
         if trailing_slash not in ("strip", "append", "keep"):
             raise ValueError(
@@ -140,6 +142,12 @@ class BoltAPI(RouteRegistrar):
         #: :meth:`compile`; ``runbolt`` turns it on (off: ``--no-django-fallback`` or
         #: ``BOLT_DJANGO_FALLBACK = False``).
         self.django_fallback = False
+        #: Called with this API, an async context manager run around serving, in every
+        #: serving process and by ``TestClient`` (:mod:`bolt_api._lifespan`).
+        self.lifespan = lifespan
+        #: The APIs whose lifespans this one runs, in order: itself, then those it merged
+        #: or mounted (each is entered with its own API).
+        self._lifespan_apis: list[BoltAPI] = [self]
 
     @property
     def routes(self) -> tuple[RouteEntry, ...]:
@@ -201,7 +209,8 @@ class BoltAPI(RouteRegistrar):
         return route.template.build(params)
 
     def mount(self, path: str, api: BoltAPI) -> None:
-        """Serve every route of ``api`` under ``path``, with ``api``'s own error handling."""
+        """Serve every route of ``api`` under ``path``, with ``api``'s own error handling
+        (and its lifespan, run after this API's: :mod:`bolt_api._lifespan`)."""
         if not isinstance(api, BoltAPI):
             raise TypeError(f"mount() takes a BoltAPI, got {type(api).__name__}")
         if api is self:
@@ -224,6 +233,7 @@ class BoltAPI(RouteRegistrar):
                 definition, path=join_paths(path, relative), methods=(compiled.method,)
             )
             self._add(mounted, api._errors)
+        self._lifespan_apis += api._lifespan_apis
         for inner in api._mounts:
             self._add_mount(inner.joined(path))
 
@@ -327,7 +337,9 @@ class BoltAPI(RouteRegistrar):
 
     @classmethod
     def merge(cls, apis: Iterable[BoltAPI]) -> BoltAPI:
-        """One API serving the routes of several; a ``METHOD path`` clash is a ValueError."""
+        """One API serving the routes of several; a ``METHOD path`` clash is a ValueError.
+
+        Every API's lifespan runs, in the order given (:mod:`bolt_api._lifespan`)."""
         listed = list(apis)
         policies = {repr(api.cors) for api in listed}
         if len(policies) > 1:
@@ -358,6 +370,7 @@ class BoltAPI(RouteRegistrar):
                 merged._insert(compiled)
             for mount in api._mounts:
                 merged._add_mount(mount)
+            merged._lifespan_apis += api._lifespan_apis
         return merged
 
     def compile(
@@ -501,6 +514,7 @@ class BoltAPI(RouteRegistrar):
                 if counter is None and api_cors is None and hosts is None
                 else None
             ),
+            lifespan=combine([(api, api.lifespan) for api in self._lifespan_apis]),
         )
 
 

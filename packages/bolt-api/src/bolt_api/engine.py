@@ -21,6 +21,7 @@ from __future__ import annotations
 import enum
 import threading
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping, Sequence
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Protocol, TypeAlias, runtime_checkable
 
@@ -302,6 +303,15 @@ class CompiledApp:
     #: method, and whose other trailing-slash form (``/a`` for ``/a/``, ``/a/`` for ``/a``)
     #: no route matches either; any other miss still goes to ``fallback``.
     not_found: ResponseTuple | None = None
+    #: The application's lifespan (``BoltAPI(lifespan=...)``), ``None`` when there is none:
+    #: called with no argument, it returns an async context manager. The engine enters it
+    #: on the event loop that runs async handlers before it accepts a connection (an
+    #: exception propagates out of ``serve()``, which then serves nothing), and exits it
+    #: there once serving has stopped — after the graceful stop's drain (ENGINE_CONTRACT.md
+    #: §5). It runs on that loop so that what it opens is usable by the handlers.
+    lifespan: Callable[[], AbstractAsyncContextManager[None]] | None = field(
+        default=None, compare=False
+    )
 
 
 @dataclass(frozen=True, slots=True)

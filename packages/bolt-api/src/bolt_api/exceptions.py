@@ -12,6 +12,7 @@ Hierarchy::
     │       ServiceUnavailable, GatewayTimeout
     └── RequestValidationError(errors)                        -> 422 {"detail": [errors]}
     EngineNotFoundError (a start-up error, also a LookupError)
+    LifespanError (a start-up error, also a RuntimeError: the lifespan's start-up raised)
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ __all__ = [
     "Gone",
     "HTTPException",
     "InternalServerError",
+    "LifespanError",
     "MethodNotAllowed",
     "NotAcceptable",
     "NotFound",
@@ -259,3 +261,12 @@ class RequestValidationError(BoltException):
 
 class EngineNotFoundError(LookupError):
     """The named engine is unknown or its package is not installed."""
+
+
+class LifespanError(RuntimeError):
+    """The application's lifespan start-up raised: the process does not serve.
+
+    The original exception is ``__cause__``. ``bolt serve`` and ``runbolt`` report it as
+    one line (after its traceback), and a supervisor does not start the process again: it
+    failed before it was ready, so the server stops with a non-zero status.
+    """

@@ -5,6 +5,11 @@ on a free loopback port, so tests go through the same HTTP path production does;
 rewrite every request to that address while keeping ``Host: testserver``. Closing the client
 (or leaving its ``with`` block) stops the engine gracefully.
 
+The API's lifespan (``BoltAPI(lifespan=...)``) runs as in a server, since the engine runs
+it: entered when the client is created (before its first request), exited when it is
+closed; a start-up that raises makes the constructor raise that
+:class:`~bolt_api.exceptions.LifespanError`.
+
 ``raise_server_exceptions=True`` (the default, as in Starlette) re-raises in the test an
 exception a handler did not handle, instead of returning the 500.
 
@@ -34,6 +39,7 @@ from ._app import BoltAPI
 from ._django_requests import shared_connections
 from .engine import ServerConfig, StopToken
 from .engines import DEFAULT_ENGINE, load_engine
+from .exceptions import LifespanError
 
 __all__ = ["AsyncTestClient", "TestClient", "TestResponse"]
 
@@ -88,6 +94,8 @@ class _EngineThread:
         self._thread.start()
         if not self._ready.wait(timeout) or self._error is not None:
             self.stop()
+            if isinstance(self._error, LifespanError):  # the app's start-up, as it is
+                raise self._error
             raise RuntimeError(f"the {engine} engine did not start") from self._error
 
     def _on_ready(self, host: str, port: int) -> None:

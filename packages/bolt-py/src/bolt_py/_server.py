@@ -92,6 +92,16 @@ def _check(config: ServerConfig) -> None:
 
 
 async def _serve(app: CompiledApp, config: ServerConfig) -> None:
+    """The lifespan is entered before the socket is bound or served (so no connection is
+    accepted before start-up ends) and exited after the stop, on this loop (contract §5)."""
+    lifespan: contextlib.AbstractAsyncContextManager[None] = (
+        app.lifespan() if app.lifespan is not None else contextlib.nullcontext()
+    )
+    async with lifespan:
+        await _serve_socket(app, config)
+
+
+async def _serve_socket(app: CompiledApp, config: ServerConfig) -> None:
     loop = asyncio.get_running_loop()
     state = ServerState(app, config, loop)
     sock = bind_socket(config)

@@ -71,7 +71,7 @@ class Engine:
         writer = _AccessLogWriter() if config.access_log_to_logging else None
         proxies = TrustedProxies(config.trusted_proxies) if config.trusted_proxies else None
         try:
-            with _rust_handles_sigint(config.handle_signals):
+            with _lifespan(app, loop), _rust_handles_sigint(config.handle_signals):
                 _bolt.serve(
                     app,
                     config,
@@ -109,6 +109,28 @@ class _AccessLogWriter:
     def join(self) -> None:
         if self._thread is not None:
             self._thread.join(timeout=5)
+
+
+@contextlib.contextmanager
+def _lifespan(app: CompiledApp, loop: LoopThread) -> Iterator[None]:
+    """Enter the app's lifespan on the handlers' loop before serving, exit it after.
+
+    ``_bolt.serve`` binds (or takes over ``listen_fd``) only once this has entered, so no
+    connection is accepted before start-up ends; it returns after the graceful stop's
+    drain, and the lifespan is exited then, on the same loop (ENGINE_CONTRACT.md §5).
+    """
+    if app.lifespan is None:
+        yield
+        return
+    manager = app.lifespan()
+    loop.run(manager.__aenter__())
+    try:
+        yield
+    except BaseException as exc:
+        if not loop.run(manager.__aexit__(type(exc), exc, exc.__traceback__)):
+            raise
+    else:
+        loop.run(manager.__aexit__(None, None, None))
 
 
 @contextlib.contextmanager

@@ -45,6 +45,10 @@ class LoopThread:
         """Run ``coro`` on the loop; ``done(task)`` is called when it finishes."""
         self.loop.call_soon_threadsafe(self._start, coro, done)
 
+    def run(self, coro: Coroutine[Any, Any, Any]) -> Any:
+        """Run ``coro`` on the loop and wait for its result (the lifespan's steps)."""
+        return asyncio.run_coroutine_threadsafe(coro, self.loop).result()
+
     def stop(self) -> None:
         """Cancel what still runs (handlers cut by a forced stop), stop the loop, join."""
         self.loop.call_soon_threadsafe(self._shutdown)

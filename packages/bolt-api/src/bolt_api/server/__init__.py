@@ -12,7 +12,9 @@ same on both engines:
 * The parent claims the port and opens one ``SO_REUSEPORT`` socket per serving process; it
   keeps them, so connections queued on a process that is replaced are not lost.
 * Each child, a fresh interpreter running the same command, tells the parent when it is
-  ready; the parent prints the start-up banner once every child is.
+  ready; the parent prints the start-up banner once every child is. The API's lifespan is
+  entered in each child before it is ready and exited after its graceful stop (the engine
+  runs it: ENGINE_CONTRACT.md §5); a start-up that raises is a failure before ready.
 * SIGTERM or SIGINT: a graceful stop of every child, up to ``--graceful-timeout``; then the
   parent exits 0. A second SIGINT (or a SIGQUIT) kills them at once.
 * SIGHUP: a rolling restart, one child at a time — start the replacement, wait until it is

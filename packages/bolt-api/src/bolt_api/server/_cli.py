@@ -10,11 +10,12 @@ import argparse
 import importlib
 import os
 import sys
+import traceback
 from typing import Any
 
 from .._app import BoltAPI
 from ..engines import DEFAULT_ENGINE, ENGINE_PACKAGES, load_engine
-from ..exceptions import EngineNotFoundError
+from ..exceptions import EngineNotFoundError, LifespanError
 from ..proxies import TrustedProxies
 from ._link import parent_link
 from ._options import ProcessOptions, add_arguments, options_from
@@ -108,6 +109,9 @@ def main(argv: list[str] | None = None) -> int:
         parser.exit(2, f"bolt: error: cannot load {args.app!r}: {exc}\n")
     try:
         serve(api, engine=args.engine, host=args.host, port=args.port, **options)
+    except LifespanError as exc:  # the app's start-up raised: its traceback, then one line
+        traceback.print_exception(exc.__cause__ or exc)
+        parser.exit(1, f"bolt: error: {exc}\n")
     except ValueError as exc:  # a setting the engine refuses
         parser.exit(2, f"bolt: error: {exc}\n")
     except OSError as exc:  # the address is taken, the host does not resolve, ...

@@ -269,8 +269,8 @@ class Supervisor:
         if child.state == STARTING:
             if child.replaces is not None:
                 self._log(
-                    f"process {child.pid} failed while loading the app ({how}); the "
-                    f"running processes keep serving"
+                    f"process {child.pid} failed while loading the app or in its "
+                    f"lifespan's start-up ({how}); the running processes keep serving"
                 )
                 self._rollout.failed(self._children.slots, time.monotonic())
             elif self.options.dev:
@@ -280,7 +280,10 @@ class Supervisor:
                 )
                 self._wait_for_change()
             else:
-                self._log(f"process {child.pid} failed while loading the app ({how}); stopping")
+                self._log(
+                    f"process {child.pid} failed while loading the app or in its lifespan's "
+                    f"start-up ({how}); stopping"
+                )
                 self._stop(code if code > 0 else 1)
             return
         # Died while serving.

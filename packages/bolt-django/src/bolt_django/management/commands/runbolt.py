@@ -17,11 +17,13 @@ import contextlib
 import errno
 import io
 import os
+import traceback
 from argparse import ArgumentParser
 from typing import Any, TextIO, cast
 
 from bolt_api import BoltAPI, EngineNotFoundError, load_engine, serve
 from bolt_api.engines import DEFAULT_ENGINE, ENGINE_PACKAGES
+from bolt_api.exceptions import LifespanError
 from bolt_api.proxies import TrustedProxies
 from bolt_api.server import (
     WORKERS_ENV,
@@ -296,6 +298,9 @@ class Command(BaseCommand):
         except OSError as exc:
             reason = _BIND_ERRORS.get(exc.errno or 0, str(exc))
             raise CommandError(f"Cannot serve on {host}:{port}: {reason}") from exc
+        except LifespanError as exc:  # the app's start-up raised: its traceback, one line
+            traceback.print_exception(exc.__cause__ or exc)
+            raise CommandError(str(exc)) from exc
         except ValueError as exc:  # a setting the engine refuses (e.g. --workers)
             raise CommandError(str(exc)) from exc
 
