@@ -23,8 +23,8 @@ from ._cors import CORSPolicy, with_cors
 from ._django_requests import request_signals
 from ._encoding import STATIC_HEADERS
 from ._hosts import host_checked, host_checked_fallback
-from ._mounts import Mount, asgi_mount, check_mount_path, mount_routes
 from ._lifespan import Lifespan, combine
+from ._mounts import Mount, asgi_mount, check_mount_path, mount_routes
 from ._pipeline import (
     ABLATIONS,
     RequestCounter,

@@ -57,11 +57,11 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from bolt_api import BoltAPI
+from bolt_api._response import JSONEncode
 from bolt_api._router import RouteDef
 from bolt_api.engine import Request, ResponseTuple
 from bolt_api.exceptions import NotFound
 from bolt_api.files import FileAccess, FileResponse, PendingFile
-from bolt_api._response import JSONEncode
 from bolt_api.responses import Response
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
