@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import re
-import select
 import shutil
 import signal
 import subprocess
@@ -84,18 +83,6 @@ class Server:
             self.process.stdout.close()
         return "".join(self.output)
 
-    def start_reading(self) -> None:
-        """Keep draining the process's output, so a full pipe can never block the server."""
-        stdout = self.process.stdout
-        assert stdout is not None
-
-        def pump() -> None:
-            for line in stdout:
-                self.output.append(line)
-
-        self._reader = threading.Thread(target=pump, daemon=True)
-        self._reader.start()
-
 
 def start_server(
     args: list[str],
@@ -115,33 +102,36 @@ def start_server(
         text=True,
         bufsize=1,
     )
-    assert proc.stdout is not None
+    stdout = proc.stdout
+    assert stdout is not None
+    # One thread reads the output from the start and keeps draining it: a select() on the
+    # pipe followed by readline() would miss a banner that arrived in the same read as the
+    # line before it (it waits in the file's buffer, and the pipe never turns readable).
     lines: list[str] = []
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        ready, _, _ = select.select([proc.stdout], [], [], 0.05)
-        if not ready:
-            if proc.poll() is not None:
-                break
-            continue
-        line = proc.stdout.readline()
-        if not line:
-            if proc.poll() is not None:
-                break
-            continue
-        lines.append(line)
-        match = BANNER.search(line)
-        if match:
-            assert match["engine"] == engine, f"asked for {engine}, got: {line}"
-            host = match["host"].strip("[]")
-            server = Server(engine, host, int(match["port"]), proc, lines)
-            server.start_reading()
-            return server
+    found: list[re.Match[str]] = []
+    decided = threading.Event()
+
+    def pump() -> None:
+        for line in stdout:
+            lines.append(line)
+            if not found and (match := BANNER.search(line)) is not None:
+                found.append(match)
+                decided.set()
+        decided.set()  # the output ended: the process exited
+
+    reader = threading.Thread(target=pump, daemon=True)
+    reader.start()
+    decided.wait(timeout)
+    if found:
+        match = found[0]
+        assert match["engine"] == engine, f"asked for {engine}, got: {match.string}"
+        host = match["host"].strip("[]")
+        return Server(engine, host, int(match["port"]), proc, lines, reader)
     proc.kill()
     proc.wait()
-    rest = proc.stdout.read()
-    proc.stdout.close()
-    raise RuntimeError(f"the {engine} server did not start:\n{''.join(lines)}{rest}")
+    reader.join(timeout=10)
+    stdout.close()
+    raise RuntimeError(f"the {engine} server did not start:\n{''.join(lines)}")
 
 
 def pytest_configure(config: pytest.Config) -> None:
