@@ -13,14 +13,13 @@ import re
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 
-from .conftest import ROOT, Server, start_server
+from .conftest import ROOT, Server, start_server, wait_for
 
 SITE = ROOT / "tests" / "djsite"
 PASSWORD = "s3cret-pass"
@@ -201,16 +200,18 @@ def test_streaming_and_file_responses(client: httpx.Client) -> None:
 
 
 def test_a_blocking_django_view_does_not_hold_the_server(client: httpx.Client) -> None:
+    before = int(client.get("/slow/started/").text)
     slow: list[httpx.Response] = []
-    thread = threading.Thread(target=lambda: slow.append(client.get("/slow/?s=1.5")))
-    started = time.monotonic()
+    thread = threading.Thread(target=lambda: slow.append(client.get("/slow/")))
     thread.start()
-    time.sleep(0.2)  # the slow view is in flight (a handler-pool thread sleeps in it)
     with httpx.Client(base_url=client.base_url, timeout=10.0) as other:
+        # answered while the slow view blocks a handler-pool thread: polled until it runs
+        wait_for(lambda: int(other.get("/slow/started/").text) > before, "the slow view")
         assert other.get("/api/ping").json() == {"pong": "bolt"}
         assert other.get("/hello/").status_code == 200  # another Django request, too
-    assert time.monotonic() - started < 1.2, "a Bolt route waited for the blocking view"
-    thread.join()
+        assert not slow, "the slow view finished before it was released"
+        assert other.get("/slow/release/").text == "released"
+    thread.join(timeout=15)
     assert slow[0].text == "slow done"
 
 

@@ -14,6 +14,8 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("file/", views.file, name="file"),
     path("echo/", views.echo, name="echo"),
     path("slow/", views.slow, name="slow"),
+    path("slow/started/", views.slow_started),
+    path("slow/release/", views.slow_release),
     path("async/", views.async_view, name="async"),
     path("named/<str:name>/", views.named, name="named"),
     # the admin's CSS and JS through Django's own static view (runserver's way; DEBUG is off

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import time
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -82,10 +82,27 @@ def where(request: HttpRequest) -> JsonResponse:
     )
 
 
+#: How many ``slow`` views have started, and what lets them finish (``slow/release/``).
+SLOW_STARTED = [0]
+SLOW_RELEASE = threading.Event()
+
+
 def slow(request: HttpRequest) -> HttpResponse:
-    """A blocking view: it holds a handler-pool thread, never the engine."""
-    time.sleep(float(request.GET.get("s", "1")))
-    return HttpResponse("slow done")
+    """A blocking view: it holds a handler-pool thread, never the engine, until
+    ``slow/release/`` is requested (at most 10 s)."""
+    SLOW_STARTED[0] += 1
+    released = SLOW_RELEASE.wait(timeout=10)
+    SLOW_RELEASE.clear()
+    return HttpResponse("slow done" if released else "slow timed out")
+
+
+def slow_started(request: HttpRequest) -> HttpResponse:
+    return HttpResponse(str(SLOW_STARTED[0]))
+
+
+def slow_release(request: HttpRequest) -> HttpResponse:
+    SLOW_RELEASE.set()
+    return HttpResponse("released")
 
 
 async def async_view(request: HttpRequest) -> HttpResponse:

@@ -10,9 +10,9 @@ so no path of the API answers a host not allowed.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine
-from typing import Any
+from collections.abc import Callable
 
+from ._gates import gated
 from .engine import Fallback, Request, ResponseTuple, RouteCall
 from .exceptions import HTTPException
 from .hosts import INVALID_HOST, AllowedHosts
@@ -40,27 +40,13 @@ def host_checked(
     allows = hosts.allows
     refused = refusal()
 
-    def refuse(request: Request) -> ResponseTuple:
+    def refuse(request: Request) -> ResponseTuple | None:
+        if allows(request):
+            return None
         response = on_error(refused, request)
         return response if after is None else after(response, request)
 
-    if not is_async:
-        inner_sync: Callable[[Request], ResponseTuple] = call  # type: ignore[assignment]
-
-        def checked(request: Request) -> ResponseTuple:
-            if allows(request):
-                return inner_sync(request)
-            return refuse(request)
-
-        return checked
-    inner: Callable[[Request], Coroutine[Any, Any, ResponseTuple]] = call  # type: ignore[assignment]
-
-    async def achecked(request: Request) -> ResponseTuple:
-        if allows(request):
-            return await inner(request)
-        return refuse(request)
-
-    return achecked
+    return gated(call, refuse, is_async)
 
 
 def host_checked_fallback(fallback: Fallback, hosts: AllowedHosts, on_error: _OnError) -> Fallback:

@@ -71,6 +71,7 @@ from ._cors import CORSPolicy, is_preflight
 from ._dependencies import solve_async, solve_sync, teardown_async, teardown_sync
 from ._django_requests import RequestSignals
 from ._encoding import Encoder, compile_encoder
+from ._gates import gated
 from ._hosts import host_checked
 from ._lanes import in_lane, offloaded
 from ._param_specs import param_specs
@@ -369,23 +370,11 @@ def _preflighted(call: RouteCall, policy: CORSPolicy, is_async: bool) -> RouteCa
     """``call`` behind the ``preflight`` stage: a browser's preflight is answered by the
     route's CORS policy, with nothing else of the route run (no thread hop either)."""
     answer = policy.preflight
-    if not is_async:
-        inner_sync: Callable[[Request], ResponseTuple] = call  # type: ignore[assignment]
 
-        def preflighted(request: Request) -> ResponseTuple:
-            if is_preflight(request):
-                return answer(request)
-            return inner_sync(request)
+    def preflight(request: Request) -> ResponseTuple | None:
+        return answer(request) if is_preflight(request) else None
 
-        return preflighted
-    inner: Callable[[Request], Coroutine[Any, Any, ResponseTuple]] = call  # type: ignore[assignment]
-
-    async def apreflighted(request: Request) -> ResponseTuple:
-        if is_preflight(request):
-            return answer(request)
-        return await inner(request)
-
-    return apreflighted
+    return gated(call, preflight, is_async)
 
 
 def _mark_offload(plan: Plan) -> None:

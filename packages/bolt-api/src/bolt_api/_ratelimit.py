@@ -38,9 +38,10 @@ import itertools
 import math
 import threading
 import time
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable
 from typing import Any, Protocol
 
+from ._gates import gated
 from .auth._backends import APIKeyAuthentication, BaseAuthentication
 from .auth._context import STATE_KEY, AuthContext
 from .engine import Needs, Request, ResponseTuple, RouteCall
@@ -360,28 +361,11 @@ def limited(
         response = on_error(exc, request)
         return response if after is None else after(response, request)
 
-    if not is_async:
-        inner_sync: Callable[[Request], ResponseTuple] = call  # type: ignore[assignment]
-
-        def limited_call(request: Request) -> ResponseTuple:
-            try:
-                refused = check(request)
-            except Exception as exc:
-                return answer(exc, request)
-            if refused is not None:
-                return answer(refused, request)
-            return inner_sync(request)
-
-        return limited_call
-    inner: Callable[[Request], Coroutine[Any, Any, ResponseTuple]] = call  # type: ignore[assignment]
-
-    async def alimited(request: Request) -> ResponseTuple:
+    def gate(request: Request) -> ResponseTuple | None:
         try:
             refused = check(request)
         except Exception as exc:
             return answer(exc, request)
-        if refused is not None:
-            return answer(refused, request)
-        return await inner(request)
+        return None if refused is None else answer(refused, request)
 
-    return alimited
+    return gated(call, gate, is_async)

@@ -159,26 +159,25 @@ class Request:
     @property
     def accept_encoding(self) -> str | None:
         """``headers["accept-encoding"]`` or ``None``, without building the header dict."""
-        headers = self._headers
-        if headers is not None:
-            return headers.get("accept-encoding")
-        found: str | None = None
-        for raw_name, raw_value in self._raw_headers:
-            if len(raw_name) == 15 and raw_name.lower() == b"accept-encoding":
-                value = raw_value.decode("latin-1")
-                found = value if found is None else found + ", " + value
-        return found
+        return self._one_header("accept-encoding", b"accept-encoding")
 
     @property
     def host(self) -> str | None:
         """``headers["host"]`` or ``None``, without building the header dict (what the
         allowed-hosts check reads for every request)."""
+        return self._one_header("host", b"host")
+
+    def _one_header(self, name: str, raw: bytes) -> str | None:
+        """One header as :attr:`headers` gives it (``raw``: its lower-case bytes), read from
+        the header list when the dict is not built: compression and the allowed-hosts check
+        read one header of every request."""
         headers = self._headers
         if headers is not None:
-            return headers.get("host")
+            return headers.get(name)
+        size = len(raw)
         found: str | None = None
         for raw_name, raw_value in self._raw_headers:
-            if len(raw_name) == 4 and raw_name.lower() == b"host":
+            if len(raw_name) == size and raw_name.lower() == raw:
                 value = raw_value.decode("latin-1")
                 found = value if found is None else found + ", " + value
         return found
