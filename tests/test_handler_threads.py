@@ -105,4 +105,7 @@ def test_slow_handlers_do_not_delay_a_fast_one(client: TestClient, slow_path: st
     assert in_flight > 0, "the slow requests finished before the fast ones were measured"
     timings.sort()
     p99 = timings[-1]
-    assert p99 < 0.1, f"fast endpoint p99 {p99 * 1000:.0f} ms while {slow_path} ran"
+    # Blocked behind a one-second handler, a fast request would wait most of that second;
+    # half of it is the line between "not blocked" and "blocked" on a loaded machine too
+    # (a speed figure belongs in the benchmark, not here).
+    assert p99 < 0.5, f"fast endpoint p99 {p99 * 1000:.0f} ms while {slow_path} ran"
