@@ -197,6 +197,22 @@ def test_djangos_local_memory_cache_as_the_store(c: httpx.Client) -> None:
     assert statuses(c, "/cached", ip, 2) == [200, 429]
 
 
+@pytest.mark.parametrize("kind", ["inline", "async"])
+def test_a_shared_store_is_asked_off_the_engine_thread_and_the_event_loop(
+    c: httpx.Client, kind: str
+) -> None:
+    """A ``def`` route the analysis would run in place goes to the handler pool; an
+    ``async`` route asks the store through ``sync_to_async``, on its lane."""
+    c.get("/probed/calls")
+    ip = new_ip()
+    assert statuses(c, f"/probed/{kind}", ip, 3) == [200, 200, 200]
+    calls = c.get("/probed/calls").json()
+    assert len(calls) == 3
+    prefix = "bolt-handler" if kind == "inline" else "bolt-lane-"
+    assert all(call["thread"].startswith(prefix) for call in calls), calls
+    assert not any(call["loop"] for call in calls), calls
+
+
 # -- a shared store: two servers, one Redis -----------------------------------------------
 
 

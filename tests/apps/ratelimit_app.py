@@ -18,6 +18,7 @@ from django.conf import settings
 
 caches: dict[str, Any] = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "probe": {"BACKEND": "tests.apps.ratelimit_probe.ProbeCache"},
 }
 if os.environ.get("BOLT_TEST_REDIS_URL"):
     caches["redis"] = {
@@ -42,6 +43,8 @@ from bolt_api.auth import (  # noqa: E402
     get_auth_context,
 )
 from bolt_api.params import Depends  # noqa: E402
+
+from .ratelimit_probe import STORE_CALLS  # noqa: E402
 
 __all__ = ["APP", "KEYS", "SECRET", "api"]
 
@@ -108,6 +111,27 @@ def shared() -> dict[str, int]:
     """Limited in the store ``BOLT_RATE_LIMIT_CACHE`` names (this process's memory when
     unset)."""
     return PID
+
+
+@api.get("/probed/inline")
+@rate_limit(rps=100, burst=100, cache="probe")
+def probed_inline() -> dict[str, int]:
+    return PID
+
+
+@api.get("/probed/async")
+@rate_limit(rps=100, burst=100, cache="probe")
+async def probed_async() -> dict[str, int]:
+    await asyncio.sleep(0)
+    return PID
+
+
+@api.get("/probed/calls")
+def probed_calls() -> list[dict[str, Any]]:
+    """Where the ``probe`` store was asked since the last call (and forget it)."""
+    calls = list(STORE_CALLS)
+    STORE_CALLS.clear()
+    return calls
 
 
 @api.view("/view")

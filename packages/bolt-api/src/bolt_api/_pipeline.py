@@ -247,6 +247,8 @@ def pipeline(
         run = override(fn) or ("thread" if _may_block(plan) else "inline")
     if run == "inline" and access is not None and access.blocks:
         run = "thread"  # a backend that reads the database: off the engine's thread
+    if run == "inline" and limit is not None and limit.blocks:
+        run = "thread"  # a rate-limit store across the network (Redis): likewise
     if run == "loop":
         _mark_offload(plan)
     respond: list[tuple[str, Finisher]] = []

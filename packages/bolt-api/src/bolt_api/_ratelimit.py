@@ -29,6 +29,12 @@ TATs:
 
 A store's own failure (Redis down) is an exception, answered by the route's error handling
 (a 500): a limit that silently stops limiting would be worse.
+
+The two shared stores wait on the network (and :class:`CacheStore` on its lock), so they say
+``blocks = True``, as a database-reading authentication backend does: a ``def`` route that
+would run in place on the engine's thread runs on the handler pool instead
+(``bolt_api._pipeline``), and an ``async`` route awaits the check through ``sync_to_async``,
+on the request's lane, so the event loop never waits for Redis.
 """
 
 from __future__ import annotations
@@ -38,8 +44,8 @@ import itertools
 import math
 import threading
 import time
-from collections.abc import Callable
-from typing import Any, Protocol
+from collections.abc import Callable, Coroutine
+from typing import Any, ClassVar, Protocol
 
 from ._gates import gated
 from .auth._backends import APIKeyAuthentication, BaseAuthentication
@@ -85,7 +91,11 @@ def gcra(tat: float | None, now: float, interval: float, tolerance: float) -> tu
 
 class Store(Protocol):
     """Where one route's TATs live: ``hit(key)`` is one request of that client, and returns
-    the seconds it must wait (``0.0``: allowed, and counted)."""
+    the seconds it must wait (``0.0``: allowed, and counted); ``blocks``: whether ``hit``
+    waits on I/O or a lock held elsewhere (the route's check then runs off the engine's
+    thread and off the event loop)."""
+
+    blocks: ClassVar[bool]
 
     def hit(self, key: str) -> float: ...
 
@@ -94,6 +104,7 @@ class MemoryStore:
     """TATs in a dict of this process, in last-seen order (module docstring)."""
 
     __slots__ = ("_clock", "_interval", "_lock", "_max_keys", "_tats", "_tolerance")
+    blocks: ClassVar[bool] = False
 
     def __init__(
         self,
@@ -153,6 +164,7 @@ class CacheStore:
     """TATs in a Django cache, under a ``cache.add`` lock per key (module docstring)."""
 
     __slots__ = ("_alias", "_clock", "_interval", "_prefix", "_tolerance")
+    blocks: ClassVar[bool] = True
 
     def __init__(
         self,
@@ -212,6 +224,7 @@ class RedisStore:
     """TATs in Redis through Django's ``RedisCache``, one atomic script per request."""
 
     __slots__ = ("_alias", "_args", "_prefix")
+    blocks: ClassVar[bool] = True
 
     def __init__(self, alias: str, prefix: str, interval: float, tolerance: float) -> None:
         self._alias = alias
@@ -272,11 +285,13 @@ def _key_function(kind: str) -> Callable[[Request], str]:
 class Limiter:
     """One route's ``limit`` stage: :meth:`check` counts the request against its client."""
 
-    __slots__ = ("config", "key_of", "needs", "store")
+    __slots__ = ("blocks", "config", "key_of", "needs", "store")
 
     def __init__(self, config: RateLimit, store: Store) -> None:
         self.config = config
         self.store = store
+        #: Whether the store waits on I/O (see the module docstring).
+        self.blocks = store.blocks
         self.key_of = _key_function(config.key)
         self.needs = Needs.CLIENT | (Needs.HEADERS if config.is_header else Needs.NONE)
 
@@ -354,7 +369,8 @@ def limited(
     after: Callable[[ResponseTuple, Request], ResponseTuple] | None,
 ) -> RouteCall:
     """``call`` behind the ``limit`` stage: a refusal (or the store's exception) is answered
-    through ``on_error`` and the response stages; the request is not bound."""
+    through ``on_error`` and the response stages; the request is not bound. On an ``async``
+    route a blocking store is asked through ``sync_to_async`` (module docstring)."""
     check = limiter.check
 
     def answer(exc: BaseException, request: Request) -> ResponseTuple:
@@ -368,4 +384,15 @@ def limited(
             return answer(exc, request)
         return None if refused is None else answer(refused, request)
 
-    return gated(call, gate, is_async)
+    if not (is_async and limiter.blocks):
+        return gated(call, gate, is_async)
+    from asgiref.sync import sync_to_async
+
+    agate = sync_to_async(gate)
+    inner: Callable[[Request], Coroutine[Any, Any, ResponseTuple]] = call  # type: ignore[assignment]
+
+    async def alimited(request: Request) -> ResponseTuple:
+        refused = await agate(request)
+        return await inner(request) if refused is None else refused
+
+    return alimited
