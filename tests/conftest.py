@@ -91,10 +91,11 @@ def start_server(
     cwd: Path = ROOT,
     env: dict[str, str] | None = None,
     timeout: float = 60.0,
+    python: str = sys.executable,
 ) -> Server:
     """Start ``python <args>`` and wait for its banner; fail loudly if it never comes."""
     proc = subprocess.Popen(
-        [sys.executable, *args],
+        [python, *args],
         cwd=cwd,
         env={**os.environ, **(env or {})},
         stdout=subprocess.PIPE,

@@ -244,6 +244,15 @@ def test_bolt_routes_and_bolt_answers_stay_bolts(client: httpx.Client) -> None:
     assert r.headers["location"] == "/items?x=1"
 
 
+def test_djangos_reverse_and_url_tag_resolve_bolt_route_names(client: httpx.Client) -> None:
+    """``path("", include("bolt_django.urls"))``: a Django view reverses Bolt's names, and
+    the paths it gets are served by Bolt."""
+    links = client.get("/links/").json()
+    assert links == {"reverse": "/api/notes/7", "tag": "/api/notes/7", "path": "/api/files/a/b.txt"}
+    assert client.get(links["reverse"]).json() == {"note_id": 7}
+    assert client.get(links["path"]).json() == {"rest": "a/b.txt"}
+
+
 def test_a_mounted_asgi_app(client: httpx.Client) -> None:
     r = client.post("/asgi/some/where?q=1", content=b"payload")
     assert r.status_code == 201

@@ -3,7 +3,7 @@ every request no Bolt route answers."""
 
 from django.contrib import admin
 from django.contrib.staticfiles.views import serve
-from django.urls import URLPattern, URLResolver, path, re_path
+from django.urls import URLPattern, URLResolver, include, path, re_path
 from notes import views
 
 urlpatterns: list[URLPattern | URLResolver] = [
@@ -21,4 +21,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     # the admin's CSS and JS through Django's own static view (runserver's way; DEBUG is off
     # here, hence insecure=True), until the engine serves static files itself (issue 13.2)
     re_path(r"^static/(?P<path>.*)$", serve, {"insecure": True}),
+    path("links/", views.links),
+    # Bolt's route names for reverse() and {% url %} (reverse-only entries)
+    path("", include("bolt_django.urls")),
 ]

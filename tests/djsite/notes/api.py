@@ -22,6 +22,17 @@ async def items() -> list[int]:
     return [1, 2, 3]
 
 
+@api.get("/api/notes/{note_id}", name="note-detail")
+async def note_detail(note_id: int) -> dict[str, int]:
+    """Named: ``reverse("note-detail", ...)`` finds it through ``bolt_django.urls``."""
+    return {"note_id": note_id}
+
+
+@api.get("/api/files/{rest:path}", name="note-file")
+async def note_file(rest: str) -> dict[str, str]:
+    return {"rest": rest}
+
+
 @api.get("/asgi/bolt-wins")
 async def bolt_wins() -> dict[str, str]:
     """A Bolt route under the ASGI mount's prefix: the more specific route wins."""

@@ -14,6 +14,7 @@ from django.http import (
     JsonResponse,
     StreamingHttpResponse,
 )
+from django.template import Context, Template
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 
@@ -115,3 +116,16 @@ async def async_view(request: HttpRequest) -> HttpResponse:
 def named(request: HttpRequest, name: str) -> HttpResponse:
     """A percent-encoded UTF-8 path segment, decoded by Django from ``PATH_INFO``."""
     return HttpResponse(f"{name}|{request.path}")
+
+
+def links(request: HttpRequest) -> JsonResponse:
+    """Bolt's route names reversed by Django (``bolt_django.urls`` in the URLconf), with
+    ``reverse()`` and with the ``{% url %}`` tag."""
+    tag = Template("{% url 'note-detail' note_id=7 %}").render(Context())
+    return JsonResponse(
+        {
+            "reverse": reverse("note-detail", kwargs={"note_id": 7}),
+            "tag": tag,
+            "path": reverse("note-file", kwargs={"rest": "a/b.txt"}),
+        }
+    )

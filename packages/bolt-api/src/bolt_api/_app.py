@@ -208,6 +208,11 @@ class BoltAPI(RouteRegistrar):
             raise LookupError(f"No route named {name!r}")
         return route.template.build(params)
 
+    def named_paths(self) -> dict[str, PathTemplate]:
+        """Every route name and its path template (``bolt_django.urls`` turns them into
+        Django URL patterns, so that ``reverse()`` knows them)."""
+        return {name: entry.template for name, entry in self._names.items()}
+
     def mount(self, path: str, api: BoltAPI) -> None:
         """Serve every route of ``api`` under ``path``, with ``api``'s own error handling
         (and its lifespan, run after this API's: :mod:`bolt_api._lifespan`)."""
