@@ -165,3 +165,20 @@ def test_a_tokens_user_is_loaded_lazily(c: httpx.Client) -> None:
 
 def test_without_authentication_the_user_is_anonymous(c: httpx.Client) -> None:
     assert c.get("/anonymous").json() == {"authenticated": False, "name": "AnonymousUser"}
+
+
+def test_current_user_as_django_bolt_spells_it(c: httpx.Client) -> None:
+    """``user: CurrentUser`` (``get_current_user``) and ``extract_user_id_from_context``,
+    from a session, from a token, and for an anonymous request."""
+    user = login(c, "kim")
+    assert send(c, "GET", "/current", cookies(user)).json() == {
+        "username": "kim",
+        "user_id": str(user["id"]),
+    }
+    token = jwt.encode(
+        {"sub": str(user["id"]), "exp": int(time.time()) + 60}, SECRET, algorithm="HS256"
+    )
+    bearer = {"authorization": f"Bearer {token}"}
+    assert c.get("/current", headers=bearer).json()["username"] == "kim"
+    assert c.get("/current/async", headers=bearer).json() == {"username": "kim"}
+    assert c.get("/current").json() == {"username": None, "user_id": None}

@@ -44,10 +44,12 @@ if not settings.configured:
 
 from bolt_api import BoltAPI, Request
 from bolt_api.auth import (
+    CurrentUser,
     HasPermission,
     IsAuthenticated,
     JWTAuthentication,
     SessionAuthentication,
+    extract_user_id_from_context,
     get_auth_context,
 )
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
@@ -158,3 +160,18 @@ def jwt_user(request: Request) -> dict[str, Any]:
 @api.get("/anonymous")
 def anonymous(request: Request) -> dict[str, Any]:
     return {"authenticated": request.user.is_authenticated, "name": str(request.user)}
+
+
+@api.get("/current", auth=[*SESSION, JWTAuthentication(secret=SECRET)])
+def current(request: Request, user: CurrentUser) -> dict[str, Any]:
+    """django-bolt's ``CurrentUser``: the user, or ``None`` when not authenticated."""
+    return {
+        "username": None if user is None else user.username,
+        "user_id": extract_user_id_from_context(request),
+    }
+
+
+@api.get("/current/async", auth=[JWTAuthentication(secret=SECRET)], guards=LOGGED_IN)
+async def current_async(user: CurrentUser) -> dict[str, Any]:
+    await asyncio.sleep(0)
+    return {"username": user.username}

@@ -10,6 +10,20 @@ about sockets; no other module imports it but the package's ``serve`` re-export 
 from ._app import BoltAPI
 from ._router import Router
 from ._threads import run_in_thread, run_inline
+from .auth import (
+    AllowAny,
+    APIKeyAuthentication,
+    AuthContext,
+    CurrentUser,
+    IsAuthenticated,
+    JWTAuthentication,
+    Requires,
+    Token,
+    create_jwt_for_user,
+    extract_user_id_from_context,
+    get_auth_context,
+    get_current_user,
+)
 from .compression import CompressionConfig, no_compress
 from .cors import CORSConfig, cors
 from .datastructures import UploadFile
@@ -38,7 +52,16 @@ from .exceptions import (
     UnprocessableEntity,
 )
 from .hosts import AllowedHosts
-from .openapi import OpenAPIConfig
+from .openapi import (
+    JsonRenderPlugin,
+    OpenAPIConfig,
+    RapidocRenderPlugin,
+    RedocRenderPlugin,
+    ScalarRenderPlugin,
+    StoplightRenderPlugin,
+    SwaggerRenderPlugin,
+    YamlRenderPlugin,
+)
 from .pagination import (
     CursorPagination,
     LimitOffsetPagination,
@@ -51,6 +74,7 @@ from .params import Body, Cookie, Depends, File, Form, Header, Path, Query
 from .ratelimit import rate_limit
 from .responses import HTML, JSON, PlainText, Redirect, Response
 from .server import serve
+from .streaming import EventSourceResponse, ServerSentEvent, StreamingResponse, format_sse_event
 from .views import (
     APIView,
     CreateMixin,
@@ -65,8 +89,11 @@ from .views import (
 )
 
 __all__ = [
+    "APIKeyAuthentication",
     "APIView",
+    "AllowAny",
     "AllowedHosts",
+    "AuthContext",
     "BadGateway",
     "BadRequest",
     "Body",
@@ -78,11 +105,13 @@ __all__ = [
     "Conflict",
     "Cookie",
     "CreateMixin",
+    "CurrentUser",
     "CursorPagination",
     "Depends",
     "DestroyMixin",
     "Engine",
     "EngineNotFoundError",
+    "EventSourceResponse",
     "File",
     "Forbidden",
     "Form",
@@ -92,7 +121,10 @@ __all__ = [
     "HTTPException",
     "Header",
     "InternalServerError",
+    "IsAuthenticated",
     "JSON",
+    "JWTAuthentication",
+    "JsonRenderPlugin",
     "LimitOffsetPagination",
     "ListMixin",
     "MethodNotAllowed",
@@ -107,26 +139,41 @@ __all__ = [
     "Path",
     "PlainText",
     "Query",
+    "RapidocRenderPlugin",
     "RateLimitExceeded",
     "ReadOnlyModelViewSet",
     "Redirect",
+    "RedocRenderPlugin",
     "Request",
     "RequestValidationError",
+    "Requires",
     "Response",
     "RetrieveMixin",
     "RouteSpec",
     "Router",
+    "ScalarRenderPlugin",
     "ServerConfig",
+    "ServerSentEvent",
     "ServiceUnavailable",
+    "StoplightRenderPlugin",
+    "StreamingResponse",
+    "SwaggerRenderPlugin",
+    "Token",
     "TooManyRequests",
     "Unauthorized",
     "UnprocessableEntity",
     "UpdateMixin",
     "UploadFile",
     "ViewSet",
+    "YamlRenderPlugin",
     "action",
     "available_engines",
     "cors",
+    "create_jwt_for_user",
+    "extract_user_id_from_context",
+    "format_sse_event",
+    "get_auth_context",
+    "get_current_user",
     "load_engine",
     "no_compress",
     "paginate",

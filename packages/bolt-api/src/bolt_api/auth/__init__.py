@@ -13,6 +13,7 @@ result is in ``request.state["auth"]`` (:func:`get_auth_context`). See ``docs/au
 
 from ._backends import APIKeyAuthentication, BaseAuthentication, JWTAuthentication
 from ._context import AuthContext, get_auth_context
+from ._current_user import CurrentUser, extract_user_id_from_context, get_current_user
 from ._guards import (
     AllowAny,
     BasePermission,
@@ -42,6 +43,7 @@ __all__ = [
     "AuthContext",
     "BaseAuthentication",
     "BasePermission",
+    "CurrentUser",
     "DjangoCacheRevocation",
     "DjangoORMRevocation",
     "Guard",
@@ -64,6 +66,8 @@ __all__ = [
     "TokenRotationError",
     "create_jwt_for_user",
     "create_token_pair",
+    "extract_user_id_from_context",
     "get_auth_context",
+    "get_current_user",
     "rotate_refresh_token",
 ]
