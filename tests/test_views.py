@@ -239,3 +239,60 @@ def test_paginate_with_response_model(client: httpx.Client) -> None:
         "total_pages": 4,
         "previous_page": 3,
     }
+
+
+def rows(*ids: int) -> list[dict[str, object]]:
+    return [{"id": i, "name": f"row {i}"} for i in ids]
+
+
+def test_drf_envelope_with_page_numbers(client: httpx.Client) -> None:
+    """``response_class=DRFPaginatedResponse``: DRF's count/next/previous/results, absolute
+    links on the request's own URL with its other parameters kept; page 1 has no page
+    parameter, as in DRF."""
+    base = str(client.base_url).rstrip("/") + "/cbv/pages/drf/number"
+    assert client.get("/cbv/pages/drf/number").json() == {
+        "count": 7,
+        "next": f"{base}?page=2",
+        "previous": None,
+        "results": rows(1, 2, 3),
+    }
+    body = client.get("/cbv/pages/drf/number", params={"q": "row", "page": 2}).json()
+    assert body == {
+        "count": 7,
+        "next": f"{base}?q=row&page=3",
+        "previous": f"{base}?q=row",
+        "results": rows(4, 5, 6),
+    }
+    last = client.get(body["next"]).json()
+    assert (last["next"], last["previous"], last["results"]) == (
+        None,
+        f"{base}?q=row&page=2",
+        rows(7),
+    )
+
+
+def test_drf_envelope_with_limit_offset_and_cursor(client: httpx.Client) -> None:
+    base = str(client.base_url).rstrip("/") + "/cbv/pages/drf"
+    body = client.get("/cbv/pages/drf/offset", params={"offset": 2}).json()
+    assert body == {
+        "count": 7,
+        "next": f"{base}/offset?limit=3&offset=5",
+        "previous": f"{base}/offset?limit=3",
+        "results": rows(3, 4, 5),
+    }
+    first = client.get("/cbv/pages/drf/cursor").json()
+    assert "count" not in first and first["previous"] is None  # a cursor makes no count
+    assert first["results"] == rows(1, 2, 3) and first["next"].startswith(f"{base}/cursor?cursor=")
+    then = client.get(first["next"]).json()
+    assert then["results"] == rows(4, 5, 6)
+
+
+def test_drf_envelope_in_openapi(client: httpx.Client) -> None:
+    spec = client.get("/docs/openapi.json").json()
+    schema = spec["paths"]["/cbv/pages/drf/number"]["get"]["responses"]["200"]["content"][
+        "application/json"
+    ]["schema"]
+    if "$ref" in schema:
+        schema = spec["components"]["schemas"][schema["$ref"].rsplit("/", 1)[1]]
+    assert set(schema["properties"]) == {"count", "next", "previous", "results"}
+    assert set(schema["required"]) == {"next", "previous", "results"}

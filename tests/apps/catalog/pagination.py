@@ -11,6 +11,7 @@ from typing import Any
 
 import msgspec
 from bolt_api import CursorPagination, LimitOffsetPagination, PageNumberPagination, paginate
+from bolt_api.pagination import DRFPaginatedResponse
 
 from .app import api
 
@@ -22,6 +23,9 @@ __all__ = [
     "rows_by_number",
     "rows_cursor",
     "rows_cursor_desc",
+    "rows_drf_cursor",
+    "rows_drf_number",
+    "rows_drf_offset",
     "rows_model",
     "rows_offset",
     "rows_small",
@@ -80,3 +84,22 @@ async def rows_cursor_desc() -> list[Row]:
 @paginate
 def rows_model():  # type: ignore[no-untyped-def]
     return ROWS
+
+
+# Django REST framework's envelope (count, next, previous, results) on each scheme
+@api.get("/cbv/pages/drf/number")
+@paginate(PageNumberPagination(page_size=3, response_class=DRFPaginatedResponse))
+async def rows_drf_number(q: str | None = None) -> list[Row]:
+    return [r for r in ROWS if q is None or q in r["name"]]  # type: ignore[misc]
+
+
+@api.get("/cbv/pages/drf/offset")
+@paginate(LimitOffsetPagination(page_size=3, response_class=DRFPaginatedResponse))
+def rows_drf_offset() -> list[Row]:
+    return ROWS  # type: ignore[return-value]
+
+
+@api.get("/cbv/pages/drf/cursor")
+@paginate(AscendingCursor(response_class=DRFPaginatedResponse))
+async def rows_drf_cursor() -> list[Row]:
+    return ROWS  # type: ignore[return-value]

@@ -9,6 +9,13 @@ answer is a :class:`PaginatedResponse` envelope whose ``None`` fields are omitte
     {"items": [...], "total": 5, "has_next": true, "has_previous": false,
      "page": 1, "page_size": 2, "total_pages": 3, "next_page": 2}
 
+``response_class=DRFPaginatedResponse`` on a paginator gives Django REST framework's envelope
+instead, with absolute links built from the request's own URL (its other query parameters
+kept)::
+
+    {"count": 5, "next": "http://api.example.com/items?page=2", "previous": null,
+     "results": [...]}
+
 A QuerySet is only evaluated through its async API (``acount()``, ``async for`` over a slice),
 so Django is never imported here.
 """
@@ -22,6 +29,7 @@ import inspect
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any, Generic, TypeVar, get_args, get_origin, overload
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import msgspec
 
@@ -34,6 +42,7 @@ from .params import Query
 
 __all__ = [
     "CursorPagination",
+    "DRFPaginatedResponse",
     "LimitOffsetPagination",
     "PageNumberPagination",
     "PageParam",
@@ -66,6 +75,30 @@ class PaginatedResponse(msgspec.Struct, Generic[T], omit_defaults=True):
     previous_cursor: str | None = None
 
 
+class DRFPaginatedResponse(msgspec.Struct, Generic[T], kw_only=True, omit_defaults=True):
+    """Django REST framework's page envelope: ``count``, the absolute URLs of the ``next``
+    and ``previous`` pages (``null`` at either end) and the ``results``. A cursor paginator
+    makes no count, so ``count`` is left out there, and has no ``previous`` link."""
+
+    count: int | None = None
+    next: str | None
+    previous: str | None
+    results: list[T]
+
+
+#: Query-string changes for one page link: a parameter's new value, or ``None`` to drop it.
+LinkChanges = dict[str, "str | None"]
+
+
+def page_url(request: Request, changes: LinkChanges) -> str:
+    """The request's absolute URL with ``changes`` made to its query string (the other
+    parameters kept in order)."""
+    scheme, netloc, path, query, _ = urlsplit(request.build_absolute_uri())
+    pairs = [(k, v) for k, v in parse_qsl(query, keep_blank_values=True) if k not in changes]
+    pairs += [(k, v) for k, v in changes.items() if v is not None]
+    return urlunsplit((scheme, netloc, path, urlencode(pairs), ""))
+
+
 @dataclass(frozen=True, slots=True)
 class PageParam:
     """A query parameter a pagination scheme reads: ``key`` is the keyword it is passed to
@@ -90,7 +123,10 @@ class PaginationBase:
     max_page_size: int = 1000
     page_size_query_param: str | None = None
     serializer_class: Any = None
+    #: :class:`PaginatedResponse` (django-bolt's envelope) or :class:`DRFPaginatedResponse`.
     response_class: Any = PaginatedResponse
+    #: Whether the scheme counts the rows (``total``); a cursor does not.
+    counts: bool = True
 
     def __init__(self, **options: Any) -> None:
         for name, value in options.items():
@@ -165,9 +201,23 @@ class PaginationBase:
         **info: Any,
     ) -> Any:
         """The envelope; override (with ``response_class``) for another shape."""
-        return self.response_class(
-            items=items, total=total, has_next=has_next, has_previous=has_previous, **info
-        )
+        rc = self.response_class
+        if isinstance(rc, type) and issubclass(rc, DRFPaginatedResponse):
+            following, preceding = self.link_changes(has_next, has_previous, info)
+            return rc(
+                count=total if self.counts else None,
+                next=None if following is None else page_url(request, following),
+                previous=None if preceding is None else page_url(request, preceding),
+                results=items,
+            )
+        return rc(items=items, total=total, has_next=has_next, has_previous=has_previous, **info)
+
+    def link_changes(
+        self, has_next: bool, has_previous: bool, info: dict[str, Any]
+    ) -> tuple[LinkChanges | None, LinkChanges | None]:
+        """The query-string changes that lead to the next and the previous page (``None``
+        where there is none), from the ``info`` :meth:`build_response` received."""
+        return None, None
 
     def response_type(self, item: Any = Any) -> Any:
         """The envelope's type for items of type ``item`` (``PaginatedResponse[item]``)."""
@@ -209,6 +259,18 @@ class PageNumberPagination(PaginationBase):
             previous_page=page - 1 if page > 1 else None,
         )
 
+    def link_changes(
+        self, has_next: bool, has_previous: bool, info: dict[str, Any]
+    ) -> tuple[LinkChanges | None, LinkChanges | None]:
+        name = self.page_query_param
+        following = info.get("next_page")
+        preceding = info.get("previous_page")
+        return (
+            None if following is None else {name: str(following)},
+            # DRF's first page is the URL without the page parameter
+            None if preceding is None else {name: None if preceding == 1 else str(preceding)},
+        )
+
 
 class LimitOffsetPagination(PaginationBase):
     """``?limit=10&offset=20``; ``limit`` defaults to ``page_size``, capped at
@@ -239,6 +301,16 @@ class LimitOffsetPagination(PaginationBase):
             offset=offset,
         )
 
+    def link_changes(
+        self, has_next: bool, has_previous: bool, info: dict[str, Any]
+    ) -> tuple[LinkChanges | None, LinkChanges | None]:
+        limit, offset = info["limit"], info["offset"]
+        lq, oq = self.limit_query_param, self.offset_query_param
+        following = {lq: str(limit), oq: str(offset + limit)} if has_next else None
+        back = offset - limit
+        preceding = {lq: str(limit), oq: None if back <= 0 else str(back)} if has_previous else None
+        return following, preceding
+
 
 class CursorPagination(PaginationBase):
     """``?cursor=<opaque>``: rows ordered by ``ordering`` (default ``"-id"``), each page
@@ -247,6 +319,7 @@ class CursorPagination(PaginationBase):
     page_size_query_param: str | None = "page_size"
     cursor_query_param: str = "cursor"
     ordering: str = "-id"
+    counts = False
 
     def query_params(self) -> list[PageParam]:
         return [
@@ -326,6 +399,12 @@ class CursorPagination(PaginationBase):
             page_size=size,
             next_cursor=next_cursor,
         )
+
+    def link_changes(
+        self, has_next: bool, has_previous: bool, info: dict[str, Any]
+    ) -> tuple[LinkChanges | None, LinkChanges | None]:
+        cursor = info.get("next_cursor")
+        return (None if cursor is None else {self.cursor_query_param: cursor}), None
 
 
 def _non_optional(tp: Any) -> Any:
