@@ -36,7 +36,7 @@ import msgspec
 from ._encoding import ResponseValidationError
 from ._querysets import count, model_to_dict, read_field, to_list
 from ._signatures import add_keyword, resolved_signature, stamp, with_request
-from .engine import Request
+from .engine import Request, build_absolute_uri
 from .exceptions import RequestValidationError
 from .params import Query
 
@@ -93,7 +93,7 @@ LinkChanges = dict[str, "str | None"]
 def page_url(request: Request, changes: LinkChanges) -> str:
     """The request's absolute URL with ``changes`` made to its query string (the other
     parameters kept in order)."""
-    scheme, netloc, path, query, _ = urlsplit(request.build_absolute_uri())
+    scheme, netloc, path, query, _ = urlsplit(build_absolute_uri(request))
     pairs = [(k, v) for k, v in parse_qsl(query, keep_blank_values=True) if k not in changes]
     pairs += [(k, v) for k, v in changes.items() if v is not None]
     return urlunsplit((scheme, netloc, path, urlencode(pairs), ""))
@@ -306,7 +306,9 @@ class LimitOffsetPagination(PaginationBase):
     ) -> tuple[LinkChanges | None, LinkChanges | None]:
         limit, offset = info["limit"], info["offset"]
         lq, oq = self.limit_query_param, self.offset_query_param
-        following = {lq: str(limit), oq: str(offset + limit)} if has_next else None
+        following: LinkChanges | None = (
+            {lq: str(limit), oq: str(offset + limit)} if has_next else None
+        )
         back = offset - limit
         preceding = {lq: str(limit), oq: None if back <= 0 else str(back)} if has_previous else None
         return following, preceding
