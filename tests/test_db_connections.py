@@ -119,7 +119,11 @@ def settle(cluster: Cluster, expected: int, timeout: float = 5.0) -> int:
 
 
 def hammer(url: str, paths: list[str], total: int, concurrency: int = 16) -> list[int]:
-    with httpx.Client(base_url=url, timeout=30) as client:
+    # httpx keeps an idle connection for 5 s, the server's keep-alive timeout too: a pooled
+    # connection reused just as the server closes it is a "Server disconnected" (1 in 10,000
+    # requests on a loaded machine). A client must give up idle connections first.
+    limits = httpx.Limits(keepalive_expiry=2.0)
+    with httpx.Client(base_url=url, timeout=30, limits=limits) as client:
 
         def one(i: int) -> int:
             return client.get(paths[i % len(paths)]).status_code
