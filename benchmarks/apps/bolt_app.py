@@ -21,8 +21,7 @@ from __future__ import annotations
 import time
 
 import msgspec
-from bolt_api import BoltAPI, cors, rate_limit
-from bolt_api.auth import IsAuthenticated, JWTAuthentication, get_auth_context
+from bolt_api import BoltAPI
 
 from benchmarks.apps.benchdb.models import Row
 from benchmarks.apps.common import (
@@ -43,6 +42,12 @@ try:  # streamed responses arrived after the benchmark; older trees send E6 in o
     from bolt_api.streaming import StreamingResponse
 except ImportError:
     StreamingResponse = None
+
+try:  # so did E9-E11's APIs: a `--baseline` tree without them serves the other endpoints
+    from bolt_api import cors, rate_limit
+    from bolt_api.auth import IsAuthenticated, JWTAuthentication, get_auth_context
+except ImportError:
+    cors = rate_limit = None
 
 api = BoltAPI()
 
@@ -85,21 +90,21 @@ def db_rows_sync():  # E5s
     return list(Row.objects.order_by("id").values("id", "name", "email", "score")[:DB_READ])
 
 
-@api.get("/me", auth=[JWTAuthentication(secret=JWT_SECRET)], guards=[IsAuthenticated()])
-async def me(request):  # E9
-    return {"user_id": get_auth_context(request).user_id}
+if cors is not None:
 
+    @api.get("/me", auth=[JWTAuthentication(secret=JWT_SECRET)], guards=[IsAuthenticated()])
+    async def me(request):  # E9
+        return {"user_id": get_auth_context(request).user_id}
 
-@api.get("/cors")
-@cors(origins=[CORS_ORIGIN])
-async def with_cors():  # E10
-    return {"message": HELLO["message"]}
+    @api.get("/cors")
+    @cors(origins=[CORS_ORIGIN])
+    async def with_cors():  # E10
+        return {"message": HELLO["message"]}
 
-
-@api.get("/limited")
-@rate_limit(rps=RATE_LIMIT_RPS)
-async def limited():  # E11
-    return {"message": HELLO["message"]}
+    @api.get("/limited")
+    @rate_limit(rps=RATE_LIMIT_RPS)
+    async def limited():  # E11
+        return {"message": HELLO["message"]}
 
 
 @api.get("/plain")

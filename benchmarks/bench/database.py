@@ -14,6 +14,7 @@ say so.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 from benchmarks.bench.base import BenchFailure, log
@@ -64,7 +65,7 @@ def start_database(targets: list[Target], env: Env) -> None:
     with psycopg.connect(env.cluster.dsn, autocommit=True) as conn:
         row = conn.execute("SHOW server_version").fetchone()
         for t in django:
-            name = "bench_" + t.name.replace("-", "_")
+            name = "bench_" + re.sub(r"\W", "_", t.name)  # bolt-rust@baseline too
             conn.execute(f'CREATE DATABASE "{name}"')
             env.dbs[t.name] = f"postgresql://postgres@127.0.0.1:{env.cluster.port}/{name}"
     env.database = (

@@ -122,6 +122,8 @@ def make_targets() -> dict[str, Target]:
         "msgspec",
         "uvloop",
         "httptools",
+        "PyJWT",
+        "psycopg",
     )
     targets = [
         Target(
@@ -185,7 +187,7 @@ def make_targets() -> dict[str, Target]:
                 (f"django-bolt=={DJANGO_BOLT_VERSION}", _django_pin(), PSYCOPG_REQ),
             ),
             "django-bolt",
-            ("django-bolt", "Django", "msgspec"),
+            ("django-bolt", "Django", "msgspec", "psycopg"),
             (
                 "Python 3.12 (django-bolt needs ≥ 3.12; Bolt and the other Python targets run "
                 "on the runner's Python). The interpreter is part of the comparison: E4's "
@@ -208,7 +210,7 @@ def make_targets() -> dict[str, Target]:
                 (f"django-bolt=={DJANGO_BOLT_VERSION}", _django_pin(), PSYCOPG_REQ),
             ),
             "django-bolt",
-            ("django-bolt", "Django", "msgspec"),
+            ("django-bolt", "Django", "msgspec", "psycopg"),
             (
                 "Not in the default targets: django-bolt with Django's default LOGGING, so "
                 "each request is logged through `django.server` (stdout to a file).",
