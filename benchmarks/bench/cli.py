@@ -14,10 +14,12 @@ import json
 import os
 import shlex
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from types import FrameType
 from typing import Any
 
 from benchmarks.bench.ablation import ABLATIONS, ablation_targets, newest_ablation, render_ablation
@@ -219,8 +221,15 @@ def check_baseline(
         p.error(f"--baseline: {args.baseline!r} names no commit of this repository")
 
 
+def _exit_on_sigterm(signum: int, frame: FrameType | None) -> None:
+    """SIGTERM (``timeout``, a CI runner) unwinds like Ctrl-C, so the ``finally`` blocks stop
+    the servers and the PostgreSQL cluster (which would outlive the runner otherwise)."""
+    raise SystemExit(128 + signum)
+
+
 def main(argv: list[str] | None = None) -> int:
     raw = sys.argv[1:] if argv is None else argv
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
     if "--profile" in raw:  # its own options: see benchmarks/profile.py
         from benchmarks import profile
 

@@ -18,6 +18,7 @@ import re
 from pathlib import Path
 
 from benchmarks.bench.base import BenchFailure, log
+from benchmarks.bench.endpoints import BY_KEY
 from benchmarks.bench.measure import process_tree
 from benchmarks.bench.targets import Env, Target
 
@@ -42,8 +43,11 @@ def start_database(targets: list[Target], env: Env) -> None:
     if not django:
         return
     choice = env.args.db
+    wanted = any(BY_KEY[k].needs_django for k in env.args.endpoints.split(","))
     bin_dir = None
-    if choice != "sqlite":
+    if not wanted:  # no endpoint reads it: the apps only need a database to import
+        choice = "sqlite"
+    elif choice != "sqlite":
         from tests.postgres import find_binaries
 
         bin_dir = find_binaries()
@@ -54,8 +58,9 @@ def start_database(targets: list[Target], env: Env) -> None:
             )
     if bin_dir is None:
         why = "chosen with --db sqlite" if choice == "sqlite" else "no PostgreSQL binaries found"
-        env.database = f"sqlite, a file per target ({why})"
-        log(f"E5/E5s database: {env.database}")
+        if wanted:
+            env.database = f"sqlite, a file per target ({why})"
+            log(f"E5/E5s database: {env.database}")
         for t in django:
             env.dbs[t.name] = str(env.tmp / f"{t.name}.sqlite3")
         return

@@ -107,7 +107,7 @@ def feature_sections(data: dict[str, Any], summ: Summaries, targets: list[str]) 
             "do.",
             "",
             "| Target | HOL p50 / p99 (ms) | E1 p50 / p99 (ms) | HOL req/s ÷ E1 | "
-            "slow requests answered per run |",
+            "slow requests answered per run (and its drain) |",
             "|---|---|---|---|---|",
         ]
         for t in hol:

@@ -43,7 +43,7 @@ FASTAPI_REQS = [
     "PyJWT==2.15.1",  # E9: FastAPI's documented way to check a JWT
 ]
 #: The Django targets' PostgreSQL driver (E5, E5s; the Bolt targets get it from nox's session).
-PSYCOPG_REQ = "psycopg[binary]==PSYVER"
+PSYCOPG_REQ = "psycopg[binary]==3.3.9"
 UVICORN_REQS = ["uvicorn==0.54.0", "uvloop==0.23.0", "httptools==0.9.0", "msgspec==0.22.0"]
 GRANIAN_REQS = ["granian==2.8.7", "uvloop==0.23.0", "msgspec==0.22.0"]
 DJANGO_BOLT_VERSION = "0.13.0"
