@@ -125,7 +125,7 @@ def feature_sections(data: dict[str, Any], summ: Summaries, targets: list[str]) 
             )
     orm = [k for k in ("E5", "E5s") if k in data["endpoints"]]
     db_targets = [t for t in targets if any(k in summ[t] for k in orm)]
-    if db_targets and data.get("database"):
+    if db_targets and data.get("database", "").startswith("PostgreSQL"):  # sqlite: in-process
         lines += [
             "",
             "## The ORM endpoints' database",
