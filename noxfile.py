@@ -227,7 +227,8 @@ def bench(session: nox.Session) -> None:
     Builds bolt-rust with ``BOLT_RUST_PROFILE`` (default here ``release``: fat LTO) and the
     cargo feature ``ablation`` (``BOLT_ABLATE`` works in this build only), installs
     wrk and nginx with apt-get when they are missing (as root only; linux-perf too for
-    ``--profile``), then runs ``benchmarks/run.py`` with the arguments after ``--``;
+    ``--profile``; PostgreSQL's server, best effort, for E5/E5s), then runs
+    ``benchmarks/run.py`` with the arguments after ``--``;
     ``-- --micro`` runs the pytest-benchmark micro-benchmarks instead, ``-- --profile`` the
     perf split of CPU per request (benchmarks/profile.py), ``-- --baseline REV`` the current
     tree against git revision REV (built with the same profile under target/bench-baseline/).
@@ -235,7 +236,9 @@ def bench(session: nox.Session) -> None:
     profile = os.environ.get("BOLT_RUST_PROFILE", "release")
     # `ablation`: the Rust engine's switches for the ablation table (off in other builds)
     install(session, profile, features="ablation")
-    session.install("matplotlib>=3.8", "pytest>=8", "pytest-benchmark>=4")
+    # psycopg: E5/E5s on the runner's throw-away PostgreSQL (the Bolt targets run here)
+    session.install("matplotlib>=3.8", "pytest>=8", "pytest-benchmark>=4", "psycopg[binary]>=3.2")
+    install_postgresql(session)  # without it, E5/E5s fall back to sqlite and say so
     missing = [
         tool
         for tool in ("wrk", "nginx")

@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.bench.base import RAW, RESULTS, ROOT, BenchFailure, log
+from benchmarks.bench.database import stop_database
 from benchmarks.bench.endpoints import BY_KEY, Endpoint
 from benchmarks.bench.load import check_tools, run_wrk, wait_for_quiet
 from benchmarks.bench.measure import process_tree
@@ -214,6 +215,7 @@ def main(argv: list[str]) -> int:
     p.add_argument("--quiet-timeout", type=float, default=60.0)
     p.add_argument("--max-noise", type=float, default=0.10)
     p.add_argument("--python312", default=None)
+    p.add_argument("--db", choices=("auto", "postgresql", "sqlite"), default="auto")
     p.add_argument("--no-write", action="store_true")
     args = p.parse_args(argv)
     if shutil.which("perf") is None:
@@ -238,10 +240,15 @@ def main(argv: list[str]) -> int:
     try:
         with tempfile.TemporaryDirectory(prefix="bolt-profile-") as tmp:
             env = Env(args, Path(tmp))
-            prepare(targets, env)
-            for target in targets:
-                eps = [e for e in endpoints if target.supports(e)]
-                data["results"][target.name] = profile_target(target, eps, env, logs, Path(tmp))
+            try:
+                prepare(targets, env)
+                for target in targets:
+                    eps = [e for e in endpoints if target.supports(e)]
+                    data["results"][target.name] = profile_target(target, eps, env, logs, Path(tmp))
+            finally:
+                for server in list(LIVE):
+                    server.stop()
+                stop_database(env)
     except BenchFailure as exc:
         for server in list(LIVE):
             server.stop()

@@ -8,17 +8,30 @@ plain dicts and lists (an annotation such as ``-> dict[str, str]`` makes Bolt an
 validate the result with msgspec on every request: django-bolt's E1 drops from 95k to 57k
 req/s), and ``-> User`` on E3, the typed echo. FastAPI is the other way round (see
 ``fastapi_app.py``).
+
+The feature endpoints: E9 checks an HS256 token in a ``JWTAuthentication`` backend with an
+``IsAuthenticated`` guard; E10 and E11 are the hello route under ``@cors`` and
+``@rate_limit`` (per route, as django-bolt's decorators are), ``/plain`` the same route
+without either (their twins E10p and E11p); E5s and HOL's ``/slow`` are plain ``def``
+handlers, which Bolt runs on its thread pool (the ORM, ``time.sleep``).
 """
 
 from __future__ import annotations
+
+import time
 
 import msgspec
 from bolt_api import BoltAPI
 
 from benchmarks.apps.benchdb.models import Row
 from benchmarks.apps.common import (
+    CORS_ORIGIN,
     DB_READ,
     HELLO,
+    JWT_SECRET,
+    RATE_LIMIT_RPS,
+    SLOW,
+    SLOW_SECONDS,
     STREAM_BODY,
     STREAM_CHUNK,
     STREAM_CHUNKS,
@@ -29,6 +42,12 @@ try:  # streamed responses arrived after the benchmark; older trees send E6 in o
     from bolt_api.streaming import StreamingResponse
 except ImportError:
     StreamingResponse = None
+
+try:  # so did E9-E11's APIs: a `--baseline` tree without them serves the other endpoints
+    from bolt_api import cors, rate_limit
+    from bolt_api.auth import IsAuthenticated, JWTAuthentication, get_auth_context
+except ImportError:
+    cors = rate_limit = None
 
 api = BoltAPI()
 
@@ -64,6 +83,39 @@ async def json_10k():  # E4
 async def db_rows():  # E5
     rows = Row.objects.order_by("id").values("id", "name", "email", "score")[:DB_READ]
     return [row async for row in rows]
+
+
+@api.get("/db/rows-sync")
+def db_rows_sync():  # E5s
+    return list(Row.objects.order_by("id").values("id", "name", "email", "score")[:DB_READ])
+
+
+if cors is not None:
+
+    @api.get("/me", auth=[JWTAuthentication(secret=JWT_SECRET)], guards=[IsAuthenticated()])
+    async def me(request):  # E9
+        return {"user_id": get_auth_context(request).user_id}
+
+    @api.get("/cors")
+    @cors(origins=[CORS_ORIGIN])
+    async def with_cors():  # E10
+        return {"message": HELLO["message"]}
+
+    @api.get("/limited")
+    @rate_limit(rps=RATE_LIMIT_RPS)
+    async def limited():  # E11
+        return {"message": HELLO["message"]}
+
+
+@api.get("/plain")
+async def plain():  # E10p, E11p: the same route without @cors or @rate_limit
+    return {"message": HELLO["message"]}
+
+
+@api.get("/slow")
+def slow():  # HOL: the requests kept in flight
+    time.sleep(SLOW_SECONDS)
+    return SLOW
 
 
 if StreamingResponse is not None:

@@ -28,9 +28,28 @@ STREAM_CHUNK = b"0123456789abcdef" * 256  # 4096 bytes
 STREAM_CHUNKS = 16
 STREAM_BODY = STREAM_CHUNK * STREAM_CHUNKS
 
-#: E5: rows in the sqlite table and how many the endpoint reads.
+#: E5 and E5s: rows in the table (PostgreSQL, or sqlite without it) and how many they read.
 DB_ROWS = 100
 DB_READ = 10
+
+#: E9 ``GET /me``: the HS256 secret every target verifies the Bearer token with (the runner
+#: signs one token with it when it starts, ``bench.endpoints.bearer_token``), and the token's
+#: subject, which the endpoint answers as ``{"user_id": "42"}``.
+JWT_SECRET = "bolt-benchmark-hs256-secret-not-secret-0123456789"
+JWT_SUBJECT = "42"
+
+#: E10 ``GET /cors``: the origin the route allows and the wrk run sends in ``Origin:``.
+CORS_ORIGIN = "https://app.example.com"
+
+#: E11 ``GET /limited``: a per-client limit no run comes near (wrk's 64 connections share one
+#: client address, one bucket), so the route pays the check and is never refused.
+RATE_LIMIT_RPS = 10_000_000
+
+#: HOL: the slow ``def`` handler sleeps this long; the runner keeps ``SLOW_IN_FLIGHT`` of its
+#: requests open while wrk measures the fast endpoint (issue 12: 20 requests of 1 s).
+SLOW_SECONDS = 1.0
+SLOW_IN_FLIGHT = 20
+SLOW = {"slept": SLOW_SECONDS}
 
 
 #: The field values of E4's rows, computed once: formatting them would cost more than any

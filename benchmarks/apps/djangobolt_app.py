@@ -14,16 +14,35 @@ plain dicts and lists (an annotation such as ``-> dict[str, str]`` makes Bolt an
 validate the result with msgspec on every request: django-bolt's E1 drops from 95k to 57k
 req/s), and ``-> User`` on E3, the typed echo. FastAPI is the other way round (see
 ``fastapi_app.py``).
+
+The feature endpoints use django-bolt's own: ``JWTAuthentication`` + ``IsAuthenticated``
+(validated in Rust) for E9, the route decorators ``@cors`` and ``@rate_limit`` for E10 and
+E11, plain ``def`` handlers for E5s and HOL's ``/slow``.
 """
 
 from __future__ import annotations
 
+import time
+
 import msgspec
 from django_bolt import BoltAPI
+from django_bolt.auth import IsAuthenticated, JWTAuthentication
+from django_bolt.middleware import cors, rate_limit
 from django_bolt.responses import StreamingResponse
 
 from benchmarks.apps.benchdb.models import Row
-from benchmarks.apps.common import DB_READ, HELLO, STREAM_CHUNK, STREAM_CHUNKS, make_items
+from benchmarks.apps.common import (
+    CORS_ORIGIN,
+    DB_READ,
+    HELLO,
+    JWT_SECRET,
+    RATE_LIMIT_RPS,
+    SLOW,
+    SLOW_SECONDS,
+    STREAM_CHUNK,
+    STREAM_CHUNKS,
+    make_items,
+)
 
 api = BoltAPI(enable_logging=False)
 
@@ -59,6 +78,39 @@ async def json_10k():  # E4
 async def db_rows():  # E5
     rows = Row.objects.order_by("id").values("id", "name", "email", "score")[:DB_READ]
     return [row async for row in rows]
+
+
+@api.get("/db/rows-sync")
+def db_rows_sync():  # E5s
+    return list(Row.objects.order_by("id").values("id", "name", "email", "score")[:DB_READ])
+
+
+@api.get("/me", auth=[JWTAuthentication(secret=JWT_SECRET)], guards=[IsAuthenticated()])
+async def me(request):  # E9
+    return {"user_id": request.context["user_id"]}
+
+
+@api.get("/cors")
+@cors(origins=[CORS_ORIGIN])
+async def with_cors():  # E10
+    return {"message": HELLO["message"]}
+
+
+@api.get("/limited")
+@rate_limit(rps=RATE_LIMIT_RPS)
+async def limited():  # E11
+    return {"message": HELLO["message"]}
+
+
+@api.get("/plain")
+async def plain():  # E10p, E11p: the same route without @cors or @rate_limit
+    return {"message": HELLO["message"]}
+
+
+@api.get("/slow")
+def slow():  # HOL: the requests kept in flight
+    time.sleep(SLOW_SECONDS)
+    return SLOW
 
 
 async def _chunks():

@@ -1,6 +1,8 @@
 """The benchmark endpoints on FastAPI (served by uvicorn with uvloop + httptools).
 
-No Django, so no E5. Handlers are ``async def`` (FastAPI runs plain ``def`` in a thread pool).
+No Django, so no E5/E5s. Handlers are ``async def`` (FastAPI runs plain ``def`` in a thread
+pool: HOL's ``/slow`` is one). E9 is FastAPI's documented recipe: an ``HTTPBearer``
+dependency decoding the token with PyJWT; no E10/E11 (see the target's notes).
 
 The three framework apps have the same ``async def`` handlers; each declares return types in
 the form that is faster for its framework, measured. FastAPI serializes a declared return
@@ -11,13 +13,27 @@ than without. Bolt and django-bolt are the other way round (see ``bolt_app.py``)
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+import time
+from typing import Annotated
+
+import jwt
+from fastapi import Depends, FastAPI, HTTPException
 from fastapi.responses import StreamingResponse
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel
 
-from benchmarks.apps.common import HELLO, STREAM_CHUNK, STREAM_CHUNKS, make_items
+from benchmarks.apps.common import (
+    HELLO,
+    JWT_SECRET,
+    SLOW,
+    SLOW_SECONDS,
+    STREAM_CHUNK,
+    STREAM_CHUNKS,
+    make_items,
+)
 
 app = FastAPI()
+bearer = HTTPBearer(auto_error=False)
 
 
 class User(BaseModel):
@@ -55,3 +71,28 @@ async def _chunks():
 @app.get("/stream")
 async def stream() -> StreamingResponse:  # E6: 16 chunks of 4 KB
     return StreamingResponse(_chunks(), media_type="application/octet-stream")
+
+
+async def user_id(
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> str:
+    """The token's subject; 401 as the other targets answer without a valid token."""
+    if credentials is not None:
+        try:
+            claims = jwt.decode(credentials.credentials, JWT_SECRET, algorithms=["HS256"])
+        except jwt.InvalidTokenError:
+            pass
+        else:
+            return str(claims["sub"])
+    raise HTTPException(401, "Authentication required", {"WWW-Authenticate": "Bearer"})
+
+
+@app.get("/me")
+async def me(uid: Annotated[str, Depends(user_id)]) -> dict[str, str]:  # E9
+    return {"user_id": uid}
+
+
+@app.get("/slow")
+def slow() -> dict[str, float]:  # HOL: the requests kept in flight (FastAPI's thread pool)
+    time.sleep(SLOW_SECONDS)
+    return SLOW

@@ -14,10 +14,12 @@ import json
 import os
 import shlex
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from types import FrameType
 from typing import Any
 
 from benchmarks.bench.ablation import ABLATIONS, ablation_targets, newest_ablation, render_ablation
@@ -29,6 +31,7 @@ from benchmarks.bench.baseline import (
     resolve,
 )
 from benchmarks.bench.charts import render_charts
+from benchmarks.bench.database import stop_database
 from benchmarks.bench.endpoints import BY_KEY
 from benchmarks.bench.load import check_tools
 from benchmarks.bench.prepare import prepare, snapshot_bolt
@@ -88,7 +91,8 @@ def parse_args(argv: list[str]) -> tuple[argparse.Namespace, list[str]]:
     p.add_argument(
         "--endpoints",
         default=None,
-        help="comma-separated endpoint keys (default: E1..E8; E1..E4 with --ablation)",
+        help=f"comma-separated endpoint keys (default: all of {','.join(BY_KEY)}; "
+        "E1..E4 with --ablation)",
     )
     p.add_argument("--duration", type=int, default=10, help="seconds per wrk run (default 10)")
     p.add_argument("--warmup", type=int, default=3, help="warm-up seconds per endpoint (3)")
@@ -129,6 +133,13 @@ def parse_args(argv: list[str]) -> tuple[argparse.Namespace, list[str]]:
     p.add_argument("--server-cpu", type=int, default=0)
     p.add_argument("--client-cpu", type=int, default=1)
     p.add_argument("--python312", default=None, help="Python >= 3.12 for django-bolt's venv")
+    p.add_argument(
+        "--db",
+        choices=("auto", "postgresql", "sqlite"),
+        default="auto",
+        help="E5/E5s's database: a throw-away PostgreSQL cluster, or a sqlite file per target "
+        "(default auto: PostgreSQL when its binaries are installed)",
+    )
     p.add_argument(
         "--rss-soak",
         type=int,
@@ -210,8 +221,15 @@ def check_baseline(
         p.error(f"--baseline: {args.baseline!r} names no commit of this repository")
 
 
+def _exit_on_sigterm(signum: int, frame: FrameType | None) -> None:
+    """SIGTERM (``timeout``, a CI runner) unwinds like Ctrl-C, so the ``finally`` blocks stop
+    the servers and the PostgreSQL cluster (which would outlive the runner otherwise)."""
+    raise SystemExit(128 + signum)
+
+
 def main(argv: list[str] | None = None) -> int:
     raw = sys.argv[1:] if argv is None else argv
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
     if "--profile" in raw:  # its own options: see benchmarks/profile.py
         from benchmarks import profile
 
@@ -294,28 +312,34 @@ def main(argv: list[str] | None = None) -> int:
                 )
                 env.baseline = baseline.packages
                 data["baseline"] = {**vars(baseline), "packages": str(baseline.packages)}
-            if configs:  # one interpreter, database and version line for every configuration
-                prepare(targets[:1], env)
-                for t in targets[1:]:
-                    env.pythons[t.name] = env.pythons[targets[0].name]
-                    env.dbs[t.name] = env.dbs[targets[0].name]
-                data["versions"] = versions(targets[:1], env)
-            else:
-                prepare(targets, env)
-                data["versions"] = versions(targets, env)
-            if args.rss_soak:
-                data["soak"] = rss_soak(targets, endpoints, env, logs)
-            else:
-                pairs = sum(1 for t in targets for e in endpoints if t.supports(e))
-                minutes = pairs * (args.warmup + args.runs * (args.duration + 0.3)) / 60
-                log(
-                    f"{len(targets)} {'configurations' if configs else 'targets'} × "
-                    f"endpoints = {pairs} measurements, about {minutes:.0f} min of load"
-                )
-                if not args.no_preflight:
-                    preflight(targets, endpoints, env, logs)
-                data["interleaved"] = True
-                data["results"] = measure_all(targets, endpoints, env, logs)
+            try:
+                if configs:  # one interpreter, database and version line for every configuration
+                    prepare(targets[:1], env)
+                    for t in targets[1:]:
+                        env.pythons[t.name] = env.pythons[targets[0].name]
+                        env.dbs[t.name] = env.dbs[targets[0].name]
+                    data["versions"] = versions(targets[:1], env)
+                else:
+                    prepare(targets, env)
+                    data["versions"] = versions(targets, env)
+                if args.rss_soak:
+                    data["soak"] = rss_soak(targets, endpoints, env, logs)
+                else:
+                    pairs = sum(1 for t in targets for e in endpoints if t.supports(e))
+                    minutes = pairs * (args.warmup + args.runs * (args.duration + 0.3)) / 60
+                    log(
+                        f"{len(targets)} {'configurations' if configs else 'targets'} × "
+                        f"endpoints = {pairs} measurements, about {minutes:.0f} min of load"
+                    )
+                    if not args.no_preflight:
+                        preflight(targets, endpoints, env, logs)
+                    data["interleaved"] = True
+                    data["results"] = measure_all(targets, endpoints, env, logs)
+            finally:
+                for server in list(LIVE):  # before their database
+                    server.stop()
+                data["database"] = env.database
+                stop_database(env)
     except BaseException as exc:
         for server in list(LIVE):
             server.stop()

@@ -2,7 +2,10 @@
 
 ``run_wrk`` is one run: wrk's summary (``wrk/report.lua``'s ``BENCH_JSON`` line) plus the
 server's CPU time and RSS and each core's other load over the same interval; any error wrk
-saw fails the run. ``check_tools`` refuses to start without wrk, taskset and two free cores.
+saw fails the run. The processes that serve the run without being the server — the
+PostgreSQL cluster, HOL's slow-request client, both pinned to wrk's core — are measured
+too (``helper_cpu_s``) and not counted as other load. ``check_tools`` refuses to start
+without wrk, taskset and two free cores.
 """
 
 from __future__ import annotations
@@ -18,8 +21,10 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.apps import common
+from benchmarks.bench.background import SlowRequests
 from benchmarks.bench.base import ROOT, WRK_DIR, BenchFailure, log
-from benchmarks.bench.endpoints import Endpoint
+from benchmarks.bench.database import helper_pids
+from benchmarks.bench.endpoints import Endpoint, request_headers
 from benchmarks.bench.measure import core_busy_seconds, cpu_seconds, memory_kb, process_tree
 from benchmarks.bench.nginx import nginx_binary
 from benchmarks.bench.servers import Server
@@ -61,6 +66,8 @@ def run_wrk(
     """One wrk run; returns wrk's summary plus server CPU/RSS and core load during it."""
     script = WRK_DIR / ep.script
     url = f"http://127.0.0.1:{server.port}{ep.path}"
+    sent = {k: v for k, v in request_headers(ep).items() if k != "Content-Type"}  # the script's
+    headers = [arg for k, v in sent.items() for arg in ("-H", f"{k}: {v}")]
     cmd = [
         "taskset",
         "-c",
@@ -70,31 +77,56 @@ def run_wrk(
         f"-c{args.connections}",
         f"-d{duration}s",
         "--latency",
+        # HOL: a request stuck behind the slow ones is a latency to report, not a timeout
+        *(["--timeout", f"{duration + 10}s"] if ep.background else []),
+        *headers,
         "-s",
         str(script),
         url,
     ]
     wrk_env = {**os.environ, "BOLT_BENCH_BODY": str(common.USER_BODY_PATH)}
     cpus = (args.server_cpu, args.client_cpu)
-    pids = process_tree(server.pid)
-    cpu0 = cpu_seconds(pids)
-    busy0 = core_busy_seconds(cpus)
-    t0 = time.monotonic()
-    proc = subprocess.Popen(
-        cmd, cwd=ROOT, env=wrk_env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
-    )
-    assert proc.stdout is not None
-    output = proc.stdout.read().decode(errors="replace")
-    _, status, rusage = os.wait4(proc.pid, 0)
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    wall = time.monotonic() - t0
-    pids = process_tree(server.pid)
-    cpu1 = cpu_seconds(pids)
-    busy1 = core_busy_seconds(cpus)
-    mem = memory_kb(pids)
+    slow = None
+    if ep.background is not None:
+        slow = SlowRequests(
+            server.port, ep.background, common.SLOW_IN_FLIGHT, args.client_cpu, str(ROOT)
+        )
+        try:
+            slow.start()
+        except RuntimeError as exc:
+            raise BenchFailure(f"{server.target.name} {ep.key}: {exc}") from exc
+
+    def helpers() -> list[int]:
+        return [*helper_pids(), *(process_tree(slow.pid) if slow is not None else ())]
+
+    try:
+        pids = process_tree(server.pid)
+        cpu0, helper0 = cpu_seconds(pids), cpu_seconds(helpers())
+        busy0 = core_busy_seconds(cpus)
+        t0 = time.monotonic()
+        proc = subprocess.Popen(
+            cmd, cwd=ROOT, env=wrk_env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+        )
+        assert proc.stdout is not None
+        output = proc.stdout.read().decode(errors="replace")
+        _, status, rusage = os.wait4(proc.pid, 0)
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        wall = time.monotonic() - t0
+        pids = process_tree(server.pid)
+        cpu1, helper1 = cpu_seconds(pids), cpu_seconds(helpers())
+        busy1 = core_busy_seconds(cpus)
+        mem = memory_kb(pids)
+        background = slow.stop() if slow is not None else None
+    except RuntimeError as exc:
+        raise BenchFailure(f"{server.target.name} {ep.key}: {exc}") from exc
+    finally:
+        if slow is not None and slow.process is not None and slow.process.poll() is None:
+            slow.process.kill()
     if raw_log is not None:
         with open(raw_log, "a") as f:
             f.write(f"$ {shlex.join(cmd)}\n{output}\n")
+            if background is not None:
+                f.write(f"slow requests to {ep.background}: {background}\n")
     if proc.returncode != 0:
         raise BenchFailure(
             f"wrk failed ({proc.returncode}) on {server.target.name} {ep.key}:\n{output}"
@@ -123,8 +155,11 @@ def run_wrk(
     socket_errors = errors["read"] + errors["write"] + errors["timeout"]
     if errors["connect"] or socket_errors > 0.01 * requests:
         raise BenchFailure(f"{name}: socket errors {errors}:\n{output}")
+    if background is not None and (background["failed"] or background["undrained"]):
+        raise BenchFailure(f"{name}: the slow requests to {ep.background}: {background}")
     seconds = summary["duration_us"] / 1e6
     server_cpu = cpu1 - cpu0
+    helper_cpu = helper1 - helper0  # pinned to wrk's core
     client_cpu = rusage.ru_utime + rusage.ru_stime
     return {
         "requests": requests,
@@ -143,9 +178,13 @@ def run_wrk(
         )
         / wall,
         "other_client_core": max(
-            0.0, (busy1[args.client_cpu] - busy0[args.client_cpu]) - client_cpu
+            0.0, (busy1[args.client_cpu] - busy0[args.client_cpu]) - client_cpu - helper_cpu
         )
         / wall,
+        "helper_cpu_s": helper_cpu,
+        "helper_util": helper_cpu / wall,
+        "helper_cpu_us_per_req": helper_cpu / requests * 1e6,
+        **({"slow_requests": background} if background is not None else {}),
         "rss_kb": mem["rss_kb"],
         "hwm_kb": mem["hwm_kb"],
     }

@@ -1,7 +1,8 @@
 """Getting the targets ready to run: the peers' virtualenvs, the databases, Bolt's snapshot.
 
 Peers run from pinned virtualenvs under ``benchmarks/.venvs/`` (reused while their
-requirements are unchanged); every Django target gets its own seeded sqlite database; Bolt
+requirements are unchanged); every Django target gets its own seeded database (PostgreSQL,
+or sqlite without it: ``bench.database``); Bolt
 runs from a copy of its packages taken when the run began (``snapshot_bolt``), so another
 session editing or rebuilding the checkout cannot change what is measured halfway.
 """
@@ -19,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.bench.base import ROOT, VENVS, BenchFailure, log
+from benchmarks.bench.database import start_database
 from benchmarks.bench.targets import Env, Target, VenvSpec, target_env
 
 __all__ = [
@@ -108,11 +110,10 @@ def prepare(targets: list[Target], env: Env) -> None:
             env.pythons[target.name] = ensure_venv(target.venv, args)
         elif target.name != "nginx":
             env.pythons[target.name] = Path(sys.executable)
+    start_database(targets, env)
     for target in targets:
         if not target.django:
             continue
-        db = env.tmp / f"{target.name}.sqlite3"
-        env.dbs[target.name] = db
         tenv = target_env(target, env)
         py = str(env.pythons[target.name])
         for cmd in (

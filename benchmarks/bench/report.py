@@ -13,13 +13,16 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.bench.endpoints import BY_KEY
+from benchmarks.bench.features import feature_goals, feature_sections
 from benchmarks.bench.measure import summarize
 
 __all__ = ["GOALS", "RATIOS", "SHORT", "common_notes", "fmt_int", "header_lines", "render_markdown"]
 
 
-#: Issue 4's targets: (target, reference, label, metric, endpoints, bound); ``rps`` must
-#: reach the bound, ``cpu_us`` stay under it. Rows come out in this order, per endpoint.
+#: The issues' targets across targets: (target, reference, label, metric, endpoints, bound);
+#: ``rps`` must reach the bound, ``cpu_us`` stay under it. Rows come out in this order, per
+#: endpoint: issue 4's (E1 to E4), issue 12's (the ORM on PostgreSQL), issue 16's (E9). The
+#: twin ratios and the head-of-line bound follow (``features.feature_goals``).
 GOALS: tuple[tuple[str, str, str, str, tuple[str, ...], float], ...] = (
     ("bolt-rust", "django-bolt", "rust ÷ django-bolt", "rps", ("E1",), 1.10),
     ("bolt-rust", "django-bolt", "rust ÷ django-bolt", "cpu_us", ("E1",), 0.90),
@@ -32,9 +35,13 @@ GOALS: tuple[tuple[str, str, str, str, tuple[str, ...], float], ...] = (
     ("bolt-python", "uvicorn-raw", "python ÷ uvicorn-raw", "rps", ("E1",), 1.00),
     ("bolt-python", "fastapi", "python ÷ FastAPI", "rps", ("E1", "E2", "E3", "E4"), 3.00),
     ("bolt-rust-log", "bolt-rust", "rust-log ÷ rust", "rps", ("E1", "E2", "E3", "E4"), 0.85),
+    ("bolt-rust", "django-bolt", "rust ÷ django-bolt", "rps", ("E5", "E5s"), 1.00),
+    ("bolt-python", "django-bolt", "python ÷ django-bolt", "rps", ("E5", "E5s"), 1.00),
+    ("bolt-rust", "django-bolt", "rust ÷ django-bolt", "rps", ("E9",), 1.00),
 )
 RATIOS = (
     ("bolt-rust", "django-bolt"),
+    ("bolt-python", "django-bolt"),
     ("bolt-rust-log", "bolt-rust"),
     ("bolt-python", "uvicorn-raw"),
     ("bolt-python", "fastapi"),
@@ -203,10 +210,11 @@ def render_markdown(data: dict[str, Any], chart_dir: Path | None, stem: str) -> 
                     share >= 1.0 and not counted["dropped"],
                 )
             )
+    goals += feature_goals(data, summ, targets)
     if goals:
         lines += [
             "",
-            "## Issue 4 targets on this run",
+            "## The issues' targets on this run (4: E1–E4; 12: E5, E5s, HOL; 16: E9–E11)",
             "",
             "| Ratio | Target | Measured | |",
             "|---|---|---|---|",
@@ -215,14 +223,16 @@ def render_markdown(data: dict[str, Any], chart_dir: Path | None, stem: str) -> 
             shown = got if isinstance(got, str) else f"{got:.2f}×"
             lines.append(f"| {name} | {want} | {shown} | {'met' if ok else '**missed**'} |")
 
+    lines += feature_sections(data, summ, targets)
     lines += ["", "## Targets and versions", "", "| Target | What | Versions |", "|---|---|---|"]
     for t in targets:
         lines.append(f"| {t} | {data['descriptions'][t]} | {data['versions'][t]} |")
 
     lines += ["", "## Notes", ""]
     lines.append(
-        "- E5 runs only on the Django-based targets (Bolt, django-bolt): FastAPI, "
-        "the raw ASGI/RSGI apps and nginx have no Django ORM."
+        "- E5 and E5s run only on the Django-based targets (Bolt, django-bolt): FastAPI, "
+        "the raw ASGI/RSGI apps and nginx have no Django ORM"
+        + (f"; they read {data['database']}." if data.get("database") else ".")
     )
     for t in targets:
         for note in data["notes"].get(t, []):

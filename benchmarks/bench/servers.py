@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import http.client
+import json
 import os
 import shlex
 import signal
@@ -21,9 +22,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from benchmarks.apps.common import SLOW
 from benchmarks.bench.ablation import ablation_args
 from benchmarks.bench.base import ROOT, BenchFailure, log
-from benchmarks.bench.endpoints import Endpoint
+from benchmarks.bench.endpoints import Endpoint, request_headers
 from benchmarks.bench.nginx import nginx_binary, write_nginx_conf
 from benchmarks.bench.targets import Env, Target, target_env
 
@@ -241,11 +243,16 @@ def start_server(target: Target, env: Env, log_path: Path, timeout: float = 90.0
     return server
 
 
-def fetch(port: int, ep: Endpoint) -> tuple[int, dict[str, str], bytes]:
+def fetch(
+    port: int, ep: Endpoint, path: str | None = None, anonymous: bool = False
+) -> tuple[int, dict[str, str], bytes]:
+    """``ep``'s request (at ``path`` instead when given; without its token if ``anonymous``)."""
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
     try:
-        headers = {"Content-Type": "application/json"} if ep.body is not None else {}
-        conn.request(ep.method, ep.path, body=ep.body, headers=headers)
+        headers = request_headers(ep)
+        if anonymous:
+            headers.pop("Authorization", None)
+        conn.request(ep.method, path or ep.path, body=ep.body, headers=headers)
         resp = conn.getresponse()
         body = resp.read()
         return resp.status, {k.lower(): v for k, v in resp.getheaders()}, body
@@ -253,28 +260,53 @@ def fetch(port: int, ep: Endpoint) -> tuple[int, dict[str, str], bytes]:
         conn.close()
 
 
+def _checked_fetch(
+    server: Server, ep: Endpoint, path: str | None = None, anonymous: bool = False
+) -> tuple[int, dict[str, str], bytes]:
+    try:
+        return fetch(server.port, ep, path, anonymous)
+    except (OSError, http.client.HTTPException) as exc:
+        raise BenchFailure(
+            f"{server.target.name} {ep.key} {ep.method} {path or ep.path}: "
+            f"{type(exc).__name__}: {exc}\n{server.log_tail()}"
+        ) from exc
+
+
+def _check_feature(server: Server, ep: Endpoint, headers: dict[str, str]) -> str | None:
+    """What is wrong with ``ep``'s feature (its headers, its refusal, its slow route)."""
+    for name, want in ep.expect_headers:
+        got = headers.get(name)
+        if got != want:
+            return f"header {name}: expected {want!r}, got {got!r}"
+    if ep.refused_status is not None:
+        status, _, body = _checked_fetch(server, ep, anonymous=True)
+        if status != ep.refused_status:
+            return f"without its token: expected {ep.refused_status}, got {status}: {body[:200]!r}"
+    if ep.background is not None:
+        status, _, body = _checked_fetch(server, ep, ep.background)
+        try:
+            slow = json.loads(body)
+        except ValueError:
+            slow = None
+        if status != 200 or slow != SLOW:
+            return f"GET {ep.background}: expected 200 {SLOW}, got {status}: {body[:200]!r}"
+    return None
+
+
 def verify(server: Server, endpoints: list[Endpoint]) -> dict[str, dict[str, Any]]:
-    """Check every endpoint's status and body; raise BenchFailure on the first mismatch."""
+    """Check every endpoint's status, body and feature; raise BenchFailure on a mismatch."""
     seen: dict[str, dict[str, Any]] = {}
     for ep in endpoints:
-        try:
-            status, headers, body = fetch(server.port, ep)
-        except (OSError, http.client.HTTPException) as exc:
-            raise BenchFailure(
-                f"{server.target.name} {ep.key} {ep.method} {ep.path}: "
-                f"{type(exc).__name__}: {exc}\n{server.log_tail()}"
-            ) from exc
+        status, headers, body = _checked_fetch(server, ep)
         if status != ep.status:
             raise BenchFailure(
                 f"{server.target.name} {ep.key} {ep.method} {ep.path}: expected "
                 f"status {ep.status}, got {status}: {body[:300]!r}"
             )
-        if ep.check is not None:
-            problem = ep.check(body)
-            if problem:
-                raise BenchFailure(
-                    f"{server.target.name} {ep.key} {ep.method} {ep.path}: {problem}"
-                )
+        problem = ep.check(body) if ep.check is not None else None
+        problem = problem or _check_feature(server, ep, headers)
+        if problem:
+            raise BenchFailure(f"{server.target.name} {ep.key} {ep.method} {ep.path}: {problem}")
         framing = (
             "chunked"
             if "chunked" in headers.get("transfer-encoding", "")

@@ -14,15 +14,17 @@ import argparse
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from benchmarks.bench.base import ROOT
-from benchmarks.bench.endpoints import Endpoint, key_span
+from benchmarks.bench.endpoints import FEATURES, Endpoint, key_span
 
 __all__ = [
     "DJANGO_BOLT_VERSION",
     "Env",
     "FASTAPI_REQS",
     "GRANIAN_REQS",
+    "PSYCOPG_REQ",
     "Target",
     "UVICORN_REQS",
     "VenvSpec",
@@ -38,7 +40,10 @@ FASTAPI_REQS = [
     "uvicorn==0.54.0",
     "uvloop==0.23.0",
     "httptools==0.9.0",
+    "PyJWT==2.15.1",  # E9: FastAPI's documented way to check a JWT
 ]
+#: The Django targets' PostgreSQL driver (E5, E5s; the Bolt targets get it from nox's session).
+PSYCOPG_REQ = "psycopg[binary]==3.3.9"
 UVICORN_REQS = ["uvicorn==0.54.0", "uvloop==0.23.0", "httptools==0.9.0", "msgspec==0.22.0"]
 GRANIAN_REQS = ["granian==2.8.7", "uvloop==0.23.0", "msgspec==0.22.0"]
 DJANGO_BOLT_VERSION = "0.13.0"
@@ -75,6 +80,8 @@ class Target:
     #: The commit a Bolt target's packages come from (``--baseline``), or None: the
     #: current tree (its snapshot).
     revision: str | None = None
+    #: The ``Endpoint.feature``s its app serves (the ceilings serve none: constants only).
+    features: tuple[str, ...] = tuple(FEATURES)
 
     @property
     def django(self) -> bool:
@@ -84,6 +91,8 @@ class Target:
         """Why this target does not run ``ep`` (short, for the tables), or None."""
         if ep.needs_django and not self.django:
             return "no Django"
+        if ep.feature is not None and ep.feature not in self.features:
+            return f"no {FEATURES[ep.feature]}" if self.features else "a ceiling"
         if self.only is not None and ep.key not in self.only:
             return f"{key_span(self.only)} only"
         return None
@@ -113,6 +122,8 @@ def make_targets() -> dict[str, Target]:
         "msgspec",
         "uvloop",
         "httptools",
+        "PyJWT",
+        "psycopg",
     )
     targets = [
         Target(
@@ -170,9 +181,13 @@ def make_targets() -> dict[str, Target]:
         Target(
             "django-bolt",
             f"django-bolt {DJANGO_BOLT_VERSION} (runbolt --processes 1)",
-            VenvSpec("django-bolt", "3.12", (f"django-bolt=={DJANGO_BOLT_VERSION}", _django_pin())),
+            VenvSpec(
+                "django-bolt",
+                "3.12",
+                (f"django-bolt=={DJANGO_BOLT_VERSION}", _django_pin(), PSYCOPG_REQ),
+            ),
             "django-bolt",
-            ("django-bolt", "Django", "msgspec"),
+            ("django-bolt", "Django", "msgspec", "psycopg"),
             (
                 "Python 3.12 (django-bolt needs ≥ 3.12; Bolt and the other Python targets run "
                 "on the runner's Python). The interpreter is part of the comparison: E4's "
@@ -189,9 +204,13 @@ def make_targets() -> dict[str, Target]:
         Target(
             "django-bolt-log",
             f"django-bolt {DJANGO_BOLT_VERSION} with Django's default logging (access log on)",
-            VenvSpec("django-bolt", "3.12", (f"django-bolt=={DJANGO_BOLT_VERSION}", _django_pin())),
+            VenvSpec(
+                "django-bolt",
+                "3.12",
+                (f"django-bolt=={DJANGO_BOLT_VERSION}", _django_pin(), PSYCOPG_REQ),
+            ),
             "django-bolt",
-            ("django-bolt", "Django", "msgspec"),
+            ("django-bolt", "Django", "msgspec", "psycopg"),
             (
                 "Not in the default targets: django-bolt with Django's default LOGGING, so "
                 "each request is logged through `django.server` (stdout to a file).",
@@ -204,7 +223,14 @@ def make_targets() -> dict[str, Target]:
             "FastAPI + uvicorn (uvloop, httptools, no access log)",
             VenvSpec("fastapi", "same", tuple(FASTAPI_REQS)),
             None,
-            ("fastapi", "pydantic", "starlette", "uvicorn", "uvloop", "httptools"),
+            ("fastapi", "pydantic", "starlette", "uvicorn", "uvloop", "httptools", "PyJWT"),
+            (
+                "E9 through FastAPI's own recipe: an `HTTPBearer` dependency that decodes the "
+                "token with PyJWT (HS256). No E10/E11: FastAPI's CORS is app-wide ASGI "
+                "middleware (it would wrap every other endpoint too), and it has no rate "
+                "limiting of its own.",
+            ),
+            features=("jwt", "threads"),
         ),
         Target(
             "uvicorn-raw",
@@ -212,6 +238,7 @@ def make_targets() -> dict[str, Target]:
             VenvSpec("uvicorn-raw", "same", tuple(UVICORN_REQS)),
             None,
             ("uvicorn", "uvloop", "httptools", "msgspec"),
+            features=(),
         ),
         Target(
             "granian-rsgi",
@@ -219,6 +246,7 @@ def make_targets() -> dict[str, Target]:
             VenvSpec("granian", "same", tuple(GRANIAN_REQS)),
             None,
             ("granian", "uvloop", "msgspec"),
+            features=(),
         ),
         Target(
             "nginx",
@@ -231,6 +259,7 @@ def make_targets() -> dict[str, Target]:
                 "static files, sent with sendfile); nothing is parsed or built: the ceiling of "
                 "wrk on this machine.",
             ),
+            features=(),
         ),
     ]
     return {t.name: t for t in targets}
@@ -243,7 +272,13 @@ class Env:
     args: argparse.Namespace
     tmp: Path
     pythons: dict[str, Path] = field(default_factory=dict)  # target name -> python
-    dbs: dict[str, Path] = field(default_factory=dict)
+    #: Target name -> its database: a sqlite file's path or a ``postgresql://`` URL
+    #: (``BOLT_BENCH_DB``, read by ``apps/djproject/settings.py``).
+    dbs: dict[str, str] = field(default_factory=dict)
+    #: The database E5 and E5s ran on, for the results ("PostgreSQL 16.4 ..." or "sqlite ...").
+    database: str = ""
+    #: The throw-away PostgreSQL cluster (``bench.database``), stopped when the run ends.
+    cluster: Any = None
     #: A copy of Bolt's four packages taken when the run began (see ``snapshot_bolt``).
     snapshot: Path | None = None
     git: str | None = None
@@ -263,7 +298,7 @@ def target_env(target: Target, env: Env) -> dict[str, str]:
     if target.django:
         out["DJANGO_SETTINGS_MODULE"] = "benchmarks.apps.djproject.settings"
         out["BENCH_FRAMEWORK"] = target.framework or ""
-        out["BOLT_BENCH_DB"] = str(env.dbs[target.name])
+        out["BOLT_BENCH_DB"] = env.dbs[target.name]
     # Bolt's optimisations are all on unless the target switches some off (--ablation): a
     # BOLT_ABLATE left in the runner's environment would skew results that do not name it.
     out.pop("BOLT_ABLATE", None)
