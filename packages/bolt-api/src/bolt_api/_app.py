@@ -23,7 +23,9 @@ from ._cors import CORSPolicy, with_cors
 from ._django_requests import request_signals
 from ._encoding import STATIC_HEADERS
 from ._hosts import host_checked, host_checked_fallback
+from ._django_middleware import check_django_middleware
 from ._lifespan import Lifespan, combine
+from ._middleware import check_middleware, route_middleware
 from ._mounts import Mount, asgi_mount, check_mount_path, mount_routes
 from ._pipeline import (
     ABLATIONS,
@@ -91,6 +93,8 @@ class BoltAPI(RouteRegistrar):
         allowed_hosts: Iterable[str] | AllowedHosts | None = None,
         debug: bool = False,
         lifespan: Lifespan | None = None,
+        middleware: list[Any] | None = None,
+        django_middleware: bool | list[str] | dict[str, list[str]] | None = None,
     ) -> None:
         if trailing_slash not in ("strip", "append", "keep"):
             raise ValueError(
@@ -148,6 +152,10 @@ class BoltAPI(RouteRegistrar):
         #: The APIs whose lifespans this one runs, in order: itself, then those it merged
         #: or mounted (each is entered with its own API).
         self._lifespan_apis: list[BoltAPI] = [self]
+        #: Middleware around every route of this API, outermost first
+        #: (:mod:`bolt_api.middleware`); Django's (``django_middleware=``) outside it.
+        self.middleware = check_middleware(middleware, "BoltAPI")
+        self.django_middleware = check_django_middleware(django_middleware)
 
     @property
     def routes(self) -> tuple[RouteEntry, ...]:
@@ -156,13 +164,18 @@ class BoltAPI(RouteRegistrar):
 
     def _add(self, route: RouteDef, errors: ErrorHandling | None = None) -> None:
         handling = errors or self._errors
-        if (route.auth is None and self.auth is not None) or (
-            route.guards is None and self.guards is not None
+        if (
+            (route.auth is None and self.auth is not None)
+            or (route.guards is None and self.guards is not None)
+            or self.middleware
+            or (route.django_middleware is None and self.django_middleware is not None)
         ):
             route = dataclasses.replace(
                 route,
                 auth=route.auth if route.auth is not None else self.auth,
                 guards=route.guards if route.guards is not None else self.guards,
+                middleware=self.middleware + route.middleware,
+                django_middleware=route.django_middleware or self.django_middleware,
             )
         path = join_paths(self.prefix, route.path) if self.prefix else route.path
         try:
@@ -429,12 +442,13 @@ class BoltAPI(RouteRegistrar):
             if entry.plan.max_param_length != self.max_param_length:
                 entry = dataclasses.replace(entry, plan=limited(entry.plan, self.max_param_length))
             backends, guards = resolve(entry.definition, self.default_auth, self.default_guards)
-            cors = _route_cors(entry, self.cors, api_cors)
+            layers, skip = route_middleware(entry.definition, _route_label(entry))
+            cors = None if skip & {"cors", "*"} else _route_cors(entry, self.cors, api_cors)
             if cors is not None:
                 policies[id(entry)] = cors
             stages = pipeline(
                 entry,
-                compress=compress,
+                compress=None if skip & {"compression", "*"} else compress,
                 count=counter,
                 files=files,
                 ablate=ablate,
@@ -442,10 +456,11 @@ class BoltAPI(RouteRegistrar):
                 signals=signals,
                 cors=cors,
                 hosts=hosts,
-                limit=limiter_for(entry, backends),
+                limit=None if "rate_limit" in skip else limiter_for(entry, backends),
+                middleware=layers,
             )
             call = assemble(stages, handling.handle_exception, handling.invalid)
-            needs = entry.needs
+            needs = entry.needs if not layers else Needs.ALL
             if stages.access is not None:
                 needs |= stages.access.needs
             if stages.cors is not None:
@@ -460,7 +475,7 @@ class BoltAPI(RouteRegistrar):
                 entry.method,
                 entry.path,
                 call,
-                stages.run != "inline",
+                stages.is_async,
                 needs,
                 entry.name,
                 stages.params,

@@ -1,0 +1,29 @@
+"""A middleware keeping per-request state in a ``threading.local`` (as django-tenants and
+django-crum do), for the Django-middleware tests (tests/test_django_middleware.py)."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any
+
+_local = threading.local()
+
+
+def current_tag() -> str | None:
+    """The ``X-Tag`` of the request this thread is serving, as the middleware set it."""
+    return getattr(_local, "tag", None)
+
+
+class ThreadLocalMiddleware:
+    def __init__(self, get_response: Callable[[Any], Any]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: Any) -> Any:
+        _local.tag = request.headers.get("X-Tag")
+        try:
+            response = self.get_response(request)
+        finally:
+            _local.tag = None
+        response["X-Tag-Seen"] = request.headers.get("X-Tag", "")
+        return response
