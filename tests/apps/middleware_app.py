@@ -69,8 +69,8 @@ class RouteMW(Middleware):
 class Gate(BaseMiddleware):
     """Answers 403 itself when ``x-block`` is sent, except under /open/ and for HEAD."""
 
-    exclude_paths = ["/gate/open/*"]
-    exclude_methods = ["HEAD"]
+    exclude_paths = ("/gate/open/*",)
+    exclude_methods = ("HEAD",)
 
     async def process_request(self, request: Request) -> Any:
         if request.headers.get("x-block"):

@@ -1,4 +1,5 @@
-"""Bolt routes behind Django's middleware, mounted by notes/api.py (tests/test_django_middleware.py).
+"""Bolt routes behind Django's middleware, mounted by notes/api.py (for
+tests/test_django_middleware.py).
 
 ``/dj/...``: ``settings.MIDDLEWARE`` (sessions, CSRF, authentication, security headers);
 ``/djl/...``: exactly the listed middleware, with a Bolt middleware inside them.

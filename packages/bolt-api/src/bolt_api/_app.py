@@ -20,10 +20,10 @@ from urllib.parse import quote
 
 from ._binding import DEFAULT_MAX_PARAM_LENGTH, MAX_PARAM_LENGTH_RANGE, compile_plan, limited
 from ._cors import CORSPolicy, with_cors
+from ._django_middleware import check_django_middleware
 from ._django_requests import request_signals
 from ._encoding import STATIC_HEADERS
 from ._hosts import host_checked, host_checked_fallback
-from ._django_middleware import check_django_middleware
 from ._lifespan import Lifespan, combine
 from ._middleware import check_middleware, route_middleware
 from ._mounts import Mount, asgi_mount, check_mount_path, mount_routes

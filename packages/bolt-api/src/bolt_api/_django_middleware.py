@@ -131,7 +131,7 @@ def check_django_middleware(spec: Any) -> Any:
     if isinstance(spec, list | tuple):
         if not all(isinstance(path, str) for path in spec):
             raise TypeError("django_middleware= takes dotted paths (str)")
-        return tuple(spec)
+        return tuple(spec) or None
     if isinstance(spec, dict):
         unknown = set(spec) - {"include", "exclude"}
         if unknown:
@@ -168,7 +168,9 @@ def django_stack(spec: Any, where: str) -> DjangoMiddlewareStack | None:
         for key, wanted in spec.items():
             for path in wanted:
                 if not any(path in _names(p) for p in configured):
-                    raise ValueError(f"{where}: django_middleware[{key!r}]: {path!r} is not in MIDDLEWARE")
+                    raise ValueError(
+                        f"{where}: django_middleware[{key!r}]: {path!r} is not in MIDDLEWARE"
+                    )
             hit = [p for p in paths if any(w in _names(p) for w in wanted)]
             paths = tuple(hit) if key == "include" else tuple(p for p in paths if p not in hit)
     stack = _stacks.get(paths)
@@ -215,7 +217,9 @@ def _load(entries: Sequence[Any], init_kwargs: dict[str, Any]) -> Any:
         try:
             factory = import_string(entry) if isinstance(entry, str) else entry
         except ImportError as exc:
-            raise ImproperlyConfigured(f"Django middleware {name!r} cannot be imported: {exc}") from exc
+            raise ImproperlyConfigured(
+                f"Django middleware {name!r} cannot be imported: {exc}"
+            ) from exc
         can_sync = getattr(factory, "sync_capable", True)
         if not can_sync and not getattr(factory, "async_capable", False):
             raise ImproperlyConfigured(f"middleware {name} is neither sync nor async capable")
@@ -333,7 +337,7 @@ def _to_django(result: ResponseTuple) -> Any:
 
 
 def _back(response: Any) -> ResponseTuple:
-    """The ``HttpResponse`` the chain answered, as a Bolt response (closed: ``request_finished``)."""
+    """The chain's ``HttpResponse`` as a Bolt response, closed (``request_finished``)."""
     cookies = [("set-cookie", c) for c in getattr(response, "_bolt_cookies", ())]
     body = getattr(response, "_bolt_body", None)
     if body is not None and response._iterator is response._bolt_iterator:
@@ -393,4 +397,3 @@ def django_layer(
         return await loop.run_in_executor(handler_pool(), pooled, request, loop)
 
     return layer
-

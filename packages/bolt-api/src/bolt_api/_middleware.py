@@ -16,8 +16,9 @@ handling. The response stages (CORS headers, compression) run once, on the outer
 layer's answer, so middleware sees the uncompressed body.
 
 Django layers (:mod:`bolt_api._django_middleware`) run on a handler-pool thread; a sync
-handler inside them runs on that same thread (via the ``_caller`` executor below), so the
-request's ``threading.local`` state is the same in the middleware and the handler.
+handler inside them runs on that same thread (through the executor in the ``caller``
+context variable, asgiref's ``CurrentThreadExecutor``), so the request's
+``threading.local`` state is the same in the middleware and the handler.
 """
 
 from __future__ import annotations
@@ -50,6 +51,7 @@ STAGES = frozenset({"cors", "compression", "rate_limit", "django", "*"})
 
 ErrorHandler = Callable[[BaseException, Request], ResponseTuple]
 Finisher = Callable[[ResponseTuple, Request], ResponseTuple]
+
 
 class ResponseHeaders(_Headers):
     """A response's headers: case-insensitive names, repeats kept (the stdlib's
@@ -113,7 +115,7 @@ def check_middleware(specs: Any, where: str) -> tuple[Any, ...]:
             continue
         target = spec.func if isinstance(spec, functools.partial) else spec
         if isinstance(target, type):
-            if not inspect.iscoroutinefunction(getattr(target, "__call__", None)):
+            if not inspect.iscoroutinefunction(target.__call__):
                 raise TypeError(
                     f"{where}: middleware {target.__name__} needs `async def __call__(self, "
                     "request)`; a Django middleware class goes in DjangoMiddleware(...) or "
@@ -249,7 +251,9 @@ def wrap(
                 inner = call if call is not None else _adapted(core, run, None)
                 call = django_layer(spec, inner, True, handler, route, on_error)
         else:
-            inner = call if call is not None else _adapted(core, run, None if has_django else signals)
+            inner = (
+                call if call is not None else _adapted(core, run, None if has_django else signals)
+            )
             call = _bolt_layer(spec, inner, on_error, encode)
     assert call is not None
     if after is None:

@@ -11,8 +11,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
 
-from ._routing import join_paths
 from ._middleware import check_middleware
+from ._routing import join_paths
 from .auth._access import check_auth, check_guards
 
 __all__ = ["UNSET", "RouteDef", "RouteRegistrar", "Router"]

@@ -24,8 +24,8 @@ import time
 import traceback
 import uuid
 from abc import ABC, abstractmethod
-from collections.abc import Awaitable, Callable
-from typing import Any, Protocol, TypeVar, runtime_checkable
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, ClassVar, Protocol, TypeVar, runtime_checkable
 
 from ._django_middleware import DjangoMiddleware, DjangoMiddlewareStack
 from ._middleware import MiddlewareResponse, ResponseHeaders, check_middleware
@@ -94,8 +94,8 @@ class BaseMiddleware(Middleware):
     ``exclude_paths`` (globs: ``*`` one path segment, ``**`` any) and ``exclude_methods``.
     Both are compiled once, when the route's chain is built."""
 
-    exclude_paths: list[str] | None = None
-    exclude_methods: list[str] | None = None
+    exclude_paths: ClassVar[Sequence[str] | None] = None
+    exclude_methods: ClassVar[Sequence[str] | None] = None
 
     def __init__(self, get_response: GetResponse) -> None:
         super().__init__(get_response)
@@ -172,7 +172,7 @@ class LoggingMiddleware(BaseMiddleware):
     the routes it is on. Options through ``functools.partial(LoggingMiddleware, ...)``:
     ``logger``, ``log_level``, ``log_headers`` (credentials hidden), ``log_body`` (its size)."""
 
-    exclude_paths = ["/health", "/ready", "/metrics"]
+    exclude_paths: ClassVar[Sequence[str] | None] = ("/health", "/ready", "/metrics")
 
     def __init__(
         self,
