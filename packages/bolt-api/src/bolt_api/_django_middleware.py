@@ -183,13 +183,14 @@ def _handler_class() -> type:
     from django.core.handlers.base import BaseHandler
     from django.urls import ResolverMatch
 
-    class StackHandler(BaseHandler):  # type: ignore[misc]
+    class StackHandler(BaseHandler):
         """Django's handler with the Bolt route as the view, instead of URL resolving."""
 
-        def resolve_request(self, request: Any) -> tuple[Any, tuple[()], dict[str, Any]]:
+        def resolve_request(self, request: Any) -> ResolverMatch:
             view = request._bolt_view
-            request.resolver_match = ResolverMatch(view, (), {}, route=view.route)
-            return view, (), {}
+            match = ResolverMatch(view, (), {}, route=view.route)
+            request.resolver_match = match
+            return match  # unpacked by Django as (view, args, kwargs)
 
     return StackHandler
 
@@ -270,7 +271,8 @@ class _RouteView:
             executor = CurrentThreadExecutor(outer)
             token = caller.set(executor)  # copied into the task's context
             try:
-                future = asyncio.run_coroutine_threadsafe(self.rest(request), loop)  # type: ignore[arg-type]
+                coroutine: Any = self.rest(request)
+                future = asyncio.run_coroutine_threadsafe(coroutine, loop)
             finally:
                 caller.reset(token)
             executor.run_until_future(future)
@@ -341,12 +343,12 @@ def _back(response: Any) -> ResponseTuple:
     cookies = [("set-cookie", c) for c in getattr(response, "_bolt_cookies", ())]
     body = getattr(response, "_bolt_body", None)
     if body is not None and response._iterator is response._bolt_iterator:
-        headers = _headers(response) + cookies
         status = response.status_code
+        headers: list[tuple[str, str]] = [*_headers(response), *cookies]
         response.close()
         return status, headers, body
-    status, headers, content = response_tuple(response)
-    return status, [*headers, *cookies], content
+    status, own, content = response_tuple(response)
+    return status, [*own, *cookies], content
 
 
 def django_layer(
@@ -373,7 +375,7 @@ def django_layer(
             set_script_prefix(get_script_name(environ))
             signals.request_started.send(sender=sender, environ=environ)
             try:
-                django_request = WSGIRequest(environ)
+                django_request: Any = WSGIRequest(environ)
                 django_request._bolt = (request, loop, outer)
                 django_request._bolt_view = view
                 response = handler.get_response(django_request)
@@ -393,7 +395,7 @@ def django_layer(
         loop = asyncio.get_running_loop()
         outer = caller.get()
         if outer is not None:  # inside another Django layer: stay on its thread
-            return await asyncio.wrap_future(outer.submit(run, request, loop, outer))  # type: ignore[no-any-return]
+            return await asyncio.wrap_future(outer.submit(run, request, loop, outer))
         return await loop.run_in_executor(handler_pool(), pooled, request, loop)
 
     return layer

@@ -174,7 +174,7 @@ def route_middleware(definition: Any, where: str) -> tuple[tuple[Any, ...], froz
 
 def _as_call(result: Any, encode: Callable[[Any], ResponseTuple]) -> MiddlewareResponse:
     if result.__class__ is MiddlewareResponse:
-        return result  # type: ignore[no-any-return]
+        return result
     if result is None:
         raise TypeError("a middleware returned None instead of the response of get_response()")
     return MiddlewareResponse.from_tuple(encode(result))
@@ -188,12 +188,14 @@ def _bolt_layer(
     async def get_response(request: Request) -> MiddlewareResponse:
         return MiddlewareResponse.from_tuple(await inner(request))
 
+    run: Callable[[Request], Any]
     if inspect.iscoroutinefunction(spec):
         function = spec
 
-        def run(request: Request) -> Any:
+        def call_function(request: Request) -> Any:
             return function(request, get_response)
 
+        run = call_function
     else:
         run = spec(get_response)
 
@@ -218,7 +220,7 @@ def _adapted(core: RouteCall, run: str, signals: Any) -> AsyncCall:
     async def adapted(request: Request) -> ResponseTuple:
         executor = caller.get()
         if executor is not None:
-            return await asyncio.wrap_future(executor.submit(sync, request))  # type: ignore[no-any-return]
+            return await asyncio.wrap_future(executor.submit(sync, request))
         if pooled is not None:
             return await pooled(request)
         return sync(request)

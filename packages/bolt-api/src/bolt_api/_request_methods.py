@@ -128,7 +128,7 @@ async def auser(request: Request) -> Any:
     if found is not None and not unread:
         return found
     django_request = state.get("django_request")  # behind Django's AuthenticationMiddleware
-    if unread and hasattr(django_request, "auser"):
+    if unread and django_request is not None and hasattr(django_request, "auser"):
         value = await django_request.auser()
         state[_USER_KEY] = value
         return value

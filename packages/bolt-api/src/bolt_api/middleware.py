@@ -140,7 +140,7 @@ def skip_middleware(*names: str) -> Callable[[F], F]:
             )
 
     def decorator(fn: F) -> F:
-        skipped = getattr(fn, "__bolt_skip_middleware__", frozenset())
+        skipped: frozenset[str] = getattr(fn, "__bolt_skip_middleware__", frozenset())
         fn.__bolt_skip_middleware__ = skipped | frozenset(names)  # type: ignore[attr-defined]
         return fn
 
