@@ -35,20 +35,34 @@ class Counting:
 
 
 def test_a_route_without_middleware_has_no_stage_and_stays_sync() -> None:
-    api = BoltAPI()
-
-    @api.get("/plain")
-    def plain() -> dict[str, int]:
-        return {"a": 1}
-
-    spec = next(s for s in api.compile().routes if s.path == "/plain")
-    assert spec.is_async is False
-    assert spec.params == ()  # the engine's parameter fast path is kept
     from bolt_api._pipeline import pipeline
     from bolt_api.files import ANY_FILE
 
-    stages = pipeline(api.routes[0], compress=None, count=None, files=ANY_FILE).stages
-    assert "middleware" not in stages
+    async def passing(request: Request, call_next: Any) -> Any:
+        return await call_next(request)
+
+    api = BoltAPI()
+
+    @api.get("/plain")
+    def plain(q: int) -> dict[str, int]:
+        return {"q": q}
+
+    @api.get("/wrapped")
+    @middleware(passing)
+    def wrapped(q: int) -> dict[str, int]:
+        return {"q": q}
+
+    specs = {s.path: s for s in api.compile().routes if s.method == "GET"}
+    assert specs["/plain"].is_async is False
+    assert specs["/plain"].params is not None  # the engine's parameter fast path is kept
+    assert specs["/wrapped"].is_async is True
+    assert specs["/wrapped"].params is None
+    plain_entry, wrapped_entry = api.routes
+    assert "middleware" not in pipeline(plain_entry, compress=None, count=None, files=ANY_FILE).stages
+    stages = pipeline(
+        wrapped_entry, compress=None, count=None, files=ANY_FILE, middleware=(passing,)
+    ).stages
+    assert stages[0] == "middleware"
 
 
 def test_a_route_with_middleware_gets_the_stage_built_once() -> None:
