@@ -19,7 +19,7 @@ import httpx
 import pytest
 
 from .conftest import Server
-from .test_django_site import PASSWORD, serve_site, site_db
+from .test_django_site import PASSWORD, SITE, serve_site, site_db
 
 __all__ = ["site_db"]  # the fixture, shared with tests/test_django_site.py
 
@@ -142,3 +142,43 @@ def test_an_unknown_middleware_path_fails_the_start(engine: str, site_db: Path) 
     finally:
         del os.environ["DJSITE_BROKEN_MIDDLEWARE"]
     assert "notes.middleware.NoSuchMiddleware" in str(failed.value)
+
+
+def test_skipping_one_django_middleware(client: httpx.Client) -> None:
+    r = client.get("/dj/no-frame-options")
+    assert r.json() == {"framed": True}
+    assert "x-frame-options" not in r.headers
+    assert r.headers["x-content-type-options"] == "nosniff"  # the others still run
+
+
+def test_exclude_form_runs_the_rest_of_middleware(client: httpx.Client) -> None:
+    r = client.post("/djx/form", json={})
+    assert r.status_code == 200, r.text
+    assert r.json() == {"accepted": True}
+    assert r.headers["x-frame-options"] == "DENY"
+
+
+def test_one_django_middleware_on_one_route(client: httpx.Client) -> None:
+    r = client.get("/plain/framed")
+    assert r.json() == {"framed": False}
+    assert r.headers["x-frame-options"] == "DENY"
+    assert "x-content-type-options" not in r.headers
+
+
+def test_a_file_response_passes_through_django_middleware(client: httpx.Client) -> None:
+    r = client.get("/dj/file")
+    assert r.status_code == 200
+    source = (SITE / "notes" / "mw_api.py").read_bytes()
+    assert r.content == source
+    assert r.headers["content-length"] == str(len(source))
+    assert r.headers["x-content-type-options"] == "nosniff"
+    part = client.get("/dj/file", headers={"range": "bytes=0-9"})
+    assert part.status_code == 206
+    assert part.content == source[:10]
+
+
+def test_an_exception_in_django_middleware_is_djangos_500(client: httpx.Client) -> None:
+    r = client.get("/djl/lang", headers={"x-explode": "1"})
+    assert r.status_code == 500
+    assert "exploding middleware" not in r.text  # DEBUG is off
+    assert client.get("/djl/lang").status_code == 200

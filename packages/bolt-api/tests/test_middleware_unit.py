@@ -58,7 +58,9 @@ def test_a_route_without_middleware_has_no_stage_and_stays_sync() -> None:
     assert specs["/wrapped"].is_async is True
     assert specs["/wrapped"].params is None
     plain_entry, wrapped_entry = api.routes
-    assert "middleware" not in pipeline(plain_entry, compress=None, count=None, files=ANY_FILE).stages
+    assert (
+        "middleware" not in pipeline(plain_entry, compress=None, count=None, files=ANY_FILE).stages
+    )
     stages = pipeline(
         wrapped_entry, compress=None, count=None, files=ANY_FILE, middleware=(passing,)
     ).stages

@@ -73,5 +73,7 @@ api.mount_asgi("/via-asgi", get_asgi_application())
 # Bolt routes behind Django's middleware (tests/test_django_middleware.py)
 api.mount("/dj", mw_api.dj)
 api.mount("/djl", mw_api.djl)
+api.mount("/djx", mw_api.djx)
+api.mount("/plain", mw_api.plain)
 if mw_api.BROKEN:
     api.mount("/broken", mw_api.broken())

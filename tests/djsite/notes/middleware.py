@@ -27,3 +27,15 @@ class ThreadLocalMiddleware:
             _local.tag = None
         response["X-Tag-Seen"] = request.headers.get("X-Tag", "")
         return response
+
+
+class ExplodingMiddleware:
+    """Raises when ``X-Explode`` is sent: Django answers with its own 500."""
+
+    def __init__(self, get_response: Callable[[Any], Any]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: Any) -> Any:
+        if request.headers.get("X-Explode"):
+            raise RuntimeError("exploding middleware")
+        return self.get_response(request)

@@ -13,7 +13,8 @@ import time
 from typing import Any
 
 from bolt_api import BoltAPI, Request
-from bolt_api.middleware import GetResponse
+from bolt_api.middleware import DjangoMiddleware, GetResponse, middleware, skip_middleware
+from bolt_api.responses import FileResponse
 from django.middleware.csrf import get_token
 from django.utils import translation
 from django.views.decorators.csrf import csrf_exempt
@@ -63,6 +64,36 @@ def exempt(request: Request) -> dict[str, bool]:
     return {"exempt": True}
 
 
+@dj.get("/no-frame-options")
+@skip_middleware("XFrameOptionsMiddleware")
+def no_frame_options() -> dict[str, bool]:
+    return {"framed": True}
+
+
+@dj.get("/file")
+def file() -> FileResponse:
+    return FileResponse(__file__, media_type="text/plain")
+
+
+#: ``settings.MIDDLEWARE`` without CSRF: a POST needs no token here.
+djx = BoltAPI(django_middleware={"exclude": ["CsrfViewMiddleware"]})
+
+
+@djx.post("/form")
+def form_without_csrf() -> dict[str, bool]:
+    return {"accepted": True}
+
+
+#: One Django middleware on one route of an API without django_middleware=.
+plain = BoltAPI()
+
+
+@plain.get("/framed")
+@middleware(DjangoMiddleware("django.middleware.clickjacking.XFrameOptionsMiddleware"))
+async def framed() -> dict[str, bool]:
+    return {"framed": False}
+
+
 async def bolt_inside(request: Request, call_next: GetResponse) -> Any:
     """A Bolt middleware inside Django's: it sees what Django's middleware set."""
     request.state["bolt_saw"] = request.state.get("LANGUAGE_CODE")
@@ -75,6 +106,7 @@ djl = BoltAPI(
     django_middleware=[
         "django.middleware.locale.LocaleMiddleware",
         "notes.middleware.ThreadLocalMiddleware",
+        "notes.middleware.ExplodingMiddleware",
     ],
     middleware=[bolt_inside],
 )

@@ -173,6 +173,8 @@ def django_stack(spec: Any, where: str) -> DjangoMiddlewareStack | None:
                     )
             hit = [p for p in paths if any(w in _names(p) for w in wanted)]
             paths = tuple(hit) if key == "include" else tuple(p for p in paths if p not in hit)
+    if not paths:
+        return None  # nothing left to run: no stage
     stack = _stacks.get(paths)
     if stack is None:
         stack = _stacks[paths] = DjangoMiddlewareStack(list(paths))
