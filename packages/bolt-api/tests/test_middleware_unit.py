@@ -4,6 +4,11 @@ once per route, checked when declared or compiled (what cannot be honoured is an
 from __future__ import annotations
 
 import functools
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -249,3 +254,67 @@ def test_middleware_response_headers_are_case_insensitive() -> None:
         ],
         b"x",
     )
+
+
+def test_django_middleware_is_resolved_and_checked_at_compile() -> None:
+    """In a fresh interpreter with Django set up: every failure names what is wrong."""
+    script = textwrap.dedent(
+        """
+        from bolt_api import BoltAPI, run_inline
+
+        @run_inline  # source from -c cannot be read: say it never blocks
+        def x():
+            return {}
+
+        def api_with(spec):
+            api = BoltAPI(django_middleware=spec)
+            api.get("/x")(x)
+            return api
+
+        try:
+            api_with(True).compile()
+        except RuntimeError as exc:
+            print(exc)
+        import django
+        from django.conf import settings
+
+        settings.configure(
+            MIDDLEWARE=[
+                "django.middleware.security.SecurityMiddleware",
+                "django.middleware.clickjacking.XFrameOptionsMiddleware",
+            ]
+        )
+        django.setup()
+        for spec in (["nowhere.Middleware"], {"include": ["CsrfViewMiddleware"]}):
+            try:
+                api_with(spec).compile()
+            except Exception as exc:
+                print(type(exc).__name__, exc)
+        api = api_with({"exclude": ["SecurityMiddleware"]})
+        from bolt_api._middleware import route_middleware
+        print(route_middleware(api.routes[0].definition, "GET /x")[0])
+        api = api_with({"exclude": ["SecurityMiddleware", "XFrameOptionsMiddleware"]})
+        print(route_middleware(api.routes[0].definition, "GET /x")[0])
+        print(api.compile().routes[0].is_async)
+        """
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).parent)},
+    ).stdout.splitlines()
+    assert out[0].startswith("GET /x, handler ")
+    assert out[0].endswith(
+        "django_middleware= needs Django: Django's settings are not configured "
+        "(DJANGO_SETTINGS_MODULE)"
+    )
+    assert out[1].startswith("ImproperlyConfigured Django middleware 'nowhere.Middleware'")
+    assert out[2].endswith(
+        "django_middleware['include']: 'CsrfViewMiddleware' is not in MIDDLEWARE"
+    )
+    assert out[3] == (
+        "(DjangoMiddlewareStack(['django.middleware.clickjacking.XFrameOptionsMiddleware']),)"
+    )
+    assert out[4:] == ["()", "False"]  # all excluded: no stage, a sync route
