@@ -11,7 +11,6 @@ thread-local state under concurrent requests, and an unknown dotted path failing
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -19,22 +18,9 @@ import httpx
 import pytest
 
 from .conftest import Server
-from .test_django_site import PASSWORD, SITE, serve_site, site_db
+from .test_django_site import PASSWORD, SITE, client, serve_site, site, site_db
 
-__all__ = ["site_db"]  # the fixture, shared with tests/test_django_site.py
-
-
-@pytest.fixture(scope="module")
-def site(engine: str, site_db: Path) -> Iterator[Server]:
-    srv = serve_site(engine, site_db)
-    yield srv
-    srv.stop()
-
-
-@pytest.fixture
-def client(site: Server) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=site.url, timeout=10.0) as c:
-        yield c
+__all__ = ["client", "site", "site_db"]  # the fixtures of tests/test_django_site.py
 
 
 def test_security_middleware_headers_on_a_bolt_route(client: httpx.Client) -> None:
