@@ -127,7 +127,9 @@ def test_an_unknown_middleware_path_fails_the_start(engine: str, site_db: Path) 
             serve_site(engine, site_db)
     finally:
         del os.environ["DJSITE_BROKEN_MIDDLEWARE"]
-    assert "notes.middleware.NoSuchMiddleware" in str(failed.value)
+    output = str(failed.value)
+    assert "CommandError: Django middleware 'notes.middleware.NoSuchMiddleware' cannot be" in output
+    assert "Traceback" not in output  # one clean line, as for the other start errors
 
 
 def test_skipping_one_django_middleware(client: httpx.Client) -> None:
