@@ -85,7 +85,10 @@ class MiddlewareResponse:
     def to_tuple(self) -> ResponseTuple:
         """``(status, headers, body)`` with header names lower-cased (the engine contract)."""
         headers = [(name.lower(), value) for name, value in self.headers.items()]
-        return self.status_code, headers, self.body
+        body = self.body
+        if isinstance(body, str):  # a middleware that rewrote the body as text
+            body = body.encode()
+        return self.status_code, headers, body
 
     def __repr__(self) -> str:
         return f"MiddlewareResponse({self.status_code}, {self.headers.items()!r})"
