@@ -162,3 +162,11 @@ def test_cors_headers_on_middleware_answers_and_skip(c: httpx.Client) -> None:
 
 def test_skip_rate_limit(c: httpx.Client) -> None:
     assert [c.get("/limited").status_code for _ in range(4)] == [200] * 4
+
+
+def test_middleware_on_a_class_based_view(c: httpx.Client) -> None:
+    r = c.get("/view")
+    assert r.json() == {"trail": ["api", "route"]}
+    assert r.headers.get_list("x-trail") == ["route", "api"]
+    skipped = c.post("/view")
+    assert skipped.json() == {"trail": ["api"]}

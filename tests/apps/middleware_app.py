@@ -25,6 +25,7 @@ from bolt_api.middleware import (
     skip_middleware,
 )
 from bolt_api.streaming import StreamingResponse
+from bolt_api.views import APIView
 
 KEY = "mw-key"
 
@@ -219,3 +220,16 @@ async def cors_skipped() -> dict[str, bool]:
 @skip_middleware("rate_limit")
 async def limited() -> dict[str, bool]:
     return {"limited": False}
+
+
+@api.view("/view")
+@middleware(RouteMW)
+class TrailView(APIView):
+    """``@middleware`` on a class-based view: every method's route; a method may skip it."""
+
+    async def get(self, request: Request) -> dict[str, Any]:
+        return {"trail": request.state["trail"]}
+
+    @skip_middleware("RouteMW")
+    async def post(self, request: Request) -> dict[str, Any]:
+        return {"trail": request.state["trail"]}
