@@ -34,6 +34,7 @@ def test_security_middleware_headers_on_a_bolt_route(client: httpx.Client) -> No
         "user": "",
         "authenticated": False,
         "remote_addr": "127.0.0.1",
+        "django_meta": True,
         "has_session": True,
     }
 

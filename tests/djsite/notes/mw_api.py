@@ -31,6 +31,7 @@ def whoami(request: Request) -> dict[str, Any]:
         "user": user.get_username(),
         "authenticated": user.is_authenticated,
         "remote_addr": request.META["REMOTE_ADDR"],
+        "django_meta": "wsgi.input" in request.META,  # Django's own dict, not Bolt's
         "has_session": "session" in request.state,
     }
 
