@@ -82,7 +82,7 @@ from ._param_specs import param_specs
 from ._ratelimit import Limiter, limited
 from ._routing import PathTemplate
 from ._threads import in_thread, may_block, override
-from .auth._access import Access
+from .auth._access import Access, guarded
 from .engine import Fallback, Needs, ParamSpec, Request, ResponseTuple, RouteCall, StreamBody
 from .exceptions import RequestValidationError
 from .files import FileAccess, PendingFile
@@ -334,7 +334,7 @@ def assemble(p: Pipeline, on_error: ErrorHandler, on_invalid: InvalidHandler) ->
     if p.limit is not None:
         call = limited(call, p.limit, p.run == "loop", on_error, after)
     if p.access is not None:
-        call = _guarded(call, p.access, p.run == "loop", on_error, after)
+        call = guarded(call, p.access, p.run == "loop", on_error, after)
     if p.middleware:
         fn = p.plan.fn
         route = f"{getattr(fn, '__module__', '?')}.{getattr(fn, '__qualname__', '?')}"
@@ -350,42 +350,6 @@ def assemble(p: Pipeline, on_error: ErrorHandler, on_invalid: InvalidHandler) ->
     if p.count is not None:
         call = counted(call, p.count)
     return call
-
-
-def _guarded(
-    call: RouteCall, access: Access, on_loop: bool, on_error: ErrorHandler, after: Finisher | None
-) -> RouteCall:
-    """``call`` behind the ``access`` stage: a refusal (or a backend's or guard's exception)
-    is answered through ``on_error`` and the response stages; the request is not bound."""
-    tail = after or _as_is
-    if not on_loop:
-        check = access.check
-        inner_sync: Callable[[Request], ResponseTuple] = call  # type: ignore[assignment]
-
-        def guarded(request: Request) -> ResponseTuple:
-            try:
-                refused = check(request)
-            except Exception as exc:
-                return tail(on_error(exc, request), request)
-            if refused is not None:
-                return tail(on_error(refused, request), request)
-            return inner_sync(request)
-
-        return guarded
-    acheck = access.acheck if access.is_async or access.blocks else None
-    check_sync = access.check
-    inner: Callable[[Request], Coroutine[Any, Any, ResponseTuple]] = call  # type: ignore[assignment]
-
-    async def aguarded(request: Request) -> ResponseTuple:
-        try:
-            refused = await acheck(request) if acheck is not None else check_sync(request)
-        except Exception as exc:
-            return tail(on_error(exc, request), request)
-        if refused is not None:
-            return tail(on_error(refused, request), request)
-        return await inner(request)
-
-    return aguarded
 
 
 def _preflighted(call: RouteCall, policy: CORSPolicy, is_async: bool) -> RouteCall:
