@@ -13,10 +13,8 @@ import contextlib
 import dataclasses
 import inspect
 import os
-import re
 from collections.abc import Callable, Collection, Iterable, Sequence
 from typing import Any, Literal, TypeVar, get_type_hints
-from urllib.parse import quote
 
 from ._binding import DEFAULT_MAX_PARAM_LENGTH, MAX_PARAM_LENGTH_RANGE, compile_plan, limited
 from ._cors import CORSPolicy, with_cors
@@ -26,6 +24,7 @@ from ._encoding import STATIC_HEADERS
 from ._hosts import host_checked, host_checked_fallback
 from ._lifespan import Lifespan, combine
 from ._middleware import check_middleware, route_middleware
+from ._misses import bolt_answer, make_fallback, trailing_slash_redirect
 from ._mounts import Mount, asgi_mount, check_mount_path, mount_routes
 from ._pipeline import (
     ABLATIONS,
@@ -42,7 +41,7 @@ from ._routing import PathTemplate, RouteMatcher, TrailingSlash, join_paths
 from .auth._access import access_for, check_auth, check_guards, resolve
 from .compression import CompressionConfig, Compressor
 from .cors import CORSConfig
-from .engine import CompiledApp, Fallback, Needs, Request, ResponseTuple, RouteSpec
+from .engine import CompiledApp, Needs, RouteSpec
 from .errors import ErrorFormatter, ErrorHandling
 from .files import FileAccess, FileResponse
 from .hosts import AllowedHosts
@@ -500,8 +499,8 @@ class BoltAPI(RouteRegistrar):
         if compressor is not None:
             statics += [v for v in map(compressor.varied, STATIC_HEADERS) if v is not None]
         matcher = RouteMatcher(entries)
-        redirect = _redirect(matcher, self.trailing_slash)
-        fallback = _make_fallback(redirect, errors)
+        redirect = trailing_slash_redirect(matcher, self.trailing_slash)
+        fallback = make_fallback(redirect, errors)
         if policies or api_cors is not None:
             fallback = with_cors(fallback, api_cors, _policy_lookup(matcher, policies))
         if hosts is not None:
@@ -512,7 +511,7 @@ class BoltAPI(RouteRegistrar):
         specs += mount_routes(
             mounts,
             specs,
-            bolt_answer=_bolt_answer(matcher, redirect, fallback),
+            bolt_answer=bolt_answer(matcher, redirect, fallback),
             handle_exception=errors.handle_exception,
             counter=counter,
             hosts=hosts,
@@ -563,69 +562,9 @@ def _policy_lookup(
     return lookup
 
 
-#: Characters a path keeps as they are when quoted (RFC 3986 pchar and "/").
-_PATH_SAFE = "/:@!$&'()*+,;=-._~%"
-#: A path made of those (and ASCII letters and digits) only: ``quote`` would return it as is.
-_PLAIN_PATH = re.compile(f"[A-Za-z0-9{re.escape(_PATH_SAFE)}]*").fullmatch
-
-
-def _raw_path(path: str) -> str:
-    """The (decoded) request path quoted back, as the routes are matched."""
-    return path if _PLAIN_PATH(path) else quote(path, safe=_PATH_SAFE)
-
-
-def _redirect(
-    matcher: RouteMatcher[RouteEntry], policy: TrailingSlash
-) -> Callable[[Request], ResponseTuple | None]:
-    """The 308 to the other trailing-slash form of the path, when a route serves that form."""
-
-    def redirect(request: Request) -> ResponseTuple | None:
-        if policy == "keep":
-            return None
-        raw = _raw_path(request.path)
-        if raw != "/":
-            alternate = raw[:-1] if raw.endswith("/") else raw + "/"
-            if matcher.match(request.method, alternate) is not None:
-                location = alternate + (f"?{request.query_string}" if request.query_string else "")
-                return 308, (("location", location),), b""
-        return None
-
-    return redirect
-
-
-def _make_fallback(
-    redirect: Callable[[Request], ResponseTuple | None], errors: ErrorHandling
-) -> Fallback:
-    """The routing-miss handler: 405, a 308 to the other trailing-slash form, or 404."""
-
-    def fallback(request: Request, allowed: tuple[str, ...] | None) -> ResponseTuple:
-        if allowed:
-            return errors.method_not_allowed(request, allowed)
-        return redirect(request) or errors.not_found(request)
-
-    return fallback
-
-
 def _route_label(entry: RouteEntry) -> str:
     """``GET /items/{item_id}, handler shop.api.item``: what the log says of a failing route."""
     return f"{entry.method} {entry.template.source}, handler {entry.name}"
-
-
-def _bolt_answer(
-    matcher: RouteMatcher[RouteEntry],
-    redirect: Callable[[Request], ResponseTuple | None],
-    fallback: Fallback,
-) -> Callable[[Request], ResponseTuple | None]:
-    """For the Django fallback: ``fallback``'s answer when Bolt serves the path under other
-    methods (405) or its other trailing-slash form (308); ``None`` for a real miss."""
-
-    def bolt_answer(request: Request) -> ResponseTuple | None:
-        allowed = matcher.allowed(_raw_path(request.path))
-        if allowed or redirect(request) is not None:
-            return fallback(request, allowed)
-        return None
-
-    return bolt_answer
 
 
 def _describe(route: RouteDef) -> str:
