@@ -171,3 +171,17 @@ def test_an_exception_in_django_middleware_is_djangos_500(client: httpx.Client) 
     assert r.status_code == 500
     assert "exploding middleware" not in r.text  # DEBUG is off
     assert client.get("/djl/lang").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [("/plain/async-middleware-async", {"async": True}), ("/plain/async-middleware", None)],
+)
+def test_an_async_only_django_middleware(client: httpx.Client, path: str, body: object) -> None:
+    r = client.get(path)
+    assert r.status_code == 200, r.text
+    assert r.headers["x-async-middleware"] == "1"
+    if body is not None:
+        assert r.json() == body
+    else:
+        assert r.json()["thread"].startswith("bolt-handler")  # a def handler: the pool thread

@@ -7,6 +7,8 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+from asgiref.sync import markcoroutinefunction
+
 _local = threading.local()
 
 
@@ -39,3 +41,19 @@ class ExplodingMiddleware:
         if request.headers.get("X-Explode"):
             raise RuntimeError("exploding middleware")
         return self.get_response(request)
+
+
+class AsyncOnlyMiddleware:
+    """An async-only middleware (``sync_capable = False``): Django adapts it in sync mode."""
+
+    sync_capable = False
+    async_capable = True
+
+    def __init__(self, get_response: Callable[[Any], Any]) -> None:
+        self.get_response = get_response
+        markcoroutinefunction(self)
+
+    async def __call__(self, request: Any) -> Any:
+        response = await self.get_response(request)
+        response["X-Async-Middleware"] = "1"
+        return response

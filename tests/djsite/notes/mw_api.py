@@ -95,6 +95,18 @@ async def framed() -> dict[str, bool]:
     return {"framed": False}
 
 
+@plain.get("/async-middleware")
+@middleware(DjangoMiddleware("notes.middleware.AsyncOnlyMiddleware"))
+def behind_async_middleware() -> dict[str, str]:
+    return {"thread": threading.current_thread().name}
+
+
+@plain.get("/async-middleware-async")
+@middleware(DjangoMiddleware("notes.middleware.AsyncOnlyMiddleware"))
+async def async_behind_async_middleware() -> dict[str, bool]:
+    return {"async": True}
+
+
 async def bolt_inside(request: Request, call_next: GetResponse) -> Any:
     """A Bolt middleware inside Django's: it sees what Django's middleware set."""
     request.state["bolt_saw"] = request.state.get("LANGUAGE_CODE")
