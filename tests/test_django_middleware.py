@@ -185,3 +185,13 @@ def test_an_async_only_django_middleware(client: httpx.Client, path: str, body: 
         assert r.json() == body
     else:
         assert r.json()["thread"].startswith("bolt-handler")  # a def handler: the pool thread
+
+
+def test_django_then_bolt_then_django_middleware(client: httpx.Client) -> None:
+    r = client.get("/djl/nested", headers={"x-tag": "nested", "accept-language": "de"})
+    assert r.status_code == 200, r.text
+    assert r.json()["tag"] == "nested"  # the outer layer's thread-local, seen by the handler
+    assert r.json()["thread"].startswith("bolt-handler")
+    assert r.headers["x-frame-options"] == "DENY"  # the inner Django layer
+    assert r.headers["x-bolt-inside"] == "1"
+    assert r.headers["content-language"] == "de"  # the outer one

@@ -141,6 +141,13 @@ def tag(request: Request) -> dict[str, Any]:
     return {"tag": seen, "later": current_tag(), "thread": threading.get_ident()}
 
 
+@djl.get("/nested")
+@middleware(DjangoMiddleware("django.middleware.clickjacking.XFrameOptionsMiddleware"))
+def nested(request: Request) -> dict[str, Any]:
+    """Django's middleware, then a Bolt one, then Django's again: one thread throughout."""
+    return {"tag": current_tag(), "thread": threading.current_thread().name}
+
+
 def broken() -> BoltAPI:
     """An API naming a middleware that does not exist (served only with the env var set)."""
     api = BoltAPI(django_middleware=["notes.middleware.NoSuchMiddleware"])
