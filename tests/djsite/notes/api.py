@@ -9,6 +9,8 @@ from typing import Any
 from bolt_api import BoltAPI
 from django.core.asgi import get_asgi_application
 
+from . import mw_api
+
 api = BoltAPI()
 
 
@@ -79,3 +81,10 @@ api.mount_asgi("/asgi", tiny_asgi)
 api.mount_django("/legacy", urlconf="djsite.legacy_urls")
 # Django's own ASGI handler is an ASGI app like any other: the project again, under a prefix
 api.mount_asgi("/via-asgi", get_asgi_application())
+# Bolt routes behind Django's middleware (tests/test_django_middleware.py)
+api.mount("/dj", mw_api.dj)
+api.mount("/djl", mw_api.djl)
+api.mount("/djx", mw_api.djx)
+api.mount("/plain", mw_api.plain)
+if mw_api.BROKEN:
+    api.mount("/broken", mw_api.broken())

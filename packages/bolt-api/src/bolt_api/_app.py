@@ -13,17 +13,18 @@ import contextlib
 import dataclasses
 import inspect
 import os
-import re
 from collections.abc import Callable, Collection, Iterable, Sequence
 from typing import Any, Literal, TypeVar, get_type_hints
-from urllib.parse import quote
 
 from ._binding import DEFAULT_MAX_PARAM_LENGTH, MAX_PARAM_LENGTH_RANGE, compile_plan, limited
 from ._cors import CORSPolicy, with_cors
+from ._django_middleware import check_django_middleware
 from ._django_requests import request_signals
 from ._encoding import STATIC_HEADERS
 from ._hosts import host_checked, host_checked_fallback
 from ._lifespan import Lifespan, combine
+from ._middleware import check_middleware, route_middleware
+from ._misses import bolt_answer, make_fallback, trailing_slash_redirect
 from ._mounts import Mount, asgi_mount, check_mount_path, mount_routes
 from ._pipeline import (
     ABLATIONS,
@@ -40,7 +41,7 @@ from ._routing import PathTemplate, RouteMatcher, TrailingSlash, join_paths
 from .auth._access import access_for, check_auth, check_guards, resolve
 from .compression import CompressionConfig, Compressor
 from .cors import CORSConfig
-from .engine import CompiledApp, Fallback, Needs, Request, ResponseTuple, RouteSpec
+from .engine import CompiledApp, Needs, RouteSpec
 from .errors import ErrorFormatter, ErrorHandling
 from .files import FileAccess, FileResponse
 from .hosts import AllowedHosts
@@ -91,6 +92,8 @@ class BoltAPI(RouteRegistrar):
         allowed_hosts: Iterable[str] | AllowedHosts | None = None,
         debug: bool = False,
         lifespan: Lifespan | None = None,
+        middleware: list[Any] | None = None,
+        django_middleware: bool | list[str] | dict[str, list[str]] | None = None,
     ) -> None:
         if trailing_slash not in ("strip", "append", "keep"):
             raise ValueError(
@@ -148,6 +151,10 @@ class BoltAPI(RouteRegistrar):
         #: The APIs whose lifespans this one runs, in order: itself, then those it merged
         #: or mounted (each is entered with its own API).
         self._lifespan_apis: list[BoltAPI] = [self]
+        #: Middleware around every route of this API, outermost first
+        #: (:mod:`bolt_api.middleware`); Django's (``django_middleware=``) outside it.
+        self.middleware = check_middleware(middleware, "BoltAPI")
+        self.django_middleware = check_django_middleware(django_middleware)
 
     @property
     def routes(self) -> tuple[RouteEntry, ...]:
@@ -156,13 +163,18 @@ class BoltAPI(RouteRegistrar):
 
     def _add(self, route: RouteDef, errors: ErrorHandling | None = None) -> None:
         handling = errors or self._errors
-        if (route.auth is None and self.auth is not None) or (
-            route.guards is None and self.guards is not None
+        if (
+            (route.auth is None and self.auth is not None)
+            or (route.guards is None and self.guards is not None)
+            or self.middleware
+            or (route.django_middleware is None and self.django_middleware is not None)
         ):
             route = dataclasses.replace(
                 route,
                 auth=route.auth if route.auth is not None else self.auth,
                 guards=route.guards if route.guards is not None else self.guards,
+                middleware=self.middleware + route.middleware,
+                django_middleware=route.django_middleware or self.django_middleware,
             )
         path = join_paths(self.prefix, route.path) if self.prefix else route.path
         try:
@@ -434,12 +446,13 @@ class BoltAPI(RouteRegistrar):
             if entry.plan.max_param_length != self.max_param_length:
                 entry = dataclasses.replace(entry, plan=limited(entry.plan, self.max_param_length))
             backends, guards = resolve(entry.definition, self.default_auth, self.default_guards)
-            cors = _route_cors(entry, self.cors, api_cors)
+            layers, skip = route_middleware(entry.definition, _route_label(entry))
+            cors = None if skip & {"cors", "*"} else _route_cors(entry, self.cors, api_cors)
             if cors is not None:
                 policies[id(entry)] = cors
             stages = pipeline(
                 entry,
-                compress=compress,
+                compress=None if skip & {"compression", "*"} else compress,
                 count=counter,
                 files=files,
                 ablate=ablate,
@@ -447,10 +460,11 @@ class BoltAPI(RouteRegistrar):
                 signals=signals,
                 cors=cors,
                 hosts=hosts,
-                limit=limiter_for(entry, backends),
+                limit=None if "rate_limit" in skip else limiter_for(entry, backends),
+                middleware=layers,
             )
             call = assemble(stages, handling.handle_exception, handling.invalid)
-            needs = entry.needs
+            needs = entry.needs if not layers else Needs.ALL
             if stages.access is not None:
                 needs |= stages.access.needs
             if stages.cors is not None:
@@ -465,7 +479,7 @@ class BoltAPI(RouteRegistrar):
                 entry.method,
                 entry.path,
                 call,
-                stages.run != "inline",
+                stages.is_async,
                 needs,
                 entry.name,
                 stages.params,
@@ -490,8 +504,8 @@ class BoltAPI(RouteRegistrar):
         if compressor is not None:
             statics += [v for v in map(compressor.varied, STATIC_HEADERS) if v is not None]
         matcher = RouteMatcher(entries)
-        redirect = _redirect(matcher, self.trailing_slash)
-        fallback = _make_fallback(redirect, errors)
+        redirect = trailing_slash_redirect(matcher, self.trailing_slash)
+        fallback = make_fallback(redirect, errors)
         if policies or api_cors is not None:
             fallback = with_cors(fallback, api_cors, _policy_lookup(matcher, policies))
         if hosts is not None:
@@ -502,7 +516,7 @@ class BoltAPI(RouteRegistrar):
         specs += mount_routes(
             mounts,
             specs,
-            bolt_answer=_bolt_answer(matcher, redirect, fallback),
+            bolt_answer=bolt_answer(matcher, redirect, fallback),
             handle_exception=errors.handle_exception,
             counter=counter,
             hosts=hosts,
@@ -553,69 +567,9 @@ def _policy_lookup(
     return lookup
 
 
-#: Characters a path keeps as they are when quoted (RFC 3986 pchar and "/").
-_PATH_SAFE = "/:@!$&'()*+,;=-._~%"
-#: A path made of those (and ASCII letters and digits) only: ``quote`` would return it as is.
-_PLAIN_PATH = re.compile(f"[A-Za-z0-9{re.escape(_PATH_SAFE)}]*").fullmatch
-
-
-def _raw_path(path: str) -> str:
-    """The (decoded) request path quoted back, as the routes are matched."""
-    return path if _PLAIN_PATH(path) else quote(path, safe=_PATH_SAFE)
-
-
-def _redirect(
-    matcher: RouteMatcher[RouteEntry], policy: TrailingSlash
-) -> Callable[[Request], ResponseTuple | None]:
-    """The 308 to the other trailing-slash form of the path, when a route serves that form."""
-
-    def redirect(request: Request) -> ResponseTuple | None:
-        if policy == "keep":
-            return None
-        raw = _raw_path(request.path)
-        if raw != "/":
-            alternate = raw[:-1] if raw.endswith("/") else raw + "/"
-            if matcher.match(request.method, alternate) is not None:
-                location = alternate + (f"?{request.query_string}" if request.query_string else "")
-                return 308, (("location", location),), b""
-        return None
-
-    return redirect
-
-
-def _make_fallback(
-    redirect: Callable[[Request], ResponseTuple | None], errors: ErrorHandling
-) -> Fallback:
-    """The routing-miss handler: 405, a 308 to the other trailing-slash form, or 404."""
-
-    def fallback(request: Request, allowed: tuple[str, ...] | None) -> ResponseTuple:
-        if allowed:
-            return errors.method_not_allowed(request, allowed)
-        return redirect(request) or errors.not_found(request)
-
-    return fallback
-
-
 def _route_label(entry: RouteEntry) -> str:
     """``GET /items/{item_id}, handler shop.api.item``: what the log says of a failing route."""
     return f"{entry.method} {entry.template.source}, handler {entry.name}"
-
-
-def _bolt_answer(
-    matcher: RouteMatcher[RouteEntry],
-    redirect: Callable[[Request], ResponseTuple | None],
-    fallback: Fallback,
-) -> Callable[[Request], ResponseTuple | None]:
-    """For the Django fallback: ``fallback``'s answer when Bolt serves the path under other
-    methods (405) or its other trailing-slash form (308); ``None`` for a real miss."""
-
-    def bolt_answer(request: Request) -> ResponseTuple | None:
-        allowed = matcher.allowed(_raw_path(request.path))
-        if allowed or redirect(request) is not None:
-            return fallback(request, allowed)
-        return None
-
-    return bolt_answer
 
 
 def _describe(route: RouteDef) -> str:

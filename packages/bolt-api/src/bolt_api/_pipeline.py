@@ -6,9 +6,9 @@ Registration records what a route *is* (:class:`RouteEntry`: its path, its
 :class:`Pipeline` — the stages that route uses, in request order — and :func:`assemble`
 builds from it the one function ``request -> (status, headers, body)`` an engine calls::
 
-    count ─► host ─► preflight ─► access ─► bind ─► (middleware) ─► run ─► handler ─►
-    --max-   allowed  CORS,        auth,     Plan     Bolt's and     where the
-    requests hosts    OPTIONS      guards             Django's       handler runs
+    count ─► host ─► preflight ─► middleware ─► access ─► limit ─► bind ─► run ─► handler ─►
+    --max-   allowed  CORS,        Django's and  auth,     @rate_   Plan     where the
+    requests hosts    OPTIONS      Bolt's        guards    limit             handler runs
 
     ─► encode ─►
        Encoder
@@ -26,9 +26,12 @@ error handling and response stages. Only a route with a CORS policy (:mod:`bolt_
 has a ``cors`` response stage, and its ``OPTIONS`` route a ``preflight`` stage, in front of
 everything but the count and the host check: a preflight is answered without
 authentication. Only an API with an allowed-hosts list (:mod:`bolt_api.hosts`) other than
-``"*"`` has a ``host`` stage (:mod:`bolt_api._hosts`), first after the count. Middleware is
-the place the next feature plugs in. The assembled callable never raises: every
-exception is turned into the error response by the route's ``on_error``.
+``"*"`` has a ``host`` stage (:mod:`bolt_api._hosts`), first after the count. Only a route
+with middleware (its API's, routers' or own, Bolt's or Django's) has a ``middleware`` stage
+(:mod:`bolt_api._middleware`), around everything after the gates: the middleware sees
+401s, 429s and 422s too, and the response stages run once on its answer; such a route is
+async. The assembled callable never raises: every exception is turned into the error
+response by the route's ``on_error``.
 
 A route with ``@rate_limit`` also has a ``limit`` stage (:mod:`bolt_api._ratelimit`), right
 after ``access`` (before it when the route has none) and before ``bind``: after, so that
@@ -74,11 +77,12 @@ from ._encoding import Encoder, compile_encoder
 from ._gates import gated
 from ._hosts import host_checked
 from ._lanes import in_lane, offloaded
+from ._middleware import wrap
 from ._param_specs import param_specs
 from ._ratelimit import Limiter, limited
 from ._routing import PathTemplate
 from ._threads import in_thread, may_block, override
-from .auth._access import Access
+from .auth._access import Access, guarded
 from .engine import Fallback, Needs, ParamSpec, Request, ResponseTuple, RouteCall, StreamBody
 from .exceptions import RequestValidationError
 from .files import FileAccess, PendingFile
@@ -198,6 +202,14 @@ class Pipeline:
     hosts: AllowedHosts | None = None
     #: The route's rate limit (``@rate_limit``), run after ``access``; ``None`` without.
     limit: Limiter | None = None
+    #: Its Bolt and Django middleware, outermost first (:mod:`bolt_api._middleware`),
+    #: around ``access`` and the rest; the route is then async. Empty: no stage.
+    middleware: tuple[Any, ...] = ()
+
+    @property
+    def is_async(self) -> bool:
+        """Whether the route's callable returns a coroutine."""
+        return self.run != "inline" or bool(self.middleware)
 
     @property
     def stages(self) -> tuple[str, ...]:
@@ -207,6 +219,8 @@ class Pipeline:
             names.append("host")
         if self.preflight:
             names.append("preflight")
+        if self.middleware:
+            names.append("middleware")
         if self.access is not None:
             names.append("access")
         if self.limit is not None:
@@ -230,6 +244,7 @@ def pipeline(
     cors: CORSPolicy | None = None,
     hosts: AllowedHosts | None = None,
     limit: Limiter | None = None,
+    middleware: tuple[Any, ...] = (),
 ) -> Pipeline:
     """Decide the stages of ``entry``'s route (``compress``: the API's compressor, if on;
     ``access``: its authentication and guards, if any; ``cors``: its CORS policy, if any;
@@ -260,7 +275,7 @@ def pipeline(
     if compress is not None and not getattr(handler, "__bolt_no_compress__", False):
         respond.append(("compress", compress))
     params = None
-    if run == "inline" and not plan.has_scope and "rust_params" not in ablate:
+    if run == "inline" and not middleware and not plan.has_scope and "rust_params" not in ablate:
         params = param_specs(plan)
     encode = compile_encoder(
         entry.return_type,
@@ -282,6 +297,7 @@ def pipeline(
         cors is not None and entry.method == "OPTIONS",
         None if hosts is None or hosts.allows_any else hosts,
         limit,
+        middleware,
     )
 
 
@@ -291,7 +307,9 @@ def assemble(p: Pipeline, on_error: ErrorHandler, on_invalid: InvalidHandler) ->
     ``on_error`` answers an exception, ``on_invalid`` the errors a binder recorded (bolt-api
     passes ``ErrorHandling.handle_exception`` and ``ErrorHandling.invalid``).
     """
-    after = _chain(tuple(stage for _, stage in p.respond))
+    after = final = _chain(tuple(stage for _, stage in p.respond))
+    if p.middleware:
+        after = None  # the middleware sees the answer before CORS and compression
     call: RouteCall
     if p.run == "loop":
         call = _async_call(p.plan, p.encode, on_error, on_invalid, p.is_coroutine, after, p.files)
@@ -318,54 +336,22 @@ def assemble(p: Pipeline, on_error: ErrorHandler, on_invalid: InvalidHandler) ->
     if p.limit is not None:
         call = limited(call, p.limit, p.run == "loop", on_error, after)
     if p.access is not None:
-        call = _guarded(call, p.access, p.run == "loop", on_error, after)
-    if p.run == "thread":
+        call = guarded(call, p.access, p.run == "loop", on_error, after)
+    if p.middleware:
+        fn = p.plan.fn
+        route = f"{getattr(fn, '__module__', '?')}.{getattr(fn, '__qualname__', '?')}"
+        call = wrap(p.middleware, call, p.run, p.signals, fn, route, on_error, final)
+    elif p.run == "thread":
         call = in_thread(call, p.signals)  # type: ignore[arg-type]
     elif p.run == "loop":
         call = in_lane(call, p.signals)  # type: ignore[arg-type]
     if p.preflight and p.cors is not None:
-        call = _preflighted(call, p.cors, p.run != "inline")
+        call = _preflighted(call, p.cors, p.is_async)
     if p.hosts is not None:
-        call = host_checked(call, p.hosts, p.run != "inline", on_error, after)
+        call = host_checked(call, p.hosts, p.is_async, on_error, final)
     if p.count is not None:
         call = counted(call, p.count)
     return call
-
-
-def _guarded(
-    call: RouteCall, access: Access, on_loop: bool, on_error: ErrorHandler, after: Finisher | None
-) -> RouteCall:
-    """``call`` behind the ``access`` stage: a refusal (or a backend's or guard's exception)
-    is answered through ``on_error`` and the response stages; the request is not bound."""
-    tail = after or _as_is
-    if not on_loop:
-        check = access.check
-        inner_sync: Callable[[Request], ResponseTuple] = call  # type: ignore[assignment]
-
-        def guarded(request: Request) -> ResponseTuple:
-            try:
-                refused = check(request)
-            except Exception as exc:
-                return tail(on_error(exc, request), request)
-            if refused is not None:
-                return tail(on_error(refused, request), request)
-            return inner_sync(request)
-
-        return guarded
-    acheck = access.acheck if access.is_async or access.blocks else None
-    check_sync = access.check
-    inner: Callable[[Request], Coroutine[Any, Any, ResponseTuple]] = call  # type: ignore[assignment]
-
-    async def aguarded(request: Request) -> ResponseTuple:
-        try:
-            refused = await acheck(request) if acheck is not None else check_sync(request)
-        except Exception as exc:
-            return tail(on_error(exc, request), request)
-        if refused is not None:
-            return tail(on_error(refused, request), request)
-        return await inner(request)
-
-    return aguarded
 
 
 def _preflighted(call: RouteCall, policy: CORSPolicy, is_async: bool) -> RouteCall:

@@ -127,6 +127,11 @@ async def auser(request: Request) -> Any:
     unread = isinstance(found, SimpleLazyObject) and found._wrapped is empty
     if found is not None and not unread:
         return found
+    django_request = state.get("django_request")  # behind Django's AuthenticationMiddleware
+    if unread and django_request is not None and hasattr(django_request, "auser"):
+        value = await django_request.auser()
+        state[_USER_KEY] = value
+        return value
     context = _context(request)
     if context is not None and context.user is not None:
         value = context.user

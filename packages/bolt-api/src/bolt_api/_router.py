@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
 
+from ._middleware import check_middleware
 from ._routing import join_paths
 from .auth._access import check_auth, check_guards
 
@@ -46,6 +47,11 @@ class RouteDef:
     auth: tuple[Any, ...] | None = None
     #: Guards, run in order (``None``: the router's, else the API's defaults).
     guards: tuple[Any, ...] | None = None
+    #: The API's and routers' middleware, outermost first (the handler's ``@middleware``
+    #: is read at ``compile()``, so it may sit above or below the route decorator).
+    middleware: tuple[Any, ...] = ()
+    #: The API's ``django_middleware=`` (resolved against Django's settings at compile).
+    django_middleware: Any = None
 
 
 class RouteRegistrar:
@@ -141,9 +147,12 @@ class Router(RouteRegistrar):
         *,
         auth: list[Any] | None = None,
         guards: list[Any] | None = None,
+        middleware: list[Any] | None = None,
     ) -> None:
         self.prefix = prefix
         self.tags = tuple(tags or ())
+        #: Middleware of every route of this router (and its children), inside the API's.
+        self.middleware = check_middleware(middleware, f"Router({prefix!r})")
         #: The backends and guards of routes (and child routers) that declare none.
         self.auth = check_auth(auth, f"Router({prefix!r})")
         self.guards = check_guards(guards, f"Router({prefix!r})")
@@ -167,6 +176,7 @@ class Router(RouteRegistrar):
         tags: tuple[str, ...] = (),
         auth: tuple[Any, ...] | None = None,
         guards: tuple[Any, ...] | None = None,
+        middleware: tuple[Any, ...] = (),
     ) -> Iterator[RouteDef]:
         """Every route of this router and its children, with prefixes and tags applied, and
         the nearest router's ``auth``/``guards`` for routes that declare none."""
@@ -174,6 +184,7 @@ class Router(RouteRegistrar):
         all_tags = tags + tuple(t for t in self.tags if t not in tags)
         auth = self.auth if self.auth is not None else auth
         guards = self.guards if self.guards is not None else guards
+        middleware = middleware + self.middleware
         for d in self._defs:
             merged = all_tags + tuple(t for t in d.tags if t not in all_tags)
             yield replace(
@@ -182,8 +193,13 @@ class Router(RouteRegistrar):
                 tags=merged,
                 auth=d.auth if d.auth is not None else auth,
                 guards=d.guards if d.guards is not None else guards,
+                middleware=middleware + d.middleware,
             )
         for child, child_prefix in self._children:
             yield from child.iter_routes(
-                join_paths(base, child_prefix) if child_prefix else base, all_tags, auth, guards
+                join_paths(base, child_prefix) if child_prefix else base,
+                all_tags,
+                auth,
+                guards,
+                middleware,
             )

@@ -120,6 +120,15 @@ def view_handler(
     )
     if limit is not None:
         handler.__bolt_rate_limit__ = limit  # type: ignore[attr-defined]
+    # @middleware on the class (outside) and on the method; @skip_middleware on either
+    layers = (*getattr(cls, "__bolt_middleware__", ()), *getattr(method, "__bolt_middleware__", ()))
+    if layers:
+        handler.__bolt_middleware__ = layers  # type: ignore[attr-defined]
+    skipped = getattr(cls, "__bolt_skip_middleware__", frozenset()) | getattr(
+        method, "__bolt_skip_middleware__", frozenset()
+    )
+    if skipped:
+        handler.__bolt_skip_middleware__ = skipped  # type: ignore[attr-defined]
     return handler
 
 

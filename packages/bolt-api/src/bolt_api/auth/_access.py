@@ -12,11 +12,11 @@ the request on to binding and the handler, or returns the exception to answer (4
 from __future__ import annotations
 
 import inspect
-from collections.abc import Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ..engine import Needs, Request
+from ..engine import Needs, Request, ResponseTuple, RouteCall
 from ..exceptions import HTTPException
 from ._backends import BaseAuthentication
 from ._context import STATE_KEY, AuthContext
@@ -27,9 +27,15 @@ __all__ = [
     "access_for",
     "check_auth",
     "check_guards",
+    "guarded",
     "requires_authentication",
     "resolve",
 ]
+
+#: Turns an exception (and the request) into the error response (``bolt_api._pipeline``).
+ErrorHandler = Callable[[BaseException, Request], ResponseTuple]
+#: The route's response stages, run on every answer (``bolt_api._pipeline``).
+Finisher = Callable[[ResponseTuple, Request], ResponseTuple]
 
 NOT_AUTHENTICATED = "Authentication required"
 PERMISSION_DENIED = "Permission denied"
@@ -206,3 +212,44 @@ def access_for(backends: tuple[BaseAuthentication, ...], guards: tuple[Any, ...]
         ", ".join(challenges) or "Bearer",
         any(getattr(b, "blocks", False) for b in backends),
     )
+
+
+def _as_is(response: ResponseTuple, request: Request) -> ResponseTuple:
+    return response
+
+
+def guarded(
+    call: RouteCall, access: Access, on_loop: bool, on_error: ErrorHandler, after: Finisher | None
+) -> RouteCall:
+    """``call`` (the route's callable; ``on_loop``: an async one) behind the ``access``
+    stage: a refusal (or a backend's or guard's exception) is answered through ``on_error``
+    and the response stages (``after``); the request is not bound."""
+    tail = after or _as_is
+    if not on_loop:
+        check = access.check
+        inner_sync: Callable[[Request], ResponseTuple] = call  # type: ignore[assignment]
+
+        def guarded(request: Request) -> ResponseTuple:
+            try:
+                refused = check(request)
+            except Exception as exc:
+                return tail(on_error(exc, request), request)
+            if refused is not None:
+                return tail(on_error(refused, request), request)
+            return inner_sync(request)
+
+        return guarded
+    acheck = access.acheck if access.is_async or access.blocks else None
+    check_sync = access.check
+    inner: Callable[[Request], Coroutine[Any, Any, ResponseTuple]] = call  # type: ignore[assignment]
+
+    async def aguarded(request: Request) -> ResponseTuple:
+        try:
+            refused = await acheck(request) if acheck is not None else check_sync(request)
+        except Exception as exc:
+            return tail(on_error(exc, request), request)
+        if refused is not None:
+            return tail(on_error(refused, request), request)
+        return await inner(request)
+
+    return aguarded

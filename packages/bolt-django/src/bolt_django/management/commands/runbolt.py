@@ -35,6 +35,7 @@ from bolt_api.server import (
 )
 from bolt_api.server import add_arguments as add_process_arguments
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand, CommandError, OutputWrapper
 from django.db import connections
 
@@ -301,7 +302,8 @@ class Command(BaseCommand):
         except LifespanError as exc:  # the app's start-up raised: its traceback, one line
             traceback.print_exception(exc.__cause__ or exc)
             raise CommandError(str(exc)) from exc
-        except ValueError as exc:  # a setting the engine refuses (e.g. --workers)
+        except (ValueError, ImproperlyConfigured) as exc:
+            # a setting the engine refuses (e.g. --workers), a middleware that does not import
             raise CommandError(str(exc)) from exc
 
 
