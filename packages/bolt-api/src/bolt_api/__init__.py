@@ -52,6 +52,16 @@ from .exceptions import (
     UnprocessableEntity,
 )
 from .hosts import AllowedHosts
+from .middleware import (
+    BaseMiddleware,
+    DjangoMiddleware,
+    ErrorHandlerMiddleware,
+    LoggingMiddleware,
+    Middleware,
+    MiddlewareProtocol,
+    TimingMiddleware,
+    skip_middleware,
+)
 from .openapi import (
     JsonRenderPlugin,
     OpenAPIConfig,
@@ -96,6 +106,7 @@ __all__ = [
     "AuthContext",
     "BadGateway",
     "BadRequest",
+    "BaseMiddleware",
     "Body",
     "BoltAPI",
     "BoltError",
@@ -109,8 +120,10 @@ __all__ = [
     "CursorPagination",
     "Depends",
     "DestroyMixin",
+    "DjangoMiddleware",
     "Engine",
     "EngineNotFoundError",
+    "ErrorHandlerMiddleware",
     "EventSourceResponse",
     "File",
     "Forbidden",
@@ -127,7 +140,10 @@ __all__ = [
     "JsonRenderPlugin",
     "LimitOffsetPagination",
     "ListMixin",
+    "LoggingMiddleware",
     "MethodNotAllowed",
+    "Middleware",
+    "MiddlewareProtocol",
     "ModelViewSet",
     "NotAcceptable",
     "NotFound",
@@ -158,6 +174,7 @@ __all__ = [
     "StoplightRenderPlugin",
     "StreamingResponse",
     "SwaggerRenderPlugin",
+    "TimingMiddleware",
     "Token",
     "TooManyRequests",
     "Unauthorized",
@@ -182,4 +199,5 @@ __all__ = [
     "run_in_thread",
     "run_inline",
     "serve",
+    "skip_middleware",
 ]
