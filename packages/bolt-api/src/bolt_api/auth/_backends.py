@@ -15,6 +15,7 @@ later passes. Token signatures are verified by PyJWT; API keys are compared with
 from __future__ import annotations
 
 import hmac
+import time
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
@@ -23,6 +24,7 @@ from ..engine import Needs, Request
 from ._context import AuthContext
 from ._jwks import JWKSKeys, discover_jwks_url
 from ._revocation import RevocationStore
+from ._verified import FrozenClaims, VerifiedToken, VerifiedTokens
 
 # PyJWT is imported where it is used: with ``cryptography`` it is a third of ``bolt_api``'s
 # import time, which an API without JWT routes need not pay.
@@ -260,6 +262,9 @@ class JWTAuthentication(BaseAuthentication):
         if cookie is not None:
             self.needs |= Needs.COOKIES | (Needs.CLIENT if csrf else Needs.NONE)
         self._key: Any = None
+        #: Tokens verified before, with their context (static keys only: a JWKS document's
+        #: keys can be withdrawn, and a cached token would outlive its key).
+        self._verified: VerifiedTokens | None = None if self.jwks is not None else VerifiedTokens()
 
     def prepare(self) -> None:
         import jwt  # noqa: F401  (imported now, not by the first request)
@@ -301,6 +306,13 @@ class JWTAuthentication(BaseAuthentication):
 
     def decode(self, token: str) -> dict[str, Any]:
         """The verified claims of ``token``; a ``jwt.InvalidTokenError`` when it is not valid."""
+        claims = self._verify(token)
+        self._check_revocation(claims)
+        return claims
+
+    def _verify(self, token: str) -> dict[str, Any]:
+        """Signature, algorithm, the time claims, audience, issuer, required claims and
+        ``token_type``: everything about ``token`` that cannot change but the clock."""
         import jwt
 
         algorithms = list(self.algorithms)
@@ -329,6 +341,12 @@ class JWTAuthentication(BaseAuthentication):
             kind = claims.get("token_type", claims.get("typ"))
             if kind is not None and kind != self.token_type:
                 raise jwt.InvalidTokenError(f"a {kind!r} token is not a {self.token_type!r} one")
+        return claims
+
+    def _check_revocation(self, claims: Mapping[str, Any]) -> None:
+        """``jti`` rules and the revocation store: asked on every request, cached or not."""
+        import jwt
+
         store = self.revocation_store
         if store is not None or self.require_jti:
             jti = claims.get("jti")
@@ -342,7 +360,6 @@ class JWTAuthentication(BaseAuthentication):
                 or (isinstance(fam, str) and store.is_family_revoked(fam))
             ):
                 raise jwt.InvalidTokenError("the token was revoked")
-        return claims
 
     def authenticate(self, request: Request) -> AuthContext | None:
         token, from_cookie = self._token(request)
@@ -358,10 +375,19 @@ class JWTAuthentication(BaseAuthentication):
         import jwt
 
         try:
-            claims = self.decode(token)
+            cache = self._verified
+            verified = None if cache is None else cache.get(token, time.time())
+            if verified is None:
+                claims = FrozenClaims(self._verify(token))
+                verified = VerifiedToken(
+                    claims, context_from_claims(claims, self.scheme_name), self.leeway
+                )
+                if cache is not None:
+                    cache.put(token, verified)
+            self._check_revocation(verified.claims)
         except jwt.InvalidTokenError:
             return None
-        return context_from_claims(claims, self.scheme_name)
+        return verified.context
 
     def challenge(self) -> str:
         return "Bearer"
@@ -387,7 +413,7 @@ def context_from_claims(claims: Mapping[str, Any], backend: str) -> AuthContext:
         is_staff=claims.get("is_staff") is True,
         is_superuser=claims.get("is_superuser") is True,
         permissions=perms,
-        claims=dict(claims),
+        claims=claims if isinstance(claims, FrozenClaims) else dict(claims),
     )
 
 
