@@ -27,6 +27,7 @@ from benchmarks.apps.benchdb.models import Row
 from benchmarks.apps.common import (
     CORS_ORIGIN,
     DB_READ,
+    DJANGO_MIDDLEWARE,
     HELLO,
     JWT_SECRET,
     RATE_LIMIT_RPS,
@@ -48,6 +49,11 @@ try:  # so did E9-E11's APIs: a `--baseline` tree without them serves the other 
     from bolt_api.auth import IsAuthenticated, JWTAuthentication, get_auth_context
 except ImportError:
     cors = rate_limit = None
+
+try:  # and E13's (Django's middleware on a route)
+    from bolt_api.middleware import DjangoMiddlewareStack, middleware
+except ImportError:
+    middleware = None
 
 api = BoltAPI()
 
@@ -107,8 +113,16 @@ if cors is not None:
         return {"message": HELLO["message"]}
 
 
+if middleware is not None:
+
+    @api.get("/dj-mw")
+    @middleware(DjangoMiddlewareStack(DJANGO_MIDDLEWARE))
+    async def through_django():  # E13
+        return {"message": HELLO["message"]}
+
+
 @api.get("/plain")
-async def plain():  # E10p, E11p: the same route without @cors or @rate_limit
+async def plain():  # E10p, E11p, E13p: the same route without @cors or @rate_limit
     return {"message": HELLO["message"]}
 
 

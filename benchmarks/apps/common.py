@@ -40,6 +40,11 @@ JWT_SUBJECT = "42"
 
 #: E10 ``GET /cors``: the origin the route allows and the wrk run sends in ``Origin:``.
 CORS_ORIGIN = "https://app.example.com"
+#: E13: the Django middleware its route runs through (Django's own, no database needed).
+DJANGO_MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.middleware.common.CommonMiddleware",
+]
 
 #: E11 ``GET /limited``: a per-client limit no run comes near (wrk's 64 connections share one
 #: client address, one bucket), so the route pays the check and is never refused.

@@ -27,13 +27,14 @@ import time
 import msgspec
 from django_bolt import BoltAPI
 from django_bolt.auth import IsAuthenticated, JWTAuthentication
-from django_bolt.middleware import cors, rate_limit
+from django_bolt.middleware import DjangoMiddleware, cors, middleware, rate_limit
 from django_bolt.responses import StreamingResponse
 
 from benchmarks.apps.benchdb.models import Row
 from benchmarks.apps.common import (
     CORS_ORIGIN,
     DB_READ,
+    DJANGO_MIDDLEWARE,
     HELLO,
     JWT_SECRET,
     RATE_LIMIT_RPS,
@@ -102,8 +103,14 @@ async def limited():  # E11
     return {"message": HELLO["message"]}
 
 
+@api.get("/dj-mw")
+@middleware(*(DjangoMiddleware(path) for path in DJANGO_MIDDLEWARE))
+async def through_django():  # E13
+    return {"message": HELLO["message"]}
+
+
 @api.get("/plain")
-async def plain():  # E10p, E11p: the same route without @cors or @rate_limit
+async def plain():  # E10p, E11p, E13p: the same route without @cors or @rate_limit
     return {"message": HELLO["message"]}
 
 

@@ -3,8 +3,9 @@
 The same table drives the preflight check (``servers.verify``), wrk's command line and the
 results' rows, so a target that answers wrongly is caught before it is measured. E1 to E8 are
 issue 4's; E5s, E9 to E11, their plain twins E10p/E11p and HOL are the feature benchmarks of
-issues 12 and 16. A twin is the same route without the feature, sent the same request: the
-report divides the two (``Endpoint.twin``), which is what "within 10 % of the same route
+issues 12 and 16; E13 (a route through Django's middleware, issue 13) and its twin E13p.
+A twin is the same route without the feature, sent the same request: the report divides
+the two (``Endpoint.twin``), which is what "within 10 % of the same route
 without it" asks.
 """
 
@@ -38,6 +39,7 @@ FEATURES = {
     "cors": "per-route CORS",
     "rate_limit": "rate limiting",
     "threads": "a thread pool for def handlers",
+    "django_middleware": "Django middleware on routes",
 }
 
 
@@ -239,6 +241,29 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         200,
         _json_equals(common.HELLO),
         feature="rate_limit",
+    ),
+    Endpoint(
+        "E13",
+        "django-middleware",
+        "GET /dj-mw through Django's SecurityMiddleware and CommonMiddleware",
+        "GET",
+        "/dj-mw",
+        200,
+        _json_equals(common.HELLO),
+        expect_headers=(("x-content-type-options", "nosniff"),),
+        feature="django_middleware",
+        twin="E13p",
+    ),
+    Endpoint(
+        "E13p",
+        "django-middleware-twin",
+        "GET /plain (E13's route without Django's middleware)",
+        "GET",
+        "/plain",
+        200,
+        _json_equals(common.HELLO),
+        expect_headers=(("x-content-type-options", None),),
+        feature="django_middleware",
     ),
     Endpoint(
         "HOL",
