@@ -1,0 +1,98 @@
+"""Serializers: ``msgspec.Struct`` classes with field options, validators, computed fields,
+field sets and Django model integration (reads without N+1, writes with foreign keys and
+many-to-many fields), usable as a route's body and return types (docs/serializers.md).
+
+The names follow django-bolt's ``django_bolt.serializers``.
+"""
+
+from __future__ import annotations
+
+from ._base import Serializer, SerializerMeta
+from ._factory import create_serializer
+from ._fields import computed_field, field, field_validator, model_validator
+from ._loading import LoadingPlan
+from ._types import (
+    IP,
+    URL,
+    UUID,
+    Char50,
+    Char100,
+    Char150,
+    Char200,
+    Char255,
+    Char500,
+    Char1000,
+    CountryCode,
+    CurrencyCode,
+    Email,
+    HexColor,
+    HttpsURL,
+    IPv4,
+    IPv6,
+    LanguageCode,
+    Latitude,
+    Longitude,
+    NegativeInt,
+    NonEmptyStr,
+    NonNegativeFloat,
+    NonNegativeInt,
+    Password,
+    Percentage,
+    Phone,
+    Port,
+    PositiveFloat,
+    PositiveInt,
+    Rating,
+    Slug,
+    Text,
+    Timezone,
+    Username,
+)
+from ._views import SerializerView
+
+__all__ = [
+    "IP",
+    "URL",
+    "UUID",
+    "Char50",
+    "Char100",
+    "Char150",
+    "Char200",
+    "Char255",
+    "Char500",
+    "Char1000",
+    "CountryCode",
+    "CurrencyCode",
+    "Email",
+    "HexColor",
+    "HttpsURL",
+    "IPv4",
+    "IPv6",
+    "LanguageCode",
+    "Latitude",
+    "LoadingPlan",
+    "Longitude",
+    "NegativeInt",
+    "NonEmptyStr",
+    "NonNegativeFloat",
+    "NonNegativeInt",
+    "Password",
+    "Percentage",
+    "Phone",
+    "Port",
+    "PositiveFloat",
+    "PositiveInt",
+    "Rating",
+    "Serializer",
+    "SerializerMeta",
+    "SerializerView",
+    "Slug",
+    "Text",
+    "Timezone",
+    "Username",
+    "computed_field",
+    "create_serializer",
+    "field",
+    "field_validator",
+    "model_validator",
+]

@@ -1,0 +1,429 @@
+"""``Serializer``: a ``msgspec.Struct`` with field options, validators, computed fields and
+Django model integration.
+
+The metaclass reads the declarations when the class is created (``Meta``/``Config``,
+``field(...)``, the decorators, a model's fields) and hands msgspec a plain Struct body; what
+needs resolved annotations (nested serializers, relations, the input and output shapes) is
+built on first use by :func:`plan_of`. A serializer without read-only fields, write-only
+fields, computed fields or nested views *is* its own wire type: bodies decode and responses
+encode through msgspec alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from collections.abc import Iterable
+from typing import Any, TypeVar
+
+import msgspec
+from msgspec import StructMeta
+
+from ..exceptions import RequestValidationError
+from ._decl import NODEFAULT, ComputedPlan, Decl, FieldPlan, Plan, nested_of
+from ._fields import ComputedField, FieldSpec, ValidatorMark
+from ._meta import read_options
+from ._io import dumper, reader, validate_json, validate_python
+from ._loading import LoadingPlan, apply_plan, loading_plan
+from ._model import model_fields, relation_kind
+from ._views import SerializerView, field_set, make_subset
+from ._writes import model_of, save, split_values
+
+__all__ = ["Serializer", "SerializerMeta", "is_serializer", "plan_of"]
+
+
+def is_serializer(tp: Any) -> bool:
+    """Whether ``tp`` is a Serializer class."""
+    return isinstance(tp, SerializerMeta) and tp is not Serializer
+
+
+def _add_model_fields(qualname: str, ns: dict[str, Any], decl: Decl, own: set[str]) -> None:
+    """Annotations (and defaults) for the model's fields the class does not declare itself."""
+    options = decl.options
+    annotations = ns.setdefault("__annotations__", {})
+    generated: dict[str, Any] = {}
+    read_only = set(decl.model_read_only)
+    for mf in model_fields(options.model, options.fields, options.exclude, qualname):
+        if mf.name in own:
+            continue
+        generated[mf.name] = mf.type
+        if mf.read_only:
+            read_only.add(mf.name)
+            ns[mf.name] = None
+        elif mf.default is not NODEFAULT or mf.default_factory is not NODEFAULT:
+            ns[mf.name] = msgspec.field(default=mf.default, default_factory=mf.default_factory)
+    ns["__annotations__"] = {**generated, **annotations}
+    decl.model_read_only = frozenset(read_only)
+
+
+class SerializerMeta(StructMeta):
+    """Turns a serializer's declarations into a msgspec Struct class (always ``kw_only``)."""
+
+    def __new__(
+        mcls, name: str, bases: tuple[type, ...], namespace: dict[str, Any], **kwargs: Any
+    ) -> SerializerMeta:
+        ns = dict(namespace)
+        parent = next((b.__dict__["__bolt_decl__"] for b in bases if "__bolt_decl__" in b.__dict__), None)
+        if parent is None:
+            parent = next((b.__bolt_decl__ for b in bases if hasattr(b, "__bolt_decl__")), None)
+        decl = parent.child() if parent is not None else Decl()
+        qualname = ns.get("__qualname__", name)
+        options, struct_kwargs = read_options(qualname, ns, decl.options)
+        decl.options = options
+        for given in (struct_kwargs, kwargs):
+            if "rename" in given:
+                decl.rename = given["rename"]
+        own = set(ns.get("__annotations__", {}))
+        for key, value in list(ns.items()):
+            if isinstance(value, FieldSpec):
+                decl.specs[key] = value
+            elif isinstance(value, ValidatorMark):
+                decl.validators.append(value)
+                del ns[key]
+            elif isinstance(value, ComputedField):
+                decl.computed[key] = value
+        if options.model is not None and ("Meta" in namespace or "Config" in namespace):
+            _add_model_fields(qualname, ns, decl, own)
+        for field_name in ns.get("__annotations__", {}):
+            spec = decl.specs.get(field_name)
+            read_only = (
+                field_name in options.read_only
+                or field_name in decl.model_read_only
+                or (spec is not None and spec.read_only)
+            )
+            value = ns.get(field_name, NODEFAULT)
+            if isinstance(value, FieldSpec):
+                if read_only and value.default is NODEFAULT and value.default_factory is NODEFAULT:
+                    value = FieldSpec(**{**vars(value), "default": None})
+                ns[field_name] = value.msgspec_field()
+            elif read_only and field_name not in ns:
+                ns[field_name] = None  # never read from input: the instance needs a value
+        if decl.validators and "__post_init__" not in ns:
+            ns["__post_init__"] = _run_validators
+        elif decl.validators and ns.get("__post_init__") is not _run_validators:
+            ns["__post_init__"] = _chain_post_init(ns["__post_init__"])
+        ns["__bolt_decl__"] = decl
+        kwargs.setdefault("kw_only", True)
+        cls = super().__new__(mcls, name, bases, ns, **struct_kwargs, **kwargs)
+        _check_names(cls, decl)
+        return cls  # type: ignore[no-any-return]
+
+
+def _check_names(cls: Any, decl: Decl) -> None:
+    names = set(cls.__struct_fields__)
+    computed = set(decl.computed)
+    options = decl.options
+    for option, values in (("read_only", options.read_only), ("write_only", options.write_only)):
+        for value in values:
+            if value not in names:
+                raise TypeError(f"{cls.__qualname__}: Meta.{option} names no field {value!r}")
+    for set_name, values in options.field_sets.items():
+        for value in values:
+            if value not in names and value not in computed:
+                raise TypeError(
+                    f"{cls.__qualname__}: field set {set_name!r} names no field {value!r}"
+                )
+    for mark in decl.validators:
+        for value in mark.fields:
+            if value not in names:
+                raise TypeError(f"{cls.__qualname__}: validator for unknown field {value!r}")
+
+
+def _chain_post_init(user: Callable[[Any], None]) -> Callable[[Any], None]:
+    def post_init(self: Any) -> None:
+        _run_validators(self)
+        user(self)
+
+    return post_init
+
+
+def _error(loc: list[Any], exc: BaseException) -> dict[str, Any]:
+    message = str(exc.args[0]) if getattr(exc, "args", None) else type(exc).__name__
+    return {"type": "value_error", "loc": loc, "msg": message}
+
+
+def _run_validators(self: Any) -> None:
+    """``__post_init__`` of a class with validators: every mode="after" field validator, then
+    the model validators; all failures raised together as one 422's errors."""
+    plan = plan_of(type(self))
+    errors: list[dict[str, Any]] = []
+    cls = type(self)
+    for field_plan in plan.fields:
+        validators = plan.after.get(field_plan.name)
+        if not validators:
+            continue
+        value = getattr(self, field_plan.name)
+        try:
+            for validator in validators:
+                value = validator(cls, value)
+        except (ValueError, TypeError, AssertionError) as exc:
+            errors.append(_error(["body", field_plan.wire], exc))
+            continue
+        msgspec.structs.force_setattr(self, field_plan.name, value)
+    for validator in plan.model_after:
+        try:
+            validator(self)
+        except (ValueError, TypeError, AssertionError) as exc:
+            errors.append(_error(["body"], exc))
+    if errors:
+        raise RequestValidationError(errors)
+
+
+def _field_plans(cls: Any, decl: Decl) -> tuple[FieldPlan, ...]:
+    options = decl.options
+    meta = getattr(options.model, "_meta", None)
+    by_name: dict[str, Any] = {}
+    if meta is not None:
+        for model_field in meta.get_fields():
+            by_name[model_field.name] = model_field
+            accessor = getattr(model_field, "get_accessor_name", None)
+            if accessor is not None and relation_kind(model_field) == "reverse":
+                by_name[accessor()] = model_field
+    plans = []
+    for info in msgspec.structs.fields(cls):
+        spec = decl.specs.get(info.name)
+        source = tuple((spec.source if spec and spec.source else info.name).split("."))
+        nested, many = nested_of(info.type, is_serializer)
+        model_field = by_name.get(source[0]) if len(source) == 1 else None
+        if model_field is None and meta is not None and len(source) == 1:
+            model_field = next((f for f in meta.concrete_fields if f.attname == source[0]), None)
+        relation = relation_kind(model_field) if model_field is not None else None
+        if relation == "fk" and nested is None:
+            source = (model_field.attname,)  # a foreign key as its id: author -> author_id
+        read_only = (
+            info.name in options.read_only
+            or info.name in decl.model_read_only
+            or bool(spec and spec.read_only)
+            or nested is not None  # nested serializers are sent, never written
+            or relation == "reverse"
+            or (meta is not None and len(source) > 1)
+        )
+        write_only = info.name in options.write_only or bool(spec and spec.write_only)
+        plans.append(
+            FieldPlan(
+                info.name,
+                info.encode_name,
+                info.type,
+                source,
+                relation,
+                nested,
+                many,
+                read_only and not write_only,
+                write_only,
+                info.default,
+                info.default_factory,
+                model_field,
+            )
+        )
+    return tuple(plans)
+
+
+def _computed_plans(cls: Any, decl: Decl) -> tuple[ComputedPlan, ...]:
+    import typing
+
+    out = []
+    rename = decl.rename
+    for name, computed in decl.computed.items():
+        hints = typing.get_type_hints(computed.func, include_extras=True)
+        wire = computed.alias or _renamed(name, rename)
+        out.append(ComputedPlan(name, wire, hints.get("return", Any), computed.func, computed.description))
+    return tuple(out)
+
+
+def _renamed(name: str, rename: Any) -> str:
+    if rename is None:
+        return name
+    probe = msgspec.defstruct("_Probe", [(name, int)], rename=rename)
+    return str(probe.__struct_encode_fields__[0])
+
+
+def plan_of(cls: Any) -> Plan:
+    """The resolved plan of a serializer class (built on first use, then cached)."""
+    plan = cls.__dict__.get("__bolt_plan__")
+    if plan is None:
+        from ._shapes import build_plan
+
+        decl: Decl = cls.__bolt_decl__
+        plan = build_plan(cls, decl, _field_plans(cls, decl), _computed_plans(cls, decl))
+        type.__setattr__(cls, "__bolt_plan__", plan)
+    return plan  # type: ignore[no-any-return]
+
+
+_T = TypeVar("_T", bound="Serializer")
+
+
+class Serializer(msgspec.Struct, metaclass=SerializerMeta, kw_only=True):
+    """A msgspec Struct with validators, field options, computed fields and Django model
+    integration (see docs/serializers.md)."""
+
+    # -- input -------------------------------------------------------------------------
+    @classmethod
+    def model_validate(cls: type[_T], data: Any) -> _T:
+        """Validate a mapping (JSON names as keys) or an object's attributes: every error
+        at once, as :class:`~bolt_api.exceptions.RequestValidationError`."""
+        return validate_python(cls, plan_of(cls), data)  # type: ignore[no-any-return]
+
+    @classmethod
+    def model_validate_json(cls: type[_T], data: bytes | str) -> _T:
+        """Validate a JSON document, as a request body is validated."""
+        return validate_json(cls, plan_of(cls), data)  # type: ignore[no-any-return]
+
+    @classmethod
+    def __bolt_decode_json__(cls, data: bytes) -> Any:
+        return validate_json(cls, plan_of(cls), data)
+
+    # -- from models -------------------------------------------------------------------
+    @classmethod
+    def from_model(cls: type[_T], instance: Any) -> _T:
+        """Read ``instance`` (a model instance, or any object) into a serializer; relations
+        are read as loaded (use :meth:`from_models` or :meth:`afrom_model` to load them)."""
+        return reader(cls)(instance)  # type: ignore[no-any-return]
+
+    @classmethod
+    async def afrom_model(cls: type[_T], instance: Any) -> _T:
+        """:meth:`from_model` off the event loop, so unloaded relations may be queried."""
+        from asgiref.sync import sync_to_async
+
+        return await sync_to_async(reader(cls))(instance)  # type: ignore[no-any-return]
+
+    @classmethod
+    def loading_plan(cls, model: Any = None) -> LoadingPlan:
+        """The ``select_related``/``prefetch_related``/``only`` this serializer needs."""
+        return loading_plan(cls, model)
+
+    @classmethod
+    def from_models(cls: type[_T], rows: Any) -> list[_T]:
+        """Read every row of a QuerySet (with the loading plan applied) or an iterable."""
+        read = reader(cls)
+        return [read(row) for row in apply_plan(rows, loading_plan(cls, getattr(rows, "model", None)))]
+
+    @classmethod
+    async def afrom_models(cls: type[_T], rows: Any) -> list[_T]:
+        """:meth:`from_models` for async handlers: the QuerySet is evaluated asynchronously."""
+        read = reader(cls)
+        rows = apply_plan(rows, loading_plan(cls, getattr(rows, "model", None)))
+        if hasattr(rows, "__aiter__"):
+            return [read(row) async for row in rows]
+        return [read(row) for row in rows]
+
+    @classmethod
+    def from_parent(cls: type[_T], parent: Any) -> _T:
+        """An instance of this (subset) class from an instance of a wider serializer."""
+        return cls(**{name: getattr(parent, name) for name in cls.__struct_fields__})
+
+    # -- output ------------------------------------------------------------------------
+    def to_dict(self, exclude_unset: bool = False) -> dict[str, Any]:
+        """Every field by attribute name, values as they are (``UNSET`` ones dropped when
+        ``exclude_unset``)."""
+        values = msgspec.structs.asdict(self)
+        if exclude_unset:
+            return {k: v for k, v in values.items() if v is not msgspec.UNSET}
+        return values
+
+    def dump(self, *, exclude_none: bool = False, exclude_defaults: bool = False) -> dict[str, Any]:
+        """The output as JSON-ready values, by JSON name: write-only fields left out,
+        computed fields in."""
+        dump = dumper(type(self))
+        out: dict[str, Any] = msgspec.to_builtins(dump(self) if dump is not None else self)
+        if exclude_none:
+            out = {k: v for k, v in out.items() if v is not None}
+        if exclude_defaults:
+            plan = plan_of(type(self))
+            for f in plan.fields:
+                if f.wire in out and f.default is not NODEFAULT and getattr(self, f.name) == f.default:
+                    del out[f.wire]
+        return out
+
+    def dump_json(self, **options: Any) -> bytes:
+        """:meth:`dump` as JSON bytes."""
+        if not options and dumper(type(self)) is None:
+            return msgspec.json.encode(self)
+        return msgspec.json.encode(self.dump(**options))
+
+    @classmethod
+    def dump_many(cls, instances: Iterable[Any], **options: Any) -> list[dict[str, Any]]:
+        """:meth:`dump` of each instance (model instances are read with :meth:`from_model`)."""
+        return [_instance(cls, i).dump(**options) for i in instances]
+
+    @classmethod
+    def dump_many_json(cls, instances: Iterable[Any], **options: Any) -> bytes:
+        """:meth:`dump_many` as JSON bytes."""
+        return msgspec.json.encode(cls.dump_many(instances, **options))
+
+    @classmethod
+    def __bolt_dumper__(cls) -> Callable[[Any], Any] | None:
+        return dumper(cls)
+
+    @classmethod
+    def __bolt_schema__(cls, direction: str) -> Any:
+        plan = plan_of(cls)
+        return plan.input_type if direction == "input" else plan.output_type
+
+    # -- to models ---------------------------------------------------------------------
+    def to_model(self, model: Any = None) -> Any:
+        """An unsaved model instance of the writable fields (many-to-many fields need a
+        saved row: :meth:`save` sets them)."""
+        columns, _m2m = split_values(self, plan_of(type(self)))
+        return model_of(type(self), model)(**columns)
+
+    def update_instance(self, instance: Any) -> Any:
+        """Set the writable fields on ``instance`` (``UNSET`` ones skipped); not saved."""
+        columns, _m2m = split_values(self, plan_of(type(self)))
+        for name, value in columns.items():
+            setattr(instance, name, value)
+        return instance
+
+    def save(self, instance: Any = None, model: Any = None) -> Any:
+        """Create a row (or update ``instance``) with foreign keys and many-to-many fields,
+        in one transaction; an unknown related id is a 422 naming the field."""
+        cls = type(self)
+        target = model if model is not None else (type(instance) if instance is not None else None)
+        return save(self, plan_of(cls), model_of(cls, target), instance)
+
+    async def asave(self, instance: Any = None, model: Any = None) -> Any:
+        """:meth:`save` from async code (on Django's thread for the ORM)."""
+        from asgiref.sync import sync_to_async
+
+        return await sync_to_async(self.save)(instance, model)
+
+    # -- field selection ---------------------------------------------------------------
+    @classmethod
+    def _names(cls) -> list[str]:
+        plan = plan_of(cls)
+        return [f.name for f in plan.fields if not f.write_only] + [c.name for c in plan.computed]
+
+    @classmethod
+    def only(cls, *names: str) -> SerializerView:
+        """A view dumping only ``names``."""
+        return SerializerView(cls, cls._names()).only(*names)
+
+    @classmethod
+    def exclude(cls, *names: str) -> SerializerView:
+        """A view dumping every field but ``names``."""
+        return SerializerView(cls, cls._names()).exclude(*names)
+
+    @classmethod
+    def use(cls, set_name: str) -> SerializerView:
+        """A view of the field set ``set_name``."""
+        return SerializerView(cls, cls._names()).use(set_name)
+
+    @classmethod
+    def subset(cls, *names: str, name: str | None = None) -> Any:
+        """A new serializer class with only ``names`` (a response type of its own)."""
+        return make_subset(cls, names, name)
+
+    @classmethod
+    def fields(cls, set_name: str) -> Any:
+        """The subset class of field set ``set_name`` (built once)."""
+        cache = cls.__dict__.get("__boltfield_sets__")
+        if cache is None:
+            cache = {}
+            type.__setattr__(cls, "__boltfield_sets__", cache)
+        if set_name not in cache:
+            cache[set_name] = make_subset(
+                cls, field_set(cls, set_name), f"{cls.__name__}{set_name.title().replace('_', '')}"
+            )
+        return cache[set_name]
+
+
+def _instance(cls: Any, value: Any) -> Any:
+    return value if isinstance(value, cls) else reader(cls)(value)
