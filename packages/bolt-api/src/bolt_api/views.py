@@ -213,6 +213,19 @@ def _assign(obj: Any, values: dict[str, Any]) -> None:
             setattr(obj, key, value)
 
 
+async def _update(view: ViewSet, obj: Any, data: Any) -> None:
+    """Apply a write body to ``obj`` and save it through ``perform_update``; a serializer
+    checks its foreign keys first and sets its many-to-many fields after."""
+    if hasattr(data, "asave_related"):
+        await data.acheck_related()
+        data.update_instance(obj)
+        await view.perform_update(obj)
+        await data.asave_related(obj)
+        return
+    _assign(obj, _fields(data))
+    await view.perform_update(obj)
+
+
 class ListMixin(ViewSet):
     """``list``: GET the (filtered) queryset; paged when ``pagination_class`` is set."""
 
@@ -243,6 +256,12 @@ class CreateMixin(ViewSet):
                 f"{type(self).__name__}.create needs a queryset with a `model` "
                 "(a Django QuerySet); override create() for other collections"
             )
+        if hasattr(data, "asave_related"):  # a serializer: foreign keys checked, M2M set
+            await data.acheck_related()
+            obj = data.to_model(model)
+            await self.perform_create(obj)
+            await data.asave_related(obj)
+            return obj
         obj = model(**_fields(data))
         await self.perform_create(obj)
         return obj
@@ -255,8 +274,7 @@ class UpdateMixin(ViewSet):
     @model_action
     async def update(self, request: Request, data: Any) -> Any:
         obj = await self.get_object()
-        _assign(obj, _fields(data))
-        await self.perform_update(obj)
+        await _update(self, obj, data)
         return obj
 
 
@@ -266,8 +284,7 @@ class PartialUpdateMixin(ViewSet):
     @model_action
     async def partial_update(self, request: Request, data: Any) -> Any:
         obj = await self.get_object()
-        _assign(obj, _fields(data))
-        await self.perform_update(obj)
+        await _update(self, obj, data)
         return obj
 
 

@@ -26,7 +26,7 @@ from ._io import dumper, reader, validate_json, validate_python
 from ._loading import LoadingPlan, apply_plan, loading_plan
 from ._model import model_fields, relation_kind
 from ._views import SerializerView, field_set, make_subset
-from ._writes import model_of, save, split_values
+from ._writes import check_relations, model_of, save, split_values
 
 __all__ = ["Serializer", "SerializerMeta", "is_serializer", "plan_of"]
 
@@ -152,6 +152,8 @@ def _run_validators(self: Any) -> None:
         if not validators:
             continue
         value = getattr(self, field_plan.name)
+        if value is msgspec.UNSET:  # a PATCH body's absent field
+            continue
         try:
             for validator in validators:
                 value = validator(cls, value)
@@ -384,6 +386,37 @@ class Serializer(msgspec.Struct, metaclass=SerializerMeta, kw_only=True):
         from asgiref.sync import sync_to_async
 
         return await sync_to_async(self.save)(instance, model)
+
+    def check_related(self) -> None:
+        """Raise a 422 when a foreign-key or many-to-many id names no row."""
+        columns, m2m = split_values(self, plan_of(type(self)))
+        check_relations(plan_of(type(self)), columns, m2m)
+
+    def save_related(self, instance: Any) -> None:
+        """Set the many-to-many fields on the saved ``instance``."""
+        _columns, m2m = split_values(self, plan_of(type(self)))
+        for name, (_f, ids) in m2m.items():
+            getattr(instance, name).set(ids)
+
+    async def acheck_related(self) -> None:
+        """:meth:`check_related` from async code."""
+        from asgiref.sync import sync_to_async
+
+        await sync_to_async(self.check_related)()
+
+    async def asave_related(self, instance: Any) -> None:
+        """:meth:`save_related` from async code."""
+        from asgiref.sync import sync_to_async
+
+        await sync_to_async(self.save_related)(instance)
+
+    @classmethod
+    def __bolt_partial__(cls) -> Any:
+        cache = cls.__dict__.get("__bolt_patch__")
+        if cache is None:
+            cache = make_subset(cls, tuple(f.name for f in plan_of(cls).fields), f"{cls.__name__}Patch", partial=True)
+            type.__setattr__(cls, "__bolt_patch__", cache)
+        return cache
 
     # -- field selection ---------------------------------------------------------------
     @classmethod

@@ -74,7 +74,8 @@ class Plan:
     before: dict[str, tuple[Any, ...]]  # wire name -> its mode="before" validators
     model_after: tuple[Any, ...]
     model_before: tuple[Any, ...]
-    input_type: Any  # what a request body decodes into (the class, or a generated Struct)
+    input_type: Any  # what a request's schema shows (the class, or a generated Struct)
+    decode_type: Any  # what a body decodes into: the class, or the input without read-only
     output_type: Any  # what a response's schema shows
     has_views: bool  # the JSON output differs from msgspec's encoding of the class
     by_name: dict[str, FieldPlan] = field(default_factory=dict)

@@ -26,7 +26,7 @@ def _decoder(tp: Any) -> msgspec.json.Decoder[Any]:
 
 
 def _from_input(cls: Any, plan: Plan, value: Any) -> Any:
-    if plan.input_type is cls:
+    if plan.decode_type is cls:
         return value
     return cls(**{f: getattr(value, f) for f in value.__struct_fields__})
 
@@ -41,10 +41,10 @@ def validate_json(cls: Any, plan: Plan, data: bytes | str) -> Any:
             raise RequestValidationError([validation_error(exc, ["body"])]) from None
         return validate_python(cls, plan, raw)
     try:
-        value = _decoder(plan.input_type).decode(data)
+        value = _decoder(plan.decode_type).decode(data)
     except msgspec.ValidationError as exc:
         body = data.encode() if isinstance(data, str) else data
-        raise RequestValidationError(every_error(plan.input_type, body, ["body"], exc)) from None
+        raise RequestValidationError(every_error(plan.decode_type, body, ["body"], exc)) from None
     except msgspec.DecodeError as exc:
         raise RequestValidationError([validation_error(exc, ["body"])]) from None
     return _from_input(cls, plan, value)
@@ -78,12 +78,12 @@ def validate_python(cls: Any, plan: Plan, data: Any) -> Any:
         data = _run_before(cls, plan, data)
     mapping = isinstance(data, Mapping)
     try:
-        value = msgspec.convert(data, plan.input_type, from_attributes=not mapping)
+        value = msgspec.convert(data, plan.decode_type, from_attributes=not mapping)
     except msgspec.ValidationError as exc:
         errors = [validation_error(exc, ["body"])]
         if mapping:
             try:
-                errors = every_error(plan.input_type, msgspec.json.encode(data), ["body"], exc)
+                errors = every_error(plan.decode_type, msgspec.json.encode(data), ["body"], exc)
             except (TypeError, msgspec.EncodeError):
                 pass
         raise RequestValidationError(errors) from None

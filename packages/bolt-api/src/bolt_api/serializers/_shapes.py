@@ -9,7 +9,7 @@ from typing import Any, Optional, get_args
 
 import msgspec
 
-from ._decl import ComputedPlan, Decl, FieldPlan, Plan, strip_annotated
+from ._decl import NODEFAULT, ComputedPlan, Decl, FieldPlan, Plan, strip_annotated
 
 __all__ = ["build_plan"]
 
@@ -59,8 +59,12 @@ def build_plan(
         or any(_nested_views(f, cls) for f in fields)
     )
     read_only = [f for f in fields if f.read_only]
+    # A response always carries every field: when some field has a default, the output
+    # schema (every field required) differs from the class's, and so the input gets its own.
+    defaults = any(f.default is not NODEFAULT or f.default_factory is not NODEFAULT for f in fields)
+    shaped = bool(read_only) or has_views or defaults
     input_type: Any = cls
-    if read_only or has_views:
+    if shaped:
         input_type = msgspec.defstruct(
             f"{cls.__name__}Input",
             [
@@ -73,7 +77,7 @@ def build_plan(
             module=cls.__module__,
         )
     output_type: Any = cls
-    if has_views:
+    if shaped:
         rows: list[tuple[str, Any, Any]] = [
             (f.name, _output_annotation(f), msgspec.field(name=f.wire))
             for f in fields
@@ -89,6 +93,7 @@ def build_plan(
         model_after=tuple(model_after),
         model_before=tuple(model_before),
         input_type=input_type,
+        decode_type=input_type if read_only else cls,
         output_type=output_type,
         has_views=has_views,
         by_name={f.name: f for f in fields},

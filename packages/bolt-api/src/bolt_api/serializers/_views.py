@@ -5,7 +5,7 @@ class with fewer fields (a response type of its own, with its own OpenAPI schema
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, Union
 
 import msgspec
 
@@ -78,9 +78,12 @@ def field_set(cls: Any, set_name: str) -> tuple[str, ...]:
     return tuple(sets[set_name])
 
 
-def make_subset(cls: Any, names: tuple[str, ...], name: str | None = None) -> Any:
+def make_subset(
+    cls: Any, names: tuple[str, ...], name: str | None = None, *, partial: bool = False
+) -> Any:
     """A new serializer class with only ``names`` (fields and computed fields) of ``cls``,
-    their options and field validators kept."""
+    their options and field validators kept. ``partial``: every writable field optional
+    (``UNSET`` when absent, for PATCH) and no model validators."""
     from ._base import SerializerMeta, Serializer, plan_of
     from ._fields import FieldSpec, ValidatorMark
 
@@ -96,11 +99,12 @@ def make_subset(cls: Any, names: tuple[str, ...], name: str | None = None) -> An
     for f in plan.fields:
         if f.name not in keep:
             continue
-        annotations[f.name] = f.type
         spec = decl.specs.get(f.name)
+        optional = partial and not f.read_only
+        annotations[f.name] = Union[f.type, msgspec.UnsetType] if optional else f.type  # noqa: UP007
         ns[f.name] = FieldSpec(
-            default=f.default,
-            default_factory=f.default_factory,
+            default=msgspec.UNSET if optional else f.default,
+            default_factory=msgspec.NODEFAULT if optional else f.default_factory,
             source=".".join(f.source) if spec is None or spec.source else None,
             read_only=f.read_only,
             write_only=f.write_only,
@@ -112,7 +116,7 @@ def make_subset(cls: Any, names: tuple[str, ...], name: str | None = None) -> An
         if computed.name in keep:
             ns[computed.name] = type(computed)(computed.func, computed.alias, computed.description)
     for index, mark in enumerate(decl.validators):
-        if mark.fields and set(mark.fields) <= keep:
+        if (mark.fields and set(mark.fields) <= keep) or (not mark.fields and not partial and keep >= set(plan.by_name)):
             ns[f"_validator_{index}"] = ValidatorMark(mark.fields, mark.mode, mark.func)
     subset_name = name or f"{cls.__name__}{''.join(n.title().replace('_', '') for n in names)}"
     subset = SerializerMeta(subset_name, (Serializer,), ns)
