@@ -110,7 +110,7 @@ def test_field_set_view(http: httpx.Client) -> None:
 
 
 def test_unknown_related_ids_are_422(http: httpx.Client) -> None:
-    author, (tag,) = _setup(http, "Nobody", ["lonely"])
+    _author, (tag,) = _setup(http, "Nobody", ["lonely"])
     r = http.post("/books", json={"title": "X", "author": 987654, "tags": [tag, 876543]})
     assert r.status_code == 422
     assert r.json() == {

@@ -29,8 +29,8 @@ if not settings.configured:
     )
     django.setup()
 
-from bolt_api import BoltAPI  # noqa: E402
-from bolt_api.serializers import (  # noqa: E402
+from bolt_api import BoltAPI
+from bolt_api.serializers import (
     Email,
     Password,
     Serializer,
@@ -40,11 +40,11 @@ from bolt_api.serializers import (  # noqa: E402
     field_validator,
     model_validator,
 )
-from bolt_api.views import ModelViewSet  # noqa: E402
-from django.db import connection  # noqa: E402
-from django.db.backends.signals import connection_created  # noqa: E402
+from bolt_api.views import ModelViewSet
+from django.db import connection
+from django.db.backends.signals import connection_created
 
-from .shelf.models import Author, Book, Tag  # noqa: E402
+from .shelf.models import Author, Book, Tag
 
 with connection.schema_editor() as editor:
     for model in (Author, Tag, Book):
@@ -71,13 +71,13 @@ connection_created.connect(_install)
 class AuthorSerializer(Serializer):
     class Meta:
         model = Author
-        fields = ["id", "name"]
+        fields = ("id", "name")
 
 
 class TagSerializer(Serializer):
     class Meta:
         model = Tag
-        fields = ["id", "name"]
+        fields = ("id", "name")
 
 
 class BookSerializer(Serializer):
@@ -85,7 +85,7 @@ class BookSerializer(Serializer):
 
     class Meta:
         model = Book
-        fields = ["id", "title", "status", "pages", "author", "tags", "created"]
+        fields = ("id", "title", "status", "pages", "author", "tags", "created")
 
     @field_validator("title")
     def strip_title(cls, value: str) -> str:
@@ -104,7 +104,7 @@ class BookDetail(Serializer):
 
     class Meta:
         model = Book
-        fields = ["id", "title", "status", "author", "tags"]
+        fields = ("id", "title", "status", "author", "tags")
 
     @computed_field
     def tag_count(self) -> int:

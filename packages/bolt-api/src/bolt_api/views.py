@@ -216,11 +216,8 @@ def _assign(obj: Any, values: dict[str, Any]) -> None:
 async def _update(view: ViewSet, obj: Any, data: Any) -> None:
     """Apply a write body to ``obj`` and save it through ``perform_update``; a serializer
     checks its foreign keys first and sets its many-to-many fields after."""
-    if hasattr(data, "asave_related"):
-        await data.acheck_related()
-        data.update_instance(obj)
-        await view.perform_update(obj)
-        await data.asave_related(obj)
+    if hasattr(data, "awrite"):  # a serializer: ids checked, M2M set, one transaction
+        await data.awrite(obj, None, view.perform_update)
         return
     _assign(obj, _fields(data))
     await view.perform_update(obj)
@@ -256,12 +253,8 @@ class CreateMixin(ViewSet):
                 f"{type(self).__name__}.create needs a queryset with a `model` "
                 "(a Django QuerySet); override create() for other collections"
             )
-        if hasattr(data, "asave_related"):  # a serializer: foreign keys checked, M2M set
-            await data.acheck_related()
-            obj = data.to_model(model)
-            await self.perform_create(obj)
-            await data.asave_related(obj)
-            return obj
+        if hasattr(data, "awrite"):  # a serializer: ids checked, M2M set, one transaction
+            return await data.awrite(None, model, self.perform_create)
         obj = model(**_fields(data))
         await self.perform_create(obj)
         return obj

@@ -256,7 +256,7 @@ def wire_view(tp: Any, direction: str) -> Any:
         return tp if inner is get_args(tp)[0] else origin[inner]
     if origin in (Union, types.UnionType):
         members = tuple(wire_view(a, direction) for a in get_args(tp))
-        return tp if members == get_args(tp) else Union[members]
+        return tp if members == get_args(tp) else Union[members]  # noqa: UP007
     return tp
 
 

@@ -11,8 +11,7 @@ encode through msgspec alone.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Any, TypeVar
 
 import msgspec
@@ -21,9 +20,9 @@ from msgspec import StructMeta
 from ..exceptions import RequestValidationError
 from ._decl import NODEFAULT, ComputedPlan, Decl, FieldPlan, Plan, nested_of
 from ._fields import ComputedField, FieldSpec, ValidatorMark
-from ._meta import read_options
 from ._io import dumper, reader, validate_json, validate_python
 from ._loading import LoadingPlan, apply_plan, loading_plan
+from ._meta import read_options
 from ._model import model_fields, relation_kind
 from ._views import SerializerView, field_set, make_subset
 from ._writes import check_relations, model_of, save, split_values
@@ -62,7 +61,9 @@ class SerializerMeta(StructMeta):
         mcls, name: str, bases: tuple[type, ...], namespace: dict[str, Any], **kwargs: Any
     ) -> SerializerMeta:
         ns = dict(namespace)
-        parent = next((b.__dict__["__bolt_decl__"] for b in bases if "__bolt_decl__" in b.__dict__), None)
+        parent = next(
+            (b.__dict__["__bolt_decl__"] for b in bases if "__bolt_decl__" in b.__dict__), None
+        )
         if parent is None:
             parent = next((b.__bolt_decl__ for b in bases if hasattr(b, "__bolt_decl__")), None)
         decl = parent.child() if parent is not None else Decl()
@@ -227,7 +228,9 @@ def _computed_plans(cls: Any, decl: Decl) -> tuple[ComputedPlan, ...]:
     for name, computed in decl.computed.items():
         hints = typing.get_type_hints(computed.func, include_extras=True)
         wire = computed.alias or _renamed(name, rename)
-        out.append(ComputedPlan(name, wire, hints.get("return", Any), computed.func, computed.description))
+        out.append(
+            ComputedPlan(name, wire, hints.get("return", Any), computed.func, computed.description)
+        )
     return tuple(out)
 
 
@@ -296,7 +299,9 @@ class Serializer(msgspec.Struct, metaclass=SerializerMeta, kw_only=True):
     def from_models(cls: type[_T], rows: Any) -> list[_T]:
         """Read every row of a QuerySet (with the loading plan applied) or an iterable."""
         read = reader(cls)
-        return [read(row) for row in apply_plan(rows, loading_plan(cls, getattr(rows, "model", None)))]
+        return [
+            read(row) for row in apply_plan(rows, loading_plan(cls, getattr(rows, "model", None)))
+        ]
 
     @classmethod
     async def afrom_models(cls: type[_T], rows: Any) -> list[_T]:
@@ -331,7 +336,11 @@ class Serializer(msgspec.Struct, metaclass=SerializerMeta, kw_only=True):
         if exclude_defaults:
             plan = plan_of(type(self))
             for f in plan.fields:
-                if f.wire in out and f.default is not NODEFAULT and getattr(self, f.name) == f.default:
+                if (
+                    f.wire in out
+                    and f.default is not NODEFAULT
+                    and getattr(self, f.name) == f.default
+                ):
                     del out[f.wire]
         return out
 
@@ -410,11 +419,38 @@ class Serializer(msgspec.Struct, metaclass=SerializerMeta, kw_only=True):
 
         await sync_to_async(self.save_related)(instance)
 
+    async def awrite(
+        self, instance: Any, model: Any, perform: Callable[[Any], Awaitable[None]]
+    ) -> Any:
+        """Check the related ids, build (``instance=None``) or update the instance, let
+        ``await perform(obj)`` save it (a ViewSet's ``perform_create``/``perform_update``),
+        then set the many-to-many fields: all in one transaction, on Django's thread."""
+        from asgiref.sync import async_to_sync, sync_to_async
+        from django.db import transaction
+
+        def run() -> Any:
+            with transaction.atomic():
+                self.check_related()
+                if instance is None:
+                    obj = self.to_model(model)
+                else:
+                    obj = self.update_instance(instance)
+                async_to_sync(perform)(obj)
+                self.save_related(obj)
+            return obj
+
+        return await sync_to_async(run)()
+
     @classmethod
     def __bolt_partial__(cls) -> Any:
         cache = cls.__dict__.get("__bolt_patch__")
         if cache is None:
-            cache = make_subset(cls, tuple(f.name for f in plan_of(cls).fields), f"{cls.__name__}Patch", partial=True)
+            cache = make_subset(
+                cls,
+                tuple(f.name for f in plan_of(cls).fields),
+                f"{cls.__name__}Patch",
+                partial=True,
+            )
             type.__setattr__(cls, "__bolt_patch__", cache)
         return cache
 

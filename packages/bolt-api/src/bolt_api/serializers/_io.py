@@ -7,6 +7,7 @@ only does the work its class needs.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -82,10 +83,8 @@ def validate_python(cls: Any, plan: Plan, data: Any) -> Any:
     except msgspec.ValidationError as exc:
         errors = [validation_error(exc, ["body"])]
         if mapping:
-            try:
+            with contextlib.suppress(TypeError, msgspec.EncodeError):
                 errors = every_error(plan.decode_type, msgspec.json.encode(data), ["body"], exc)
-            except (TypeError, msgspec.EncodeError):
-                pass
         raise RequestValidationError(errors) from None
     return _from_input(cls, plan, value)
 
@@ -170,7 +169,7 @@ def reader(cls: Any) -> Callable[[Any], Any]:
         else:
             args.append(f"{f.name}=obj.{f.source[0]}")
     code = "def read(obj):\n    return cls(" + ", ".join(args) + ")\n"
-    exec(compile(code, f"<serializer reader {cls.__qualname__}>", "exec"), env)  # noqa: S102
+    exec(compile(code, f"<serializer reader {cls.__qualname__}>", "exec"), env)
     read: Callable[[Any], Any] = env["read"]
     type.__setattr__(cls, "__bolt_reader__", read)
     return read

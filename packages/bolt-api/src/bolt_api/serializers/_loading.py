@@ -47,7 +47,6 @@ def _walk(
     for f in plan.fields:
         head = f.source[0]
         column = columns.get(head)
-        related = getattr(column, "related_model", None) if column is not None else None
         if f.nested is not None or len(f.source) > 1:
             target = f.target if f.target is not None else column
             kind = "fk" if column is not None and column.is_relation else f.relation
@@ -85,21 +84,28 @@ def _walk(
             only.append(prefix + column.name)
         elif column is None:
             only = None
-        del related
     return only
 
 
 def loading_plan(cls: Any, model: Any = None) -> LoadingPlan:
     """The :class:`LoadingPlan` of serializer ``cls`` over ``model`` (``Meta.model``)."""
     model = model if model is not None else cls.__bolt_decl__.options.model
+    cache = cls.__dict__.get("__bolt_loading__")
+    if cache is None:
+        cache = {}
+        type.__setattr__(cls, "__bolt_loading__", cache)
+    if model in cache:
+        return cache[model]  # type: ignore[no-any-return]
     select: list[str] = []
     prefetch: list[str] = []
     only = _walk(cls, model, "", False, select, prefetch, [] if model is not None else None)
-    return LoadingPlan(
+    plan = LoadingPlan(
         tuple(dict.fromkeys(select)),
         tuple(dict.fromkeys(prefetch)),
         tuple(dict.fromkeys(only)) if only is not None else None,
     )
+    cache[model] = plan
+    return plan
 
 
 def apply_plan(queryset: Any, plan: LoadingPlan) -> Any:

@@ -12,7 +12,7 @@ import decimal
 import enum
 import uuid
 from dataclasses import dataclass
-from typing import Annotated, Any, Literal, Optional
+from typing import Annotated, Any, Literal
 
 import msgspec
 
@@ -44,7 +44,7 @@ _SIMPLE: dict[str, Any] = {
     "FloatField": float,
     "DecimalField": decimal.Decimal,
     "BooleanField": bool,
-    "NullBooleanField": Optional[bool],
+    "NullBooleanField": bool | None,
     "DateTimeField": datetime.datetime,
     "DateField": datetime.date,
     "TimeField": datetime.time,
@@ -159,7 +159,7 @@ def model_fields(
         base = _base_type(model_field)
         default, factory = _default(model_field)
         if model_field.null and relation_kind(model_field) != "m2m" and base is not Any:
-            base = Optional[base]
+            base = base | None
         help_text = str(getattr(model_field, "help_text", "") or "") or None
         out.append(ModelField(name, base, default, factory, _read_only(model_field), help_text))
     return out

@@ -5,7 +5,7 @@ Structs, so decoding, encoding and the OpenAPI schema stay msgspec's own work.""
 
 from __future__ import annotations
 
-from typing import Any, Optional, get_args
+from typing import Any, get_args
 
 import msgspec
 
@@ -22,7 +22,7 @@ def _output_annotation(field_plan: FieldPlan) -> Any:
     inner = plan_of(field_plan.nested).output_type
     tp: Any = list[inner] if field_plan.many else inner  # type: ignore[valid-type]
     if type(None) in get_args(strip_annotated(field_plan.type)):
-        tp = Optional[tp]
+        tp = tp | None
     return tp
 
 
@@ -68,7 +68,13 @@ def build_plan(
         input_type = msgspec.defstruct(
             f"{cls.__name__}Input",
             [
-                (f.name, f.type, msgspec.field(default=f.default, default_factory=f.default_factory, name=f.wire))
+                (
+                    f.name,
+                    f.type,
+                    msgspec.field(
+                        default=f.default, default_factory=f.default_factory, name=f.wire
+                    ),
+                )
                 for f in fields
                 if not f.read_only
             ],
@@ -98,4 +104,3 @@ def build_plan(
         has_views=has_views,
         by_name={f.name: f for f in fields},
     )
-

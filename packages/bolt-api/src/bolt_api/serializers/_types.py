@@ -59,8 +59,18 @@ Email = Annotated[
         examples=["user@example.com"],
     ),
 ]
-URL = Annotated[str, Meta(max_length=2048, pattern=r"^https?://[^\s/$.?#][^\s]*$", extra_json_schema={"format": "uri"})]
-HttpsURL = Annotated[str, Meta(max_length=2048, pattern=r"^https://[^\s/$.?#][^\s]*$", extra_json_schema={"format": "uri"})]
+URL = Annotated[
+    str,
+    Meta(
+        max_length=2048, pattern=r"^https?://[^\s/$.?#][^\s]*$", extra_json_schema={"format": "uri"}
+    ),
+]
+HttpsURL = Annotated[
+    str,
+    Meta(
+        max_length=2048, pattern=r"^https://[^\s/$.?#][^\s]*$", extra_json_schema={"format": "uri"}
+    ),
+]
 Slug = Annotated[str, Meta(min_length=1, max_length=50, pattern=r"^[-a-zA-Z0-9_]+$")]
 UUID = uuid.UUID
 PositiveInt = Annotated[int, Meta(gt=0)]

@@ -84,7 +84,7 @@ def make_subset(
     """A new serializer class with only ``names`` (fields and computed fields) of ``cls``,
     their options and field validators kept. ``partial``: every writable field optional
     (``UNSET`` when absent, for PATCH) and no model validators."""
-    from ._base import SerializerMeta, Serializer, plan_of
+    from ._base import Serializer, SerializerMeta, plan_of
     from ._fields import FieldSpec, ValidatorMark
 
     plan = plan_of(cls)
@@ -116,7 +116,9 @@ def make_subset(
         if computed.name in keep:
             ns[computed.name] = type(computed)(computed.func, computed.alias, computed.description)
     for index, mark in enumerate(decl.validators):
-        if (mark.fields and set(mark.fields) <= keep) or (not mark.fields and not partial and keep >= set(plan.by_name)):
+        if (mark.fields and set(mark.fields) <= keep) or (
+            not mark.fields and not partial and keep >= set(plan.by_name)
+        ):
             ns[f"_validator_{index}"] = ValidatorMark(mark.fields, mark.mode, mark.func)
     subset_name = name or f"{cls.__name__}{''.join(n.title().replace('_', '') for n in names)}"
     subset = SerializerMeta(subset_name, (Serializer,), ns)

@@ -22,8 +22,12 @@ def model_of(cls: Any, model: Any = None) -> Any:
     return chosen
 
 
-def _writable(f: FieldPlan) -> bool:
-    return not f.read_only and f.nested is None and len(f.source) == 1
+def _writable(f: FieldPlan, modelled: bool) -> bool:
+    """Whether ``f`` is written: not read-only, not nested, one attribute; for a model
+    serializer also a model field (a declared extra field is input only)."""
+    if f.read_only or f.nested is not None or len(f.source) != 1:
+        return False
+    return f.target is not None or not modelled
 
 
 def split_values(obj: Any, plan: Plan) -> tuple[dict[str, Any], dict[str, tuple[FieldPlan, Any]]]:
@@ -32,8 +36,9 @@ def split_values(obj: Any, plan: Plan) -> tuple[dict[str, Any], dict[str, tuple[
     values left out."""
     columns: dict[str, Any] = {}
     m2m: dict[str, tuple[FieldPlan, Any]] = {}
+    modelled = any(f.target is not None for f in plan.fields)
     for f in plan.fields:
-        if not _writable(f):
+        if not _writable(f, modelled):
             continue
         value = getattr(obj, f.name)
         if value is msgspec.UNSET:
