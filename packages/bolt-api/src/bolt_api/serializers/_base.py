@@ -19,7 +19,7 @@ from msgspec import StructMeta
 
 from ..exceptions import RequestValidationError
 from ._decl import NODEFAULT, ComputedPlan, Decl, FieldPlan, Plan, nested_of
-from ._fields import ComputedField, FieldSpec, ValidatorMark
+from ._fields import ComputedField, FieldSpec, ValidatorMark, struct_field
 from ._io import dumper, reader, validate_json, validate_python
 from ._loading import LoadingPlan, apply_plan, loading_plan
 from ._meta import read_options
@@ -49,7 +49,7 @@ def _add_model_fields(qualname: str, ns: dict[str, Any], decl: Decl, own: set[st
             read_only.add(mf.name)
             ns[mf.name] = None
         elif mf.default is not NODEFAULT or mf.default_factory is not NODEFAULT:
-            ns[mf.name] = msgspec.field(default=mf.default, default_factory=mf.default_factory)
+            ns[mf.name] = struct_field(mf.default, mf.default_factory)
     ns["__annotations__"] = {**generated, **annotations}
     decl.model_read_only = frozenset(read_only)
 
@@ -106,19 +106,23 @@ class SerializerMeta(StructMeta):
         kwargs.setdefault("kw_only", True)
         cls = super().__new__(mcls, name, bases, ns, **struct_kwargs, **kwargs)
         _check_names(cls, decl)
-        return cls  # type: ignore[no-any-return]
+        return cls
 
 
 def _check_names(cls: Any, decl: Decl) -> None:
     names = set(cls.__struct_fields__)
     computed = set(decl.computed)
     options = decl.options
-    for option, values in (("read_only", options.read_only), ("write_only", options.write_only)):
+    pairs: tuple[tuple[str, frozenset[str]], ...] = (
+        ("read_only", options.read_only),
+        ("write_only", options.write_only),
+    )
+    for option, values in pairs:
         for value in values:
             if value not in names:
                 raise TypeError(f"{cls.__qualname__}: Meta.{option} names no field {value!r}")
-    for set_name, values in options.field_sets.items():
-        for value in values:
+    for set_name, members in options.field_sets.items():
+        for value in members:
             if value not in names and value not in computed:
                 raise TypeError(
                     f"{cls.__qualname__}: field set {set_name!r} names no field {value!r}"
@@ -190,7 +194,7 @@ def _field_plans(cls: Any, decl: Decl) -> tuple[FieldPlan, ...]:
         if model_field is None and meta is not None and len(source) == 1:
             model_field = next((f for f in meta.concrete_fields if f.attname == source[0]), None)
         relation = relation_kind(model_field) if model_field is not None else None
-        if relation == "fk" and nested is None:
+        if relation == "fk" and nested is None and model_field is not None:
             source = (model_field.attname,)  # a foreign key as its id: author -> author_id
         read_only = (
             info.name in options.read_only
@@ -431,10 +435,8 @@ class Serializer(msgspec.Struct, metaclass=SerializerMeta, kw_only=True):
         def run() -> Any:
             with transaction.atomic():
                 self.check_related()
-                if instance is None:
-                    obj = self.to_model(model)
-                else:
-                    obj = self.update_instance(instance)
+                fresh = instance is None
+                obj = self.to_model(model) if fresh else self.update_instance(instance)
                 async_to_sync(perform)(obj)
                 self.save_related(obj)
             return obj

@@ -21,6 +21,7 @@ __all__ = [
     "field",
     "field_validator",
     "model_validator",
+    "struct_field",
 ]
 
 _F = TypeVar("_F", bound=Callable[..., Any])
@@ -42,9 +43,15 @@ class FieldSpec:
 
     def msgspec_field(self) -> Any:
         """The ``msgspec.field`` this spec becomes in the class body."""
-        return msgspec.field(
-            default=self.default, default_factory=self.default_factory, name=self.alias
-        )
+        return struct_field(self.default, self.default_factory, self.alias)
+
+
+def struct_field(
+    default: Any = _NODEFAULT, default_factory: Any = _NODEFAULT, name: Any = None
+) -> Any:
+    """``msgspec.field`` with either default left as ``NODEFAULT`` (its overloads take one)."""
+    make: Any = msgspec.field
+    return make(default=default, default_factory=default_factory, name=name)
 
 
 def field(
@@ -100,7 +107,7 @@ def _plain(func: Any, what: str) -> Callable[..., Any]:
     if isinstance(func, staticmethod):
         raise TypeError(f"{what} cannot be a @staticmethod")
     if isinstance(func, classmethod):
-        return func.__func__  # type: ignore[no-any-return]
+        return func.__func__
     if not callable(func):
         raise TypeError(f"{what} decorates a function, not {type(func).__name__}")
     return func  # type: ignore[no-any-return]

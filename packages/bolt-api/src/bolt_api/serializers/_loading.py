@@ -50,17 +50,18 @@ def _walk(
         if f.nested is not None or len(f.source) > 1:
             target = f.target if f.target is not None else column
             kind = "fk" if column is not None and column.is_relation else f.relation
+            column_name = column.name if column is not None else head
             related = getattr(target, "related_model", None)
             if kind == "fk" and not in_prefetch:
                 select.append(prefix + head)
                 if only is not None:
-                    only.append(prefix + column.name)
+                    only.append(prefix + column_name)
                 sub_in_prefetch = False
             else:
                 prefetch.append(prefix + head)
                 sub_in_prefetch = True
                 if kind == "fk" and only is not None:
-                    only.append(prefix + column.name)
+                    only.append(prefix + column_name)
             if f.nested is not None and related is not None:
                 sub_only = only if not sub_in_prefetch else None
                 result = _walk(

@@ -10,6 +10,7 @@ from typing import Any, get_args
 import msgspec
 
 from ._decl import NODEFAULT, ComputedPlan, Decl, FieldPlan, Plan, strip_annotated
+from ._fields import struct_field
 
 __all__ = ["build_plan"]
 
@@ -71,9 +72,7 @@ def build_plan(
                 (
                     f.name,
                     f.type,
-                    msgspec.field(
-                        default=f.default, default_factory=f.default_factory, name=f.wire
-                    ),
+                    struct_field(f.default, f.default_factory, f.wire),
                 )
                 for f in fields
                 if not f.read_only

@@ -122,7 +122,7 @@ def make_subset(
             ns[f"_validator_{index}"] = ValidatorMark(mark.fields, mark.mode, mark.func)
     subset_name = name or f"{cls.__name__}{''.join(n.title().replace('_', '') for n in names)}"
     subset = SerializerMeta(subset_name, (Serializer,), ns)
-    subset_decl = subset.__bolt_decl__
+    subset_decl: Any = getattr(subset, "__bolt_decl__")  # noqa: B009
     subset_decl.options = type(decl.options)(
         model=decl.options.model,
         fields=None,
