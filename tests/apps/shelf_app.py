@@ -62,7 +62,9 @@ def _count(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any
 
 
 def _install(sender: Any, connection: Any, **kwargs: Any) -> None:
-    connection.execute_wrappers.append(_count)
+    # sent on every (re)connection of a thread's connection object: count once
+    if _count not in connection.execute_wrappers:
+        connection.execute_wrappers.append(_count)
 
 
 connection_created.connect(_install)

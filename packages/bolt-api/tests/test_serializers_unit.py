@@ -120,8 +120,8 @@ def test_every_error_at_once() -> None:
         {"type": "value_error", "loc": ["body", "b"], "msg": "no x"},
         {"type": "value_error", "loc": ["body"], "msg": "a and b must differ"},
     ]
-    assert errors_of(lambda: Pair.model_validate_json(b"[1")) == [
-        {"type": "json_invalid", "loc": ["body"], "msg": "JSON is malformed: truncated"}
+    assert errors_of(lambda: Pair.model_validate_json(b'{"a": ')) == [
+        {"type": "json_invalid", "loc": ["body"], "msg": "Input data was truncated"}
     ]
 
 
@@ -302,9 +302,11 @@ def test_route_body_response_and_openapi() -> None:
         201,
         {"id": 1, "email": "a@b.c", "first_name": "", "last_name": "", "full_name": ""},
     )
-    with pytest.raises(RequestValidationError) as info:
-        call(FakeRequest("POST", "/users", body=b'{"email": "x"}', headers=JSON))
-    assert [e["loc"] for e in info.value.errors] == [["body", "password"]]
+    status, _headers, out = call(
+        FakeRequest("POST", "/users", body=b'{"email": "x"}', headers=JSON)
+    )[:3]
+    assert status == 422
+    assert [e["loc"] for e in msgspec.json.decode(out)["detail"]] == [["body", "password"]]
     status, _headers, out = compiled_call(api, "GET", "/users")(FakeRequest())[:3]
     assert b"secret" not in out and msgspec.json.decode(out)[0]["full_name"] == ""
 
