@@ -20,7 +20,7 @@ from msgspec import StructMeta
 from ..exceptions import RequestValidationError
 from ._decl import NODEFAULT, ComputedPlan, Decl, FieldPlan, Plan, nested_of
 from ._fields import ComputedField, FieldSpec, ValidatorMark, struct_field
-from ._io import dumper, reader, validate_json, validate_python
+from ._io import dumper, many_reader, reader, validate_json, validate_python
 from ._loading import LoadingPlan, apply_plan, loading_plan
 from ._meta import read_options
 from ._model import model_fields, relation_kind
@@ -302,19 +302,17 @@ class Serializer(msgspec.Struct, metaclass=SerializerMeta, kw_only=True):
     @classmethod
     def from_models(cls: type[_T], rows: Any) -> list[_T]:
         """Read every row of a QuerySet (with the loading plan applied) or an iterable."""
-        read = reader(cls)
-        return [
-            read(row) for row in apply_plan(rows, loading_plan(cls, getattr(rows, "model", None)))
-        ]
+        if not isinstance(rows, list):
+            rows = list(apply_plan(rows, loading_plan(cls, getattr(rows, "model", None))))
+        return many_reader(cls)(rows)
 
     @classmethod
     async def afrom_models(cls: type[_T], rows: Any) -> list[_T]:
         """:meth:`from_models` for async handlers: the QuerySet is evaluated asynchronously."""
-        read = reader(cls)
         rows = apply_plan(rows, loading_plan(cls, getattr(rows, "model", None)))
         if hasattr(rows, "__aiter__"):
-            return [read(row) async for row in rows]
-        return [read(row) for row in rows]
+            rows = [row async for row in rows]
+        return many_reader(cls)(list(rows))
 
     @classmethod
     def from_parent(cls: type[_T], parent: Any) -> _T:

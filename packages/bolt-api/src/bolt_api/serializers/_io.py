@@ -18,7 +18,7 @@ from .._binders import every_error, validation_error
 from ..exceptions import RequestValidationError
 from ._decl import NODEFAULT, FieldPlan, Plan
 
-__all__ = ["dumper", "reader", "validate_json", "validate_python"]
+__all__ = ["dumper", "many_reader", "reader", "validate_json", "validate_python"]
 
 
 @functools.cache
@@ -145,14 +145,78 @@ def _as(nested: Any, row: Any) -> Any:
     return reader(nested)(row)
 
 
+def _convertible(cls: Any) -> bool:
+    """Whether msgspec can read ``cls`` from attributes itself: every field is the attribute
+    of its name (no ``source``, no foreign-key id, no many relation), nested ones too."""
+    from ._base import plan_of
+
+    for f in plan_of(cls).fields:
+        if f.source != (f.name,) or f.relation in ("m2m", "reverse") or f.many:
+            return False
+        if f.nested is not None and (f.nested is cls or not _convertible(f.nested)):
+            return False
+    return True
+
+
+def many_reader(cls: Any) -> Callable[[list[Any]], list[Any]]:
+    """``rows -> [cls(...), ...]``: one msgspec call for the whole list when the class is
+    convertible (as fast as a hand-written Struct conversion), else :func:`reader` per row."""
+    cached = cls.__dict__.get("__bolt_many__")
+    if cached is not None:
+        return cached  # type: ignore[no-any-return]
+    one = reader(cls)
+    if cls.__dict__.get("__bolt_convert__") is None:
+
+        def read_each(rows: list[Any]) -> list[Any]:
+            return [one(row) for row in rows]
+
+        type.__setattr__(cls, "__bolt_many__", read_each)
+        return read_each
+    target = list[cls]
+
+    def read_many(rows: list[Any]) -> list[Any]:
+        if cls.__dict__.get("__bolt_convert__") is False:
+            return [one(row) for row in rows]
+        try:
+            return msgspec.convert(rows, target, from_attributes=True)
+        except msgspec.ValidationError:  # a value msgspec will not take as is (a UUID for str)
+            type.__setattr__(cls, "__bolt_convert__", False)
+            return [one(row) for row in rows]
+
+    type.__setattr__(cls, "__bolt_many__", read_many)
+    return read_many
+
+
 def reader(cls: Any) -> Callable[[Any], Any]:
     """``obj -> cls(...)``: reads each field's source from a model instance (or any object).
 
-    Compiled to one function per class: plain attributes are read inline, as a hand-written
-    conversion would (``cls(id=obj.id, ...)``)."""
+    A convertible class is read by ``msgspec.convert(obj, cls, from_attributes=True)``
+    (falling back to the compiled reader for good the first time a value does not convert);
+    others by one compiled function per class: plain attributes read inline, as a
+    hand-written conversion would (``cls(id=obj.id, ...)``), relations through getters."""
     cached = cls.__dict__.get("__bolt_reader__")
     if cached is not None:
         return cached  # type: ignore[no-any-return]
+    compiled = _compiled_reader(cls)
+    if not _convertible(cls):
+        type.__setattr__(cls, "__bolt_reader__", compiled)
+        return compiled
+    type.__setattr__(cls, "__bolt_convert__", True)
+
+    def read(obj: Any) -> Any:
+        if cls.__dict__.get("__bolt_convert__") is False:
+            return compiled(obj)
+        try:
+            return msgspec.convert(obj, cls, from_attributes=True)
+        except msgspec.ValidationError:
+            type.__setattr__(cls, "__bolt_convert__", False)
+            return compiled(obj)
+
+    type.__setattr__(cls, "__bolt_reader__", read)
+    return read
+
+
+def _compiled_reader(cls: Any) -> Callable[[Any], Any]:
     from ._base import plan_of
 
     plan = plan_of(cls)
@@ -171,7 +235,6 @@ def reader(cls: Any) -> Callable[[Any], Any]:
     code = "def read(obj):\n    return cls(" + ", ".join(args) + ")\n"
     exec(compile(code, f"<serializer reader {cls.__qualname__}>", "exec"), env)
     read: Callable[[Any], Any] = env["read"]
-    type.__setattr__(cls, "__bolt_reader__", read)
     return read
 
 
