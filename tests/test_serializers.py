@@ -102,6 +102,36 @@ def test_list_has_no_n_plus_one(http: httpx.Client) -> None:
     assert {row["tag_count"] for row in mine} == {2}
 
 
+def test_loading_plans_and_columns(http: httpx.Client) -> None:
+    assert http.get("/plans").json() == {
+        "BookSerializer": {
+            "select_related": [],
+            "prefetch_related": ["tags"],
+            "only": ["id", "title", "status", "pages", "author", "created"],
+        },
+        "BookDetail": {  # author_name reads author.name: every column stays loaded
+            "select_related": ["author"],
+            "prefetch_related": ["tags"],
+            "only": None,
+        },
+    }
+    author, tags = _setup(http, "Le Carre", ["spy"])
+    http.post("/books", json={"title": "Smiley", "author": author, "tags": tags})
+    _queries(http)
+    rows = http.get("/book-rows").json()
+    assert _queries(http) == 2  # the books' columns, then every book's tag ids
+    assert any(row["title"] == "Smiley" and row["tags"] == tags for row in rows)
+
+
+def test_create_serializer_and_response_model(http: httpx.Client) -> None:
+    author, _ = _setup(http, "Jorge Luis Borges", [])
+    r = http.get(f"/authors/{author}")
+    assert (r.status_code, r.json()) == (200, {"id": author, "name": "Jorge Luis Borges"})
+    doc = http.get("/docs/openapi.json").json()
+    ref = doc["paths"]["/authors/{author_id}"]["get"]["responses"]["200"]["content"]
+    assert ref["application/json"]["schema"]["$ref"].endswith("/AuthorRow")
+
+
 def test_field_set_view(http: httpx.Client) -> None:
     author, _ = _setup(http, "Ted Chiang", [])
     http.post("/books", json={"title": "Exhalation", "author": author})

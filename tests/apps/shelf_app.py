@@ -32,10 +32,12 @@ if not settings.configured:
 from bolt_api import BoltAPI
 from bolt_api.serializers import (
     Email,
+    LoadingPlan,
     Password,
     Serializer,
     Username,
     computed_field,
+    create_serializer,
     field,
     field_validator,
     model_validator,
@@ -125,6 +127,9 @@ class Signup(Serializer):
             raise ValueError("passwords do not match")
 
 
+AuthorRow = create_serializer(Author, name="AuthorRow")
+
+
 class BookViewSet(ModelViewSet):
     queryset = Book.objects.order_by("id")
     serializer_class = BookSerializer
@@ -181,6 +186,24 @@ async def read_book(book_id: int) -> BookDetail:
 async def list_books_view() -> list[dict[str, Any]]:
     rows = await BookDetail.afrom_models(Book.objects.order_by("id"))
     return BookDetail.only("id", "title", "tag_count").dump_many(rows)
+
+
+@api.get("/book-rows")
+async def book_rows() -> list[BookSerializer]:
+    return await BookSerializer.afrom_models(Book.objects.order_by("id"))
+
+
+@api.get("/plans")
+def plans() -> dict[str, LoadingPlan]:
+    return {
+        "BookSerializer": BookSerializer.loading_plan(),
+        "BookDetail": BookDetail.loading_plan(),
+    }
+
+
+@api.get("/authors/{author_id}", response_model=AuthorRow)
+async def read_author(author_id: int) -> Any:
+    return await Author.objects.aget(pk=author_id)  # a model instance: read by AuthorRow
 
 
 @api.post("/signup", status_code=201)

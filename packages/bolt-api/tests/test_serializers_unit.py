@@ -4,6 +4,7 @@ response (through ``bolt_api_fakes``). Models and real HTTP: tests/test_serializ
 
 from __future__ import annotations
 
+import uuid
 from types import SimpleNamespace
 from typing import Any
 
@@ -267,6 +268,16 @@ def test_from_model_reads_sources_from_any_object() -> None:
     assert Book.from_models([row, row])[1] == book
     no_author = SimpleNamespace(id=2, title="Anon", author=None)
     assert Book.from_model(no_author).author_name is None
+
+
+def test_a_value_msgspec_will_not_convert_is_read_as_is() -> None:
+    class Row(Serializer):
+        key: str
+        n: int = 0
+
+    rows = [SimpleNamespace(key="a", n=1), SimpleNamespace(key=uuid.UUID(int=1), n=2)]
+    assert [r.n for r in Row.from_models(rows)] == [1, 2]  # the UUID: no ValidationError
+    assert Row.from_model(SimpleNamespace(key="b")).dump() == {"key": "b", "n": 0}
 
 
 def test_constrained_aliases() -> None:
