@@ -221,6 +221,19 @@ def test_model_viewset_with_serializers(http: httpx.Client) -> None:
     assert r.json()["tags"] == [a, b]
 
 
+def test_paged_viewset_list_uses_the_loading_plan(http: httpx.Client) -> None:
+    author, tags = _setup(http, "Stanislaw Lem", ["solaris", "robots"])
+    for n in range(3):
+        http.post("/books", json={"title": f"Lem {n}", "author": author, "tags": tags})
+    _queries(http)
+    page = http.get("/paged/books", params={"page": 2}).json()
+    assert _queries(http) == 3  # the count, the page joined to its authors, the page's tags
+    assert (page["page"], page["page_size"], len(page["items"])) == (2, 2, 2)
+    first = page["items"][0]
+    assert set(first) == {"id", "title", "status", "author", "tags", "author_name", "tag_count"}
+    assert isinstance(first["author"], dict)
+
+
 def test_openapi_shows_input_and_output_shapes(http: httpx.Client) -> None:
     doc = http.get("/docs/openapi.json").json()
     schemas = doc["components"]["schemas"]

@@ -30,6 +30,7 @@ if not settings.configured:
     django.setup()
 
 from bolt_api import BoltAPI
+from bolt_api.pagination import PageNumberPagination
 from bolt_api.serializers import (
     Email,
     LoadingPlan,
@@ -136,8 +137,16 @@ class BookViewSet(ModelViewSet):
     list_serializer_class = BookDetail
 
 
+class PagedBookViewSet(ModelViewSet):
+    queryset = Book.objects.order_by("id")
+    serializer_class = BookSerializer
+    list_serializer_class = BookDetail
+    pagination_class = PageNumberPagination(page_size=2)
+
+
 api = BoltAPI()
 api.viewset("/vs/books")(BookViewSet)
+api.viewset("/paged/books")(PagedBookViewSet)
 
 
 @api.get("/queries")

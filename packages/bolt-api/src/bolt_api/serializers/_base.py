@@ -315,6 +315,11 @@ class Serializer(msgspec.Struct, metaclass=SerializerMeta, kw_only=True):
         return many_reader(cls)(list(rows))
 
     @classmethod
+    def __bolt_prepare__(cls, rows: Any) -> Any:
+        """``rows`` (a QuerySet) with the loading plan applied; anything else unchanged."""
+        return apply_plan(rows, loading_plan(cls, getattr(rows, "model", None)))
+
+    @classmethod
     def from_parent(cls: type[_T], parent: Any) -> _T:
         """An instance of this (subset) class from an instance of a wider serializer."""
         return cls(**{name: getattr(parent, name) for name in cls.__struct_fields__})
