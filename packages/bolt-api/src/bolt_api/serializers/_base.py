@@ -18,21 +18,17 @@ import msgspec
 from msgspec import StructMeta
 
 from ..exceptions import RequestValidationError
-from ._decl import NODEFAULT, ComputedPlan, Decl, FieldPlan, Plan, nested_of
+from ._decl import NODEFAULT, Decl
 from ._fields import ComputedField, FieldSpec, ValidatorMark, struct_field
 from ._io import dumper, many_reader, reader, validate_json, validate_python
 from ._loading import LoadingPlan, apply_plan, loading_plan
 from ._meta import read_options
-from ._model import model_fields, relation_kind
+from ._model import model_fields
+from ._plans import plan_of
 from ._views import SerializerView, field_set, make_subset
 from ._writes import check_relations, model_of, save, split_values
 
-__all__ = ["Serializer", "SerializerMeta", "is_serializer", "plan_of"]
-
-
-def is_serializer(tp: Any) -> bool:
-    """Whether ``tp`` is a Serializer class."""
-    return isinstance(tp, SerializerMeta) and tp is not Serializer
+__all__ = ["Serializer", "SerializerMeta"]
 
 
 def _add_model_fields(qualname: str, ns: dict[str, Any], decl: Decl, own: set[str]) -> None:
@@ -175,94 +171,14 @@ def _run_validators(self: Any) -> None:
         raise RequestValidationError(errors)
 
 
-def _field_plans(cls: Any, decl: Decl) -> tuple[FieldPlan, ...]:
-    options = decl.options
-    meta = getattr(options.model, "_meta", None)
-    by_name: dict[str, Any] = {}
-    if meta is not None:
-        for model_field in meta.get_fields():
-            by_name[model_field.name] = model_field
-            accessor = getattr(model_field, "get_accessor_name", None)
-            if accessor is not None and relation_kind(model_field) == "reverse":
-                by_name[accessor()] = model_field
-    plans = []
-    for info in msgspec.structs.fields(cls):
-        spec = decl.specs.get(info.name)
-        source = tuple((spec.source if spec and spec.source else info.name).split("."))
-        nested, many = nested_of(info.type, is_serializer)
-        model_field = by_name.get(source[0]) if len(source) == 1 else None
-        if model_field is None and meta is not None and len(source) == 1:
-            model_field = next((f for f in meta.concrete_fields if f.attname == source[0]), None)
-        relation = relation_kind(model_field) if model_field is not None else None
-        if relation == "fk" and nested is None and model_field is not None:
-            source = (model_field.attname,)  # a foreign key as its id: author -> author_id
-        read_only = (
-            info.name in options.read_only
-            or info.name in decl.model_read_only
-            or bool(spec and spec.read_only)
-            or nested is not None  # nested serializers are sent, never written
-            or relation == "reverse"
-            or (meta is not None and len(source) > 1)
-        )
-        write_only = info.name in options.write_only or bool(spec and spec.write_only)
-        plans.append(
-            FieldPlan(
-                info.name,
-                info.encode_name,
-                info.type,
-                source,
-                relation,
-                nested,
-                many,
-                read_only and not write_only,
-                write_only,
-                info.default,
-                info.default_factory,
-                model_field,
-            )
-        )
-    return tuple(plans)
-
-
-def _computed_plans(cls: Any, decl: Decl) -> tuple[ComputedPlan, ...]:
-    import typing
-
-    out = []
-    rename = decl.rename
-    for name, computed in decl.computed.items():
-        hints = typing.get_type_hints(computed.func, include_extras=True)
-        wire = computed.alias or _renamed(name, rename)
-        out.append(
-            ComputedPlan(name, wire, hints.get("return", Any), computed.func, computed.description)
-        )
-    return tuple(out)
-
-
-def _renamed(name: str, rename: Any) -> str:
-    if rename is None:
-        return name
-    probe = msgspec.defstruct("_Probe", [(name, int)], rename=rename)
-    return str(probe.__struct_encode_fields__[0])
-
-
-def plan_of(cls: Any) -> Plan:
-    """The resolved plan of a serializer class (built on first use, then cached)."""
-    plan = cls.__dict__.get("__bolt_plan__")
-    if plan is None:
-        from ._shapes import build_plan
-
-        decl: Decl = cls.__bolt_decl__
-        plan = build_plan(cls, decl, _field_plans(cls, decl), _computed_plans(cls, decl))
-        type.__setattr__(cls, "__bolt_plan__", plan)
-    return plan  # type: ignore[no-any-return]
-
-
 _T = TypeVar("_T", bound="Serializer")
 
 
 class Serializer(msgspec.Struct, metaclass=SerializerMeta, kw_only=True):
     """A msgspec Struct with validators, field options, computed fields and Django model
     integration (see docs/serializers.md)."""
+
+    __bolt_root__ = True  # the base itself: not a serializer of anything
 
     # -- input -------------------------------------------------------------------------
     @classmethod

@@ -17,6 +17,7 @@ import msgspec
 from .._binders import every_error, validation_error
 from ..exceptions import RequestValidationError
 from ._decl import NODEFAULT, FieldPlan, Plan
+from ._plans import plan_of
 
 __all__ = ["dumper", "many_reader", "reader", "validate_json", "validate_python"]
 
@@ -148,8 +149,6 @@ def _as(nested: Any, row: Any) -> Any:
 def _convertible(cls: Any) -> bool:
     """Whether msgspec can read ``cls`` from attributes itself: every field is the attribute
     of its name (no ``source``, no foreign-key id, no many relation), nested ones too."""
-    from ._base import plan_of
-
     for f in plan_of(cls).fields:
         if f.source != (f.name,) or f.relation in ("m2m", "reverse") or f.many:
             return False
@@ -217,8 +216,6 @@ def reader(cls: Any) -> Callable[[Any], Any]:
 
 
 def _compiled_reader(cls: Any) -> Callable[[Any], Any]:
-    from ._base import plan_of
-
     plan = plan_of(cls)
     env: dict[str, Any] = {"cls": cls}
     args = []
@@ -241,8 +238,6 @@ def _compiled_reader(cls: Any) -> Callable[[Any], Any]:
 def dumper(cls: Any) -> Callable[[Any], Any] | None:
     """``instance -> dict`` of its output (write-only fields left out, computed fields and
     nested serializers' outputs in); ``None`` when msgspec's own encoding is the output."""
-    from ._base import plan_of
-
     plan = plan_of(cls)
     if not plan.has_views:
         return None

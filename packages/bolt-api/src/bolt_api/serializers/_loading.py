@@ -7,6 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from ._plans import plan_of
+
 __all__ = ["LoadingPlan", "apply_plan", "loading_plan"]
 
 
@@ -38,8 +40,6 @@ def _walk(
     prefetch: list[str],
     only: list[str] | None,
 ) -> list[str] | None:
-    from ._base import plan_of
-
     plan = plan_of(cls)
     columns = _columns(model) if model is not None else {}
     if only is not None and model is not None:

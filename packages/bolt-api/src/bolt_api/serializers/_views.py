@@ -9,6 +9,9 @@ from typing import Any, Union
 
 import msgspec
 
+from ._fields import FieldSpec, ValidatorMark
+from ._plans import plan_of
+
 __all__ = ["SerializerView", "field_set", "make_subset"]
 
 
@@ -22,8 +25,6 @@ class SerializerView:
         self._keys = tuple(names)
 
     def _wire(self) -> dict[str, str]:
-        from ._base import plan_of
-
         plan = plan_of(self.serializer)
         wires = {f.name: f.wire for f in plan.fields if not f.write_only}
         wires.update({c.name: c.wire for c in plan.computed})
@@ -84,9 +85,6 @@ def make_subset(
     """A new serializer class with only ``names`` (fields and computed fields) of ``cls``,
     their options and field validators kept. ``partial``: every writable field optional
     (``UNSET`` when absent, for PATCH) and no model validators."""
-    from ._base import Serializer, SerializerMeta, plan_of
-    from ._fields import FieldSpec, ValidatorMark
-
     plan = plan_of(cls)
     decl = cls.__bolt_decl__
     known = set(plan.by_name) | {c.name for c in plan.computed}
@@ -121,7 +119,8 @@ def make_subset(
         ):
             ns[f"_validator_{index}"] = ValidatorMark(mark.fields, mark.mode, mark.func)
     subset_name = name or f"{cls.__name__}{''.join(n.title().replace('_', '') for n in names)}"
-    subset = SerializerMeta(subset_name, (Serializer,), ns)
+    root = next(b for b in cls.__mro__ if "__bolt_root__" in b.__dict__)  # Serializer
+    subset = type(cls)(subset_name, (root,), ns)
     subset_decl: Any = getattr(subset, "__bolt_decl__")  # noqa: B009
     subset_decl.options = type(decl.options)(
         model=decl.options.model,
