@@ -132,6 +132,26 @@ def test_create_serializer_and_response_model(http: httpx.Client) -> None:
     assert ref["application/json"]["schema"]["$ref"].endswith("/AuthorRow")
 
 
+def test_serializer_set_patch(http: httpx.Client) -> None:
+    author, (a, b) = _setup(http, "Mary Shelley", ["gothic", "classic-2"])
+    book = http.post("/books", json={"title": "Frankenstein", "author": author, "tags": [a]})
+    book_id = book.json()["id"]
+    r = http.patch(f"/books/{book_id}", json={"tags": [a, b]})
+    assert (r.status_code, r.json()) == (
+        200,
+        {"id": book_id, "title": "Frankenstein", "author": author, "tags": [a, b]},
+    )
+    r = http.patch(f"/books/{book_id}", json={"title": 3})
+    assert (r.status_code, r.json()["detail"][0]["loc"]) == (422, ["body", "title"])
+    doc = http.get("/docs/openapi.json").json()
+    body = doc["paths"]["/books/{book_id}"]["patch"]["requestBody"]["content"]
+    schema = doc["components"]["schemas"][
+        body["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]
+    ]
+    assert set(schema["properties"]) == {"title", "author", "tags"}
+    assert schema.get("required", []) == []  # every field optional
+
+
 def test_field_set_view(http: httpx.Client) -> None:
     author, _ = _setup(http, "Ted Chiang", [])
     http.post("/books", json={"title": "Exhalation", "author": author})

@@ -39,6 +39,7 @@ from bolt_api.serializers import (
     Username,
     computed_field,
     create_serializer,
+    create_serializer_set,
     field,
     field_validator,
     model_validator,
@@ -129,6 +130,11 @@ class Signup(Serializer):
 
 
 AuthorRow = create_serializer(Author, name="AuthorRow")
+BookCreate, BookUpdate, BookPublic = create_serializer_set(
+    Book,
+    create_fields=("title", "author", "tags"),
+    public_fields=("id", "title", "author", "tags"),
+)
 
 
 class BookViewSet(ModelViewSet):
@@ -195,6 +201,13 @@ async def read_book(book_id: int) -> BookDetail:
 async def list_books_view() -> list[dict[str, Any]]:
     rows = await BookDetail.afrom_models(Book.objects.order_by("id"))
     return BookDetail.only("id", "title", "tag_count").dump_many(rows)
+
+
+@api.patch("/books/{book_id}")
+async def patch_book(book_id: int, data: BookUpdate) -> BookPublic:
+    book = await Book.objects.aget(pk=book_id)
+    await data.asave(book)
+    return await BookPublic.afrom_model(book)
 
 
 @api.get("/book-rows")

@@ -8,7 +8,7 @@ The names follow django-bolt's ``django_bolt.serializers``.
 from __future__ import annotations
 
 from ._base import Serializer, SerializerMeta
-from ._factory import create_serializer
+from ._factory import create_serializer, create_serializer_set
 from ._fields import computed_field, field, field_validator, model_validator
 from ._loading import LoadingPlan
 from ._types import (
@@ -92,6 +92,7 @@ __all__ = [
     "Username",
     "computed_field",
     "create_serializer",
+    "create_serializer_set",
     "field",
     "field_validator",
     "model_validator",
