@@ -152,6 +152,55 @@ def test_serializer_set_patch(http: httpx.Client) -> None:
     assert schema.get("required", []) == []  # every field optional
 
 
+def test_filters_ordering_and_search(http: httpx.Client) -> None:
+    author, (tag,) = _setup(http, "Filter Writer", ["filtered"])
+    made = []
+    for title, pages, status in (("Alpha Filter", 100, "draft"), ("Beta Filter", 300, "published")):
+        r = http.post(
+            "/books",
+            json={
+                "title": title,
+                "author": author,
+                "pages": pages,
+                "status": status,
+                "tags": [tag],
+            },
+        )
+        made.append(r.json()["id"])
+    http.post("/books", json={"title": "Gamma Filter", "author": author, "pages": 50})
+
+    def titles(**params: Any) -> list[str]:
+        r = http.get("/search/books", params={"author": "filter writer", **params})
+        assert r.status_code == 200, r.text
+        return [row["title"] for row in r.json()]
+
+    assert titles() == ["Alpha Filter", "Beta Filter", "Gamma Filter"]
+    assert titles(title="ALPHA") == ["Alpha Filter"]
+    assert titles(pages_min=100) == ["Alpha Filter", "Beta Filter"]
+    assert titles(status=["published", "draft"], tag="filtered") == ["Alpha Filter", "Beta Filter"]
+    assert titles(ordering="-pages") == ["Beta Filter", "Alpha Filter", "Gamma Filter"]
+    assert titles(search="gamma writer") == ["Gamma Filter"]
+    assert titles(created_year=1999) == []
+    r = http.get("/search/books", params={"ordering": "author__password", "pages_min": "x"})
+    assert r.status_code == 422
+    assert [e["loc"] for e in r.json()["detail"]] == [["query", "pages_min"]]
+    r = http.get("/search/books", params={"ordering": "-secret"})
+    assert (r.status_code, r.json()["detail"][0]["loc"]) == (422, ["query", "ordering"])
+    assert "Cannot order by '-secret'" in r.json()["detail"][0]["msg"]
+    doc = http.get("/docs/openapi.json").json()
+    names = {p["name"] for p in doc["paths"]["/search/books"]["get"]["parameters"]}
+    assert names == {
+        "title",
+        "status",
+        "pages_min",
+        "author",
+        "tag",
+        "created_year",
+        "ordering",
+        "search",
+    }
+
+
 def test_field_set_view(http: httpx.Client) -> None:
     author, _ = _setup(http, "Ted Chiang", [])
     http.post("/books", json={"title": "Exhalation", "author": author})

@@ -29,7 +29,10 @@ if not settings.configured:
     )
     django.setup()
 
-from bolt_api import BoltAPI
+from typing import Annotated
+
+from bolt_api import BoltAPI, Query
+from bolt_api.filters import FilterSet, Lookup
 from bolt_api.pagination import PageNumberPagination
 from bolt_api.serializers import (
     Email,
@@ -208,6 +211,24 @@ async def patch_book(book_id: int, data: BookUpdate) -> BookPublic:
     book = await Book.objects.aget(pk=book_id)
     await data.asave(book)
     return await BookPublic.afrom_model(book)
+
+
+class BookFilter(FilterSet):
+    title: str | None = Lookup("icontains")
+    status: list[str] = Lookup("in", default=[])
+    pages_min: int | None = Lookup("gte", field="pages")
+    author: str | None = Lookup("iexact", field="author__name")
+    tag: str | None = Lookup(field="tags__name")
+    created_year: int | None = Lookup("year", field="created")
+
+    class Meta:
+        ordering = ("title", "pages", "id")
+        search = ("title", "author__name")
+
+
+@api.get("/search/books")
+async def search_books(filters: Annotated[BookFilter, Query()]) -> list[BookSerializer]:
+    return await BookSerializer.afrom_models(filters.apply(Book.objects.order_by("id")))
 
 
 @api.get("/book-rows")
