@@ -301,6 +301,12 @@ def test_paged_viewset_list_uses_the_loading_plan(http: httpx.Client) -> None:
     first = page["items"][0]
     assert set(first) == {"id", "title", "status", "author", "tags", "author_name", "tag_count"}
     assert isinstance(first["author"], dict)
+    r = http.get("/paged/books", params={"author": "stanislaw lem", "ordering": "-title"})
+    assert r.status_code == 200, r.text
+    filtered = r.json()
+    assert (filtered["total"], [i["title"] for i in filtered["items"]]) == (3, ["Lem 2", "Lem 1"])
+    r = http.get("/paged/books", params={"ordering": "secret"})
+    assert (r.status_code, r.json()["detail"][0]["loc"]) == (422, ["query", "ordering"])
 
 
 def test_openapi_shows_input_and_output_shapes(http: httpx.Client) -> None:

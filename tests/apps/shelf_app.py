@@ -140,6 +140,19 @@ BookCreate, BookUpdate, BookPublic = create_serializer_set(
 )
 
 
+class BookFilter(FilterSet):
+    title: str | None = Lookup("icontains")
+    status: list[str] = Lookup("in", default=[])
+    pages_min: int | None = Lookup("gte", field="pages")
+    author: str | None = Lookup("iexact", field="author__name")
+    tag: str | None = Lookup(field="tags__name")
+    created_year: int | None = Lookup("year", field="created")
+
+    class Meta:
+        ordering = ("title", "pages", "id")
+        search = ("title", "author__name")
+
+
 class BookViewSet(ModelViewSet):
     queryset = Book.objects.order_by("id")
     serializer_class = BookSerializer
@@ -151,6 +164,7 @@ class PagedBookViewSet(ModelViewSet):
     serializer_class = BookSerializer
     list_serializer_class = BookDetail
     pagination_class = PageNumberPagination(page_size=2)
+    filterset_class = BookFilter
 
 
 api = BoltAPI()
@@ -211,19 +225,6 @@ async def patch_book(book_id: int, data: BookUpdate) -> BookPublic:
     book = await Book.objects.aget(pk=book_id)
     await data.asave(book)
     return await BookPublic.afrom_model(book)
-
-
-class BookFilter(FilterSet):
-    title: str | None = Lookup("icontains")
-    status: list[str] = Lookup("in", default=[])
-    pages_min: int | None = Lookup("gte", field="pages")
-    author: str | None = Lookup("iexact", field="author__name")
-    tag: str | None = Lookup(field="tags__name")
-    created_year: int | None = Lookup("year", field="created")
-
-    class Meta:
-        ordering = ("title", "pages", "id")
-        search = ("title", "author__name")
 
 
 @api.get("/search/books")

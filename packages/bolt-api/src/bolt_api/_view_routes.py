@@ -19,7 +19,7 @@ from __future__ import annotations
 import functools
 import inspect
 from collections.abc import Callable, Sequence
-from typing import Any, Union, get_args, get_origin
+from typing import Annotated, Any, Union, get_args, get_origin
 
 import msgspec
 
@@ -29,6 +29,7 @@ from ._router import RouteRegistrar
 from ._signatures import resolved_signature, stamp, with_request
 from .decorators import ActionInfo, action_info
 from .pagination import paginated_handler
+from .params import Query
 from .views import STANDARD_ACTIONS, APIView, ViewSet
 
 __all__ = ["partial_struct", "register_view", "register_viewset", "view_handler"]
@@ -53,11 +54,20 @@ def partial_struct(tp: type[msgspec.Struct]) -> type[msgspec.Struct]:
     )
 
 
+#: The parameter a ViewSet's ``list`` takes its ``filterset_class`` as.
+FILTERS = "bolt_filters"
+
+
 def _model_typing(
     cls: type[ViewSet], action: str, params: list[inspect.Parameter]
 ) -> tuple[list[inspect.Parameter], Any]:
     """The parameters and return type of a mixin method, from the serializer classes."""
     if action == "list":
+        if cls.filterset_class is not None:  # its fields: the list route's query parameters
+            filterset: Any = cls.filterset_class
+            group: Any = Annotated[filterset, Query()]
+            keyword = inspect.Parameter.KEYWORD_ONLY
+            params = [*params, inspect.Parameter(FILTERS, keyword, annotation=group)]
         return params, list[cls.get_serializer_class("list")]  # type: ignore[misc]
     if action == "destroy":
         return params, None
@@ -132,6 +142,8 @@ def view_handler(
         view.kwargs = dict(getattr(request, "path_params", None) or {})
         if lookup is not None and isinstance(view, ViewSet):
             view.lookup_field = lookup
+        if FILTERS in kwargs:
+            view.filters = kwargs.pop(FILTERS)  # type: ignore[attr-defined]
         view.initialize(request)
         result = method(view, **kwargs)
         if inspect.isawaitable(result):

@@ -116,6 +116,9 @@ class ViewSet(APIView):
     update_serializer_class: Any = None
     lookup_field: str = "pk"
     pagination_class: Any = None
+    filterset_class: Any = None
+    #: The ``filterset_class`` instance ``list`` was called with (its query parameters).
+    filters: Any = None
 
     async def get_queryset(self) -> Any:
         """A fresh copy of ``queryset`` for this request (``qs.all()``, or a new list)."""
@@ -127,7 +130,10 @@ class ViewSet(APIView):
         return fresh(self.queryset)
 
     async def filter_queryset(self, queryset: Any) -> Any:
-        """Filter the queryset for this request; returns it unchanged by default."""
+        """Filter the queryset for this request: by ``filterset_class``'s query parameters
+        on ``list`` (``self.filters.apply(queryset)``), else unchanged."""
+        if self.filters is not None:
+            return self.filters.apply(queryset)
         return queryset
 
     async def get_object(self, pk: Any = None, **lookup: Any) -> Any:
