@@ -23,6 +23,7 @@ from ._plan import (
     upload_fields,
 )
 from .engine import Request
+from .exceptions import RequestValidationError
 from .params import REQUIRED
 
 __all__ = ["UNBOUND", "body_value", "every_error", "make_binder", "validation_error"]
@@ -240,6 +241,9 @@ def body_value(binding: Binding) -> BodyValue:
         except msgspec.ValidationError as exc:
             errors.extend(every_error(annotation, body, ["body"], exc))
             return UNBOUND
+        except RequestValidationError as exc:  # a serializer's validators (all its errors)
+            errors.extend(exc.errors)
+            return UNBOUND
         except msgspec.DecodeError as exc:
             errors.append(validation_error(exc, ["body"]))
             return UNBOUND
@@ -366,6 +370,8 @@ def _bind_embedded(
             kwargs[b.name] = b.convert(raw)  # type: ignore[misc]
         except msgspec.ValidationError as exc:
             errors.extend(every_error(b.annotation, raw, ["body", b.key], exc))
+        except RequestValidationError as exc:  # a serializer's: its locs under this key
+            errors.extend({**e, "loc": ["body", b.key, *e["loc"][1:]]} for e in exc.errors)
         except msgspec.DecodeError as exc:
             errors.append(validation_error(exc, ["body", b.key]))
         except RecursionError:

@@ -353,6 +353,15 @@ def _check_conflicts(qualname: str, bindings: list[Binding]) -> None:
         seen[wire] = b.annotation
 
 
+def _body_decoder(tp: Any) -> Converter:
+    """The JSON decoder of a body typed ``tp``: a serializer's own (read-only fields
+    ignored, validators run, every error as a 422 entry), else msgspec's."""
+    own = getattr(tp, "__bolt_decode_json__", None) if isinstance(tp, type) else None
+    if own is not None:
+        return own  # type: ignore[no-any-return]
+    return msgspec.json.Decoder(tp).decode if tp is not Any else msgspec.json.decode
+
+
 def _compile_one(
     qualname: str,
     name: str,
@@ -379,10 +388,9 @@ def _compile_one(
         kind = "file" if tp is UploadFile else "files"
         return Binding(name, source, key, tp, default, kind, None, param)
     if source == "body":
+        decoder = _body_decoder(tp)
         if param is not None and param.embed:
-            decoder = msgspec.json.Decoder(tp).decode if tp is not Any else msgspec.json.decode
             return Binding(name, source, key, tp, default, "embed", decoder, param)
-        decoder = msgspec.json.Decoder(tp).decode if tp is not Any else msgspec.json.decode
         return Binding(name, source, key, tp, default, "body", decoder, param)
     # query / header / cookie / form
     if is_struct(tp):

@@ -11,8 +11,8 @@ registration when the route declares it, so other routes pay nothing for it.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, get_args, get_origin
 
 import msgspec
 
@@ -106,6 +106,9 @@ def _generic(status: int) -> Encoder:
             return encode_str(result)
         if is_django_response(result):
             return render_django_response(result)
+        dumper_of = getattr(kind, "__bolt_dumper__", None)  # a serializer: its output fields
+        if dumper_of is not None and (dump := dumper_of()) is not None:
+            result = dump(result)
         return encode_json_value(result)
 
     return encode
@@ -146,6 +149,41 @@ def _needs_validation(tp: Any) -> bool:
     )
 
 
+def _serializer_encoder(status: int, response_type: Any, generic: Encoder) -> Encoder | None:
+    """The encoder of a route declaring a serializer ``S`` or ``list[S]``: a model instance
+    (or a list of them) is read with ``S.from_model``, a mapping validated, and the output is
+    ``S``'s (write-only fields left out, computed fields in). ``None`` for other types."""
+    many = get_origin(response_type) is list and len(get_args(response_type)) == 1
+    tp = get_args(response_type)[0] if many else response_type
+    if not isinstance(tp, type) or getattr(tp, "__bolt_dumper__", None) is None:
+        return None
+    serializer: Any = tp
+    dump = serializer.__bolt_dumper__()
+    type_name = serializer.__name__
+
+    def one(value: Any) -> Any:
+        if not isinstance(value, serializer):
+            try:
+                if isinstance(value, Mapping):
+                    value = msgspec.convert(value, serializer)
+                else:
+                    value = serializer.from_model(value)
+            except (msgspec.ValidationError, AttributeError, TypeError) as exc:
+                raise ResponseValidationError(type_name, str(exc)) from None
+        return value if dump is None else dump(value)
+
+    def encode_serializer(result: Any) -> ResponseTuple:
+        if isinstance(result, Response) or is_django_response(result):
+            return generic(result)
+        if many:
+            if isinstance(result, (str, bytes, Mapping)) or not hasattr(result, "__iter__"):
+                raise ResponseValidationError(repr(response_type), "Expected `array`")
+            return status, JSON_HEADERS, _encoder.encode([one(v) for v in result])
+        return status, JSON_HEADERS, _encoder.encode(one(result))
+
+    return encode_serializer
+
+
 def compile_encoder(
     response_type: Any, status_code: int | None, *, ladder: bool = False
 ) -> Encoder:
@@ -168,6 +206,9 @@ def compile_encoder(
             return generic(result)
 
         return encode_django
+    serializer = _serializer_encoder(status, response_type, generic)
+    if serializer is not None:
+        return serializer
     if response_type is None or not _needs_validation(response_type):
         if response_type in (dict, list):
             exact = response_type

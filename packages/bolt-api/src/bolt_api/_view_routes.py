@@ -19,15 +19,17 @@ from __future__ import annotations
 import functools
 import inspect
 from collections.abc import Callable, Sequence
-from typing import Any, Union
+from typing import Annotated, Any, Union, get_args, get_origin
 
 import msgspec
 
 from ._querysets import materialize
+from ._response import Response
 from ._router import RouteRegistrar
 from ._signatures import resolved_signature, stamp, with_request
 from .decorators import ActionInfo, action_info
 from .pagination import paginated_handler
+from .params import Query
 from .views import STANDARD_ACTIONS, APIView, ViewSet
 
 __all__ = ["partial_struct", "register_view", "register_viewset", "view_handler"]
@@ -38,6 +40,9 @@ _STANDARD_NAMES = frozenset(a[0] for a in STANDARD_ACTIONS)
 @functools.cache
 def partial_struct(tp: type[msgspec.Struct]) -> type[msgspec.Struct]:
     """A Struct with ``tp``'s fields, each optional (``UNSET`` when absent), for PATCH."""
+    own = getattr(tp, "__bolt_partial__", None)  # a serializer keeps its rules
+    if own is not None:
+        return own()  # type: ignore[no-any-return]
     fields = msgspec.structs.fields(tp)
     config = tp.__struct_config__
     return msgspec.defstruct(
@@ -49,11 +54,20 @@ def partial_struct(tp: type[msgspec.Struct]) -> type[msgspec.Struct]:
     )
 
 
+#: The parameter a ViewSet's ``list`` takes its ``filterset_class`` as.
+FILTERS = "bolt_filters"
+
+
 def _model_typing(
     cls: type[ViewSet], action: str, params: list[inspect.Parameter]
 ) -> tuple[list[inspect.Parameter], Any]:
     """The parameters and return type of a mixin method, from the serializer classes."""
     if action == "list":
+        if cls.filterset_class is not None:  # its fields: the list route's query parameters
+            filterset: Any = cls.filterset_class
+            group: Any = Annotated[filterset, Query()]
+            keyword = inspect.Parameter.KEYWORD_ONLY
+            params = [*params, inspect.Parameter(FILTERS, keyword, annotation=group)]
         return params, list[cls.get_serializer_class("list")]  # type: ignore[misc]
     if action == "destroy":
         return params, None
@@ -68,6 +82,29 @@ def _model_typing(
             body = partial_struct(body)
         params = [p.replace(annotation=body) if p.name == "data" else p for p in params]
     return params, cls.get_serializer_class("retrieve")
+
+
+def _serializer_read(cls: type[APIView], action: str | None, returns: Any) -> Any:
+    """For a ModelViewSet action answered with a serializer ``S`` (or ``list[S]``): the
+    coroutine function reading the result with ``S.afrom_model(s)`` (the loading plan
+    applied, relations read off the event loop). ``None`` otherwise, and for a paged list."""
+    if action is None or not issubclass(cls, ViewSet):
+        return None
+    if action == "list" and cls.pagination_class is not None:
+        return None
+    many = get_origin(returns) is list
+    tp = get_args(returns)[0] if many and get_args(returns) else returns
+    if not hasattr(tp, "afrom_models"):
+        return None
+
+    async def read(result: Any) -> Any:
+        if result is None or isinstance(result, (Response, tp)):
+            return result
+        if many:
+            return await tp.afrom_models(result)
+        return await tp.afrom_model(result)
+
+    return read
 
 
 def view_handler(
@@ -91,6 +128,7 @@ def view_handler(
     model_action = getattr(method, "__bolt_model_action__", None)
     if model_action is not None and issubclass(cls, ViewSet):
         params, returns = _model_typing(cls, model_action, params)
+    read = _serializer_read(cls, model_action, returns)
     params, request_name, hidden = with_request(params)
     names = tuple(p.name for p in params)
 
@@ -104,10 +142,14 @@ def view_handler(
         view.kwargs = dict(getattr(request, "path_params", None) or {})
         if lookup is not None and isinstance(view, ViewSet):
             view.lookup_field = lookup
+        if FILTERS in kwargs:
+            view.filters = kwargs.pop(FILTERS)  # type: ignore[attr-defined]
         view.initialize(request)
         result = method(view, **kwargs)
         if inspect.isawaitable(result):
             result = await result
+        if read is not None:
+            return await read(result)
         return await materialize(result) if evaluate else result
 
     # the name gives OpenAPI its operation id and summary: ``get_ItemViewSet_list``,

@@ -184,6 +184,10 @@ class PaginationBase:
         tp = self.serializer_class
         if tp is None or tp is Any:
             return [model_to_dict(row) for row in rows]
+        if hasattr(tp, "__bolt_prepare__"):  # a serializer: sources, FK ids, loaded relations
+            read: list[Any] = tp.from_models(rows)
+            dump = tp.__bolt_dumper__()  # its output: no write-only, computed fields in
+            return read if dump is None else [dump(item) for item in read]
         try:
             items: list[Any] = msgspec.convert(rows, list[tp], from_attributes=True)  # type: ignore[valid-type]
         except msgspec.ValidationError as exc:
@@ -222,6 +226,9 @@ class PaginationBase:
     def response_type(self, item: Any = Any) -> Any:
         """The envelope's type for items of type ``item`` (``PaginatedResponse[item]``)."""
         rc = self.response_class
+        view = getattr(item, "__bolt_schema__", None) if isinstance(item, type) else None
+        if view is not None:  # a serializer: the envelope carries its output shape
+            item = view("output")
         return rc[item] if getattr(rc, "__parameters__", ()) else rc
 
     def _page_size_param(self) -> list[PageParam]:
@@ -475,6 +482,9 @@ def paginated_handler(
         result = handler(**kwargs)
         if inspect.isawaitable(result):
             result = await result
+        prepare = getattr(paginator.serializer_class, "__bolt_prepare__", None)
+        if prepare is not None:  # a serializer's loading plan, before the page is sliced
+            result = prepare(result)
         return await paginator.paginate_queryset(result, request, **bound)  # type: ignore[arg-type]  # a request-less call only in unit tests
 
     def adapt_response_model(model: Any) -> Any:

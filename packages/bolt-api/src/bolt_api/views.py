@@ -116,6 +116,9 @@ class ViewSet(APIView):
     update_serializer_class: Any = None
     lookup_field: str = "pk"
     pagination_class: Any = None
+    filterset_class: Any = None
+    #: The ``filterset_class`` instance ``list`` was called with (its query parameters).
+    filters: Any = None
 
     async def get_queryset(self) -> Any:
         """A fresh copy of ``queryset`` for this request (``qs.all()``, or a new list)."""
@@ -127,7 +130,10 @@ class ViewSet(APIView):
         return fresh(self.queryset)
 
     async def filter_queryset(self, queryset: Any) -> Any:
-        """Filter the queryset for this request; returns it unchanged by default."""
+        """Filter the queryset for this request: by ``filterset_class``'s query parameters
+        on ``list`` (``self.filters.apply(queryset)``), else unchanged."""
+        if self.filters is not None:
+            return self.filters.apply(queryset)
         return queryset
 
     async def get_object(self, pk: Any = None, **lookup: Any) -> Any:
@@ -213,6 +219,16 @@ def _assign(obj: Any, values: dict[str, Any]) -> None:
             setattr(obj, key, value)
 
 
+async def _update(view: ViewSet, obj: Any, data: Any) -> None:
+    """Apply a write body to ``obj`` and save it through ``perform_update``; a serializer
+    checks its foreign keys first and sets its many-to-many fields after."""
+    if hasattr(data, "awrite"):  # a serializer: ids checked, M2M set, one transaction
+        await data.awrite(obj, None, view.perform_update)
+        return
+    _assign(obj, _fields(data))
+    await view.perform_update(obj)
+
+
 class ListMixin(ViewSet):
     """``list``: GET the (filtered) queryset; paged when ``pagination_class`` is set."""
 
@@ -243,6 +259,8 @@ class CreateMixin(ViewSet):
                 f"{type(self).__name__}.create needs a queryset with a `model` "
                 "(a Django QuerySet); override create() for other collections"
             )
+        if hasattr(data, "awrite"):  # a serializer: ids checked, M2M set, one transaction
+            return await data.awrite(None, model, self.perform_create)
         obj = model(**_fields(data))
         await self.perform_create(obj)
         return obj
@@ -255,8 +273,7 @@ class UpdateMixin(ViewSet):
     @model_action
     async def update(self, request: Request, data: Any) -> Any:
         obj = await self.get_object()
-        _assign(obj, _fields(data))
-        await self.perform_update(obj)
+        await _update(self, obj, data)
         return obj
 
 
@@ -266,8 +283,7 @@ class PartialUpdateMixin(ViewSet):
     @model_action
     async def partial_update(self, request: Request, data: Any) -> Any:
         obj = await self.get_object()
-        _assign(obj, _fields(data))
-        await self.perform_update(obj)
+        await _update(self, obj, data)
         return obj
 
 

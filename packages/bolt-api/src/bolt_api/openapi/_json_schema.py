@@ -43,6 +43,7 @@ __all__ = [
     "schema_default",
     "status_phrase",
     "union_args",
+    "wire_view",
 ]
 
 
@@ -240,6 +241,23 @@ def union_args(tp: Any) -> tuple[Any, ...]:
     if get_origin(tp) in (Union, types.UnionType):
         return get_args(tp)
     return ()
+
+
+def wire_view(tp: Any, direction: str) -> Any:
+    """The type whose schema a request (``direction="input"``) or a response (``"output"``)
+    shows for ``tp``: a serializer's input or output shape (read-only or write-only fields
+    left out), also as the item of a list or inside ``X | None``; any other type as is."""
+    view = getattr(tp, "__bolt_schema__", None) if isinstance(tp, type) else None
+    if view is not None:
+        return view(direction)
+    origin = get_origin(tp)
+    if origin in (list, tuple, set, frozenset) and len(get_args(tp)) == 1:
+        inner = wire_view(get_args(tp)[0], direction)
+        return tp if inner is get_args(tp)[0] else origin[inner]
+    if origin in (Union, types.UnionType):
+        members = tuple(wire_view(a, direction) for a in get_args(tp))
+        return tp if members == get_args(tp) else Union[members]  # noqa: UP007
+    return tp
 
 
 def flatten_bindings(bindings: Iterable[Binding]) -> Iterator[Binding]:

@@ -65,6 +65,7 @@ from ._json_schema import (
     schema_default,
     status_phrase,
     union_args,
+    wire_view,
 )
 from .spec import to_spec
 
@@ -369,7 +370,7 @@ class _Generator:
             )
             media: dict[str, Any] = {}
             if whole is not None:
-                media["schema"] = self.types.ref(whole.annotation)
+                media["schema"] = self.types.ref(wire_view(whole.annotation, "input"))
                 required = whole.required
                 marker = whole.marker
                 if marker is not None:
@@ -434,7 +435,8 @@ class _Generator:
                     ok, value = schema_default(b.default, b.annotation, b.marker)
                     if ok:
                         extra["default"] = value
-                properties[b.key] = self._constrained(b.annotation, b.marker, extra)
+                annotation = wire_view(b.annotation, "input") if b.kind == "embed" else b.annotation
+                properties[b.key] = self._constrained(annotation, b.marker, extra)
             if b.required:
                 required.append(b.key)
         schema: dict[str, Any] = {"type": "object", "properties": properties}
@@ -512,4 +514,4 @@ class _Generator:
             return None
         if tp is UploadFile or is_django_response_type(tp):  # content unknown until it runs
             return None
-        return {"application/json": {"schema": self.types.ref(tp)}}
+        return {"application/json": {"schema": self.types.ref(wire_view(tp, "output"))}}
