@@ -15,7 +15,8 @@ import pytest
 
 README = Path(__file__).parents[3] / "README.md"
 
-#: ``django_bolt.__all__`` and ``django_bolt.auth.__all__`` (django-bolt 0.13).
+#: ``django_bolt.__all__`` and ``django_bolt.auth.__all__`` (django-bolt 0.13), and the
+#: exceptions its documentation names.
 DJANGO_BOLT = {
     "bolt_api": """BoltAPI Request Response JSON StreamingResponse EventSourceResponse
         ServerSentEvent format_sse_event CompressionConfig Cookie Depends UploadFile MediaType
@@ -38,6 +39,11 @@ DJANGO_BOLT = {
         create_token_pair rotate_refresh_token set_token_cookies RevocationStore
         InMemoryRevocation DjangoCacheRevocation DjangoORMRevocation create_revocation_handler
         register_auth_backend get_registered_backend load_user JWTAuthViews LoginCredentials""",
+    # the reference's §1.5 (errors)
+    "bolt_api.exceptions": """HTTPException BadRequest Unauthorized Forbidden NotFound
+        MethodNotAllowed Conflict UnprocessableEntity TooManyRequests InternalServerError
+        ServiceUnavailable ValidationException RequestValidationError
+        ResponseValidationError""",
 }
 
 #: Names Bolt does not have (yet); the README says so, and why.
@@ -91,3 +97,25 @@ def test_the_readme_names_what_is_not_provided() -> None:
     differences = text.split("## Differences from django-bolt", 1)[1].split("\n## ", 1)[0]
     missing = sorted(n for n in NOT_PROVIDED if f"`{n}`" not in differences)
     assert not missing, f"README.md's Differences do not name {missing}"
+
+
+def test_a_raised_validation_exception_is_the_422_list() -> None:
+    """django-bolt's ``ValidationException(errors)`` answers like a request's own errors."""
+    from bolt_api import BoltAPI
+    from bolt_api.exceptions import RequestValidationError, ValidationException
+    from bolt_api_fakes import FakeRequest, compiled_call
+
+    api = BoltAPI()
+    errors = [{"type": "value_error", "loc": ["body", "x"], "msg": "bad"}]
+
+    @api.get("/v")
+    def v() -> None:
+        raise ValidationException(errors)
+
+    status, _, body = compiled_call(api, "GET", "/v")(FakeRequest("GET", "/v"))
+    assert (status, body) == (
+        422,
+        b'{"detail":[{"type":"value_error","loc":["body","x"],"msg":"bad"}]}',
+    )
+    assert issubclass(RequestValidationError, ValidationException)
+    assert RequestValidationError(errors, body=b"{}").body == b"{}"

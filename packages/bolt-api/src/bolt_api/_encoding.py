@@ -23,7 +23,7 @@ from ._django_responses import (
 )
 from ._response import Response
 from .engine import ResponseTuple
-from .exceptions import BoltException
+from .exceptions import ResponseValidationError
 
 __all__ = ["STATIC_HEADERS", "ResponseValidationError", "compile_encoder", "encode_json"]
 
@@ -47,20 +47,6 @@ _encoder = msgspec.json.Encoder(enc_hook=_enc_hook, decimal_format="number")
 #: Encode a value to JSON bytes (datetime, date, time, UUID, Decimal, enums, dataclasses,
 #: Structs are handled by msgspec natively).
 encode_json: Callable[[Any], bytes] = _encoder.encode
-
-
-class ResponseValidationError(BoltException):
-    """The handler's return value does not match its declared response type (a 500)."""
-
-    def __init__(self, type_name: str, message: str) -> None:
-        self.errors = [
-            {
-                "loc": ["response"],
-                "msg": f"Response validation failed for {type_name}: {message}",
-                "type": "validation_error",
-            }
-        ]
-        super().__init__(self.errors[0]["msg"])
 
 
 Encoder = Callable[[Any], ResponseTuple]

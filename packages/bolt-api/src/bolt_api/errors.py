@@ -28,11 +28,18 @@ from typing import Any
 
 import msgspec
 
-from ._encoding import JSON_HEADERS, ResponseValidationError, encode_json
+from ._encoding import JSON_HEADERS, encode_json
 from ._response import Response
 from ._routing import METHOD_ORDER
 from .engine import Request, ResponseTuple
-from .exceptions import HTTPException, RateLimitExceeded, RequestValidationError, reason_phrase
+from .exceptions import (
+    HTTPException,
+    RateLimitExceeded,
+    RequestValidationError,
+    ResponseValidationError,
+    ValidationException,
+    reason_phrase,
+)
 
 __all__ = [
     "BoltError",
@@ -107,7 +114,7 @@ def classify(exc: BaseException) -> BoltError:
             extra=exc.extra,
             exception=exc,
         )
-    if isinstance(exc, RequestValidationError):
+    if isinstance(exc, ValidationException):  # RequestValidationError included
         return BoltError(422, "validation", exc.errors, errors=exc.errors, exception=exc)
     if isinstance(exc, msgspec.ValidationError):
         errors = [{"type": "validation_error", "loc": ["body"], "msg": str(exc)}]

@@ -39,11 +39,13 @@ __all__ = [
     "NotImplemented",
     "RateLimitExceeded",
     "RequestValidationError",
+    "ResponseValidationError",
     "ServerException",
     "ServiceUnavailable",
     "TooManyRequests",
     "Unauthorized",
     "UnprocessableEntity",
+    "ValidationException",
     "reason_phrase",
 ]
 
@@ -248,15 +250,38 @@ class GatewayTimeout(ServerException):
     status_code = 504
 
 
-class RequestValidationError(BoltException):
-    """The request did not bind: answered with 422 and every error found, as a list of
-    ``{"type", "loc", "msg", "input"?, "ctx"?}`` dicts."""
+class ValidationException(BoltException):
+    """Data did not validate: answered with 422 and its ``errors``, a list of
+    ``{"type", "loc", "msg", "input"?, "ctx"?}`` dicts (django-bolt's base class)."""
 
     status_code: ClassVar[int] = 422
 
     def __init__(self, errors: list[dict[str, Any]]) -> None:
         self.errors = errors
         super().__init__(errors)
+
+
+class RequestValidationError(ValidationException):
+    """The request did not bind: answered with 422 and every error found. ``body``: the
+    raw request body, kept for error handlers (django-bolt's signature)."""
+
+    def __init__(self, errors: list[dict[str, Any]], *, body: bytes | None = None) -> None:
+        self.body = body
+        super().__init__(errors)
+
+
+class ResponseValidationError(BoltException):
+    """The handler's return value does not match its declared response type (a 500)."""
+
+    def __init__(self, type_name: str, message: str) -> None:
+        self.errors = [
+            {
+                "loc": ["response"],
+                "msg": f"Response validation failed for {type_name}: {message}",
+                "type": "validation_error",
+            }
+        ]
+        super().__init__(self.errors[0]["msg"])
 
 
 class EngineNotFoundError(LookupError):

@@ -33,11 +33,10 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import msgspec
 
-from ._encoding import ResponseValidationError
 from ._querysets import count, model_to_dict, read_field, to_list
 from ._signatures import add_keyword, resolved_signature, stamp, with_request
 from .engine import Request, build_absolute_uri
-from .exceptions import RequestValidationError
+from .exceptions import RequestValidationError, ResponseValidationError
 from .params import Query
 
 __all__ = [
