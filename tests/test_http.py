@@ -105,7 +105,7 @@ def test_pipelined_head_behind_a_slow_request(conn: socket.socket) -> None:
     """A HEAD queued behind a pending response and followed by another request.
 
     Each response must be framed by its own request (actix-http 3.20 framed them by the last
-    request decoded; bolt-rust carries a patched copy, see packages/bolt-rust/Cargo.toml).
+    request decoded, which is why the Rust engine once carried a patched copy of it).
     """
     conn.sendall(
         b"GET /sleep?ms=30 HTTP/1.1\r\nHost: x\r\n\r\n"

@@ -49,7 +49,7 @@ LOW_WATER: Final = 8
 # The request limits (target size, header size and count, header timeout) come from
 # ``ServerConfig``; see ``ENGINE_CONTRACT.md``, "Limits and hardening". llhttp does the
 # syntax; the checks llhttp leaves to us are in the callbacks below, in the same order as in
-# the Rust engine (vendor/actix-http/src/h1/policy.rs), so that both answer alike.
+# the Rust engine (packages/bolt-rust/src/head_policy.rs), so that both answer alike.
 
 _METHODS: dict[bytes, str] = {
     m.encode(): m
@@ -170,7 +170,7 @@ class HttpProtocol(asyncio.Protocol):
         self._max_uri = state.max_uri_size
         self._max_header_size = state.max_header_size
         self._max_header_count = state.max_header_count
-        # an incomplete head may take this much (as vendor/actix-http's `partial_head`)
+        # an incomplete head may take this much (as bolt-rust's `HeadLimits::partial_head`)
         self._head_limit = (
             state.max_uri_size + state.max_header_size + 8 * state.max_header_count + 1024
         )
