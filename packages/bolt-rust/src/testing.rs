@@ -95,26 +95,13 @@ fn serve_one(
     let seen: Rc<RefCell<Option<Request>>> = Rc::default();
     let output: Rc<RefCell<Vec<u8>>> = Rc::default();
     let state = Rc::new(ConnState::default());
-    let gate = Gate::new(
-        Loopback {
-            input,
-            output: Rc::clone(&output),
-        },
-        limits.head,
-        // one request per connection; the whole head is there at once: no timer matters
-        Timeouts {
-            header: None,
-            idle: None,
-        },
-        Rc::clone(&state),
-        Rc::new(ErrorReplies::new(errors)),
-    );
     let sink = Rc::clone(&seen);
-    let errors = errors.clone();
+    let shared = Rc::clone(&state);
+    let errors_owned = errors.clone();
     let service = service_fn(move |req: http::Request<hyper::body::Incoming>| {
         let sink = Rc::clone(&sink);
-        let conn = Rc::clone(&state);
-        let errors = errors.clone();
+        let conn = Rc::clone(&shared);
+        let errors = errors_owned.clone();
         async move {
             let raw = conn.next_raw_target();
             let (parts, body) = req.into_parts();
@@ -141,7 +128,24 @@ fn serve_one(
         .enable_all()
         .build()?;
     let http = http_builder(&limits.head, false);
+    let replies = Rc::new(ErrorReplies::new(errors));
+    let sent_back = Rc::clone(&output);
     runtime.block_on(async move {
+        // the gate's timer is the runtime's: made inside it
+        let gate = Gate::new(
+            Loopback {
+                input,
+                output: sent_back,
+            },
+            limits.head,
+            // one request per connection; the whole head is there at once: no timer matters
+            Timeouts {
+                header: None,
+                idle: None,
+            },
+            Rc::clone(&state),
+            replies,
+        );
         // a connection error (it closed after an error response) is expected: what was
         // written back is the answer
         let _ = http.serve_connection(TokioIo::new(gate), service).await;
