@@ -228,7 +228,7 @@ fn check_target(method: &str, target: &str, start: usize) -> Result<Option<Retar
             Err(400)
         };
     }
-    if target.contains("://") {
+    if target.contains("://") && absolute_form(target) {
         if let Ok(uri) = Uri::try_from(target) {
             if uri.scheme().is_some() && uri.authority().is_some() {
                 return Ok(None);
@@ -236,6 +236,42 @@ fn check_target(method: &str, target: &str, start: usize) -> Result<Option<Retar
         }
     }
     Err(400)
+}
+
+/// The checks of an absolute-form target (RFC 3986 §3) that `http::Uri` leaves out and
+/// llhttp makes: the scheme starts with a letter, the host is not empty, the port is digits,
+/// and a fragment does not follow the authority directly (an absolute-URI has none).
+fn absolute_form(target: &str) -> bool {
+    let Some((scheme, rest)) = target.split_once("://") else {
+        return false;
+    };
+    let mut scheme = scheme.bytes();
+    let letter_first = scheme.next().is_some_and(|b| b.is_ascii_alphabetic());
+    if !letter_first
+        || !scheme.all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.'))
+    {
+        return false;
+    }
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    if rest[end..].starts_with('#') {
+        return false;
+    }
+    let authority = &rest[..end];
+    let host_port = authority.rsplit_once('@').map_or(authority, |(_, hp)| hp);
+    let (host, port) = if host_port.starts_with('[') {
+        let Some(close) = host_port.find(']') else {
+            return false;
+        };
+        let (host, after) = host_port.split_at(close + 1);
+        match after.strip_prefix(':') {
+            Some(port) => (host, port),
+            None if after.is_empty() => (host, ""),
+            None => return false,
+        }
+    } else {
+        host_port.split_once(':').unwrap_or((host_port, ""))
+    };
+    !host.is_empty() && port.bytes().all(|b| b.is_ascii_digit())
 }
 
 /// What one pass over the header fields found.
@@ -468,6 +504,35 @@ mod tests {
             Some(501)
         );
         assert_eq!(status("GET /\x7f HTTP/1.1\r\nHost: x\r\n\r\n"), Some(400));
+    }
+
+    #[test]
+    fn absolute_form_authorities_follow_rfc_3986() {
+        let h = |target: &str| status(&format!("GET {target} HTTP/1.1\r\nHost: x\r\n\r\n"));
+        for good in [
+            "http://a/",
+            "h://a",
+            "http://a:/x",
+            "http://a:80/x?y",
+            "http://u:p@a/",
+            "http://[::1]:8/a",
+            "http://[::1]/a",
+            "http://a/b#c",
+        ] {
+            assert_eq!(h(good), None, "{good}");
+        }
+        for bad in [
+            "http://a:b/",
+            "http://:80/a",
+            "1http://a/",
+            "http://a#f",
+            "http://a:80:90/",
+            "http://a@/",
+            "http://[::1/a",
+            "http://[::1]x/",
+        ] {
+            assert_eq!(h(bad), Some(400), "{bad}");
+        }
     }
 
     #[test]

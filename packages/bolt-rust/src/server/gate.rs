@@ -40,6 +40,10 @@ use crate::response::ErrorReplies;
 
 /// Bytes asked of the socket per read.
 const READ_CHUNK: usize = 8 * 1024;
+/// How long a closing connection waits for the client's side to close (see `poll_linger`).
+const LINGER: Duration = Duration::from_secs(2);
+/// How much a closing connection reads and discards at most meanwhile.
+const LINGER_BYTES: usize = 1 << 20;
 
 /// What a connection's gate, its request handler and its task share.
 #[derive(Default)]
@@ -132,6 +136,9 @@ pub struct Gate<IO> {
     replies: Rc<ErrorReplies>,
     /// The error response still to write at shutdown, and how much of it is written.
     reply: Option<(Bytes, usize)>,
+    /// Our side is shut down: waiting for the client's (`poll_linger`).
+    lingering: bool,
+    discarded: usize,
 }
 
 impl<IO> Gate<IO> {
@@ -157,6 +164,8 @@ impl<IO> Gate<IO> {
             state,
             replies,
             reply: None,
+            lingering: false,
+            discarded: 0,
         };
         // the first head is timed from the connection's start
         gate.arm(Timer::Head, now);
@@ -363,7 +372,7 @@ fn cut_error() -> io::Error {
     io::Error::new(io::ErrorKind::BrokenPipe, "a response body failed")
 }
 
-impl<IO: AsyncWrite + Unpin> AsyncWrite for Gate<IO> {
+impl<IO: AsyncRead + AsyncWrite + Unpin> AsyncWrite for Gate<IO> {
     fn poll_write(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
@@ -407,7 +416,35 @@ impl<IO: AsyncWrite + Unpin> AsyncWrite for Gate<IO> {
             }
             *written += n;
         }
-        Pin::new(&mut this.io).poll_shutdown(cx)
+        if !this.lingering {
+            std::task::ready!(Pin::new(&mut this.io).poll_shutdown(cx))?;
+            this.lingering = true;
+            this.sleep.as_mut().reset(Instant::now() + LINGER);
+        }
+        this.poll_linger(cx)
+    }
+}
+
+impl<IO: AsyncRead + Unpin> Gate<IO> {
+    /// After our FIN: read and discard what the client still sends until it closes too, for
+    /// [`LINGER`] and [`LINGER_BYTES`] at most. Closing a socket with unread input makes the
+    /// kernel reset the connection, and a reset can destroy the answer just sent before the
+    /// client reads it (a 413 to a client still uploading, a 400 behind pipelined requests).
+    fn poll_linger(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        while !self.eof && self.discarded < LINGER_BYTES {
+            self.unread.clear();
+            match self.fill(cx) {
+                Poll::Ready(Ok(0) | Err(_)) => break,
+                Poll::Ready(Ok(n)) => self.discarded += n,
+                Poll::Pending => {
+                    if self.sleep.as_mut().poll(cx).is_pending() {
+                        return Poll::Pending;
+                    }
+                    break;
+                }
+            }
+        }
+        Poll::Ready(Ok(()))
     }
 }
 
