@@ -23,6 +23,7 @@ mod request;
 mod response;
 mod router;
 mod server;
+mod target_form;
 mod testing;
 
 #[global_allocator]
