@@ -232,6 +232,15 @@ def test_in_flight_request_completes_on_sigterm(
     assert exit_status(srv) == 0
 
 
+def answered_then_closed(sock: socket.socket, dropped: str) -> None:
+    """A 200 with ``connection: close`` comes on ``sock``, then the server closes it."""
+    response = read_response(sock)
+    assert response is not None, dropped
+    assert response[0] == 200
+    assert response[1].get("connection") == "close"
+    assert closed_by_server(sock)
+
+
 def test_a_connection_made_just_before_the_stop_gets_its_first_request_answered(
     serve: Callable[..., Server],
 ) -> None:
@@ -241,11 +250,7 @@ def test_a_connection_made_just_before_the_stop_gets_its_first_request_answered(
         srv.process.send_signal(signal.SIGTERM)
         wait_for(lambda: refuses_connections(srv), "the listener to close")
         send_get(sock, "/")
-        response = read_response(sock)
-        assert response is not None, "the connection made before the stop was dropped"
-        assert response[0] == 200
-        assert response[1].get("connection") == "close"
-        assert closed_by_server(sock)
+        answered_then_closed(sock, "the connection made before the stop was dropped")
     assert exit_status(srv) == 0
 
 
@@ -261,11 +266,7 @@ def test_a_head_half_received_at_the_stop_is_answered(serve: Callable[..., Serve
         srv.process.send_signal(signal.SIGTERM)
         wait_for(lambda: refuses_connections(srv), "the listener to close")
         sock.sendall(b"st: test\r\n\r\n")
-        response = read_response(sock)
-        assert response is not None, "the half-received request was dropped"
-        assert response[0] == 200
-        assert response[1].get("connection") == "close"
-        assert closed_by_server(sock)
+        answered_then_closed(sock, "the half-received request was dropped")
     assert exit_status(srv) == 0
 
 

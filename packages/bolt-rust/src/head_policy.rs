@@ -322,7 +322,7 @@ fn accept(
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::{check, Framing, HeadLimits, Verdict};
 
     const LIMITS: HeadLimits = HeadLimits {
@@ -332,11 +332,13 @@ mod tests {
         max_body: 1000,
     };
 
-    fn verdict(head: &str) -> Verdict {
+    /// What the policy makes of `head` under small test limits (`target_form`'s tests too).
+    pub(crate) fn verdict(head: &str) -> Verdict {
         check(head.as_bytes(), &LIMITS)
     }
 
-    fn status(head: &str) -> Option<u16> {
+    /// The status a refused `head` gets; `None` when it is accepted or incomplete.
+    pub(crate) fn status(head: &str) -> Option<u16> {
         match verdict(head) {
             Verdict::Reject(status) => Some(status),
             _ => None,

@@ -115,25 +115,8 @@ fn absolute_form(target: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::Retarget;
-    use crate::head_policy::{check, HeadLimits, Verdict};
-
-    const LIMITS: HeadLimits = HeadLimits {
-        max_uri: 64,
-        max_header_size: 256,
-        max_header_count: 8,
-        max_body: 1000,
-    };
-
-    fn verdict(head: &str) -> Verdict {
-        check(head.as_bytes(), &LIMITS)
-    }
-
-    fn status(head: &str) -> Option<u16> {
-        match verdict(head) {
-            Verdict::Reject(status) => Some(status),
-            _ => None,
-        }
-    }
+    use crate::head_policy::tests::{status, verdict};
+    use crate::head_policy::Verdict;
 
     #[test]
     fn targets_are_origin_absolute_or_an_options_star() {

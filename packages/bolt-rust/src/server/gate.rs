@@ -467,28 +467,36 @@ mod tests {
         max_body: 100,
     };
 
+    /// A gate over `server` with the test limits and no timers.
+    fn gate(
+        server: tokio::io::DuplexStream,
+        state: &Rc<ConnState>,
+    ) -> Gate<tokio::io::DuplexStream> {
+        let timeouts = Timeouts {
+            header: None,
+            idle: None,
+        };
+        let replies = Rc::new(ErrorReplies::default());
+        Gate::new(server, LIMITS, timeouts, Rc::clone(state), replies)
+    }
+
+    fn block_on<F: std::future::Future>(future: F) -> F::Output {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("a runtime")
+            .block_on(future)
+    }
+
     /// What hyper would read through a gate from a client that sent `input` and closed its
     /// side, and what the gate writes at shutdown.
     fn through(input: &[u8]) -> (Vec<u8>, Vec<u8>, Rc<ConnState>) {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .expect("a runtime");
-        runtime.block_on(async {
+        block_on(async {
             let (mut client, server) = tokio::io::duplex(1 << 16);
             client.write_all(input).await.expect("written");
             client.shutdown().await.expect("half-closed");
             let state = Rc::new(ConnState::default());
-            let mut gate = Gate::new(
-                server,
-                LIMITS,
-                Timeouts {
-                    header: None,
-                    idle: None,
-                },
-                Rc::clone(&state),
-                Rc::new(ErrorReplies::default()),
-            );
+            let mut gate = gate(server, &state);
             let mut seen = Vec::new();
             gate.read_to_end(&mut seen).await.expect("read");
             gate.shutdown().await.expect("shut down");
@@ -502,27 +510,16 @@ mod tests {
     /// What hyper reads through a gate of a stopping server from a client that sent `input`
     /// and keeps its side open (the gate must end the input itself, or this never returns).
     fn through_a_stop(input: &[u8]) -> Vec<u8> {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .expect("a runtime");
-        runtime.block_on(async {
+        block_on(async {
             let (mut client, server) = tokio::io::duplex(1 << 16);
             client.write_all(input).await.expect("written");
             let state = Rc::new(ConnState::default());
             state.stop();
-            let mut gate = Gate::new(
-                server,
-                LIMITS,
-                Timeouts {
-                    header: None,
-                    idle: None,
-                },
-                Rc::clone(&state),
-                Rc::new(ErrorReplies::default()),
-            );
             let mut seen = Vec::new();
-            gate.read_to_end(&mut seen).await.expect("read");
+            gate(server, &state)
+                .read_to_end(&mut seen)
+                .await
+                .expect("read");
             seen
         })
     }
