@@ -77,11 +77,11 @@ impl http_body::Body for ResBody {
                     Some(Ok(chunk)) if chunk.is_empty() => continue,
                     Some(Ok(chunk)) => Poll::Ready(Some(Ok(Frame::data(chunk)))),
                     Some(Err(err)) => match conn {
-                        // hyper flushes what it has, then the gate ends the connection
-                        // (the client sees a body cut short, not a complete one)
+                        // hyper flushes what it has next (its loop always flushes after
+                        // polling the body), and the gate fails that flush: the connection
+                        // ends, the client sees a body cut short, not a complete one
                         Some(state) => {
                             state.cut();
-                            cx.waker().wake_by_ref();
                             Poll::Pending
                         }
                         None => Poll::Ready(Some(Err(err))),
