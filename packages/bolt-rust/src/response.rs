@@ -73,6 +73,11 @@ impl http_body::Body for ResBody {
         match self.get_mut() {
             Self::Bytes(bytes) => Poll::Ready(bytes.take().map(|b| Ok(Frame::data(b)))),
             Self::Stream { chunks, conn, .. } => loop {
+                if conn.as_ref().is_some_and(|state| state.is_cut()) {
+                    // failed already: never an end that would read as a complete body,
+                    // whenever hyper polls again before its flush
+                    return Poll::Pending;
+                }
                 return match std::task::ready!(chunks.poll_next_unpin(cx)) {
                     Some(Ok(chunk)) if chunk.is_empty() => continue,
                     Some(Ok(chunk)) => Poll::Ready(Some(Ok(Frame::data(chunk)))),

@@ -89,6 +89,10 @@ impl ConnState {
     pub fn cut(&self) {
         self.cut.set(true);
     }
+
+    pub fn is_cut(&self) -> bool {
+        self.cut.get()
+    }
 }
 
 /// The connection timers (`ServerConfig.header_timeout`, `keep_alive`); `None`: off.
