@@ -10,8 +10,8 @@ then split by the shared object the samples fell in:
   to wrk's socket and wakes it, ``epoll``;
 * **interpreter** — CPython running the handler and the framework's Python code;
 * **msgspec** — JSON decoding, validation and encoding;
-* **server** — the engine's native code: Bolt's ``_bolt`` (Actix + PyO3), django-bolt's
-  ``_core`` (the same stack), or uvloop + httptools for the Python engine;
+* **server** — the engine's native code: Bolt's ``_bolt`` (hyper + PyO3), django-bolt's
+  ``_core`` (Actix + PyO3), or uvloop + httptools for the Python engine;
 * **libc** — ``memcpy``, ``malloc``, the GIL's mutex; **other** — the rest.
 
 Run it through nox so bolt_rust is the release build the benchmark measures::

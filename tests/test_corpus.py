@@ -25,7 +25,7 @@ from .http_corpus.gunicorn_verdicts import DIFFERENT
 
 CORPUS = Path(__file__).parent / "http_corpus" / "gunicorn"
 #: The errors the framing layer answers itself, with bolt-api's rendered body for each: the
-#: same bytes from both engines (the Rust one included the Actix dispatcher's own errors).
+#: same bytes from both engines (the Rust one's gate writes them in front of hyper).
 RENDERED = {
     400: b'{"detail":"Bad Request"}',
     408: b'{"detail":"Request Timeout"}',

@@ -105,7 +105,7 @@ def test_pipelined_head_behind_a_slow_request(conn: socket.socket) -> None:
     """A HEAD queued behind a pending response and followed by another request.
 
     Each response must be framed by its own request (actix-http 3.20 framed them by the last
-    request decoded; bolt-rust carries a patched copy, see packages/bolt-rust/Cargo.toml).
+    request decoded, which is why the Rust engine once carried a patched copy of it).
     """
     conn.sendall(
         b"GET /sleep?ms=30 HTTP/1.1\r\nHost: x\r\n\r\n"
@@ -134,6 +134,28 @@ def test_http_1_0_closes_by_default(conn: socket.socket) -> None:
     assert status == 200
     assert body == b'{"message":"Hello, World!"}'
     assert reader.closed()
+
+
+def read_until_closed(sock: socket.socket) -> bytes:
+    data = b""
+    while chunk := sock.recv(65536):
+        data += chunk
+    return data
+
+
+def test_http_1_0_is_answered_in_its_version(conn: socket.socket) -> None:
+    # RFC 9110 §6.2 allows HTTP/1.1 too; both engines answer as hyper (the Rust one's) does
+    conn.sendall(b"GET / HTTP/1.0\r\n\r\n")
+    assert read_until_closed(conn).startswith(b"HTTP/1.0 200 OK\r\n")
+
+
+def test_a_stream_to_http_1_0_is_not_chunked(conn: socket.socket) -> None:
+    """RFC 9112 §6.1: an HTTP/1.0 client cannot decode chunked; the close ends the body."""
+    conn.sendall(b"GET /stream/sync HTTP/1.0\r\n\r\n")
+    head, _, body = read_until_closed(conn).partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.0 200 ")
+    assert b"transfer-encoding" not in head.lower()
+    assert body == b"abc"
 
 
 def test_chunked_request_body(conn: socket.socket) -> None:

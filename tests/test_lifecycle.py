@@ -232,6 +232,44 @@ def test_in_flight_request_completes_on_sigterm(
     assert exit_status(srv) == 0
 
 
+def answered_then_closed(sock: socket.socket, dropped: str) -> None:
+    """A 200 with ``connection: close`` comes on ``sock``, then the server closes it."""
+    response = read_response(sock)
+    assert response is not None, dropped
+    assert response[0] == 200
+    assert response[1].get("connection") == "close"
+    assert closed_by_server(sock)
+
+
+def test_a_connection_made_just_before_the_stop_gets_its_first_request_answered(
+    serve: Callable[..., Server],
+) -> None:
+    """Connected, nothing sent yet, then the stop: its request is still answered (closing)."""
+    srv = serve("--graceful-timeout", "20")
+    with connect(srv) as sock:
+        srv.process.send_signal(signal.SIGTERM)
+        wait_for(lambda: refuses_connections(srv), "the listener to close")
+        send_get(sock, "/")
+        answered_then_closed(sock, "the connection made before the stop was dropped")
+    assert exit_status(srv) == 0
+
+
+def test_a_head_half_received_at_the_stop_is_answered(serve: Callable[..., Server]) -> None:
+    """On a kept-alive connection, the next head is half sent when the stop comes."""
+    srv = serve("--graceful-timeout", "20", "--keep-alive", "60")
+    with connect(srv) as sock:
+        send_get(sock, "/")
+        first = read_response(sock)
+        assert first is not None and first[1].get("connection") != "close"
+        sock.sendall(b"GET / HTTP/1.1\r\nHo")
+        time.sleep(0.2)  # the half head reaches the server before the signal
+        srv.process.send_signal(signal.SIGTERM)
+        wait_for(lambda: refuses_connections(srv), "the listener to close")
+        sock.sendall(b"st: test\r\n\r\n")
+        answered_then_closed(sock, "the half-received request was dropped")
+    assert exit_status(srv) == 0
+
+
 def test_slow_request_is_cut_after_the_graceful_timeout(
     serve: Callable[..., Server], tmp_path: Path
 ) -> None:

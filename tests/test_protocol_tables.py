@@ -3,8 +3,8 @@
 Every row runs twice per engine:
 
 - without a socket, through ``tests/protocol/hooks.py``: the bytes go through the code the
-  engine's server runs on a connection (for the Rust engine, its actix-http dispatcher and
-  checks on an in-memory connection, ``_bolt._request_from_head``; for the Python engine, a
+  engine's server runs on a connection (for the Rust engine, its gate, head policy and
+  hyper on an in-memory connection, ``_bolt._request_from_head``; for the Python engine, a
   ``bolt_py`` ``HttpProtocol`` on a recording transport), and the request object it would
   hand to bolt-api is read attribute by attribute;
 - over a real socket, against ``tests/protocol/echo_app.py`` served by that engine, which

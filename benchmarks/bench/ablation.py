@@ -48,7 +48,7 @@ ABLATION_WHAT: dict[str, str] = {
     "lazy_parts": "every request part (headers, query, path parameters) is materialised for "
     "every route, whatever the route reads",
     "pin_thread": "a Python thread state is created and destroyed per request instead of "
-    "pinned once per Actix worker thread",
+    "pinned once per Rust engine worker thread",
     "trivial_async": "`async def` handlers and streamed async generators that never await "
     "go through the asyncio event loop instead of being driven inline",
     "compiled_encoders": "responses are encoded through an `isinstance` ladder per request "

@@ -1,10 +1,11 @@
 """The protocol tables: the parsing rules both engines implement, as data.
 
-Each engine parses a request with its own code (the Rust engine: the patched actix-http
-decoder and ``src/request.rs``; the Python engine: llhttp through httptools, and
-``bolt_py._protocol`` / ``bolt_py._request``). What they must agree on is written down here
-once, one case per row, and ``tests/test_protocol_tables.py`` runs every row against both
-engines' parsing without a socket (``tests/protocol/hooks.py``) and again over a real one.
+Each engine parses a request with its own code (the Rust engine: its head policy in front
+of hyper, ``src/head_policy.rs``, and ``src/request.rs``; the Python engine: llhttp through
+httptools, and ``bolt_py._protocol`` / ``bolt_py._request``). What they must agree on is
+written down here once, one case per row, and ``tests/test_protocol_tables.py`` runs every
+row against both engines' parsing without a socket (``tests/protocol/hooks.py``) and again
+over a real one.
 
 A new parsing rule gets a row here (``ENGINE_CONTRACT.md``, "Protocol tables").
 

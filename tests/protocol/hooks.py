@@ -6,10 +6,9 @@ object it hands to bolt-api, the status it answers itself, or ``None`` when it c
 connection without a word (a head cut short).
 
 - Rust: ``bolt_rust._bolt._request_from_head`` (``packages/bolt-rust/src/testing.rs``) feeds
-  the bytes to the same actix-http HTTP/1 dispatcher the server runs, with the connection
-  policy built from the same limits, over an in-memory connection, and builds the request
-  object as the server does. When the engine moves off actix-http, that hook moves with it:
-  the tables stay as they are.
+  the bytes to the same connection stack the server runs (Bolt's gate with its head policy,
+  and hyper's HTTP/1.1 over it), with the same limits, over an in-memory connection, and
+  builds the request object as the server does.
 - Python: an ``HttpProtocol`` of ``bolt_py`` gets the bytes through ``data_received`` and then
   the end of the stream, on a transport that only records what is written back; the
   fallback of an app without routes receives the request object.

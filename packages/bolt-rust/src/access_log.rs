@@ -17,12 +17,14 @@ use std::sync::mpsc::{sync_channel, Receiver, SyncSender, TryRecvError};
 use std::sync::Mutex;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use actix_web::body::{BodySize, MessageBody};
-use actix_web::http::header::{HeaderValue, REFERER, USER_AGENT};
-use actix_web::{HttpMessage, HttpRequest, HttpResponse};
+use std::net::SocketAddr;
+
+use http::header::{HeaderValue, REFERER, USER_AGENT};
+use http::request::Parts;
 use pyo3::prelude::*;
 
 use crate::log::Logger;
+use crate::response::HttpResponse;
 
 /// Lines buffered between the workers and the writer: room for [`INTERVAL`] at well over
 /// 100,000 requests/s.
@@ -30,9 +32,12 @@ const CAPACITY: usize = 65_536;
 /// Lines handed to Python per drain call at most.
 const BATCH: usize = 4096;
 
-/// The client as resolved behind a trusted proxy, put in the request's extensions by the
-/// server; the line shows it instead of the TCP peer.
-pub struct Client(pub String);
+/// Who sent a request: the client as resolved behind a trusted proxy when there is one
+/// (the line shows it instead of the TCP peer), else the peer.
+pub struct Client<'a> {
+    pub resolved: Option<&'a str>,
+    pub peer: Option<SocketAddr>,
+}
 
 /// The writing side, held by the server.
 pub struct AccessLog {
@@ -158,8 +163,14 @@ pub fn spawn_file_writer(
 impl AccessLog {
     /// Record one response (never blocks; a full channel drops the line, and the 1st, 2nd,
     /// 4th, 8th, ... drop is logged as a warning).
-    pub fn record(&self, req: &HttpRequest, response: &HttpResponse, elapsed: Duration) {
-        let line = format_line(req, response, elapsed);
+    pub fn record(
+        &self,
+        req: &Parts,
+        client: &Client<'_>,
+        response: &HttpResponse,
+        elapsed: Duration,
+    ) {
+        let line = format_line(req, client, response, elapsed);
         if self.tx.try_send(line).is_err() {
             let dropped = self.dropped.fetch_add(1, Ordering::Relaxed) + 1;
             if dropped.is_power_of_two() {
@@ -218,10 +229,14 @@ fn clf_time(now: SystemTime) -> String {
 }
 
 /// One combined-log line (see the module doc).
-pub fn format_line(req: &HttpRequest, response: &HttpResponse, elapsed: Duration) -> String {
+pub fn format_line(
+    req: &Parts,
+    client: &Client<'_>,
+    response: &HttpResponse,
+    elapsed: Duration,
+) -> String {
     let mut out = String::with_capacity(160);
-    let resolved = req.extensions().get::<Client>().map(|c| c.0.clone());
-    match (resolved, req.peer_addr()) {
+    match (client.resolved, client.peer) {
         (Some(host), _) => escape_into(&mut out, host.as_bytes()),
         (None, Some(addr)) => {
             let _ = write!(out, "{}", addr.ip());
@@ -232,34 +247,35 @@ pub fn format_line(req: &HttpRequest, response: &HttpResponse, elapsed: Duration
         out,
         " - - [{}] \"{} ",
         clf_time(SystemTime::now()),
-        req.method()
+        req.method
     );
     let target = req
-        .uri()
+        .uri
         .path_and_query()
-        .map_or(req.uri().path(), |pq| pq.as_str());
+        .map_or(req.uri.path(), |pq| pq.as_str());
     escape_into(&mut out, target.as_bytes());
-    let _ = write!(
-        out,
-        " {:?}\" {} ",
-        req.version(),
-        response.status().as_u16()
-    );
-    match response.body().size() {
-        BodySize::Sized(n) => {
+    let _ = write!(out, " {:?}\" {} ", req.version, response.status().as_u16());
+    // a `HEAD` response has no body but the `content-length` of the one it stands for
+    let declared = response
+        .headers()
+        .get(http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    match declared.or_else(|| response.body().logged_len()) {
+        Some(n) => {
             let _ = write!(out, "{n}");
         }
-        BodySize::None | BodySize::Stream => out.push('-'),
+        None => out.push('-'),
     }
     out.push_str(" \"");
     header_or_dash(
         &mut out,
-        req.headers().get(REFERER).map(HeaderValue::as_bytes),
+        req.headers.get(REFERER).map(HeaderValue::as_bytes),
     );
     out.push_str("\" \"");
     header_or_dash(
         &mut out,
-        req.headers().get(USER_AGENT).map(HeaderValue::as_bytes),
+        req.headers.get(USER_AGENT).map(HeaderValue::as_bytes),
     );
     let _ = write!(out, "\" {:.3}ms", elapsed.as_secs_f64() * 1000.0);
     out

@@ -1,13 +1,13 @@
 //! Streamed and file response bodies (`StreamBody`, `FileBody` of the engine contract).
 //!
 //! * A sync iterator is pulled on Tokio's blocking pool (it may block), one chunk per GIL
-//!   acquisition, into a small channel; Actix writes from the channel.
+//!   acquisition, into a small channel; hyper writes from the channel.
 //! * An async iterator is pulled on the asyncio loop thread: each `__anext__()` coroutine is
 //!   submitted like an async handler and awaited here.
-//! * An inline iterator (it never waits for I/O) is pulled on the Actix worker itself.
+//! * An inline iterator (it never waits for I/O) is pulled on the worker thread itself.
 //! * A file is read on the blocking pool in 64 KiB chunks; its bytes never enter Python.
 //!
-//! When the client goes away Actix drops the body: the sync pump sees the closed channel
+//! When the client goes away hyper drops the body: the sync pump sees the closed channel
 //! and the async stream's guard submits `aclose()`, so the handler's generator runs its
 //! `finally` either way. When the iterator raises, the error and its traceback go to the
 //! engine logger (`crate::log`) and the body ends without its last chunk, so the client can
@@ -18,21 +18,20 @@ use std::io::{self, Read, Seek, SeekFrom};
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use actix_web::body::{BodySize, MessageBody};
-use actix_web::rt::task::spawn_blocking;
 use bytes::Bytes;
-use futures_util::stream::{self, Stream, StreamExt};
+use futures_util::stream::{self, Stream};
 use pyo3::exceptions::{PyStopAsyncIteration, PyStopIteration};
 use pyo3::prelude::*;
 use pyo3::pybacked::PyBackedBytes;
 use tokio::sync::mpsc;
+use tokio::task::spawn_blocking;
 
 use crate::bridge::Completion;
 use crate::log::Logger;
 
 /// Bytes read from a file per chunk.
 const FILE_CHUNK: usize = 64 * 1024;
-/// Chunks buffered between a producer and Actix.
+/// Chunks buffered between a producer and hyper.
 const CHANNEL: usize = 8;
 /// What is logged when a body fails after its head was sent (the Python engine's words).
 const BROKE_OFF: &str = "error while sending a response body; closing the connection";
@@ -100,9 +99,9 @@ pub fn sync_stream(chunks: Py<PyAny>, log: Logger) -> ChunkStream {
 }
 
 /// Pull an inline iterator (`StreamBody.inline`: it never waits for I/O, e.g. an async
-/// generator without `await` driven by bolt-api) right here on the Actix worker, one chunk
-/// per GIL acquisition, as Actix asks for them: no thread hop, no channel. (Empty chunks are
-/// skipped by Actix's `BodyStream`, as for every streamed body.)
+/// generator without `await` driven by bolt-api) right here on the worker thread, one chunk
+/// per GIL acquisition, as hyper asks for them: no thread hop, no channel. (Empty chunks are
+/// skipped by `ResBody`, as for every streamed body.)
 pub fn inline_stream(chunks: Py<PyAny>, log: Logger) -> ChunkStream {
     Box::pin(InlineStream {
         chunks: Some(chunks),
@@ -263,32 +262,4 @@ pub fn file_stream(path: String, offset: u64, length: u64) -> ChunkStream {
         }
     });
     receiver_stream(rx)
-}
-
-/// A stream body whose length is known in advance, so Actix frames it with
-/// `content-length` and keeps the connection alive.
-pub struct SizedStream {
-    length: u64,
-    inner: ChunkStream,
-}
-
-impl SizedStream {
-    pub fn new(length: u64, inner: ChunkStream) -> Self {
-        Self { length, inner }
-    }
-}
-
-impl MessageBody for SizedStream {
-    type Error = io::Error;
-
-    fn size(&self) -> BodySize {
-        BodySize::Sized(self.length)
-    }
-
-    fn poll_next(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<Bytes, Self::Error>>> {
-        self.inner.poll_next_unpin(cx)
-    }
 }

@@ -1,6 +1,6 @@
 //! Async handlers: coroutines run on a Python asyncio loop thread, results come back here.
 //!
-//! The Actix worker makes the coroutine, hands it with a [`Completion`] to the Python-side
+//! The worker thread makes the coroutine, hands it with a [`Completion`] to the Python-side
 //! `submit(coro, completion)` (which schedules it on the loop thread) and awaits a oneshot
 //! channel. When the task finishes, asyncio calls the completion with the task, which sends
 //! `task.result()` back. Routes whose handlers never await never come here: bolt-api drives

@@ -1,4 +1,4 @@
-//! Bolt's Rust engine: Actix Web moves the bytes, bolt-api (Python) decides what they mean.
+//! Bolt's Rust engine: hyper moves the bytes, bolt-api (Python) decides what they mean.
 //!
 //! The Python package `bolt_rust` wraps this private module `bolt_rust._bolt`. Its one entry
 //! point, [`server::serve`], takes bolt-api's `CompiledApp` and `ServerConfig` (read in
@@ -12,7 +12,10 @@ mod ablation;
 mod access_log;
 mod body;
 mod bridge;
+mod chunked;
 mod contract;
+mod dispatch;
+mod head_policy;
 mod limits;
 mod log;
 mod params;
@@ -20,6 +23,7 @@ mod request;
 mod response;
 mod router;
 mod server;
+mod target_form;
 mod testing;
 
 #[global_allocator]

@@ -1,45 +1,43 @@
-//! Request limits and hardening (`ENGINE_CONTRACT.md`, "Limits and hardening").
+//! Request limits (`ENGINE_CONTRACT.md`, "Limits and hardening") and the panic guard.
 //!
-//! Most of the work happens in the patched actix-http (`vendor/actix-http/src/h1/policy.rs`):
-//! this module hands it the limits from `ServerConfig` and bolt-api's rendered error responses
-//! (through a [`ConnectionPolicy`] in every connection's extensions), so that the errors the
-//! h1 dispatcher answers itself — a malformed request, a head too large or too slow, a target
-//! too long — carry the same bodies as the Python engine's. It also keeps a panic in a handler
-//! from costing more than that request's 500.
+//! The limits are checked by the connection gate (`crate::server::gate`, with
+//! `crate::head_policy` and `crate::chunked`) before hyper reads a request; this module checks
+//! the `ServerConfig` values and converts them once. It also keeps a panic in a handler from
+//! costing more than that request's 500.
 
 use std::any::Any;
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
-use std::sync::Arc;
 use std::time::Duration;
 
-use actix_http::body::BoxBody;
-use actix_http::h1::{ConnectionPolicy, ErrorResponder, RawTarget};
-use actix_http::{StatusCode, Uri};
-use actix_web::{HttpMessage, HttpRequest, HttpResponse};
 use futures_util::FutureExt;
+use http::Uri;
 use pyo3::exceptions::PyValueError;
 use pyo3::PyResult;
 
-use crate::response::ErrorResponses;
+use crate::head_policy::HeadLimits;
+use crate::response::HttpResponse;
+
+/// The longest request target `http::Uri` takes.
+const MAX_URI: usize = 65_534;
 
 /// The request limits of one server (`ServerConfig` fields of the same names).
+#[derive(Debug, Clone, Copy)]
 pub struct Limits {
-    /// `client_request_timeout`: a request head must arrive in full within it (408).
-    pub header_timeout: Duration,
-    /// Per-connection policy for the h1 dispatcher.
-    pub policy: ConnectionPolicy,
+    /// A request head must arrive in full within it (408); `None`: no limit.
+    pub header_timeout: Option<Duration>,
+    /// What the head policy enforces.
+    pub head: HeadLimits,
 }
 
 impl Limits {
-    /// Check the settings and build the policy; `errors` are bolt-api's rendered responses.
+    /// Check the settings.
     pub fn new(
         header_timeout: f64,
         max_uri_size: usize,
         max_header_size: usize,
         max_header_count: usize,
         max_body_size: usize,
-        errors: &ErrorResponses,
     ) -> PyResult<Self> {
         let header_timeout = Duration::try_from_secs_f64(header_timeout).map_err(|_| {
             PyValueError::new_err(format!("header_timeout must be >= 0, got {header_timeout}"))
@@ -55,58 +53,36 @@ impl Limits {
                 )));
             }
         }
+        if max_uri_size > MAX_URI {
+            // `http::Uri` (under hyper) takes no longer target: refused, not silently capped
+            return Err(PyValueError::new_err(format!(
+                "max_uri_size must be at most {MAX_URI} on the Rust engine, got {max_uri_size}"
+            )));
+        }
         Ok(Self {
-            header_timeout,
-            policy: ConnectionPolicy {
-                max_uri_size,
+            header_timeout: (!header_timeout.is_zero()).then_some(header_timeout),
+            head: HeadLimits {
+                max_uri: max_uri_size,
                 max_header_size,
                 max_header_count,
-                max_body_size: u64::try_from(max_body_size).unwrap_or(u64::MAX),
-                errors: Some(Arc::new(errors.clone())),
+                max_body: u64::try_from(max_body_size).unwrap_or(u64::MAX),
             },
         })
     }
 }
 
-impl ErrorResponder for ErrorResponses {
-    fn error_response(&self, status: StatusCode) -> actix_http::Response<BoxBody> {
-        self.h1_response(status)
-    }
-}
-
-/// The request target when the decoder kept it raw (it holds bytes such as `"` or `<` that
-/// `http::Uri` refuses and llhttp accepts): `(path, query)`, both still percent-encoded.
-pub fn raw_target(req: &HttpRequest) -> Option<(String, String)> {
-    split_raw_target(req.extensions().get::<RawTarget>()?)
-}
-
-/// [`raw_target`] of a request's [`RawTarget`] extension (`crate::testing` reads it from an
-/// `actix_http::Request`, the server from an `HttpRequest`).
-pub fn split_raw_target(raw: &RawTarget) -> Option<(String, String)> {
-    let target = std::str::from_utf8(&raw.0).ok()?;
-    let (path, query) = target.split_once('?').unwrap_or((target, ""));
-    Some((path.to_owned(), query.to_owned()))
-}
-
-/// The raw path and query string: from `raw` (see [`raw_target`]) or the request's URI.
-pub fn path_and_query<'a>(
-    req: &'a HttpRequest,
-    raw: Option<&'a (String, String)>,
-) -> (&'a str, &'a str) {
-    target_parts(req.uri(), raw)
-}
-
-/// [`path_and_query`] from the decoded `uri` (what `crate::testing` has).
-pub fn target_parts<'a>(uri: &'a Uri, raw: Option<&'a (String, String)>) -> (&'a str, &'a str) {
+/// The raw path and query string: from the raw target the gate kept (see
+/// `head_policy::Retarget`), or from the request's URI.
+pub fn target_parts<'a>(uri: &'a Uri, raw: Option<&'a str>) -> (&'a str, &'a str) {
     match raw {
-        Some((path, query)) => (path, query),
+        Some(target) => target.split_once('?').unwrap_or((target, "")),
         None => (uri.path(), uri.query().unwrap_or_default()),
     }
 }
 
 /// Run a request's handler; a panic inside it (in our code or a library's) becomes
 /// `on_panic(message)` — the server logs it and answers the cached 500 — instead of unwinding
-/// into the Actix worker.
+/// into the worker.
 ///
 /// The one wrapper covers both paths: a sync route runs inside the first poll of this
 /// future, an async one across several; `FutureExt::catch_unwind` catches a panic in any of
@@ -149,7 +125,9 @@ mod tests {
         let mut message = None;
         let response = rt.block_on(guarded(handler, |panic| {
             message = Some(panic.to_owned());
-            HttpResponse::InternalServerError().finish()
+            let mut fallback = HttpResponse::new(crate::response::ResBody::empty());
+            *fallback.status_mut() = http::StatusCode::INTERNAL_SERVER_ERROR;
+            fallback
         }));
         (response, message)
     }
@@ -175,7 +153,11 @@ mod tests {
 
     #[test]
     fn a_handler_that_does_not_panic_is_untouched() {
-        let (response, message) = run(async { HttpResponse::Ok().finish() });
+        let (response, message) = run(async {
+            let mut ok = HttpResponse::new(crate::response::ResBody::empty());
+            *ok.status_mut() = http::StatusCode::OK;
+            ok
+        });
         assert_eq!(response.status(), 200);
         assert_eq!(message, None);
     }

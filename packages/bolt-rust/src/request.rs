@@ -8,9 +8,9 @@
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use actix_web::http::header::HeaderMap;
-use actix_web::http::Method;
 use bytes::Bytes;
+use http::HeaderMap;
+use http::Method;
 use percent_encoding::percent_decode_str;
 use pyo3::exceptions::PyRuntimeError;
 use pyo3::intern;
@@ -80,7 +80,7 @@ impl Forwarded {
 
 /// Every value of header `name` as latin-1 text joined with `", "`; `None` when absent.
 fn joined(headers: &HeaderMap, name: &str) -> Option<String> {
-    let mut values = headers.get_all(name).map(|v| latin1(v.as_bytes()));
+    let mut values = headers.get_all(name).iter().map(|v| latin1(v.as_bytes()));
     let first = values.next()?;
     Some(values.fold(first, |acc, v| format!("{acc}, {v}")))
 }
@@ -368,6 +368,7 @@ impl Request {
                 };
                 let joined = map
                     .get_all("cookie")
+                    .iter()
                     .map(|v| latin1(v.as_bytes()))
                     .collect::<Vec<_>>()
                     .join(", ");

@@ -1,27 +1,139 @@
-//! Turning bolt-api's `(status, headers, body)` tuple into an Actix response.
+//! Turning bolt-api's `(status, headers, body)` tuple into a hyper response.
 //!
 //! The body is not copied: `PyBackedBytes` keeps the Python `bytes` alive and
-//! `Bytes::from_owner` lets Actix write straight from it. Anything malformed — a wrong
+//! `Bytes::from_owner` lets hyper write straight from it. Anything malformed — a wrong
 //! shape, a status outside 100-599, a header name or value that is not valid HTTP (CR, LF,
 //! NUL, ...) — yields `None`, and the caller answers with the cached 500 instead.
 
 use std::collections::HashMap;
+use std::io;
 use std::pin::Pin;
+use std::rc::Rc;
 use std::task::{Context, Poll};
 
-use actix_web::body::{BodySize, BoxBody, MessageBody};
-
-use actix_web::http::header::{HeaderName, HeaderValue, CONTENT_LENGTH, TRANSFER_ENCODING};
-use actix_web::http::StatusCode;
-use actix_web::HttpResponse;
 use bytes::Bytes;
+use futures_util::StreamExt;
+use http::header::{HeaderName, HeaderValue, CONNECTION, CONTENT_LENGTH, TRANSFER_ENCODING};
+use http::StatusCode;
+use http_body::{Frame, SizeHint};
 use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::pybacked::{PyBackedBytes, PyBackedStr};
 use pyo3::types::{PyTuple, PyType};
 
-use crate::body::{async_stream, file_stream, inline_stream, sync_stream, SizedStream};
+use crate::body::{async_stream, file_stream, inline_stream, sync_stream, ChunkStream};
 use crate::log::Logger;
+use crate::server::gate::ConnState;
+
+/// The response the server hands to hyper.
+pub type HttpResponse = http::Response<ResBody>;
+
+/// A response body for hyper: bytes in one piece, or a stream of chunks (with its length
+/// when it is known: a file).
+pub enum ResBody {
+    Bytes(Option<Bytes>),
+    Stream {
+        chunks: ChunkStream,
+        length: Option<u64>,
+        /// The connection to cut when the stream fails (`ConnState::cut`).
+        conn: Option<Rc<ConnState>>,
+    },
+}
+
+impl ResBody {
+    /// No body (a `HEAD` response, a 204, ...).
+    pub fn empty() -> Self {
+        Self::Bytes(None)
+    }
+
+    /// The connection a failing stream cuts (set by the connection's request handler).
+    pub fn attach(&mut self, state: &Rc<ConnState>) {
+        if let Self::Stream { conn, .. } = self {
+            *conn = Some(Rc::clone(state));
+        }
+    }
+
+    /// The length the access log reports: `None` for a stream of unknown length.
+    pub fn logged_len(&self) -> Option<u64> {
+        match self {
+            Self::Bytes(bytes) => Some(bytes.as_ref().map_or(0, |b| b.len() as u64)),
+            Self::Stream { length, .. } => *length,
+        }
+    }
+}
+
+impl http_body::Body for ResBody {
+    type Data = Bytes;
+    type Error = io::Error;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, io::Error>>> {
+        match self.get_mut() {
+            Self::Bytes(bytes) => Poll::Ready(bytes.take().map(|b| Ok(Frame::data(b)))),
+            Self::Stream { chunks, conn, .. } => loop {
+                if conn.as_ref().is_some_and(|state| state.is_cut()) {
+                    // failed already: never an end that would read as a complete body,
+                    // whenever hyper polls again before its flush
+                    return Poll::Pending;
+                }
+                return match std::task::ready!(chunks.poll_next_unpin(cx)) {
+                    Some(Ok(chunk)) if chunk.is_empty() => continue,
+                    Some(Ok(chunk)) => Poll::Ready(Some(Ok(Frame::data(chunk)))),
+                    Some(Err(err)) => match conn {
+                        // hyper flushes what it has next (its loop always flushes after
+                        // polling the body), and the gate fails that flush: the connection
+                        // ends, the client sees a body cut short, not a complete one
+                        Some(state) => {
+                            state.cut();
+                            Poll::Pending
+                        }
+                        None => Poll::Ready(Some(Err(err))),
+                    },
+                    None => Poll::Ready(None),
+                };
+            },
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        match self {
+            Self::Bytes(bytes) => bytes.as_ref().is_none_or(Bytes::is_empty),
+            Self::Stream { .. } => false,
+        }
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        match self {
+            Self::Bytes(bytes) => {
+                SizeHint::with_exact(bytes.as_ref().map_or(0, |b| b.len() as u64))
+            }
+            Self::Stream {
+                length: Some(n), ..
+            } => SizeHint::with_exact(*n),
+            Self::Stream { .. } => SizeHint::default(),
+        }
+    }
+}
+
+/// A response with `status`, `headers` and `body`.
+fn build(status: StatusCode, headers: &[(HeaderName, HeaderValue)], body: ResBody) -> HttpResponse {
+    let mut res = http::Response::new(body);
+    *res.status_mut() = status;
+    let map = res.headers_mut();
+    map.reserve(headers.len() + 2);
+    for (name, value) in headers {
+        map.append(name.clone(), value.clone());
+    }
+    res
+}
+
+/// Mark `res` as the last response of its connection.
+pub fn close(res: &mut HttpResponse) {
+    res.headers_mut()
+        .insert(CONNECTION, HeaderValue::from_static("close"));
+}
 
 /// A response rendered once and replayed: the errors an engine produces itself.
 #[derive(Clone)]
@@ -32,26 +144,25 @@ pub struct Cached {
 }
 
 impl Cached {
-    /// Build an Actix response from the cached parts.
-    pub fn response(&self, close: bool) -> HttpResponse {
-        let mut builder = HttpResponse::build(self.status);
-        for (name, value) in &self.headers {
-            builder.append_header((name.clone(), value.clone()));
+    /// The response from the cached parts.
+    pub fn response(&self, close_after: bool) -> HttpResponse {
+        let mut res = build(
+            self.status,
+            &self.headers,
+            ResBody::Bytes(Some(self.body.clone())),
+        );
+        if close_after {
+            close(&mut res);
         }
-        if close {
-            // the connection type, not a header: Actix writes `connection` itself
-            builder.force_close();
-        }
-        builder.body(self.body.clone())
+        res
     }
 
     /// The response to a `HEAD` request: the headers and `content-length`, no body.
     pub fn head(&self) -> HttpResponse {
-        let mut builder = HttpResponse::build(self.status);
-        for (name, value) in &self.headers {
-            builder.append_header((name.clone(), value.clone()));
-        }
-        head_response(builder, self.status, self.body.len())
+        head_response(
+            build(self.status, &self.headers, ResBody::empty()),
+            self.body.len() as u64,
+        )
     }
 
     /// Render one response tuple from bolt-api once, to replay it (`None`: not a plain
@@ -62,13 +173,65 @@ impl Cached {
             .and_then(cache)
     }
 
-    /// The same response for the patched actix-http dispatcher (errors it answers itself).
-    fn h1_response(&self) -> actix_http::Response<BoxBody> {
-        let mut res = actix_http::Response::with_body(self.status, BoxBody::new(self.body.clone()));
+    /// The response as bytes on the wire, with `connection: close` (what the connection gate
+    /// writes itself), without its `date` line and the empty line: see [`ErrorReplies`].
+    fn wire_head(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(128 + self.body.len());
+        out.extend_from_slice(b"HTTP/1.1 ");
+        out.extend_from_slice(self.status.as_str().as_bytes());
+        out.push(b' ');
+        out.extend_from_slice(self.status.canonical_reason().unwrap_or("").as_bytes());
+        out.extend_from_slice(b"\r\n");
         for (name, value) in &self.headers {
-            res.headers_mut().append(name.clone(), value.clone());
+            if name == CONNECTION {
+                continue;
+            }
+            out.extend_from_slice(name.as_str().as_bytes());
+            out.extend_from_slice(b": ");
+            out.extend_from_slice(value.as_bytes());
+            out.extend_from_slice(b"\r\n");
         }
-        res
+        out.extend_from_slice(format!("content-length: {}\r\n", self.body.len()).as_bytes());
+        out.extend_from_slice(b"connection: close\r\n");
+        out
+    }
+}
+
+/// The error responses the connection gate writes itself (a refused head, a header timeout),
+/// serialised once at start; only the `date` is added per reply. (`Default`: bare replies,
+/// without bodies.)
+#[derive(Default)]
+pub struct ErrorReplies {
+    by_status: HashMap<u16, (Vec<u8>, Bytes)>,
+}
+
+impl ErrorReplies {
+    pub fn new(errors: &ErrorResponses) -> Self {
+        let by_status = errors
+            .by_status
+            .iter()
+            .map(|(status, cached)| (*status, (cached.wire_head(), cached.body.clone())))
+            .collect();
+        Self { by_status }
+    }
+
+    /// The whole reply for `status` (a bare one when bolt-api rendered none for it).
+    pub fn render(&self, status: u16) -> Bytes {
+        let date = httpdate::fmt_http_date(std::time::SystemTime::now());
+        let (head, body) = if let Some((head, body)) = self.by_status.get(&status) {
+            (head.clone(), body.clone())
+        } else {
+            let bare = Cached {
+                status: StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST),
+                headers: Vec::new(),
+                body: Bytes::new(),
+            };
+            (bare.wire_head(), Bytes::new())
+        };
+        let mut out = head;
+        out.extend_from_slice(format!("date: {date}\r\n\r\n").as_bytes());
+        out.extend_from_slice(&body);
+        Bytes::from(out)
     }
 }
 
@@ -103,22 +266,16 @@ impl ErrorResponses {
     }
 
     /// The response for `status` (falls back to a bare response of that status).
-    pub fn get(&self, status: u16, close: bool) -> HttpResponse {
-        match self.by_status.get(&status) {
-            Some(cached) => cached.response(close),
-            None => HttpResponse::build(
-                StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
-            )
-            .finish(),
+    pub fn get(&self, status: u16, close_after: bool) -> HttpResponse {
+        if let Some(cached) = self.by_status.get(&status) {
+            return cached.response(close_after);
         }
-    }
-
-    /// The response for `status` as the actix-http dispatcher sends it (`crate::limits`).
-    pub fn h1_response(&self, status: StatusCode) -> actix_http::Response<BoxBody> {
-        match self.by_status.get(&status.as_u16()) {
-            Some(cached) => cached.h1_response(),
-            None => actix_http::Response::with_body(status, BoxBody::new(Bytes::new())),
+        let code = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let mut res = build(code, &[], ResBody::empty());
+        if close_after {
+            close(&mut res);
         }
+        res
     }
 
     /// The 500 response for a broken handler result.
@@ -166,8 +323,8 @@ impl Parts {
         Self { body, ..self }
     }
 
-    /// The Actix response. For `HEAD`, see [`head_response`]; `submit` runs coroutines on
-    /// the asyncio loop (for async streams); failures of a stream body go to `log`.
+    /// The response for hyper. For `HEAD`, see [`head_response`]; `submit` runs coroutines
+    /// on the asyncio loop (for async streams); failures of a stream body go to `log`.
     pub fn into_response(
         self,
         py: Python<'_>,
@@ -175,21 +332,25 @@ impl Parts {
         submit: &Py<PyAny>,
         log: &Logger,
     ) -> HttpResponse {
-        let mut builder = HttpResponse::build(self.status);
-        for header in self.headers {
-            builder.append_header(header);
-        }
-        match self.body {
-            Body::Bytes(bytes) if head => head_response(builder, self.status, bytes.len()),
-            Body::Bytes(bytes) => builder.body(bytes),
-            Body::File { length, .. } if head => {
-                head_response(builder, self.status, usize::try_from(length).unwrap_or(0))
-            }
+        let Self {
+            status,
+            headers,
+            body,
+        } = self;
+        let with = |body: ResBody| build(status, &headers, body);
+        match body {
+            Body::Bytes(bytes) if head => head_response(with(ResBody::empty()), bytes.len() as u64),
+            Body::Bytes(bytes) => with(ResBody::Bytes(Some(bytes))),
+            Body::File { length, .. } if head => head_response(with(ResBody::empty()), length),
             Body::File {
                 path,
                 offset,
                 length,
-            } => builder.body(SizedStream::new(length, file_stream(path, offset, length))),
+            } => with(ResBody::Stream {
+                chunks: file_stream(path, offset, length),
+                length: Some(length),
+                conn: None,
+            }),
             Body::Stream {
                 chunks, is_async, ..
             } if head => {
@@ -204,7 +365,7 @@ impl Parts {
                 if let Err(err) = closed {
                     log.exception(py, "closing an unsent response body failed", &err);
                 }
-                builder.streaming(futures_util::stream::empty::<Result<Bytes, std::io::Error>>())
+                with(ResBody::empty())
             }
             Body::Stream {
                 chunks,
@@ -219,43 +380,28 @@ impl Parts {
                 } else {
                     sync_stream(chunks, log)
                 };
-                builder.streaming(stream)
+                with(ResBody::Stream {
+                    chunks: stream,
+                    length: None,
+                    conn: None,
+                })
             }
         }
     }
 }
 
-/// A `HEAD` response: the `content-length` of the body that is not sent, and no body.
-fn head_response(
-    mut builder: actix_web::HttpResponseBuilder,
-    status: StatusCode,
-    length: usize,
-) -> HttpResponse {
+/// A `HEAD` response: the `content-length` of the body that is not sent (hyper sends no body
+/// for `HEAD` and keeps the header), none for statuses without a body.
+fn head_response(mut res: HttpResponse, length: u64) -> HttpResponse {
+    let status = res.status();
     let bodiless = status.is_informational()
         || status == StatusCode::NO_CONTENT
         || status == StatusCode::NOT_MODIFIED;
-    if bodiless {
-        return builder.finish();
+    if !bodiless {
+        res.headers_mut()
+            .insert(CONTENT_LENGTH, HeaderValue::from(length));
     }
-    builder.body(HeadBody(length as u64))
-}
-
-/// The body of a `HEAD` response: reports the length of the `GET` body, yields no bytes.
-struct HeadBody(u64);
-
-impl MessageBody for HeadBody {
-    type Error = std::convert::Infallible;
-
-    fn size(&self) -> BodySize {
-        BodySize::Sized(self.0)
-    }
-
-    fn poll_next(
-        self: Pin<&mut Self>,
-        _cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<Bytes, Self::Error>>> {
-        Poll::Ready(None)
-    }
+    res
 }
 
 fn cache(parts: &Parts) -> Option<Cached> {

@@ -4,7 +4,7 @@
 //! `{name}`, which beats `{*name}`; a miss reports which other methods match the path so
 //! bolt-api can answer 405 with `Allow`.
 
-use actix_web::http::Method;
+use http::Method;
 
 /// Per-method radix trees whose values index the route table.
 #[derive(Default)]

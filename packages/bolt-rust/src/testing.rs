@@ -3,12 +3,12 @@
 //! The protocol tables (`tests/protocol/*.json`, run by `tests/test_protocol_tables.py`) pin
 //! the parsing rules both engines implement — the head checks, headers, query, cookies. To
 //! check them row by row without a server, [`request_from_head`] hands raw request bytes to
-//! the very HTTP/1 dispatcher the server runs (the patched actix-http's, with the connection
-//! policy [`Limits`] builds from the `ServerConfig` limits), over an in-memory connection
-//! whose client sends the bytes and then half-closes. A head the dispatcher refuses gives the
-//! status it answers; a head it accepts gives the [`Request`] the server would hand to
-//! bolt-api, built from the decoded head by the same functions (`limits::split_raw_target`,
-//! `limits::target_parts`, `Request::new`) and read by the same getters.
+//! the very connection stack the server runs — the gate with its head policy
+//! (`crate::server::gate`) and hyper's HTTP/1.1 over it — through an in-memory connection
+//! whose client sends the bytes and then half-closes. A head the gate or hyper refuses gives
+//! the status answered; a head accepted gives the [`Request`] the server would hand to
+//! bolt-api, built from the decoded head by the same functions (`limits::target_parts`,
+//! `Request::new`) and read by the same getters.
 //!
 //! [`bound_query`] runs the `ParamSpec` fast path's reading of a query string, which must give
 //! what `Request.query` gives.
@@ -16,27 +16,28 @@
 //! Nothing here runs while serving: the server never calls this module.
 
 use std::cell::RefCell;
+use std::convert::Infallible;
 use std::io;
 use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll};
-use std::time::Duration;
 
-use actix_http::h1::RawTarget;
-use actix_http::{HttpMessage, HttpService, KeepAlive, Response};
-use actix_web::dev::{fn_service, Service, ServiceFactory};
-use bytes::{Bytes, BytesMut};
-use futures_util::StreamExt;
-use pyo3::exceptions::{PyRuntimeError, PyValueError};
+use bytes::Bytes;
+use hyper::service::service_fn;
+use hyper_util::rt::TokioIo;
+use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use pyo3::IntoPyObjectExt;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 
+use crate::dispatch::read_whole_body;
 use crate::limits::{self, Limits};
 use crate::params::{ParamSpec, Params};
 use crate::request::Request;
-use crate::response::ErrorResponses;
+use crate::response::{ErrorReplies, ErrorResponses, HttpResponse};
+use crate::server::conn::http_builder;
+use crate::server::gate::{ConnState, Gate, Timeouts};
 
 /// Register the hooks on the native module (the one line in `lib.rs`).
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
@@ -83,71 +84,72 @@ impl AsyncWrite for Loopback {
     }
 }
 
-/// The request object the server builds for a decoded request (with every part: a route
-/// that takes the request reads them all).
-fn to_request(req: &actix_http::Request, body: Bytes) -> Request {
-    let raw = req
-        .extensions()
-        .get::<RawTarget>()
-        .and_then(limits::split_raw_target);
-    let (path, query) = limits::target_parts(req.uri(), raw.as_ref());
-    Request::new(
-        req.method().clone(),
-        path.to_owned(),
-        query.to_owned(),
-        None,
-        Some(req.headers().clone()),
-        body,
-        None,
-    )
-}
-
 /// Serve one connection that sends `input`: the request the service saw (if any) and every
 /// byte written back.
-fn serve_one(input: Bytes, limits: &Limits) -> PyResult<(Option<Request>, Vec<u8>)> {
+fn serve_one(
+    input: Bytes,
+    limits: &Limits,
+    errors: &ErrorResponses,
+    max_body: usize,
+) -> PyResult<(Option<Request>, Vec<u8>)> {
     let seen: Rc<RefCell<Option<Request>>> = Rc::default();
     let output: Rc<RefCell<Vec<u8>>> = Rc::default();
-    let policy = limits.policy.clone();
+    let state = Rc::new(ConnState::default());
     let sink = Rc::clone(&seen);
-    let connection = Loopback {
-        input,
-        output: Rc::clone(&output),
-    };
-    // the service's date timer is spawned on the runtime: built inside it
-    actix_rt::Runtime::new()?.block_on(async move {
-        let factory = HttpService::build()
+    let shared = Rc::clone(&state);
+    let errors_owned = errors.clone();
+    let service = service_fn(move |req: http::Request<hyper::body::Incoming>| {
+        let sink = Rc::clone(&sink);
+        let conn = Rc::clone(&shared);
+        let errors = errors_owned.clone();
+        async move {
+            let raw = conn.next_raw_target();
+            let (parts, body) = req.into_parts();
+            // the whole request reaches the app, or none of it: the server's answers to a
+            // body too large or broken (`dispatch::read_whole_body`)
+            let body = match read_whole_body(&parts.headers, body, max_body).await {
+                Ok(body) => body,
+                Err(status) => return Ok::<HttpResponse, Infallible>(errors.get(status, true)),
+            };
+            let (path, query) = limits::target_parts(&parts.uri, raw.as_deref());
+            *sink.borrow_mut() = Some(Request::new(
+                parts.method.clone(),
+                path.to_owned(),
+                query.to_owned(),
+                None,
+                Some(crate::dispatch::without_underscores(&parts.headers)),
+                body,
+                None,
+            ));
+            Ok(errors.get(200, true))
+        }
+    });
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let http = http_builder(&limits.head, false);
+    let replies = Rc::new(ErrorReplies::new(errors));
+    let sent_back = Rc::clone(&output);
+    runtime.block_on(async move {
+        // the gate's timer is the runtime's: made inside it
+        let gate = Gate::new(
+            Loopback {
+                input,
+                output: sent_back,
+            },
+            limits.head,
             // one request per connection; the whole head is there at once: no timer matters
-            .keep_alive(KeepAlive::Disabled)
-            .client_request_timeout(Duration::ZERO)
-            .on_connect_ext(move |_: &Loopback, extensions| {
-                extensions.insert(policy.clone());
-            })
-            .h1(fn_service(move |mut req: actix_http::Request| {
-                let sink = Rc::clone(&sink);
-                async move {
-                    // the whole request reaches the app, or none of it: a broken body is the
-                    // 400 the server answers (`server::read_body`)
-                    let mut payload = req.take_payload();
-                    let mut body = BytesMut::new();
-                    while let Some(chunk) = payload.next().await {
-                        match chunk {
-                            Ok(chunk) => body.extend_from_slice(&chunk),
-                            Err(_) => return Ok(Response::bad_request()),
-                        }
-                    }
-                    *sink.borrow_mut() = Some(to_request(&req, body.freeze()));
-                    Ok::<_, actix_http::Error>(Response::ok())
-                }
-            }));
-        let service = factory
-            .new_service(())
-            .await
-            .map_err(|()| PyRuntimeError::new_err("the HTTP/1 service did not start"))?;
-        // a dispatch error (the connection closed after an error response) is expected: what
-        // was written back is the answer
-        let _ = service.call((connection, None)).await;
-        Ok::<_, PyErr>(())
-    })?;
+            Timeouts {
+                header: None,
+                idle: None,
+            },
+            Rc::clone(&state),
+            replies,
+        );
+        // a connection error (it closed after an error response) is expected: what was
+        // written back is the answer
+        let _ = http.serve_connection(TokioIo::new(gate), service).await;
+    });
     let request = seen.borrow_mut().take();
     let written = output.borrow().clone();
     Ok((request, written))
@@ -157,13 +159,16 @@ fn serve_one(input: Bytes, limits: &Limits) -> PyResult<(Option<Request>, Vec<u8
 fn final_status(written: &[u8]) -> Option<u16> {
     String::from_utf8_lossy(written)
         .split("\r\n\r\n")
-        .filter_map(|head| head.strip_prefix("HTTP/1.1 "))
+        .filter_map(|head| {
+            head.strip_prefix("HTTP/1.1 ")
+                .or_else(|| head.strip_prefix("HTTP/1.0 "))
+        })
         .filter_map(|line| line.get(..3)?.parse::<u16>().ok())
         .last()
 }
 
-/// Run `raw` (a request head, and its body if it declares one) through the server's HTTP/1
-/// dispatcher and its checks with these limits: the `Request` the server would hand to
+/// Run `raw` (a request head, and its body if it declares one) through the server's gate and
+/// hyper with these limits: the `Request` the server would hand to
 /// bolt-api, the status the engine answers itself (400, 413, 414, 431, 501, ...), or `None` when the
 /// connection closes without an answer (a head cut short). Test use only.
 #[pyfunction]
@@ -187,9 +192,9 @@ pub fn request_from_head(
         max_header_size,
         max_header_count,
         max_body_size,
-        &errors,
     )?;
-    let (request, written) = serve_one(Bytes::copy_from_slice(raw), &limits)?;
+    let (request, written) =
+        serve_one(Bytes::copy_from_slice(raw), &limits, &errors, max_body_size)?;
     if let Some(request) = request {
         return Ok(Py::new(py, request)?.into_any());
     }

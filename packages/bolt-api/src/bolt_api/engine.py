@@ -71,8 +71,8 @@ class StreamBody:
     """A body sent in chunks as the engine pulls them (``transfer-encoding: chunked``).
 
     ``chunks`` yields ``bytes`` only (bolt-api has normalised them). A sync iterator is
-    pulled off the event loop / off the Actix worker (it may block); an async iterator is
-    pulled on the event loop. When the client goes away, the engine stops pulling and
+    pulled off the event loop / off the Rust engine's worker thread (it may block); an async
+    iterator is pulled on the event loop. When the client goes away, the engine stops pulling and
     closes the iterator (``close()`` / ``aclose()``), so the generator's ``finally`` runs.
 
     ``inline``: a sync iterator that never waits for I/O — bolt-api driving an async

@@ -33,15 +33,27 @@ def _next(iterator: Iterator[bytes]) -> Any:
         return _END
 
 
-async def send_stream(body: StreamBody, write: Write, wait_writable: WaitWritable) -> None:
-    """Write ``body``'s chunks with chunked framing, then the last chunk."""
+def _framed(chunk: bytes) -> bytes:
+    return b"%x\r\n%s\r\n" % (len(chunk), chunk)
+
+
+def _raw(chunk: bytes) -> bytes:
+    return chunk
+
+
+async def send_stream(
+    body: StreamBody, write: Write, wait_writable: WaitWritable, *, chunked: bool = True
+) -> None:
+    """Write ``body``'s chunks with chunked framing, then the last chunk; without
+    ``chunked`` (to an HTTP/1.0 client) as they are, the connection's end ending the body."""
     loop = asyncio.get_running_loop()
     chunks: Any = body.chunks
+    frame = _framed if chunked else _raw
     try:
         if body.is_async:
             async for chunk in chunks:
                 if chunk:
-                    write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+                    write(frame(chunk))
                     await wait_writable()
         elif body.inline:
             # Never waits for I/O (a never-awaiting async generator driven by bolt-api):
@@ -51,7 +63,7 @@ async def send_stream(body: StreamBody, write: Write, wait_writable: WaitWritabl
             try:
                 for chunk in chunks:
                     if chunk:
-                        batch.append(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+                        batch.append(frame(chunk))
                         size += len(chunk)
                         if size >= CHUNK_SIZE:
                             write(b"".join(batch))
@@ -70,9 +82,10 @@ async def send_stream(body: StreamBody, write: Write, wait_writable: WaitWritabl
                 if chunk is _END:
                     break
                 if chunk:
-                    write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+                    write(frame(chunk))
                     await wait_writable()
-        write(b"0\r\n\r\n")
+        if chunked:
+            write(b"0\r\n\r\n")
     finally:
         if body.is_async:
             aclose = getattr(chunks, "aclose", None)

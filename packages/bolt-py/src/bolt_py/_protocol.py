@@ -35,7 +35,7 @@ from httptools import HttpParserError, HttpParserUpgrade, HttpRequestParser, par
 from ._access_log import AccessLogger
 from ._bodies import send_file, send_stream
 from ._request import Request, decode_path
-from ._response import CONTINUE, STATUS_LINES, header_block, status_line
+from ._response import CONTINUE, STATUS_LINES, STATUS_LINES_10, header_block, status_line
 from ._state import ServerState
 
 __all__ = ["HttpProtocol"]
@@ -49,7 +49,7 @@ LOW_WATER: Final = 8
 # The request limits (target size, header size and count, header timeout) come from
 # ``ServerConfig``; see ``ENGINE_CONTRACT.md``, "Limits and hardening". llhttp does the
 # syntax; the checks llhttp leaves to us are in the callbacks below, in the same order as in
-# the Rust engine (vendor/actix-http/src/h1/policy.rs), so that both answer alike.
+# the Rust engine (packages/bolt-rust/src/head_policy.rs), so that both answer alike.
 
 _METHODS: dict[bytes, str] = {
     m.encode(): m
@@ -82,9 +82,15 @@ _FORBIDDEN_TRAILERS: Final = frozenset({b"content-length", b"transfer-encoding",
 _CLOSE: Final = b"connection: close\r\n"
 _KEEP_ALIVE: Final = b"connection: keep-alive\r\n"
 
-#: A queued item: ``(request, raw_path, keep_alive, keep_alive_header)`` for a request,
-#: ``(None, status, False, False)`` for an engine error that ends the connection.
-_Item: TypeAlias = tuple[Request | None, Any, bool, bool]
+# A response's ``mode`` (bits): an HTTP/1.0 keep-alive to confirm with ``connection:
+# keep-alive``; an HTTP/1.0 request, answered in its version and without the chunked coding
+# (RFC 9112 §6.1: an HTTP/1.0 recipient cannot decode it), as the Rust engine's hyper does.
+_KA_HEADER: Final = 1
+_HTTP10: Final = 2
+
+#: A queued item: ``(request, raw_path, keep_alive, mode)`` for a request,
+#: ``(None, status, False, 0)`` for an engine error that ends the connection.
+_Item: TypeAlias = tuple[Request | None, Any, bool, int]
 
 
 class _Abort(Exception):
@@ -170,7 +176,7 @@ class HttpProtocol(asyncio.Protocol):
         self._max_uri = state.max_uri_size
         self._max_header_size = state.max_header_size
         self._max_header_count = state.max_header_count
-        # an incomplete head may take this much (as vendor/actix-http's `partial_head`)
+        # an incomplete head may take this much (as bolt-rust's `HeadLimits::partial_head`)
         self._head_limit = (
             state.max_uri_size + state.max_header_size + 8 * state.max_header_count + 1024
         )
@@ -428,14 +434,14 @@ class HttpProtocol(asyncio.Protocol):
         keep_alive = (
             parser.should_keep_alive() and self._keep_alive > 0 and not self._state.stopping
         )
-        keep_alive_header = False
+        mode = 0 if parser.get_http_version() == "1.1" else _HTTP10
         flags = self._flags
         if flags:
             if flags & _UPGRADE and parser.should_upgrade():
                 self._fail(400)  # no protocol upgrades (WebSocket, h2c) yet
                 return
-            if flags & _CONNECTION and keep_alive and parser.get_http_version() == "1.0":
-                keep_alive_header = True
+            if flags & _CONNECTION and keep_alive and mode:
+                mode |= _KA_HEADER
         raw_method = parser.get_method()
         method = _METHODS.get(raw_method) or raw_method.decode("latin-1")
         url = self._url
@@ -474,17 +480,15 @@ class HttpProtocol(asyncio.Protocol):
             self._pause_reading()
         if self._busy or self._queue:
             queue = self._queue
-            queue.append((request, raw_path, keep_alive, keep_alive_header))
+            queue.append((request, raw_path, keep_alive, mode))
             if len(queue) > HIGH_WATER:
                 self._pause_reading()
         else:
-            self._dispatch(request, raw_path, keep_alive, keep_alive_header)
+            self._dispatch(request, raw_path, keep_alive, mode)
 
     # -- answering ---------------------------------------------------------------------
 
-    def _dispatch(
-        self, request: Request, raw_path: str, keep_alive: bool, keep_alive_header: bool
-    ) -> None:
+    def _dispatch(self, request: Request, raw_path: str, keep_alive: bool, mode: int) -> None:
         """Route and call; answer now (sync) or start the task that will (async)."""
         method = request.method
         if request.log_context is not None:
@@ -506,13 +510,13 @@ class HttpProtocol(asyncio.Protocol):
                 if is_async:
                     self._busy = True
                     self._task = self._loop.create_task(
-                        self._run(result, method == "HEAD", keep_alive, keep_alive_header)
+                        self._run(result, method == "HEAD", keep_alive, mode)
                     )
                     return
-        self._respond(result, method == "HEAD", keep_alive, keep_alive_header)
+        self._respond(result, method == "HEAD", keep_alive, mode)
 
     async def _run(
-        self, coro: Coroutine[Any, Any, Any], head: bool, keep_alive: bool, keep_alive_header: bool
+        self, coro: Coroutine[Any, Any, Any], head: bool, keep_alive: bool, mode: int
     ) -> None:
         try:
             result = await coro
@@ -524,19 +528,19 @@ class HttpProtocol(asyncio.Protocol):
             return
         if self._timer is not None:
             self._last_active = self._loop.time()
-        self._respond(result, head, keep_alive, keep_alive_header)
+        self._respond(result, head, keep_alive, mode)
         self._drain()
 
     def _drain(self) -> None:
         """Answer queued requests until one runs as a task or the queue is empty."""
         queue = self._queue
         while queue and not self._busy and self._transport is not None:
-            request, raw_path, keep_alive, keep_alive_header = queue.popleft()
+            request, raw_path, keep_alive, mode = queue.popleft()
             if request is None:
                 self._current = None
-                self._respond(self._errors[raw_path], False, False, False)
+                self._respond(self._errors[raw_path], False, False, 0)
             else:
-                self._dispatch(request, raw_path, keep_alive, keep_alive_header)
+                self._dispatch(request, raw_path, keep_alive, mode)
         if self._transport is None:
             return
         if (
@@ -550,7 +554,7 @@ class HttpProtocol(asyncio.Protocol):
             self._continue_pending = False
             self._transport.write(CONTINUE)
 
-    def _respond(self, result: Any, head: bool, keep_alive: bool, keep_alive_header: bool) -> None:
+    def _respond(self, result: Any, head: bool, keep_alive: bool, mode: int) -> None:
         """Write one response (a single ``transport.write``); close if it is the last."""
         transport = self._transport
         if transport is None:
@@ -562,7 +566,7 @@ class HttpProtocol(asyncio.Protocol):
                 raise ValueError
             if not isinstance(body, bytes):
                 if body.__class__ is StreamBody or body.__class__ is FileBody:
-                    self._start_body(status, block, body, head, keep_alive, keep_alive_header)
+                    self._start_body(status, block, body, head, keep_alive, mode)
                     return
                 raise ValueError
         except (TypeError, ValueError):
@@ -585,11 +589,12 @@ class HttpProtocol(asyncio.Protocol):
         transport.write(
             b"".join(
                 (
-                    STATUS_LINES.get(status) or status_line(status),
+                    (STATUS_LINES_10 if mode & _HTTP10 else STATUS_LINES).get(status)
+                    or status_line(status, http10=bool(mode & _HTTP10)),
                     block,
                     length,
                     self._state.date.line,
-                    _CLOSE if not keep_alive else _KEEP_ALIVE if keep_alive_header else b"",
+                    _CLOSE if not keep_alive else _KEEP_ALIVE if mode & _KA_HEADER else b"",
                     b"\r\n",
                     body,
                 )
@@ -607,17 +612,22 @@ class HttpProtocol(asyncio.Protocol):
         body: StreamBody | FileBody,
         head: bool,
         keep_alive: bool,
-        keep_alive_header: bool,
+        mode: int,
     ) -> None:
         """Write the head of a streamed or file response and start sending its body."""
         transport = self._transport
         assert transport is not None
         if self._closing and not self._queue:
             keep_alive = False
+        chunked = False
         if isinstance(body, FileBody):
             framing = b"content-length: %d\r\n" % body.length
+        elif mode & _HTTP10:
+            framing = b""  # the end of the body is the end of the connection
+            keep_alive = False
         else:
             framing = b"transfer-encoding: chunked\r\n"
+            chunked = True
         access_log = self._state.access_log
         if access_log is not None:
             self._log(
@@ -626,11 +636,12 @@ class HttpProtocol(asyncio.Protocol):
         transport.write(
             b"".join(
                 (
-                    STATUS_LINES.get(status) or status_line(status),
+                    (STATUS_LINES_10 if mode & _HTTP10 else STATUS_LINES).get(status)
+                    or status_line(status, http10=bool(mode & _HTTP10)),
                     block,
                     framing,
                     self._state.date.line,
-                    _CLOSE if not keep_alive else _KEEP_ALIVE if keep_alive_header else b"",
+                    _CLOSE if not keep_alive else _KEEP_ALIVE if mode & _KA_HEADER else b"",
                     b"\r\n",
                 )
             )
@@ -642,14 +653,16 @@ class HttpProtocol(asyncio.Protocol):
                 self._close()
             return
         self._busy = True
-        self._body_task = self._loop.create_task(self._send_body(body, keep_alive))
+        self._body_task = self._loop.create_task(self._send_body(body, keep_alive, chunked))
 
-    async def _send_body(self, body: StreamBody | FileBody, keep_alive: bool) -> None:
+    async def _send_body(
+        self, body: StreamBody | FileBody, keep_alive: bool, chunked: bool
+    ) -> None:
         try:
             if isinstance(body, FileBody):
                 await send_file(body, self._write, self._wait_writable)
             else:
-                await send_stream(body, self._write, self._wait_writable)
+                await send_stream(body, self._write, self._wait_writable, chunked=chunked)
         except asyncio.CancelledError:
             keep_alive = False
         except Exception:

@@ -19,6 +19,7 @@ from typing import Any
 __all__ = [
     "CONTINUE",
     "STATUS_LINES",
+    "STATUS_LINES_10",
     "DateHeader",
     "encode_headers",
     "header_block",
@@ -39,19 +40,24 @@ _ENGINE_OWNED = frozenset({"content-length", "transfer-encoding"})
 
 #: ``HTTP/1.1 {status} {reason}\r\n`` per status, filled by :func:`status_line`.
 STATUS_LINES: dict[int, bytes] = {}
+#: The same with ``HTTP/1.0``, for answers to HTTP/1.0 requests.
+STATUS_LINES_10: dict[int, bytes] = {}
 _header_blocks: dict[Any, bytes] = {}
 _HEADER_CACHE_LIMIT = 4096
 
 
-def status_line(status: int) -> bytes:
-    """``HTTP/1.1 {status} {reason}\\r\\n`` for a status in 100-599 (cached)."""
-    line = STATUS_LINES.get(status)
+def status_line(status: int, *, http10: bool = False) -> bytes:
+    """``HTTP/1.1 {status} {reason}\\r\\n`` for a status in 100-599 (cached); ``HTTP/1.0``
+    with ``http10``, for an answer to an HTTP/1.0 request."""
+    lines = STATUS_LINES_10 if http10 else STATUS_LINES
+    line = lines.get(status)
     if line is None:
         try:
             reason = HTTPStatus(status).phrase
         except ValueError:
             reason = ""
-        line = STATUS_LINES[status] = f"HTTP/1.1 {status} {reason}\r\n".encode("latin-1")
+        version = "1.0" if http10 else "1.1"
+        line = lines[status] = f"HTTP/{version} {status} {reason}\r\n".encode("latin-1")
     return line
 
 

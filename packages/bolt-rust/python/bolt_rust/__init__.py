@@ -1,4 +1,4 @@
-"""Bolt's Rust engine (Actix Web + Tokio through PyO3).
+"""Bolt's Rust engine (hyper + Tokio through PyO3).
 
 Select it with ``serve(api, engine="rust")`` or ``runbolt --engine rust``; bolt-api finds it
 through the ``bolt_api.engines`` entry point. The native module is the private
@@ -7,7 +7,7 @@ through the ``bolt_api.engines`` entry point. The native module is the private
 
 import os
 
-# The Actix workers and Tokio's blocking threads run Python (binders, handlers) with Rust's
+# The worker threads and Tokio's blocking threads run Python (binders, handlers) with Rust's
 # default 2 MiB stack. CPython 3.12+ bounds C recursion by a count, not by the stack left, so
 # msgspec decoding a JSON body nested 10,000 deep overflows 2 MiB and kills the process
 # (CPython's own main thread has 8 MiB and gets a RecursionError, answered 422). Rust reads

@@ -61,7 +61,7 @@ class BoltApiParts:
 
 
 class Engine:
-    """Serves a compiled bolt-api app with Actix Web (see ``ENGINE_CONTRACT.md``)."""
+    """Serves a compiled bolt-api app with hyper (see ``ENGINE_CONTRACT.md``)."""
 
     name: ClassVar[str] = "rust"
 

@@ -1,6 +1,6 @@
 """The asyncio loop thread that runs ``async def`` handlers for the Rust engine.
 
-Actix workers are Rust threads; a handler that really awaits needs an event loop. One loop
+The engine's workers are Rust threads; a handler that really awaits needs an event loop. One loop
 (uvloop when installed) runs forever in a daemon thread; :meth:`LoopThread.submit` is what the
 Rust side calls, from any thread, to start a coroutine there and get told when it is done.
 """
