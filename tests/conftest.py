@@ -135,6 +135,16 @@ def start_server(
     raise RuntimeError(f"the {engine} server did not start:\n{''.join(lines)}")
 
 
+def serve_api(target: str, engine: str, *extra: str, env: dict[str, str] | None = None) -> Server:
+    """``python -m bolt_api serve <target> --engine <engine> --port 0 <extra>``, started (the
+    suite's one way to serve an app module on a free port)."""
+    return start_server(
+        ["-m", "bolt_api", "serve", target, "--engine", engine, "--port", "0", *extra],
+        engine,
+        env=env,
+    )
+
+
 def pytest_configure(config: pytest.Config) -> None:
     """One directory for the catalog app's served files, shared by every server of the session."""
     if "BOLT_CATALOG_FILES" not in os.environ:
@@ -153,10 +163,7 @@ def engine(request: pytest.FixtureRequest) -> str:
 @pytest.fixture(scope="session")
 def server(engine: str) -> Iterator[Server]:
     """The catalog app served by ``engine`` for the whole session."""
-    srv = start_server(
-        ["-m", "bolt_api", "serve", "tests.apps.catalog:api", "--engine", engine, "--port", "0"],
-        engine,
-    )
+    srv = serve_api("tests.apps.catalog:api", engine)
     yield srv
     srv.stop()
 

@@ -16,24 +16,12 @@ import httpx
 import pytest
 
 from .apps.middleware_app import KEY
-from .conftest import Server, start_server
+from .conftest import Server, serve_api
 
 
 @pytest.fixture(scope="module")
 def mw_server(engine: str) -> Iterator[Server]:
-    srv = start_server(
-        [
-            "-m",
-            "bolt_api",
-            "serve",
-            "tests.apps.middleware_app:api",
-            "--engine",
-            engine,
-            "--port",
-            "0",
-        ],
-        engine,
-    )
+    srv = serve_api("tests.apps.middleware_app:api", engine)
     yield srv
     srv.stop()
 

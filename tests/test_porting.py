@@ -20,7 +20,7 @@ import jwt
 import pytest
 from bolt_api.testing import TestClient
 
-from .conftest import Server, start_server
+from .conftest import Server, serve_api
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "porting.md"
 BLOCKS = [
@@ -77,19 +77,7 @@ def test_the_ninja_example(engine: str) -> None:
 
 @pytest.fixture(scope="module")
 def drf(engine: str) -> Iterator[Server]:
-    srv = start_server(
-        [
-            "-m",
-            "bolt_api",
-            "serve",
-            "tests.apps.porting_app:api",
-            "--engine",
-            engine,
-            "--port",
-            "0",
-        ],
-        engine,
-    )
+    srv = serve_api("tests.apps.porting_app:api", engine)
     yield srv
     srv.stop()
 

@@ -14,15 +14,12 @@ from typing import Any
 import httpx
 import pytest
 
-from .conftest import Server, start_server
+from .conftest import Server, serve_api
 
 
 @pytest.fixture(scope="module")
 def shelf(engine: str) -> Iterator[Server]:
-    srv = start_server(
-        ["-m", "bolt_api", "serve", "tests.apps.shelf_app:api", "--engine", engine, "--port", "0"],
-        engine,
-    )
+    srv = serve_api("tests.apps.shelf_app:api", engine)
     yield srv
     srv.stop()
 

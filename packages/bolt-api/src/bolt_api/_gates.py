@@ -20,8 +20,10 @@ __all__ = ["Gate", "gated"]
 Gate = Callable[[Request], "ResponseTuple | None"]
 
 
-def gated(call: RouteCall, gate: Gate, is_async: bool) -> RouteCall:
-    """``call`` behind ``gate`` (``is_async``: ``call`` returns a coroutine)."""
+def gated(call: RouteCall, gate: Gate, is_async: bool, *, blocks: bool = False) -> RouteCall:
+    """``call`` behind ``gate`` (``is_async``: ``call`` returns a coroutine). ``blocks``: the
+    gate waits on I/O (a shared rate-limit store), so on an async route it is awaited through
+    ``sync_to_async``, on the request's lane, instead of holding the event loop."""
     if not is_async:
         inner_sync: Callable[[Request], ResponseTuple] = call  # type: ignore[assignment]
 
@@ -31,6 +33,17 @@ def gated(call: RouteCall, gate: Gate, is_async: bool) -> RouteCall:
 
         return checked
     inner: Callable[[Request], Coroutine[Any, Any, ResponseTuple]] = call  # type: ignore[assignment]
+
+    if blocks:
+        from asgiref.sync import sync_to_async
+
+        agate = sync_to_async(gate)
+
+        async def aoffloaded(request: Request) -> ResponseTuple:
+            answer = await agate(request)
+            return await inner(request) if answer is None else answer
+
+        return aoffloaded
 
     async def achecked(request: Request) -> ResponseTuple:
         answer = gate(request)

@@ -44,7 +44,7 @@ import itertools
 import math
 import threading
 import time
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable
 from typing import Any, ClassVar, Protocol
 
 from ._gates import gated
@@ -384,15 +384,4 @@ def limited(
             return answer(exc, request)
         return None if refused is None else answer(refused, request)
 
-    if not (is_async and limiter.blocks):
-        return gated(call, gate, is_async)
-    from asgiref.sync import sync_to_async
-
-    agate = sync_to_async(gate)
-    inner: Callable[[Request], Coroutine[Any, Any, ResponseTuple]] = call  # type: ignore[assignment]
-
-    async def alimited(request: Request) -> ResponseTuple:
-        refused = await agate(request)
-        return await inner(request) if refused is None else refused
-
-    return alimited
+    return gated(call, gate, is_async, blocks=limiter.blocks)
