@@ -12,8 +12,8 @@ interface between the two is in this module (and explained in ``ENGINE_CONTRACT.
 * ``call`` returns a :data:`ResponseTuple` ``(status, headers, body)``; for an ``is_async``
   route it returns a coroutine that resolves to one.
 
-Room for later: ``body`` may become a streaming or file body object (see :data:`Body`), and a
-route kind for WebSockets can be added next to ``is_async`` without changing the rest.
+* A WebSocket route (``RouteSpec.websocket``) is called as ``await call(request, receive,
+  send)`` with ASGI ``websocket`` messages; the engine owns the framing (ENGINE_CONTRACT.md §8).
 """
 
 from __future__ import annotations
@@ -54,6 +54,10 @@ __all__ = [
     "ServerConfig",
     "StopToken",
     "StreamBody",
+    "WebSocketCall",
+    "WebSocketMessage",
+    "WebSocketReceive",
+    "WebSocketSend",
     "arequest_user",
     "build_absolute_uri",
     "get_full_path",
@@ -198,6 +202,14 @@ class Request(Protocol):
 
 #: A route's compiled callable: sync routes return the tuple, async ones a coroutine.
 RouteCall: TypeAlias = Callable[["Request"], "ResponseTuple | Awaitable[ResponseTuple]"]
+#: One WebSocket event, as an ASGI ``websocket`` message (ENGINE_CONTRACT.md §8).
+WebSocketMessage: TypeAlias = dict[str, Any]
+#: ``await receive()``: the next event from the client.
+WebSocketReceive: TypeAlias = Callable[[], Awaitable[WebSocketMessage]]
+#: ``await send(message)``: an event to the client; waits while the socket's buffer is full.
+WebSocketSend: TypeAlias = Callable[[WebSocketMessage], Awaitable[None]]
+#: A WebSocket route's callable: ``await call(request, receive, send)``.
+WebSocketCall: TypeAlias = Callable[["Request", WebSocketReceive, WebSocketSend], Awaitable[None]]
 #: Called on a routing miss: ``allowed`` lists the methods the path does answer to
 #: (``None`` when no route matches the path at all).
 Fallback: TypeAlias = Callable[["Request", "tuple[str, ...] | None"], ResponseTuple]
@@ -283,6 +295,11 @@ class RouteSpec:
     #: the query: an engine may convert them itself and hand them over as ``request.bound``
     #: (an optional fast path; ``bound = None`` is always correct). ``None`` otherwise.
     params: tuple[ParamSpec, ...] | None = None
+    #: A WebSocket route (ENGINE_CONTRACT.md §8): ``method`` is ``"GET"``, ``is_async`` is
+    #: true, and ``call`` is a :data:`WebSocketCall`. The engine matches these routes only
+    #: for a request that asks to upgrade to ``websocket``; for every other request they do
+    #: not exist.
+    websocket: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -366,6 +383,17 @@ class ServerConfig:
     #: IP addresses and CIDR networks (``"10.0.0.0/8"``) of the reverse proxies whose
     #: ``X-Forwarded-For``/``-Proto`` headers are honoured (``bolt_api.proxies``); empty: none.
     trusted_proxies: tuple[str, ...] = ()
+    #: Largest WebSocket message (all its fragments together) in bytes; larger: close 1009.
+    ws_max_message_size: int = 1024 * 1024
+    #: Most open WebSocket connections per process; an upgrade beyond is answered 503.
+    ws_max_connections: int = 10_000
+    #: Seconds between the server's pings on an open WebSocket; 0: no pings.
+    ws_heartbeat_interval: float = 5.0
+    #: Seconds a WebSocket client may stay silent (no frame of any kind, pongs included)
+    #: before the engine closes the connection; 0: no limit.
+    ws_client_timeout: float = 10.0
+    #: Offer ``permessage-deflate`` (RFC 7692) to clients that ask for it.
+    ws_per_message_deflate: bool = True
 
     @property
     def logs_requests(self) -> bool:
