@@ -141,3 +141,41 @@ def test_app_package_that_fails_to_import(tmp_path: Path, monkeypatch: pytest.Mo
         sys.modules.pop("badinit", None)
     assert (error.id, error.obj) == ("bolt.E001", f"{package / '__init__.py'}:3")
     assert error.msg == ("Cannot look for Bolt API module 'badinit.api': RuntimeError: no config")
+
+
+@pytest.mark.parametrize(
+    ("middleware", "reason"),
+    [
+        (
+            ["django.middleware.common.CommonMiddleware", "shop.nowhere.Middleware"],
+            "Django middleware 'shop.nowhere.Middleware' cannot be imported",
+        ),
+        (["django.middleware.common.NoSuchMiddleware"], "cannot be imported"),
+    ],
+)
+def test_a_django_middleware_path_that_does_not_import(middleware: list[str], reason: str) -> None:
+    """runbolt would fail at the start; ``check`` (and so ``migrate``) says it first."""
+    with override_settings(
+        BOLT_API=["settings_apis:with_django_middleware"], MIDDLEWARE=middleware
+    ):
+        [error] = check_apis()
+    assert (error.id, error.obj) == ("bolt.E005", "middleware")
+    assert reason in error.msg
+
+
+def test_a_django_middleware_name_missing_from_middleware() -> None:
+    with override_settings(
+        BOLT_API=["settings_apis:only_common"],
+        MIDDLEWARE=["django.middleware.security.SecurityMiddleware"],
+    ):
+        [error] = check_apis()
+    assert error.id == "bolt.E005"
+    assert "'CommonMiddleware' is not in MIDDLEWARE" in error.msg
+
+
+def test_django_middleware_that_builds_passes() -> None:
+    with override_settings(
+        BOLT_API=["settings_apis:with_django_middleware", "settings_apis:only_common"],
+        MIDDLEWARE=["django.middleware.common.CommonMiddleware"],
+    ):
+        assert check_apis() == []

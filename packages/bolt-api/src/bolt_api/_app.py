@@ -18,7 +18,7 @@ from typing import Any, Literal, TypeVar, get_type_hints
 
 from ._binding import DEFAULT_MAX_PARAM_LENGTH, MAX_PARAM_LENGTH_RANGE, compile_plan, limited
 from ._cors import CORSPolicy, with_cors
-from ._django_middleware import check_django_middleware
+from ._django_middleware import check_django_middleware, is_django_layer
 from ._django_requests import request_signals
 from ._encoding import STATIC_HEADERS
 from ._hosts import host_checked, host_checked_fallback
@@ -219,6 +219,18 @@ class BoltAPI(RouteRegistrar):
         if route is None:
             raise LookupError(f"No route named {name!r}")
         return route.template.build(params)
+
+    def check_middleware(self) -> None:
+        """Resolve every route's middleware as :meth:`compile` does — Django stacks against
+        ``settings.MIDDLEWARE``, their dotted paths imported, ``@skip_middleware`` names
+        matched — and raise the first problem (``ValueError``, ``TypeError``,
+        ``RuntimeError`` or Django's ``ImproperlyConfigured``). For ``manage.py check``:
+        unlike ``compile()`` it builds no route and loads no key."""
+        for entry in self._routes:
+            layers, _ = route_middleware(entry.definition, _route_label(entry))
+            for layer in layers:
+                if is_django_layer(layer):
+                    layer.load()
 
     def named_paths(self) -> dict[str, PathTemplate]:
         """Every route name and its path template (``bolt_django.urls`` turns them into

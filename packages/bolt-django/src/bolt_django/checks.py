@@ -11,7 +11,10 @@ settings), so each problem is an ``Error`` that names its file and line:
 * ``bolt.E002``: a ``BOLT_API`` entry that names no ``BoltAPI``, or a malformed setting;
 * ``bolt.E003``: two APIs declaring the same ``METHOD path`` (both handlers' locations), or
   APIs that cannot be merged;
-* ``bolt.E004``: a ``BOLT_*`` (or ``CORS_*``, ``ALLOWED_HOSTS``) setting the API refuses.
+* ``bolt.E004``: a ``BOLT_*`` (or ``CORS_*``, ``ALLOWED_HOSTS``) setting the API refuses;
+* ``bolt.E005``: middleware the API cannot build — a Django middleware path that does not
+  import, a ``django_middleware=`` name missing from ``MIDDLEWARE``, an
+  ``@skip_middleware`` name that matches nothing (``BoltAPI.check_middleware()``).
 
 Registered under the tag ``bolt`` (``manage.py check --tag bolt``) by the app's ``ready()``.
 """
@@ -29,13 +32,14 @@ from django.core.exceptions import ImproperlyConfigured
 from .conf import apply_settings
 from .discovery import scan_apis
 
-__all__ = ["E_MERGE", "E_SETTING", "TAG", "check_apis"]
+__all__ = ["E_MERGE", "E_MIDDLEWARE", "E_SETTING", "TAG", "check_apis"]
 
 #: The tag of Bolt's checks.
 TAG = "bolt"
 #: Check ids besides discovery's ``bolt.E001`` and ``bolt.E002``.
 E_MERGE = "bolt.E003"
 E_SETTING = "bolt.E004"
+E_MIDDLEWARE = "bolt.E005"
 
 
 def check_apis(app_configs: Sequence[AppConfig] | None = None, **kwargs: Any) -> list[checks.Error]:
@@ -61,4 +65,9 @@ def check_apis(app_configs: Sequence[AppConfig] | None = None, **kwargs: Any) ->
         apply_settings(merged)
     except ImproperlyConfigured as exc:
         errors.append(checks.Error(str(exc), obj="settings", id=E_SETTING))
+        return errors
+    try:
+        merged.check_middleware()
+    except (ImproperlyConfigured, ValueError, TypeError, RuntimeError) as exc:
+        errors.append(checks.Error(str(exc), obj="middleware", id=E_MIDDLEWARE))
     return errors
