@@ -132,7 +132,12 @@ def parse_args(argv: list[str]) -> tuple[argparse.Namespace, list[str]]:
     )
     p.add_argument("--server-cpu", type=int, default=0)
     p.add_argument("--client-cpu", type=int, default=1)
-    p.add_argument("--python312", default=None, help="Python >= 3.12 for django-bolt's venv")
+    p.add_argument(
+        "--python312",
+        default=None,
+        help="Python 3.12 for django-bolt's venv and the bolt-*-py312 targets",
+    )
+    p.add_argument("--python313", default=None, help="Python 3.13 for the bolt-*-py313 targets")
     p.add_argument(
         "--db",
         choices=("auto", "postgresql", "sqlite"),

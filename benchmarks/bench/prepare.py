@@ -21,13 +21,13 @@ from typing import Any
 
 from benchmarks.bench.base import ROOT, VENVS, BenchFailure, log
 from benchmarks.bench.database import start_database
-from benchmarks.bench.targets import Env, Target, VenvSpec, target_env
+from benchmarks.bench.targets import BOLT_DISTRIBUTIONS, Env, Target, VenvSpec, target_env
 
 __all__ = [
     "BOLT_PACKAGES",
     "base_python_same",
     "ensure_venv",
-    "find_python312",
+    "find_python",
     "prepare",
     "snapshot_bolt",
 ]
@@ -37,37 +37,41 @@ def base_python_same() -> Path:
     return Path(getattr(sys, "_base_executable", None) or sys.executable)
 
 
-def find_python312(explicit: str | None) -> Path:
+def find_python(version: str, explicit: str | None = None) -> Path:
+    """An interpreter of Python ``version`` ("3.12"): ``explicit`` when given, else pyenv's
+    newest of that minor version, else ``python3.12`` on ``PATH``."""
     pyenv_root = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv"))
+    major, minor = (int(x) for x in version.split("."))
     candidates = (
         [explicit]
         if explicit
-        else [str(p) for p in sorted(pyenv_root.glob("versions/3.12*/bin/python3.12"))[::-1]]
-        + [p for p in (shutil.which("python3.12"), shutil.which("python3.13")) if p]
+        else [
+            str(p)
+            for p in sorted(pyenv_root.glob(f"versions/{version}.*/bin/python{version}"))[::-1]
+        ]
+        + [p for p in (shutil.which(f"python{version}"),) if p]
     )
+    check = f"import sys; sys.exit(sys.version_info[:2] != ({major}, {minor}))"
     for candidate in candidates:
         try:  # a pyenv shim exists even when that version is not selected: run it to know
-            ok = (
-                subprocess.run(
-                    [candidate, "-c", "import sys; sys.exit(sys.version_info < (3, 12))"],
-                    capture_output=True,
-                    timeout=30,
-                ).returncode
-                == 0
-            )
+            ok = subprocess.run([candidate, "-c", check], capture_output=True, timeout=30)
         except (OSError, subprocess.TimeoutExpired):
-            ok = False
-        if ok:
+            continue
+        if ok.returncode == 0:
             return Path(candidate)
     raise BenchFailure(
-        "django-bolt needs Python >= 3.12: none found (pass --python312 PATH, "
-        "or `pyenv install 3.12`)"
+        f"no Python {version} found (pass --python{version.replace('.', '')} PATH, "
+        f"or `pyenv install {version}`)"
     )
 
 
 def ensure_venv(spec: VenvSpec, args: argparse.Namespace) -> Path:
     """Create (or reuse) benchmarks/.venvs/<name> with exactly ``spec.requirements``."""
-    base = find_python312(args.python312) if spec.python == "3.12" else base_python_same()
+    if spec.python == "same":
+        base = base_python_same()
+    else:
+        explicit = getattr(args, f"python{spec.python.replace('.', '')}", None)
+        base = find_python(spec.python, explicit)
     root = VENVS / spec.name
     python = root / "bin" / "python"
     stamp = root / "bench-stamp.json"
@@ -156,4 +160,20 @@ def snapshot_bolt(tmp: Path) -> Path:
     installed = sorted((dest / "bolt_rust").glob("_bolt*.so"))
     if profile and built.exists() and installed:
         shutil.copyfile(built, installed[0])
+    _copy_metadata(dest)
     return dest
+
+
+def _copy_metadata(dest: Path) -> None:
+    """Put the four distributions' metadata (``*.dist-info``) beside the packages, so that
+    an interpreter with the snapshot on ``PYTHONPATH`` but without Bolt installed (the
+    ``bolt-*-py312`` targets) finds the engines' entry points and Bolt's versions."""
+    import importlib.metadata
+
+    for name in BOLT_DISTRIBUTIONS:
+        files = importlib.metadata.distribution(name).files or []
+        info = next((f for f in files if f.parts and f.parts[0].endswith(".dist-info")), None)
+        if info is None:
+            raise BenchFailure(f"{name}'s metadata is not found: run it with `nox -s bench`")
+        source = Path(str(info.locate())).parents[len(info.parts) - 2]
+        shutil.copytree(source, dest / source.name)

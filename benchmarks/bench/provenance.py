@@ -45,7 +45,15 @@ def versions(targets: list[Target], env: Env) -> dict[str, str]:
             "    except m.PackageNotFoundError: parts.append(f'{n} (missing)')\n"
             "print(', '.join(parts + ['Python ' + platform.python_version()]))\n"
         )
-        r = subprocess.run([py, "-c", code, *target.distributions], capture_output=True, text=True)
+        snapshot = env.snapshot if target.revision is None else env.baseline
+        run_env = None
+        if target.framework == "bolt" and snapshot is not None:
+            # the snapshot carries Bolt's metadata: the targets on other interpreters have
+            # the packages from there only
+            run_env = {**os.environ, "PYTHONPATH": str(snapshot)}
+        r = subprocess.run(
+            [py, "-c", code, *target.distributions], capture_output=True, text=True, env=run_env
+        )
         if r.returncode != 0:
             raise BenchFailure(f"cannot read versions for {target.name}: {r.stderr}")
         text = r.stdout.strip()

@@ -11,7 +11,9 @@ runs in. How each one's command line is built is ``servers.server_command``.
 from __future__ import annotations
 
 import argparse
+import importlib.metadata
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,6 +30,7 @@ __all__ = [
     "Target",
     "UVICORN_REQS",
     "VenvSpec",
+    "bolt_requirements",
     "make_targets",
     "target_env",
 ]
@@ -47,12 +50,38 @@ PSYCOPG_REQ = "psycopg[binary]==3.3.9"
 UVICORN_REQS = ["uvicorn==0.54.0", "uvloop==0.23.0", "httptools==0.9.0", "msgspec==0.22.0"]
 GRANIAN_REQS = ["granian==2.8.7", "uvloop==0.23.0", "msgspec==0.22.0"]
 DJANGO_BOLT_VERSION = "0.13.0"
+#: The other interpreters Bolt's engines are measured on (``bolt-rust-py312``, ...): 3.12 is
+#: django-bolt's, so its ratios are like for like; 3.13 is the newest Bolt supports.
+OTHER_PYTHONS = ("3.12", "3.13")
+BOLT_DISTRIBUTIONS = ("bolt-api", "bolt-rust", "bolt-py", "bolt-django")
+
+
+def bolt_requirements() -> tuple[str, ...]:
+    """The third-party distributions Bolt's four packages need, pinned to the versions the
+    runner's environment has: a Bolt target on another Python gets the same libraries, only
+    the interpreter differs. Bolt's own code comes from the run's snapshot (on
+    ``PYTHONPATH``, with its packages' metadata, so the engines' entry points resolve); the
+    Rust extension is built for the stable ABI, so the one build serves every interpreter.
+    """
+    pins: dict[str, str] = {}
+    for dist in BOLT_DISTRIBUTIONS:
+        for req in importlib.metadata.requires(dist) or ():
+            if "extra ==" in req:
+                continue  # optional extras (UIs, compression, testing) are not served here
+            found = re.match(r"\s*([A-Za-z0-9._-]+)(\[[^\]]*\])?", req)
+            if found is None:
+                continue
+            name, extras = found.group(1), found.group(2) or ""
+            if name.lower().replace("_", "-") in BOLT_DISTRIBUTIONS:
+                continue
+            pins[name.lower()] = f"{name}{extras}=={importlib.metadata.version(name)}"
+    return (*sorted(pins.values()), PSYCOPG_REQ)
 
 
 @dataclass(frozen=True)
 class VenvSpec:
     name: str
-    python: str  # "same" (the runner's interpreter version) or "3.12"
+    python: str  # "same" (the runner's interpreter version) or a version: "3.12", "3.13"
     requirements: tuple[str, ...]
 
 
@@ -177,6 +206,27 @@ def make_targets() -> dict[str, Target]:
             "bolt",
             bolt_dists,
             engine="python",
+        ),
+        *(
+            Target(
+                f"bolt-{engine}-py{version.replace('.', '')}",
+                f"Bolt, {label} engine on Python {version} (runbolt --engine {engine})",
+                VenvSpec(f"bolt-py{version}", version, bolt_requirements()),
+                "bolt",
+                bolt_dists,
+                (
+                    f"The same code, build and libraries as bolt-{engine}, on Python "
+                    f"{version}: only the interpreter differs"
+                    + (
+                        " (django-bolt's, so these ratios against it are like for like)."
+                        if version == "3.12"
+                        else "."
+                    ),
+                ),
+                engine=engine,
+            )
+            for version in OTHER_PYTHONS
+            for engine, label in (("rust", "Rust"), ("python", "Python"))
         ),
         Target(
             "django-bolt",
