@@ -1,6 +1,7 @@
 """A Django project with the admin, sessions and messages next to a Bolt API, served by
 ``manage.py runbolt`` in tests/test_django_site.py (the database: ``DJSITE_DB``)."""
 
+import json
 import os
 import tempfile
 from pathlib import Path
@@ -61,3 +62,8 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast, te
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 USE_TZ = True
 STATIC_URL = "static/"
+
+# A test sets any other setting for one server: DJSITE_SETTING_<NAME>=<JSON value>.
+for _name, _raw in os.environ.items():
+    if _name.startswith("DJSITE_SETTING_"):
+        globals()[_name.removeprefix("DJSITE_SETTING_")] = json.loads(_raw)

@@ -32,13 +32,14 @@ One concern per module, drawn in layers: each imports only modules on the lines 
 so there is no import cycle (``packages/bolt-api/tests/test_imports.py`` checks the graph of
 the whole of bolt_api)::
 
-    _cli          the bolt command      -> _supervisor _serve _options _link
+    _cli          the bolt command      -> _supervisor _serve _options _limits _link
     _supervisor   the parent's loop     -> _serve _recycling _children _options _signals
                                            _slots _reload _link
     _serve        serve(), the banner   -> _link
     _recycling    replacing children    -> _children _options
     _children     starting, tracking    -> _link
     _options      the process flags     -> _reload
+    _limits       the request limits' flags
     _link         the parent-child pipe
     _reload       --dev file watching
     _slots        the port's sockets
@@ -50,6 +51,7 @@ and ``proxies``, none of which imports it back.
 
 from ._children import child_argv
 from ._cli import TRUSTED_PROXIES_ENV, WORKERS_ENV, check_server_flags, import_api, main
+from ._limits import LIMITS, Limit, add_limit_arguments, limits_from
 from ._link import SUPERVISOR_ENV, ParentLink, parent_link
 from ._options import DEFAULT_GRACEFUL_TIMEOUT, ProcessOptions, add_arguments, options_from
 from ._reload import RELOADER_ENV
@@ -58,6 +60,8 @@ from ._supervisor import Supervisor
 
 __all__ = [
     "DEFAULT_GRACEFUL_TIMEOUT",
+    "LIMITS",
+    "Limit",
     "ParentLink",
     "ProcessOptions",
     "RELOADER_ENV",
@@ -66,10 +70,12 @@ __all__ = [
     "TRUSTED_PROXIES_ENV",
     "WORKERS_ENV",
     "add_arguments",
+    "add_limit_arguments",
     "banner",
     "check_server_flags",
     "child_argv",
     "import_api",
+    "limits_from",
     "main",
     "options_from",
     "parent_link",

@@ -17,6 +17,7 @@ from .._app import BoltAPI
 from ..engines import DEFAULT_ENGINE, ENGINE_PACKAGES, load_engine
 from ..exceptions import EngineNotFoundError, LifespanError
 from ..proxies import TrustedProxies
+from ._limits import add_limit_arguments, limits_from
 from ._link import parent_link
 from ._options import ProcessOptions, add_arguments, options_from
 from ._serve import serve
@@ -88,6 +89,7 @@ def main(argv: list[str] | None = None) -> int:
         "comma-separated, else none)",
     )
     add_arguments(run)
+    add_limit_arguments(run)
     args = parser.parse_args(argv)
     try:
         process = options_from(vars(args), watch=[os.getcwd()])
@@ -164,4 +166,5 @@ def _server_options(args: argparse.Namespace, process: ProcessOptions) -> dict[s
         "access_log_file": args.access_log_file,
         "trusted_proxies": trusted,
         "ablate": tuple(args.ablate or ()),
+        **limits_from(vars(args)),
     }

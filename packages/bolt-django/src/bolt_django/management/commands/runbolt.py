@@ -29,7 +29,9 @@ from bolt_api.server import (
     WORKERS_ENV,
     ProcessOptions,
     Supervisor,
+    add_limit_arguments,
     check_server_flags,
+    limits_from,
     options_from,
     parent_link,
 )
@@ -145,6 +147,7 @@ class Command(BaseCommand):
             help="Do not serve MEDIA_URL (default: settings.BOLT_SERVE_MEDIA, else served).",
         )
         add_process_arguments(parser)
+        add_limit_arguments(parser, settings=True)
 
     #: Whether get_api() adds the static and media routes (``--no-static``/``--no-media``).
     serve_static = True
@@ -203,6 +206,7 @@ class Command(BaseCommand):
             "access_log_file": access_log_file,
             "trusted_proxies": _trusted_proxies(options.get("trusted_proxies")),
             "ablate": tuple(options.get("ablate") or ()),
+            **_limits(options),
         }
 
     def get_api(self) -> BoltAPI:
@@ -331,6 +335,32 @@ def _trusted_proxies(flags: list[str] | None) -> tuple[str, ...]:
         raise CommandError(
             f"settings.BOLT_TRUSTED_PROXIES must be a list of IP addresses or CIDR networks: {exc}"
         ) from None
+
+
+#: django-bolt's name for the body limit, honoured as ``BOLT_MAX_BODY_SIZE`` (porting).
+_UPLOAD_SIZE = "BOLT_MAX_UPLOAD_SIZE"
+
+
+def _limits(options: dict[str, Any]) -> dict[str, int | float]:
+    """The request limits: each flag, else ``settings.BOLT_<FIELD>`` (``BOLT_MAX_BODY_SIZE``
+    also under django-bolt's name, ``BOLT_MAX_UPLOAD_SIZE``), else the engines' default."""
+    body, upload = (getattr(settings, name, None) for name in ("BOLT_MAX_BODY_SIZE", _UPLOAD_SIZE))
+    if body is not None and upload is not None and body != upload:
+        raise CommandError(
+            f"settings.BOLT_MAX_BODY_SIZE ({body!r}) and settings.{_UPLOAD_SIZE} ({upload!r}) "
+            "are the same limit: set one."
+        )
+
+    def setting(name: str) -> Any:
+        value = getattr(settings, name, None)
+        if value is None and name == "BOLT_MAX_BODY_SIZE":
+            return upload
+        return value
+
+    try:
+        return limits_from(options, setting)
+    except ValueError as exc:
+        raise CommandError(str(exc)) from None
 
 
 def _routes(count: int) -> str:
