@@ -199,7 +199,7 @@ fn scan_fields<'h>(headers: &[httparse::Header<'h>]) -> Result<Fields<'h>, u16> 
             }
             fields.content_length = Some(value.parse::<u64>().map_err(|_| 400u16)?);
         } else if name.eq_ignore_ascii_case("host") {
-            if fields.host {
+            if fields.host || !valid_host(header.value) {
                 return Err(400);
             }
             fields.host = true;
@@ -215,6 +215,40 @@ fn scan_fields<'h>(headers: &[httparse::Header<'h>]) -> Result<Fields<'h>, u16> 
         }
     }
     Ok(fields)
+}
+
+/// RFC 9112 §3.2: `Host = uri-host [ ":" port ]` — RFC 3986's IP literal in brackets, or a
+/// reg-name (which covers IPv4) of unreserved, pct-encoded and sub-delims characters; a port
+/// of digits — possibly empty. No userinfo, no path, no space. bolt-py's `_HOST_SYNTAX` is
+/// the same rule.
+fn valid_host(value: &[u8]) -> bool {
+    let value = value.trim_ascii();
+    let (host_ok, rest) = if let Some(literal) = value.strip_prefix(b"[") {
+        match literal.iter().position(|&b| b == b']') {
+            Some(end) => (
+                end > 0
+                    && literal[..end]
+                        .iter()
+                        .all(|&b| b.is_ascii_alphanumeric() || b":.%_~-".contains(&b)),
+                &literal[end + 1..],
+            ),
+            None => (false, &b""[..]),
+        }
+    } else {
+        let end = value.iter().position(|&b| b == b':').unwrap_or(value.len());
+        (
+            value[..end]
+                .iter()
+                .all(|&b| b.is_ascii_alphanumeric() || b"._~%!$&'()*+,;=-".contains(&b)),
+            &value[end..],
+        )
+    };
+    host_ok
+        && match rest.split_first() {
+            None => true,
+            Some((b':', port)) => port.iter().all(u8::is_ascii_digit),
+            Some(_) => false,
+        }
 }
 
 /// Check the request head at the start of `src` against llhttp's strict rules and `limits`.
@@ -323,7 +357,7 @@ fn accept(
 
 #[cfg(test)]
 pub(crate) mod tests {
-    use super::{check, Framing, HeadLimits, Verdict};
+    use super::{check, valid_host, Framing, HeadLimits, Verdict};
 
     const LIMITS: HeadLimits = HeadLimits {
         max_uri: 64,
@@ -382,6 +416,41 @@ pub(crate) mod tests {
             Some(400)
         );
         assert_eq!(status("GET /a HTTP/2.0\r\nHost: x\r\n\r\n"), Some(400));
+    }
+
+    #[test]
+    fn host_syntax() {
+        for good in [
+            &b""[..],
+            b"x",
+            b"x:",
+            b"x:99999",
+            b"127.0.0.1:80",
+            b"[::1]",
+            b"[::1]:8000",
+            b"[fe80::1%25eth0]",
+            b"my_host-1.example.~%41!$&'()*+,;=",
+            b" x \t",
+        ] {
+            assert!(valid_host(good), "{:?}", String::from_utf8_lossy(good));
+        }
+        for bad in [
+            &b"a b"[..],
+            b"a:b",
+            b"a:1:2",
+            b"u@x",
+            b"x/y",
+            b"[::1",
+            b"[]",
+            b"[::1]x",
+            b"[::1]:a",
+            b"x?",
+            b"x#",
+        ] {
+            assert!(!valid_host(bad), "{:?}", String::from_utf8_lossy(bad));
+        }
+        assert_eq!(status("GET / HTTP/1.1\r\nHost: a b\r\n\r\n"), Some(400));
+        assert_eq!(status("GET / HTTP/1.0\r\nHost: u@x\r\n\r\n"), Some(400));
     }
 
     #[test]

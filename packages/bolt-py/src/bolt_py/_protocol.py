@@ -23,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import re
 import socket
 import time
 from collections import deque
@@ -75,6 +76,15 @@ _HOST: Final = 8
 _HOST_TWICE: Final = 16
 _LENGTH: Final = 32
 _CONN_UPGRADE: Final = 64
+_HOST_BAD: Final = 128
+
+#: RFC 9112 §3.2: ``Host = uri-host [ ":" port ]`` (RFC 3986: an IP literal in brackets, or a
+#: reg-name — which covers IPv4 — of unreserved, pct-encoded and sub-delims characters; a
+#: port of digits), possibly empty. No userinfo, no path, no space. The Rust engine's
+#: ``head_policy::valid_host`` is the same rule.
+_HOST_SYNTAX: Final = re.compile(
+    rb"(?:\[[A-Za-z0-9:.%_~-]+\]|[A-Za-z0-9._~%!$&'()*+,;=-]*)(?::[0-9]*)?"
+)
 
 #: Trailer fields a request must not carry (RFC 9110 §6.5.1).
 _FORBIDDEN_TRAILERS: Final = frozenset({b"content-length", b"transfer-encoding", b"host"})
@@ -361,6 +371,8 @@ class HttpProtocol(asyncio.Protocol):
                     self._declared = int(value)
             elif lname == b"host":
                 self._flags |= _HOST_TWICE if self._flags & _HOST else _HOST
+                if _HOST_SYNTAX.fullmatch(value.strip(b" \t")) is None:
+                    self._flags |= _HOST_BAD
             elif lname == b"transfer-encoding":
                 self._te = value if self._te is None else self._te + b"," + value
             elif lname == b"expect":
@@ -399,7 +411,7 @@ class HttpProtocol(asyncio.Protocol):
         version = parser.get_http_version()
         if version != "1.1" and version != "1.0":
             return 400
-        if flags & _HOST_TWICE or (version == "1.1" and not flags & _HOST):
+        if flags & (_HOST_TWICE | _HOST_BAD) or (version == "1.1" and not flags & _HOST):
             return 400
         method = parser.get_method()
         if method == b"CONNECT":
