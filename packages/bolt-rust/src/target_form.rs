@@ -40,15 +40,7 @@ pub fn check(method: &str, target: &str, start: usize) -> Result<Option<Retarget
         // visible ASCII that `http` refuses: percent-encode it for hyper, keep the raw
         // target for the application (llhttp accepts these bytes, so must we)
         let raw = target.split_once('#').map_or(target, |(before, _)| before);
-        let mut encoded = String::with_capacity(target.len() + 16);
-        for c in target.chars() {
-            match c {
-                '"' | '<' | '>' | '`' | '{' | '}' | '|' | '\\' | '^' => {
-                    let _ = write!(encoded, "%{:02X}", u32::from(c));
-                }
-                c => encoded.push(c),
-            }
-        }
+        let encoded = encode_refused(target);
         if PathAndQuery::try_from(encoded.as_str()).is_err() {
             return Err(400);
         }
@@ -66,50 +58,85 @@ pub fn check(method: &str, target: &str, start: usize) -> Result<Option<Retarget
             Err(400)
         };
     }
-    if target.contains("://") && absolute_form(target) {
-        if let Ok(uri) = Uri::try_from(target) {
-            if uri.scheme().is_some() && uri.authority().is_some() {
-                return Ok(None);
-            }
+    if let Some(path_start) = target
+        .contains("://")
+        .then(|| absolute_form(target))
+        .flatten()
+    {
+        let absolute = |t: &str| {
+            Uri::try_from(t).is_ok_and(|uri| uri.scheme().is_some() && uri.authority().is_some())
+        };
+        if absolute(target) {
+            return Ok(None);
+        }
+        // the same visible ASCII as in origin-form, in the path or query: encoded for hyper,
+        // the path and query kept raw for the application (as llhttp gives them)
+        let (authority, rest) = target.split_at(path_start);
+        let encoded = format!("{authority}{}", encode_refused(rest));
+        if absolute(&encoded) {
+            let rest = rest.split_once('#').map_or(rest, |(before, _)| before);
+            let raw = if rest.starts_with('/') {
+                rest.to_owned()
+            } else {
+                format!("/{rest}")
+            };
+            return Ok(Some(Retarget {
+                start,
+                end: start + target.len(),
+                encoded,
+                raw,
+            }));
         }
     }
     Err(400)
 }
 
+/// `target` with the visible ASCII `http::Uri` refuses in a path or query percent-encoded.
+fn encode_refused(target: &str) -> String {
+    let mut encoded = String::with_capacity(target.len() + 16);
+    for c in target.chars() {
+        match c {
+            '"' | '<' | '>' | '`' | '{' | '}' | '|' | '\\' | '^' => {
+                let _ = write!(encoded, "%{:02X}", u32::from(c));
+            }
+            c => encoded.push(c),
+        }
+    }
+    encoded
+}
+
 /// The checks of an absolute-form target (RFC 3986 §3) that `http::Uri` leaves out and
 /// llhttp makes: the scheme starts with a letter, the host is not empty, the port is digits,
 /// and a fragment does not follow the authority directly (an absolute-URI has none).
-fn absolute_form(target: &str) -> bool {
-    let Some((scheme, rest)) = target.split_once("://") else {
-        return false;
-    };
+/// `Some(where its path or query starts)` when they pass.
+fn absolute_form(target: &str) -> Option<usize> {
+    let (scheme, rest) = target.split_once("://")?;
     let mut scheme = scheme.bytes();
     let letter_first = scheme.next().is_some_and(|b| b.is_ascii_alphabetic());
     if !letter_first
         || !scheme.all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.'))
     {
-        return false;
+        return None;
     }
     let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
     if rest[end..].starts_with('#') {
-        return false;
+        return None;
     }
     let authority = &rest[..end];
     let host_port = authority.rsplit_once('@').map_or(authority, |(_, hp)| hp);
     let (host, port) = if host_port.starts_with('[') {
-        let Some(close) = host_port.find(']') else {
-            return false;
-        };
+        let close = host_port.find(']')?;
         let (host, after) = host_port.split_at(close + 1);
         match after.strip_prefix(':') {
             Some(port) => (host, port),
             None if after.is_empty() => (host, ""),
-            None => return false,
+            None => return None,
         }
     } else {
         host_port.split_once(':').unwrap_or((host_port, ""))
     };
-    !host.is_empty() && port.bytes().all(|b| b.is_ascii_digit())
+    (!host.is_empty() && port.bytes().all(|b| b.is_ascii_digit()))
+        .then_some(target.len() - rest.len() + end)
 }
 
 #[cfg(test)]
@@ -174,6 +201,26 @@ mod tests {
                 encoded: "/a%3Cb%3E?q=%60x%60".to_owned(),
                 raw: "/a<b>?q=`x`".to_owned(),
             })
+        );
+        // in absolute-form too: the path and query reach the application raw
+        let head = "GET http://a:8/x<y>?q=\"`\" HTTP/1.1\r\nHost: x\r\n\r\n";
+        let Verdict::Accept(absolute) = verdict(head) else {
+            panic!("refused");
+        };
+        let encoded = "http://a:8/x%3Cy%3E?q=%22%60%22";
+        assert_eq!(
+            absolute.retarget.map(|re| (re.encoded, re.raw)),
+            Some((encoded.to_owned(), "/x<y>?q=\"`\"".to_owned()))
+        );
+        let Verdict::Accept(no_path) = verdict("GET http://a?q=<# HTTP/1.1\r\nHost: x\r\n\r\n")
+        else {
+            panic!("refused");
+        };
+        assert_eq!(no_path.retarget.map(|re| re.raw), Some("/?q=<".to_owned()));
+        // but not in the authority
+        assert_eq!(
+            status("GET http://a<b/x HTTP/1.1\r\nHost: x\r\n\r\n"),
+            Some(400)
         );
         // what `http` takes as it is needs no rewriting
         let Verdict::Accept(plain) = verdict("GET /{\"a\"} HTTP/1.1\r\nHost: x\r\n\r\n") else {
