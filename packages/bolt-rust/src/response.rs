@@ -121,6 +121,11 @@ impl http_body::Body for ResBody {
 fn build(status: StatusCode, headers: &[(HeaderName, HeaderValue)], body: ResBody) -> HttpResponse {
     let mut res = http::Response::new(body);
     *res.status_mut() = status;
+    if status.canonical_reason().is_none() {
+        // hyper would write `<none>`; both engines write no reason for a status without one
+        res.extensions_mut()
+            .insert(hyper::ext::ReasonPhrase::from_static(b""));
+    }
     let map = res.headers_mut();
     map.reserve(headers.len() + 2);
     for (name, value) in headers {

@@ -13,11 +13,11 @@ import re
 import time
 from collections.abc import Sequence
 from email.utils import formatdate
-from http import HTTPStatus
 from typing import Any
 
 __all__ = [
     "CONTINUE",
+    "REASONS",
     "STATUS_LINES",
     "STATUS_LINES_10",
     "DateHeader",
@@ -38,6 +38,75 @@ _BAD_VALUE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
 # would contradict the one the engine writes.
 _ENGINE_OWNED = frozenset({"content-length", "transfer-encoding"})
 
+#: The reason phrase of each status, as the Rust engine writes it (hyper writes the ``http``
+#: crate's ``canonical_reason``; RFC 9110's names, with a few older spellings), so that both
+#: engines send the same status line whatever the Python version (``http.HTTPStatus``'s
+#: phrases change between 3.11 and 3.13). A status not listed gets no reason.
+REASONS: dict[int, str] = {
+    100: "Continue",
+    101: "Switching Protocols",
+    102: "Processing",
+    103: "Early Hints",
+    200: "OK",
+    201: "Created",
+    202: "Accepted",
+    203: "Non Authoritative Information",
+    204: "No Content",
+    205: "Reset Content",
+    206: "Partial Content",
+    207: "Multi-Status",
+    208: "Already Reported",
+    226: "IM Used",
+    300: "Multiple Choices",
+    301: "Moved Permanently",
+    302: "Found",
+    303: "See Other",
+    304: "Not Modified",
+    305: "Use Proxy",
+    307: "Temporary Redirect",
+    308: "Permanent Redirect",
+    400: "Bad Request",
+    401: "Unauthorized",
+    402: "Payment Required",
+    403: "Forbidden",
+    404: "Not Found",
+    405: "Method Not Allowed",
+    406: "Not Acceptable",
+    407: "Proxy Authentication Required",
+    408: "Request Timeout",
+    409: "Conflict",
+    410: "Gone",
+    411: "Length Required",
+    412: "Precondition Failed",
+    413: "Payload Too Large",
+    414: "URI Too Long",
+    415: "Unsupported Media Type",
+    416: "Range Not Satisfiable",
+    417: "Expectation Failed",
+    418: "I'm a teapot",
+    421: "Misdirected Request",
+    422: "Unprocessable Entity",
+    423: "Locked",
+    424: "Failed Dependency",
+    425: "Too Early",
+    426: "Upgrade Required",
+    428: "Precondition Required",
+    429: "Too Many Requests",
+    431: "Request Header Fields Too Large",
+    451: "Unavailable For Legal Reasons",
+    500: "Internal Server Error",
+    501: "Not Implemented",
+    502: "Bad Gateway",
+    503: "Service Unavailable",
+    504: "Gateway Timeout",
+    505: "HTTP Version Not Supported",
+    506: "Variant Also Negotiates",
+    507: "Insufficient Storage",
+    508: "Loop Detected",
+    510: "Not Extended",
+    511: "Network Authentication Required",
+}
+
 #: ``HTTP/1.1 {status} {reason}\r\n`` per status, filled by :func:`status_line`.
 STATUS_LINES: dict[int, bytes] = {}
 #: The same with ``HTTP/1.0``, for answers to HTTP/1.0 requests.
@@ -52,10 +121,7 @@ def status_line(status: int, *, http10: bool = False) -> bytes:
     lines = STATUS_LINES_10 if http10 else STATUS_LINES
     line = lines.get(status)
     if line is None:
-        try:
-            reason = HTTPStatus(status).phrase
-        except ValueError:
-            reason = ""
+        reason = REASONS.get(status, "")
         version = "1.0" if http10 else "1.1"
         line = lines[status] = f"HTTP/{version} {status} {reason}\r\n".encode("latin-1")
     return line
