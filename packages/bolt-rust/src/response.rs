@@ -196,8 +196,10 @@ impl Cached {
             out.extend_from_slice(value.as_bytes());
             out.extend_from_slice(b"\r\n");
         }
-        out.extend_from_slice(format!("content-length: {}\r\n", self.body.len()).as_bytes());
+        // hyper's order (the engine's other responses): `connection`, then the framing, then
+        // `date` (added per reply)
         out.extend_from_slice(b"connection: close\r\n");
+        out.extend_from_slice(format!("content-length: {}\r\n", self.body.len()).as_bytes());
         out
     }
 }

@@ -98,6 +98,17 @@ _KEEP_ALIVE: Final = b"connection: keep-alive\r\n"
 _KA_HEADER: Final = 1
 _HTTP10: Final = 2
 
+
+def _connection(keep_alive: bool, mode: int) -> bytes:
+    """The ``connection`` line of a response, as hyper writes it (the Rust engine): ``close``
+    when the connection ends after it — but not to an HTTP/1.0 client that did not ask for
+    keep-alive, whose connection ends anyway —, ``keep-alive`` to an HTTP/1.0 client that
+    asked for it. Written after the route's headers, before the framing and ``date``."""
+    if keep_alive:
+        return _KEEP_ALIVE if mode & _KA_HEADER else b""
+    return b"" if mode & _HTTP10 and not mode & _KA_HEADER else _CLOSE
+
+
 #: A queued item: ``(request, raw_path, keep_alive, mode)`` for a request,
 #: ``(None, status, False, 0)`` for an engine error that ends the connection.
 _Item: TypeAlias = tuple[Request | None, Any, bool, int]
@@ -604,9 +615,9 @@ class HttpProtocol(asyncio.Protocol):
                     (STATUS_LINES_10 if mode & _HTTP10 else STATUS_LINES).get(status)
                     or status_line(status, http10=bool(mode & _HTTP10)),
                     block,
+                    _connection(keep_alive, mode),
                     length,
                     self._state.date.line,
-                    _CLOSE if not keep_alive else _KEEP_ALIVE if mode & _KA_HEADER else b"",
                     b"\r\n",
                     body,
                 )
@@ -651,9 +662,9 @@ class HttpProtocol(asyncio.Protocol):
                     (STATUS_LINES_10 if mode & _HTTP10 else STATUS_LINES).get(status)
                     or status_line(status, http10=bool(mode & _HTTP10)),
                     block,
+                    _connection(keep_alive, mode),
                     framing,
                     self._state.date.line,
-                    _CLOSE if not keep_alive else _KEEP_ALIVE if mode & _KA_HEADER else b"",
                     b"\r\n",
                 )
             )
