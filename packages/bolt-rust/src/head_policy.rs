@@ -251,6 +251,17 @@ fn valid_host(value: &[u8]) -> bool {
         }
 }
 
+/// Whether the (possibly partial or malformed) head at the start of `src` names the method
+/// `HEAD`: the token `HEAD` followed by a space (after the empty lines a server may skip
+/// before a request line), as llhttp reads the method before anything after it can fail.
+pub fn names_head(src: &[u8]) -> bool {
+    let start = src
+        .iter()
+        .position(|&b| b != b'\r' && b != b'\n')
+        .unwrap_or(src.len());
+    src[start..].starts_with(b"HEAD ")
+}
+
 /// Check the request head at the start of `src` against llhttp's strict rules and `limits`.
 pub fn check(src: &[u8], limits: &HeadLimits) -> Verdict {
     let count = limits.max_header_count.max(1);
@@ -357,7 +368,7 @@ fn accept(
 
 #[cfg(test)]
 pub(crate) mod tests {
-    use super::{check, valid_host, Framing, HeadLimits, Verdict};
+    use super::{check, names_head, valid_host, Framing, HeadLimits, Verdict};
 
     const LIMITS: HeadLimits = HeadLimits {
         max_uri: 64,
@@ -461,6 +472,17 @@ pub(crate) mod tests {
             Some(400)
         );
         assert_eq!(status("GET / HTTP/1.0\r\n\r\n"), None);
+    }
+
+    #[test]
+    fn names_head_reads_the_method_token_only() {
+        assert!(names_head(b"HEAD / HTTP/1.1\r\n"));
+        assert!(names_head(b"\r\nHEAD /\x01"));
+        assert!(names_head(b"HEAD "));
+        assert!(!names_head(b"HEAD\t/ HTTP/1.1\r\n"));
+        assert!(!names_head(b"HEADX / HTTP/1.1\r\n"));
+        assert!(!names_head(b"GET / HTTP/1.1\r\n"));
+        assert!(!names_head(b"HEA"));
     }
 
     #[test]

@@ -222,8 +222,9 @@ impl ErrorReplies {
         Self { by_status }
     }
 
-    /// The whole reply for `status` (a bare one when bolt-api rendered none for it).
-    pub fn render(&self, status: u16) -> Bytes {
+    /// The whole reply for `status` (a bare one when bolt-api rendered none for it); to a
+    /// `HEAD` request without its body (RFC 9110 §9.3.2), its `content-length` kept.
+    pub fn render(&self, status: u16, to_head: bool) -> Bytes {
         let date = httpdate::fmt_http_date(std::time::SystemTime::now());
         let (head, body) = if let Some((head, body)) = self.by_status.get(&status) {
             (head.clone(), body.clone())
@@ -237,7 +238,9 @@ impl ErrorReplies {
         };
         let mut out = head;
         out.extend_from_slice(format!("date: {date}\r\n\r\n").as_bytes());
-        out.extend_from_slice(&body);
+        if !to_head {
+            out.extend_from_slice(&body);
+        }
         Bytes::from(out)
     }
 }

@@ -31,7 +31,13 @@ from collections.abc import Coroutine
 from typing import Any, Final, TypeAlias, cast
 
 from bolt_api.engine import ENGINE_LOGGER, FileBody, StreamBody
-from httptools import HttpParserError, HttpParserUpgrade, HttpRequestParser, parse_url
+from httptools import (
+    HttpParserError,
+    HttpParserInvalidMethodError,
+    HttpParserUpgrade,
+    HttpRequestParser,
+    parse_url,
+)
 
 from ._access_log import AccessLogger
 from ._bodies import send_file, send_stream
@@ -285,6 +291,9 @@ class HttpProtocol(asyncio.Protocol):
         except HttpParserUpgrade:
             if not self._closing:
                 self._fail(400)
+        except HttpParserInvalidMethodError:
+            if not self._closing:
+                self._fail(400, head=False)  # llhttp left the last request's method in place
         except HttpParserError:
             status = self._error or 400
             self._error = 0
@@ -561,7 +570,7 @@ class HttpProtocol(asyncio.Protocol):
             request, raw_path, keep_alive, mode = queue.popleft()
             if request is None:
                 self._current = None
-                self._respond(self._errors[raw_path], False, False, 0)
+                self._respond(self._errors[raw_path], bool(mode), False, 0)
             else:
                 self._dispatch(request, raw_path, keep_alive, mode)
         if self._transport is None:
@@ -752,14 +761,21 @@ class HttpProtocol(asyncio.Protocol):
             started,
         )
 
-    def _fail(self, status: int) -> None:
-        """Answer an engine-detected error after everything before it, then close."""
+    def _fail(self, status: int, head: bool | None = None) -> None:
+        """Answer an engine-detected error after everything before it, then close.
+
+        The answer to a request whose method llhttp read as ``HEAD`` carries no body (RFC 9110
+        §9.3.2), as for any other answer to a HEAD; ``head=False`` when the method was not
+        read (llhttp then still reports the previous request's).
+        """
+        if head is None:
+            head = self._in_message and self._parser.get_method() == b"HEAD"
         self._closing = True
         self._pause_reading()
         if self._busy or self._queue:
-            self._queue.append((None, status, False, False))
+            self._queue.append((None, status, False, int(head)))
         else:
-            self._respond(self._errors[status], False, False, False)
+            self._respond(self._errors[status], head, False, 0)
 
     # -- connection management ---------------------------------------------------------
 

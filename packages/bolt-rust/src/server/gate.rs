@@ -191,14 +191,16 @@ impl<IO> Gate<IO> {
         }
     }
 
-    /// End hyper's input; with `status`, answer it at shutdown.
+    /// End hyper's input; with `status`, answer it at shutdown (without a body when the
+    /// head being read names the method `HEAD`, as llhttp reads a method).
     fn close(&mut self, status: Option<u16>) {
         self.phase = Phase::Closed;
         self.timer = Timer::Off;
-        self.unread.clear();
         if let Some(status) = status {
-            self.reply = Some((self.replies.render(status), 0));
+            let head = head_policy::names_head(&self.unread);
+            self.reply = Some((self.replies.render(status, head), 0));
         }
+        self.unread.clear();
     }
 
     /// Hand over what the current phase allows of `unread` (into `ready`); `false` when
