@@ -1,5 +1,6 @@
 """The request limits as flags: ``--max-body-size``, ``--header-timeout``, ``--max-uri-size``,
-``--max-header-size``, ``--max-header-count``.
+``--max-header-size``, ``--max-header-count``, and the WebSocket ones, ``--ws-max-message-size``,
+``--ws-max-connections``, ``--ws-heartbeat-interval``, ``--ws-client-timeout``.
 
 Each is a :class:`~bolt_api.engine.ServerConfig` field that both engines enforce
 (ENGINE_CONTRACT.md §6). ``bolt serve`` and ``runbolt`` add the same flags; a flag left out
@@ -85,6 +86,30 @@ LIMITS: tuple[Limit, ...] = (
         "BOLT_MAX_HEADER_COUNT",
         False,
         "most header fields in one request; 431 beyond",
+    ),
+    Limit(
+        "ws_max_message_size",
+        "BOLT_WS_MAX_MESSAGE_SIZE",
+        False,
+        "largest WebSocket message in bytes, its fragments together; close 1009 beyond",
+    ),
+    Limit(
+        "ws_max_connections",
+        "BOLT_WS_MAX_CONNECTIONS",
+        False,
+        "most open WebSockets per process; 503 to an upgrade beyond",
+    ),
+    Limit(
+        "ws_heartbeat_interval",
+        "BOLT_WS_HEARTBEAT_INTERVAL",
+        True,
+        "seconds between the server's pings on an open WebSocket (0: none)",
+    ),
+    Limit(
+        "ws_client_timeout",
+        "BOLT_WS_CLIENT_TIMEOUT",
+        True,
+        "seconds a WebSocket client may send nothing, pongs included; close 1001 beyond (0: none)",
     ),
 )
 
