@@ -58,6 +58,16 @@ pub struct ConnState {
     taken: Cell<u64>,
     /// A response body failed after its head was sent: close once hyper has flushed.
     cut: Cell<bool>,
+    /// The number of the last head that was a WebSocket request (0: none yet).
+    websocket_head: Cell<u64>,
+    /// The gate holds back what follows a WebSocket request until its handler decides
+    /// (`release`: an ordinary request after all; otherwise the connection is upgraded).
+    held: Cell<bool>,
+    /// hyper keeps an upgrade pending for an HTTP/1.1 head with an `Upgrade` field and then
+    /// ends the connection without shutting the socket down (`crate::server::conn` does).
+    upgrade_seen: Cell<bool>,
+    /// The WebSocket a handshake accepted, run once hyper has written the 101.
+    upgraded: RefCell<Option<crate::websocket::Accepted>>,
 }
 
 impl ConnState {
@@ -92,6 +102,34 @@ impl ConnState {
 
     pub fn is_cut(&self) -> bool {
         self.cut.get()
+    }
+
+    /// Whether the request the handler took last ([`Self::next_raw_target`]) is a WebSocket
+    /// request (`ENGINE_CONTRACT.md` §8).
+    pub fn is_websocket_request(&self) -> bool {
+        self.websocket_head.get() == self.taken.get() && self.taken.get() > 0
+    }
+
+    /// The WebSocket request was an ordinary request after all: read on.
+    pub fn release(&self) {
+        if self.held.replace(false) {
+            if let Some(waker) = self.reader.take() {
+                waker.wake();
+            }
+        }
+    }
+
+    pub fn upgrade_seen(&self) -> bool {
+        self.upgrade_seen.get()
+    }
+
+    /// Keep the accepted WebSocket for the connection to run after the 101.
+    pub fn set_upgraded(&self, accepted: crate::websocket::Accepted) {
+        *self.upgraded.borrow_mut() = Some(accepted);
+    }
+
+    pub fn take_upgraded(&self) -> Option<crate::websocket::Accepted> {
+        self.upgraded.borrow_mut().take()
     }
 }
 
@@ -146,6 +184,11 @@ pub struct Gate<IO> {
 }
 
 impl<IO> Gate<IO> {
+    /// The socket and what was read from it but not handed to hyper (after an upgrade).
+    pub fn into_parts(self) -> (IO, BytesMut) {
+        (self.io, self.unread)
+    }
+
     pub fn new(
         io: IO,
         limits: HeadLimits,
@@ -267,6 +310,19 @@ impl<IO> Gate<IO> {
                 Bytes::from(out)
             }
         };
+        match head.upgrade {
+            head_policy::Upgrade::None => {}
+            head_policy::Upgrade::Other => self.state.upgrade_seen.set(true),
+            head_policy::Upgrade::WebSocket => {
+                self.state.upgrade_seen.set(true);
+                self.state.websocket_head.set(self.heads);
+                // what follows is WebSocket frames if the handshake is accepted: held back
+                // until the handler decides (a handshake with a body is refused, not held)
+                if head.framing == Framing::None {
+                    self.state.held.set(true);
+                }
+            }
+        }
         self.phase = match head.framing {
             Framing::None => Phase::Head,
             Framing::Length(n) => Phase::Body(n),
@@ -334,6 +390,15 @@ impl<IO: AsyncRead + Unpin> AsyncRead for Gate<IO> {
     ) -> Poll<io::Result<()>> {
         let this = self.get_mut();
         loop {
+            if this.ready.is_empty() && this.state.held.get() {
+                // after a WebSocket request: nothing more until `ConnState::release`
+                let waker = match this.state.reader.take() {
+                    Some(old) if old.will_wake(cx.waker()) => old,
+                    _ => cx.waker().clone(),
+                };
+                this.state.reader.set(Some(waker));
+                return Poll::Pending;
+            }
             if !this.ready.is_empty() {
                 let n = this.ready.len().min(out.remaining());
                 out.put_slice(&this.ready[..n]);
