@@ -301,15 +301,25 @@ def test_http_route_sharing_a_ws_path(wsserver: Server) -> None:
     assert response.json() == {"http": True}
 
 
-def test_post_with_upgrade_is_not_a_websocket_request(wsserver: Server) -> None:
-    """Only a GET is matched against the WebSocket routes; /ws/wait has no HTTP route."""
+@pytest.mark.parametrize(
+    "head",
+    [
+        "POST /ws/wait HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: upgrade\r\n"
+        "Content-Length: 0\r\n\r\n",
+        "GET /ws/wait HTTP/1.0\r\nUpgrade: websocket\r\nConnection: upgrade\r\n\r\n",
+        "GET /ws/echo HTTP/1.1\r\nHost: x\r\nUpgrade: h2c\r\nConnection: upgrade\r\n\r\n",
+    ],
+    ids=["post", "http10", "h2c"],
+)
+def test_other_upgrades_are_refused(wsserver: Server, head: str) -> None:
+    """Only an HTTP/1.1 GET asking for websocket is a WebSocket request; any other request
+    asking for an upgrade is refused as before (400), WebSocket routes or not."""
     sock = socket.create_connection((wsserver.host, wsserver.port), timeout=5)
     try:
-        key = base64.b64encode(os.urandom(16)).decode()
-        raw = handshake_bytes("/ws/wait", key).replace(b"GET ", b"POST ", 1)
-        sock.sendall(raw)
-        status, _, _ = read_head(sock)
-        assert status in (404, 405)
+        sock.sendall(head.encode())
+        status, headers, _ = read_head(sock)
+        assert status == 400
+        assert "sec-websocket-accept" not in headers
     finally:
         sock.close()
 
