@@ -387,6 +387,19 @@ def test_fragments_are_joined_with_a_ping_between(wsserver: Server) -> None:
         ws.close()
 
 
+def test_many_messages_in_one_write(wsserver: Server) -> None:
+    """Thousands of messages in one read: the engine buffers a few for the route and parses
+    the rest as the route takes them; none is lost, the order is kept."""
+    ws = connect(wsserver, "/ws/echo")
+    try:
+        count = 3000
+        ws.send(b"".join(frame(TEXT, str(i).encode()) for i in range(count)))
+        for i in range(count):
+            assert ws.recv_message(timeout=10) == (TEXT, str(i).encode())
+    finally:
+        ws.close()
+
+
 def test_ping_answered_with_pong(wsserver: Server) -> None:
     ws = connect(wsserver, "/ws/echo")
     try:
@@ -583,6 +596,7 @@ def test_websockets_library_round_trip(wsserver: Server) -> None:
 
 def test_websockets_library_with_deflate(engine: str) -> None:
     """The client offers permessage-deflate; ``ws_per_message_deflate`` is on by default."""
+    from websockets.exceptions import ConnectionClosedError
     from websockets.sync.client import connect as ws_connect
 
     srv = serve_api(APP, engine)
@@ -596,6 +610,11 @@ def test_websockets_library_with_deflate(engine: str) -> None:
             assert client.recv(timeout=5) == text
             client.send(b"\x00" * 10000)
             assert client.recv(timeout=5) == b"\x00" * 10000
+            # a message that inflates beyond ws_max_message_size (1 MiB): 1009
+            client.send(b"\x00" * (3 << 20))
+            with pytest.raises(ConnectionClosedError) as info:
+                client.recv(timeout=5)
+            assert info.value.rcvd is not None and info.value.rcvd.code == 1009
     finally:
         srv.stop()
 

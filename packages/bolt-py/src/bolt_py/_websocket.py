@@ -173,6 +173,10 @@ class WebSocket(asyncio.Protocol):
         self._writing_paused = writing_paused
         self._reading_paused = True  # the HTTP protocol paused it; resumed on accept
         self._parts: list[Any] = []
+        #: Bytes read and not yet fed to wsproto (from ``_unfed_at`` on).
+        self._unfed = b""
+        self._unfed_at = 0
+        self._backlog = False
         self._size = 0
         self._failed = False  # a protocol error: nothing more is parsed
         self._denial: tuple[int, bytes] | None = None
@@ -241,7 +245,15 @@ class WebSocket(asyncio.Protocol):
                 waiter = self._receive_waiter = self._loop.create_future()
             await asyncio.shield(waiter)
         message = inbox.popleft()
-        if self._reading_paused and self._phase == _OPEN and len(inbox) < MAX_BUFFERED:
+        if self._backlog and len(inbox) < MAX_BUFFERED and self._conn is not None:
+            self._backlog = False
+            self._pump()  # what was read before reading stopped
+        if (
+            self._reading_paused
+            and not self._backlog
+            and self._phase == _OPEN
+            and len(inbox) < MAX_BUFFERED
+        ):
             self._resume_reading()
         return message
 
@@ -332,12 +344,11 @@ class WebSocket(asyncio.Protocol):
             self._timers[0] = self._loop.call_later(state.ws_heartbeat_interval, self._beat)
         if state.ws_client_timeout > 0:
             self._timers[1] = self._loop.call_later(state.ws_client_timeout, self._check_silence)
-        early, self._early = self._early, b""
-        if early:
-            self._feed(early)
+        self._unfed, self._early = self._early, b""
+        self._pump()
         if self._stop_on_accept:
             self._close_local(1001, "")
-        elif self._phase == _OPEN:
+        elif self._phase == _OPEN and not self._backlog:
             self._resume_reading()
 
     def _write_denial(self) -> None:
@@ -401,19 +412,35 @@ class WebSocket(asyncio.Protocol):
             return
         if self._failed or self._conn is None:
             return
-        if self._deflate and len(data) > _INFLATE_SLICE:
-            view = memoryview(data)
-            for start in range(0, len(data), _INFLATE_SLICE):
-                self._feed(bytes(view[start : start + _INFLATE_SLICE]))
-                if self._failed or self._phase == _DONE:
-                    return
+        if self._unfed_at < len(self._unfed):
+            self._unfed = self._unfed[self._unfed_at :] + data
         else:
-            self._feed(data)
+            self._unfed = data
+        self._unfed_at = 0
+        self._pump()
 
-    def _feed(self, data: bytes) -> None:
+    def _pump(self) -> None:
+        """Feed what was read to wsproto and act on its events, until it is all parsed or
+        :data:`MAX_BUFFERED` messages wait for the route (then reading stays paused and
+        ``receive()`` pumps again). With permessage-deflate the bytes go in slices, so that
+        one read cannot inflate far beyond ``ws_max_message_size`` before it is checked."""
         conn = self._conn
         assert conn is not None
-        conn.receive_data(data)
+        while self._process(conn):
+            data, at = self._unfed, self._unfed_at
+            if at >= len(data) or self._failed or conn.state is ConnectionState.CLOSED:
+                self._unfed, self._unfed_at = b"", 0
+                return
+            if self._deflate and len(data) - at > _INFLATE_SLICE:
+                self._unfed_at = at + _INFLATE_SLICE
+                conn.receive_data(data[at : at + _INFLATE_SLICE])
+            else:
+                self._unfed, self._unfed_at = b"", 0
+                conn.receive_data(data[at:] if at else data)
+
+    def _process(self, conn: Connection) -> bool:
+        """wsproto's events for the bytes fed so far; ``False`` to stop pumping (the route
+        has :data:`MAX_BUFFERED` messages waiting, or the connection is ending)."""
         for event in conn.events():
             if isinstance(event, Message):
                 if self._phase != _OPEN:
@@ -427,12 +454,17 @@ class WebSocket(asyncio.Protocol):
                 self._parts.append(piece)
                 if event.message_finished:
                     self._deliver(event)
+                    if len(self._inbox) >= MAX_BUFFERED:
+                        self._backlog = True
+                        self._pause_reading()
+                        return False
             elif isinstance(event, Ping):
                 if conn.state is ConnectionState.OPEN:
                     self._write(conn.send(event.response()))
             elif isinstance(event, CloseConnection):
                 self._on_close(conn, event)
-                return
+                return False
+        return self._phase != _DONE
 
     def _deliver(self, event: Message[Any]) -> None:
         parts, self._parts, self._size = self._parts, [], 0
@@ -443,8 +475,6 @@ class WebSocket(asyncio.Protocol):
             data = parts[0] if len(parts) == 1 else b"".join(parts)
             self._inbox.append({"type": "websocket.receive", "bytes": bytes(data)})
         self._wake_receiver()
-        if len(self._inbox) >= MAX_BUFFERED:
-            self._pause_reading()
 
     def _on_close(self, conn: Connection, event: CloseConnection) -> None:
         state = conn.state
