@@ -191,6 +191,7 @@ pub fn check_transfer_codings<'a>(values: impl Iterator<Item = &'a [u8]>) -> Res
 
 /// What one pass over the header fields found.
 #[derive(Default)]
+#[allow(clippy::struct_excessive_bools)] // independent findings, not states
 struct Fields<'h> {
     content_length: Option<u64>,
     host: bool,

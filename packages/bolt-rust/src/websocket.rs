@@ -57,7 +57,7 @@ const CLOSE_WAIT: Duration = Duration::from_secs(3);
 /// tungstenite writes its buffer out once it holds this much (and `send()` waits on that).
 const WRITE_BUFFER: usize = 64 * 1024;
 
-/// The `ServerConfig.ws_*` settings, checked once, and the count of open WebSockets.
+/// The `ServerConfig.ws_*` settings, checked once, and the count of open connections.
 pub struct Settings {
     max_message: usize,
     max_connections: usize,
@@ -124,6 +124,11 @@ impl Drop for Slot {
         self.0.fetch_sub(1, Ordering::AcqRel);
     }
 }
+
+/// Header fields as the route gives them.
+type HeaderPairs = Vec<(Vec<u8>, Vec<u8>)>;
+/// A denial's status, headers and body so far.
+type Denial = (u16, HeaderPairs, Vec<u8>);
 
 /// The route's first answer.
 #[derive(Debug, PartialEq, Eq)]
@@ -192,7 +197,7 @@ struct Inner {
     /// Taken by the first answer.
     answer: Option<oneshot::Sender<Answer>>,
     /// A `websocket.http.response.start` waiting for its body.
-    deny: Option<(u16, Vec<(Vec<u8>, Vec<u8>)>, Vec<u8>)>,
+    deny: Option<Denial>,
     inbox: VecDeque<Incoming>,
     /// The close code and reason, once the connection is closed (or closing).
     closed: Option<(u16, String)>,
@@ -353,6 +358,7 @@ impl Channel {
     }
 
     /// Send an ASGI `websocket` message (an awaitable: done once it is written out).
+    #[allow(clippy::too_many_lines)] // one arm per message type
     fn send(&self, py: Python<'_>, message: &Bound<'_, PyDict>) -> PyResult<Py<PyAny>> {
         let kind: String = optional(message, "type")?.unwrap_or_default();
         let shared = &self.shared;
@@ -495,6 +501,7 @@ impl Channel {
     }
 
     /// Settle a `send()` future (scheduled by the worker).
+    #[allow(clippy::unused_self)] // a method, so that the worker can schedule it
     fn _settle(&self, py: Python<'_>, future: &Bound<'_, PyAny>, broken: bool) -> PyResult<()> {
         if future.call_method0("done")?.is_truthy()? {
             return Ok(());
@@ -737,6 +744,7 @@ async fn tick(interval: &mut Option<tokio::time::Interval>) {
 
 /// Run an accepted WebSocket on `stream` (`prefix`: bytes already read past the handshake)
 /// until it is closed and its handler has returned.
+#[allow(clippy::too_many_lines)] // the reader, the writer and the handler's end, side by side
 pub async fn run(
     app: &AppState,
     accepted: Accepted,

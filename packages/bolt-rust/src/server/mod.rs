@@ -157,6 +157,7 @@ fn subscribe(
 /// lets requests in flight finish (answered with `connection: close`) for up to
 /// `graceful_timeout` seconds; then the rest are cut. A second SIGINT cuts them at once.
 #[pyfunction]
+#[allow(clippy::too_many_arguments, clippy::too_many_lines)] // the Python entry point
 #[pyo3(signature = (app, config, bolt_api, *, submit, start_access_log, trusted_proxies, ws_loop))]
 pub fn serve(
     py: Python<'_>,
