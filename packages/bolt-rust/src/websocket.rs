@@ -524,6 +524,14 @@ pub struct Accepted {
     _slot: Slot,
 }
 
+impl Accepted {
+    /// The 101 never went out (the client went away first): the handler sees a lost
+    /// connection (1006) instead of waiting for one that never opens.
+    pub fn abandon(self) {
+        self.shared.close(1006, "", &self.channel);
+    }
+}
+
 /// Whether a handshake request has a body (`ENGINE_CONTRACT.md` §8: answered 400).
 fn has_body(parts: &Parts) -> bool {
     parts.headers.contains_key(TRANSFER_ENCODING)

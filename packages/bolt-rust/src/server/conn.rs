@@ -87,6 +87,9 @@ pub async fn serve(worker: &Worker, stream: TcpStream, peer: SocketAddr) {
     // hyper shuts the socket down itself unless an upgrade was pending: an HTTP/1.1 head
     // with an `Upgrade` field, answered 101 or not
     if served.is_err() || !state.upgrade_seen() {
+        if let Some(accepted) = state.take_upgraded() {
+            accepted.abandon();
+        }
         return;
     }
     let parts = connection.into_parts();
