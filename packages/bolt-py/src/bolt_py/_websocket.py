@@ -267,7 +267,7 @@ class WebSocket(asyncio.Protocol):
                 return
             if kind == "websocket.http.response.start" and self._denial is None:
                 status = message.get("status")
-                if type(status) is not int or not 100 <= status <= 599:
+                if type(status) is not int or not 200 <= status <= 599:
                     raise ValueError(f"invalid denial status {status!r}")
                 self._denial = (status, _field_lines(message.get("headers")))
                 return
