@@ -400,6 +400,21 @@ def test_many_messages_in_one_write(wsserver: Server) -> None:
         ws.close()
 
 
+def test_frames_sent_with_the_handshake(wsserver: Server) -> None:
+    """Frames that come in the same write as the handshake are kept for after the accept."""
+    sock = socket.create_connection((wsserver.host, wsserver.port), timeout=5)
+    key = base64.b64encode(os.urandom(16)).decode()
+    sock.sendall(handshake_bytes("/ws/echo", key) + frame(TEXT, b"early") + frame(BINARY, b"b"))
+    status, headers, rest = read_head(sock)
+    ws = WS(sock, status, headers, rest)
+    try:
+        assert status == 101
+        assert ws.recv_message() == (TEXT, b"early")
+        assert ws.recv_message() == (BINARY, b"b")
+    finally:
+        ws.close()
+
+
 def test_ping_answered_with_pong(wsserver: Server) -> None:
     ws = connect(wsserver, "/ws/echo")
     try:
@@ -572,6 +587,48 @@ def test_back_pressure_stalls_send(wsserver: Server) -> None:
     finally:
         ws.close()
     assert seen(wsserver, cid)["sent"] == count
+
+
+def test_send_on_a_closed_connection_raises(wsserver: Server) -> None:
+    """The client leaves while the route floods it: a later send() raises an OSError (the
+    route records its name) instead of buffering forever; the route sees 1006."""
+    cid = new_cid()
+    sock = socket.create_connection((wsserver.host, wsserver.port), timeout=10)
+    key = base64.b64encode(os.urandom(16)).decode()
+    sock.sendall(handshake_bytes(f"/ws/flood?cid={cid}&n=2000&size=65536", key))
+    status, _, _ = read_head(sock)
+    assert status == 101
+    wait_for(lambda: httpx.get(f"{wsserver.url}/seen/{cid}").json()["sent"] > 0, "a send")
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    sock.close()  # a reset: no close frame
+    result = seen(wsserver, cid)
+    assert result["error"] is not None
+    assert result["sent"] < 2000
+    assert result["events"][-1]["code"] == 1006
+
+
+def test_client_close_while_route_is_stalled(wsserver: Server) -> None:
+    """A client that does not read sends its close while the route waits in send(): the
+    route sees the client's code and its send() raises, rather than waiting forever."""
+    cid = new_cid()
+    sock = socket.create_connection((wsserver.host, wsserver.port), timeout=10)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)
+    key = base64.b64encode(os.urandom(16)).decode()
+    sock.sendall(handshake_bytes(f"/ws/flood?cid={cid}&n=2000&size=65536", key))
+    try:
+        status, _, _ = read_head(sock)
+        assert status == 101
+        wait_for(lambda: httpx.get(f"{wsserver.url}/seen/{cid}").json()["sent"] > 0, "a send")
+        sock.sendall(frame(CLOSE, close_payload(4000, "enough")))
+        result = seen(wsserver, cid)
+        assert result["error"] is not None
+        assert result["events"][-1] == {
+            "type": "websocket.disconnect",
+            "code": 4000,
+            "reason": "enough",
+        }
+    finally:
+        sock.close()
 
 
 # -- a real client ----------------------------------------------------------------------------

@@ -267,7 +267,7 @@ class WebSocket(asyncio.Protocol):
                 return
             if kind == "websocket.http.response.start" and self._denial is None:
                 status = message.get("status")
-                if type(status) is not int or not 100 <= status <= 599:
+                if type(status) is not int or not 200 <= status <= 599:
                     raise ValueError(f"invalid denial status {status!r}")
                 self._denial = (status, _field_lines(message.get("headers")))
                 return
@@ -383,7 +383,7 @@ class WebSocket(asyncio.Protocol):
                 )
             )
         )
-        transport.close()
+        self._close_transport()
 
     def _log(self, status: int, size: int | None) -> None:
         access_log = self._state.access_log
@@ -517,9 +517,13 @@ class WebSocket(asyncio.Protocol):
             self._wake_receiver()
 
     def _close_transport(self) -> None:
+        """Close the TCP connection once what was written is sent — or drop it after
+        :data:`CLOSE_TIMEOUT` more, should the client not read it."""
         transport = self._transport
-        if transport is not None:
+        if transport is not None and not transport.is_closing():
             transport.close()
+            self._cancel_timers()
+            self._timers[2] = self._loop.call_later(CLOSE_TIMEOUT, transport.abort)
 
     def eof_received(self) -> bool | None:
         if self._phase == _OPEN and not self._failed:
@@ -630,7 +634,7 @@ class WebSocket(asyncio.Protocol):
         task = self._task
         if task is not None:
             task.cancel()
-        transport = self._transport
+        transport, self._transport = self._transport, None
         if transport is not None:
-            transport.abort()
+            transport.abort()  # connection_lost follows
         self._state.connections.discard(self)
