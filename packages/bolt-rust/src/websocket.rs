@@ -583,6 +583,10 @@ fn switching(
 
 /// A denial: the route's plain HTTP answer, the last of its connection.
 fn denial(status: u16, headers: &[(Vec<u8>, Vec<u8>)], body: Vec<u8>) -> Option<HttpResponse> {
+    // a final status: no 1xx (a 101 is the accept's)
+    if !(200..=599).contains(&status) {
+        return None;
+    }
     let mut response = http::Response::new(ResBody::Bytes(Some(Bytes::from(body))));
     *response.status_mut() = StatusCode::from_u16(status).ok()?;
     let map = response.headers_mut();
