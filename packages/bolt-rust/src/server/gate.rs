@@ -20,6 +20,11 @@
 //!   the server stops;
 //! * a response body that fails after its head was sent cuts the connection once hyper has
 //!   flushed what it had (`ConnState::cut`).
+//! * after a WebSocket request (`head_policy::Upgrade::WebSocket`, `ENGINE_CONTRACT.md` §8)
+//!   it hands hyper nothing more until the request's handler decides: an ordinary request
+//!   after all (`ConnState::release`: read on), or an accepted handshake, after which the
+//!   connection takes the socket and what the gate had read (`Gate::into_parts`) away from
+//!   hyper and the gate.
 
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
