@@ -667,4 +667,50 @@ mod tests {
         assert_eq!(state.next_raw_target(), None);
         assert_eq!(state.next_raw_target().as_deref(), Some("/a<b>"));
     }
+
+    #[test]
+    fn a_websocket_request_holds_what_follows_until_released_or_taken() {
+        let head =
+            b"GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n";
+        let next = b"GET /b HTTP/1.1\r\nHost: x\r\n\r\n";
+        block_on(async {
+            let (mut client, server) = tokio::io::duplex(1 << 16);
+            client.write_all(head).await.expect("written");
+            client.write_all(next).await.expect("written");
+            client.shutdown().await.expect("half-closed");
+            let state = Rc::new(ConnState::default());
+            let mut gate = gate(server, &state);
+            let mut buf = vec![0; 4096];
+            let n = gate.read(&mut buf).await.expect("read");
+            assert_eq!(&buf[..n], head.as_slice());
+            assert!(state.upgrade_seen());
+            assert_eq!(state.next_raw_target(), None);
+            assert!(state.is_websocket_request());
+            // held: nothing more reaches hyper
+            let wait = std::time::Duration::from_millis(20);
+            assert!(tokio::time::timeout(wait, gate.read(&mut buf))
+                .await
+                .is_err());
+            // an ordinary request after all: the next head passes
+            state.release();
+            let mut rest = Vec::new();
+            gate.read_to_end(&mut rest).await.expect("read");
+            assert_eq!(rest, next.to_vec());
+            assert_eq!(state.next_raw_target(), None);
+            assert!(!state.is_websocket_request());
+        });
+        // accepted instead: what was read past the head stays for the WebSocket
+        block_on(async {
+            let (mut client, server) = tokio::io::duplex(1 << 16);
+            client.write_all(head).await.expect("written");
+            client.write_all(b"\x81\x80frame").await.expect("written");
+            let state = Rc::new(ConnState::default());
+            let mut gate = gate(server, &state);
+            let mut buf = vec![0; 4096];
+            let n = gate.read(&mut buf).await.expect("read");
+            assert_eq!(&buf[..n], head.as_slice());
+            let (_io, unread) = gate.into_parts();
+            assert!(unread.is_empty() || unread.as_ref() == b"\x81\x80frame");
+        });
+    }
 }
