@@ -97,6 +97,11 @@ impl Settings {
         })
     }
 
+    /// Connections open as WebSockets now (a graceful stop that runs out of time cuts them).
+    pub fn open(&self) -> usize {
+        self.open.load(Ordering::Relaxed)
+    }
+
     fn config(&self) -> WebSocketConfig {
         WebSocketConfig::default()
             .max_message_size(Some(self.max_message))
@@ -666,7 +671,13 @@ pub async fn handshake(
     let answer = tokio::select! {
         biased;
         answer = answer_rx => answer.ok(),
-        _ = &mut done => None,
+        ended = &mut done => {
+            if let Ok(Err(err)) = ended {
+                let message = "a WebSocket route raised before answering the handshake; answered 500";
+                Python::attach(|py| state.log.exception(py, message, &err));
+            }
+            None
+        }
     };
     let response = match answer {
         None => None,

@@ -467,7 +467,9 @@ fn run(state: Arc<AppState>, listener: TcpListener, serving: Serving) -> PyResul
         match ended {
             Ended::Drained => return Ok(()),
             Ended::TimedOut => {
-                let cut = state.in_flight.load(std::sync::atomic::Ordering::Relaxed);
+                // open WebSockets are requests in flight too (their handlers still run)
+                let cut = state.in_flight.load(std::sync::atomic::Ordering::Relaxed)
+                    + state.websockets.open();
                 if cut > 0 {
                     let message = drain::timeout_message(graceful, cut);
                     Python::attach(|py| state.log.warning(py, &message));
