@@ -97,7 +97,8 @@ impl Settings {
         })
     }
 
-    /// Connections open as WebSockets now (a graceful stop that runs out of time cuts them).
+    /// How many connections are open as `WebSocket`s now (a graceful stop that runs out of
+    /// time cuts them).
     pub fn open(&self) -> usize {
         self.open.load(Ordering::Relaxed)
     }
