@@ -183,3 +183,26 @@ def test_per_message_deflate_setting(loop: asyncio.AbstractEventLoop, deflate: b
     socket.abort()
     socket.connection_lost(None)
     loop.run_until_complete(asyncio.sleep(0.01))
+
+
+def test_pings_while_the_client_does_not_read(loop: asyncio.AbstractEventLoop) -> None:
+    """With the write buffer full, pings are answered once, the last one, when it drains."""
+    state = ServerState(make_app(), ServerConfig(ws_heartbeat_interval=0), loop)
+    protocol = HttpProtocol(state)
+    transport = Transport()
+    protocol.connection_made(transport)
+    protocol.data_received(HANDSHAKE)
+    loop.run_until_complete(asyncio.sleep(0.01))
+    socket = transport.protocol
+    assert isinstance(socket, WebSocket)
+    socket.data_received(masked(0x9, b"now"))
+    assert transport.writes[-1] == b"\x8a\x03now"  # a pong at once
+    socket.pause_writing()
+    written = len(transport.writes)
+    socket.data_received(b"".join(masked(0x9, b"p%d" % i) for i in range(100)))
+    assert len(transport.writes) == written
+    socket.resume_writing()
+    assert transport.writes[written:] == [b"\x8a\x03p99"]
+    socket.abort()
+    socket.connection_lost(None)
+    loop.run_until_complete(asyncio.sleep(0.01))
