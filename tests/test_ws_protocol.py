@@ -299,6 +299,9 @@ def test_http_route_sharing_a_ws_path(wsserver: Server) -> None:
     response = httpx.get(wsserver.url + "/ws/echo")
     assert response.status_code == 200
     assert response.json() == {"http": True}
+    # a path with only a WebSocket route is unknown to plain HTTP: 404, not 405
+    assert httpx.get(wsserver.url + "/ws/wait").status_code == 404
+    assert httpx.post(wsserver.url + "/ws/wait").status_code == 404
 
 
 @pytest.mark.parametrize(

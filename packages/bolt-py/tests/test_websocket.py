@@ -163,3 +163,46 @@ def test_inbox_is_bounded(loop: asyncio.AbstractEventLoop) -> None:
     texts = [m.get("text") for m in RECEIVED if m["type"] == "websocket.receive"]
     assert texts == [str(i) for i in range(50)]
     assert RECEIVED[-1] == {"type": "websocket.disconnect", "code": 1000, "reason": ""}
+
+
+@pytest.mark.parametrize("deflate", [True, False])
+def test_per_message_deflate_setting(loop: asyncio.AbstractEventLoop, deflate: bool) -> None:
+    """``ws_per_message_deflate`` off: an offer of the extension is not taken up."""
+    state = ServerState(make_app(), ServerConfig(ws_per_message_deflate=deflate), loop)
+    protocol = HttpProtocol(state)
+    transport = Transport()
+    protocol.connection_made(transport)
+    offer = b"Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n\r\n"
+    protocol.data_received(HANDSHAKE[:-2] + offer)
+    loop.run_until_complete(asyncio.sleep(0.01))
+    head = b"".join(transport.writes)
+    assert head.startswith(b"HTTP/1.1 101 ")
+    assert (b"sec-websocket-extensions: permessage-deflate" in head) is deflate
+    socket = transport.protocol
+    assert isinstance(socket, WebSocket)
+    socket.abort()
+    socket.connection_lost(None)
+    loop.run_until_complete(asyncio.sleep(0.01))
+
+
+def test_pings_while_the_client_does_not_read(loop: asyncio.AbstractEventLoop) -> None:
+    """With the write buffer full, pings are answered once, the last one, when it drains."""
+    state = ServerState(make_app(), ServerConfig(ws_heartbeat_interval=0), loop)
+    protocol = HttpProtocol(state)
+    transport = Transport()
+    protocol.connection_made(transport)
+    protocol.data_received(HANDSHAKE)
+    loop.run_until_complete(asyncio.sleep(0.01))
+    socket = transport.protocol
+    assert isinstance(socket, WebSocket)
+    socket.data_received(masked(0x9, b"now"))
+    assert transport.writes[-1] == b"\x8a\x03now"  # a pong at once
+    socket.pause_writing()
+    written = len(transport.writes)
+    socket.data_received(b"".join(masked(0x9, b"p%d" % i) for i in range(100)))
+    assert len(transport.writes) == written
+    socket.resume_writing()
+    assert transport.writes[written:] == [b"\x8a\x03p99"]
+    socket.abort()
+    socket.connection_lost(None)
+    loop.run_until_complete(asyncio.sleep(0.01))

@@ -38,6 +38,7 @@ from wsproto.events import (
     CloseConnection,
     Message,
     Ping,
+    Pong,
     TextMessage,
 )
 from wsproto.extensions import Extension, PerMessageDeflate
@@ -177,6 +178,7 @@ class WebSocket(asyncio.Protocol):
         self._unfed = b""
         self._unfed_at = 0
         self._backlog = False
+        self._pending_pong: bytes | None = None
         self._size = 0
         self._failed = False  # a protocol error: nothing more is parsed
         self._denial: tuple[int, bytes] | None = None
@@ -459,7 +461,11 @@ class WebSocket(asyncio.Protocol):
                         self._pause_reading()
                         return False
             elif isinstance(event, Ping):
-                if conn.state is ConnectionState.OPEN:
+                if self._writing_paused:
+                    # the client is not reading: answer only its last ping, once it reads
+                    # again (RFC 6455 §5.5.3), so that pings cannot grow the write buffer
+                    self._pending_pong = bytes(event.payload)
+                elif conn.state is ConnectionState.OPEN:
                     self._write(conn.send(event.response()))
             elif isinstance(event, CloseConnection):
                 self._on_close(conn, event)
@@ -556,7 +562,8 @@ class WebSocket(asyncio.Protocol):
         conn = self._conn
         if self._phase != _OPEN or conn is None or conn.state is not ConnectionState.OPEN:
             return
-        self._write(conn.send(Ping(payload=b"")))
+        if not self._writing_paused:  # else the client has not read the last ones yet
+            self._write(conn.send(Ping(payload=b"")))
         self._timers[0] = self._loop.call_later(self._state.ws_heartbeat_interval, self._beat)
 
     def _check_silence(self) -> None:
@@ -594,6 +601,10 @@ class WebSocket(asyncio.Protocol):
 
     def resume_writing(self) -> None:
         self._writing_paused = False
+        pong, self._pending_pong = self._pending_pong, None
+        conn = self._conn
+        if pong is not None and conn is not None and conn.state is ConnectionState.OPEN:
+            self._write(conn.send(Pong(payload=pong)))
         waiter = self._write_waiter
         if waiter is not None and not waiter.done():
             waiter.set_result(None)
