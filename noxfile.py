@@ -66,6 +66,7 @@ TEST_DEPS = [
     "psycopg[binary]>=3.2",  # tests/test_db_connections.py, on a throw-away PostgreSQL
     "pytest-django>=4.9",  # examples/catalog/test_with_pytest.py, run by tests/test_django.py
     "redis>=5",  # Django's RedisCache, for tests/test_ratelimit.py's shared store
+    "websockets>=13",  # a real client for tests/test_ws_protocol.py
 ]
 
 

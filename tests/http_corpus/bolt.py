@@ -313,7 +313,8 @@ CASES: list[Case] = [
     ),
     Case("trailer_size_over_limit", chunked(b"0\r\nX: " + b"a" * 65536 + b"\r\n\r\n"), (400,)),
     # --- upgrades --------------------------------------------------------------------------
-    Case("upgrade_websocket", get("/", H, "Connection: Upgrade", "Upgrade: websocket"), (400,)),
+    # a WebSocket request no WebSocket route matches is an ordinary request (ENGINE_CONTRACT §8)
+    Case("upgrade_websocket", get("/", H, "Connection: Upgrade", "Upgrade: websocket"), (200,)),
     Case(
         "upgrade_h2c",
         get(

@@ -37,6 +37,8 @@ pub struct RouteSpec {
     /// The `Needs` flags, as their integer value (see [`NeedsBits`]).
     pub needs: u32,
     pub params: Option<Vec<ParamSpec>>,
+    /// A WebSocket route (`ENGINE_CONTRACT.md` §8): `call` is a `WebSocketCall`.
+    pub websocket: bool,
 }
 
 /// `bolt_api.engine.ServerConfig`: the fields this engine reads (`access_log` and
@@ -62,6 +64,11 @@ pub struct ServerConfig<'py> {
     /// A `StopToken`: the engine subscribes a `StopHandle` to it.
     pub stop_token: Option<Bound<'py, PyAny>>,
     pub access_log_file: Option<String>,
+    pub ws_max_message_size: usize,
+    pub ws_max_connections: usize,
+    pub ws_heartbeat_interval: f64,
+    pub ws_client_timeout: f64,
+    pub ws_per_message_deflate: bool,
 }
 
 /// The bolt-api objects this engine uses (`bolt_rust._engine.BoltApiParts`).

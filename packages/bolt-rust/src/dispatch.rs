@@ -66,7 +66,7 @@ fn selected_headers(headers: &HeaderMap, accept_encoding: bool, host: bool) -> H
 
 /// The headers a route's request carries: all of them, only those its `needs` name
 /// (`Accept-Encoding`, `Host`), or none.
-fn request_headers(headers: &HeaderMap, needs: u32, bits: NeedsBits) -> Option<HeaderMap> {
+pub fn request_headers(headers: &HeaderMap, needs: u32, bits: NeedsBits) -> Option<HeaderMap> {
     if needs & (bits.headers | bits.cookies) != 0 {
         Some(without_underscores(headers))
     } else if needs & (bits.accept_encoding | bits.host) != 0 {
@@ -92,6 +92,10 @@ pub struct Route {
 pub struct AppState {
     pub routes: Vec<Route>,
     pub router: Router,
+    /// The WebSocket routes (`ENGINE_CONTRACT.md` §8), a table of their own.
+    pub ws_routes: Vec<Route>,
+    pub ws_router: Router,
+    pub websockets: crate::websocket::Settings,
     pub fallback: Py<PyAny>,
     pub submit: Py<PyAny>,
     pub errors: ErrorResponses,
@@ -282,7 +286,14 @@ pub async fn serve(
     let (parts, body) = req.into_parts();
     let shared = Arc::clone(&state);
     let mut response = limits::guarded(
-        handle(&state, &parts, body, peer, raw_target.as_deref()),
+        handle(
+            &state,
+            conn.is_websocket_request().then_some(&*conn),
+            &parts,
+            body,
+            peer,
+            raw_target.as_deref(),
+        ),
         move |panic| {
             let message = format!("bolt: a request handler panicked ({panic}); answered 500");
             Python::attach(|py| shared.log.error(py, &message));
@@ -290,7 +301,7 @@ pub async fn serve(
         },
     )
     .await;
-    if conn.stopping() {
+    if conn.stopping() && response.status() != http::StatusCode::SWITCHING_PROTOCOLS {
         crate::response::close(&mut response);
     }
     response.body_mut().attach(&conn);
@@ -299,16 +310,17 @@ pub async fn serve(
 
 async fn handle(
     state: &AppState,
+    websocket: Option<&ConnState>,
     parts: &Parts,
     body: Incoming,
     peer: Option<SocketAddr>,
     raw_target: Option<&str>,
 ) -> HttpResponse {
     let Some(log) = &state.access_log else {
-        return dispatch(state, parts, body, peer, raw_target).await;
+        return dispatch(state, websocket, parts, body, peer, raw_target).await;
     };
     let start = Instant::now();
-    let response = dispatch(state, parts, body, peer, raw_target).await;
+    let response = dispatch(state, websocket, parts, body, peer, raw_target).await;
     let resolved = state
         .proxies
         .as_ref()
@@ -379,14 +391,77 @@ fn call_sync(
     })
 }
 
+/// The request object of a request to a route needing `needs` (everything: `u32::MAX`).
+pub fn new_request(
+    state: &AppState,
+    parts: &Parts,
+    (path, query): (&str, &str),
+    params: Option<Vec<(String, String)>>,
+    needs: u32,
+    body: bytes::Bytes,
+    peer: Option<SocketAddr>,
+) -> Request {
+    let bits = state.needs;
+    Request::new(
+        parts.method.clone(),
+        path.to_owned(),
+        if needs & bits.query != 0 {
+            query.to_owned()
+        } else {
+            String::new()
+        },
+        params,
+        request_headers(&parts.headers, needs, bits),
+        body,
+        if needs & bits.client != 0 { peer } else { None },
+    )
+    .with_methods(&state.methods)
+    .with_forwarded(match &state.proxies {
+        Some(proxies) if needs & bits.client != 0 => {
+            Some(Forwarded::capture(proxies, &parts.headers))
+        }
+        _ => None,
+    })
+}
+
+/// A WebSocket request (`conn` is given only for those): the handshake when a WebSocket
+/// route matches its path; `None` when none does (an ordinary request then, the gate reads
+/// on).
+async fn websocket(
+    state: &AppState,
+    conn: &ConnState,
+    parts: &Parts,
+    peer: Option<SocketAddr>,
+    raw_target: Option<&str>,
+) -> Option<HttpResponse> {
+    let (path, query) = limits::target_parts(&parts.uri, raw_target);
+    let Some(hit) = state.ws_router.at(&Method::GET, path) else {
+        conn.release();
+        return None;
+    };
+    let route = state.ws_routes.get(hit.index)?;
+    let params = hit.params.map(|ps| {
+        ps.into_iter()
+            .map(|(k, v)| (k.to_owned(), percent_decode(v)))
+            .collect::<Vec<_>>()
+    });
+    Some(crate::websocket::handshake(state, conn, parts, route, (path, query), params, peer).await)
+}
+
 async fn dispatch(
     state: &AppState,
+    websocket_conn: Option<&ConnState>,
     parts: &Parts,
     body: Incoming,
     peer: Option<SocketAddr>,
     raw_target: Option<&str>,
 ) -> HttpResponse {
     let _in_flight = InFlight::new(&state.in_flight);
+    if let Some(conn) = websocket_conn {
+        if let Some(response) = websocket(state, conn, parts, peer, raw_target).await {
+            return response;
+        }
+    }
     let read = match read_body(&parts.headers, body, state.max_body).await {
         Ok(read) => read,
         Err(BodyError::TooLarge) => return state.errors.get(413, true),
@@ -422,7 +497,6 @@ async fn dispatch(
     } else {
         (needs, params)
     };
-    let bits = state.needs;
     // Typed path/query values converted here, without the GIL; `None`: bolt-api binds them.
     let converted = route
         .and_then(|r| r.params.as_ref())
@@ -434,26 +508,7 @@ async fn dispatch(
     } else {
         read.bytes
     };
-    let request = Request::new(
-        parts.method.clone(),
-        path.to_owned(),
-        if needs & bits.query != 0 {
-            query.to_owned()
-        } else {
-            String::new()
-        },
-        params,
-        request_headers(&parts.headers, needs, bits),
-        body,
-        if needs & bits.client != 0 { peer } else { None },
-    )
-    .with_methods(&state.methods)
-    .with_forwarded(match &state.proxies {
-        Some(proxies) if needs & bits.client != 0 => {
-            Some(Forwarded::capture(proxies, &parts.headers))
-        }
-        _ => None,
-    });
+    let request = new_request(state, parts, (path, query), params, needs, body, peer);
     let Some(route) = route else {
         return answer_miss(state, request, path, head);
     };

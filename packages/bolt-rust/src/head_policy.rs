@@ -96,6 +96,22 @@ pub struct Head {
     pub len: usize,
     pub framing: Framing,
     pub retarget: Option<Retarget>,
+    /// How the head asks to change protocols (`ENGINE_CONTRACT.md` §8).
+    pub upgrade: Upgrade,
+}
+
+/// What a head's `Upgrade` field asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Upgrade {
+    /// No `Upgrade` field, or one hyper ignores (HTTP/1.0).
+    None,
+    /// An HTTP/1.1 `Upgrade` field that is not a WebSocket request: hyper keeps an upgrade
+    /// pending for it (`crate::server::conn` shuts such a connection down itself).
+    Other,
+    /// A WebSocket request: an HTTP/1.1 `GET` whose `Upgrade` lists `websocket`. It is
+    /// answered as a WebSocket handshake when a WebSocket route matches its path, as an
+    /// ordinary request otherwise.
+    WebSocket,
 }
 
 /// What [`check`] makes of the start of a connection's unread bytes.
@@ -175,12 +191,15 @@ pub fn check_transfer_codings<'a>(values: impl Iterator<Item = &'a [u8]>) -> Res
 
 /// What one pass over the header fields found.
 #[derive(Default)]
+#[allow(clippy::struct_excessive_bools)] // independent findings, not states
 struct Fields<'h> {
     content_length: Option<u64>,
     host: bool,
     transfer_encoding: Vec<&'h [u8]>,
     upgrade_option: bool,
     upgrade: bool,
+    /// An `Upgrade` field lists the token `websocket`.
+    websocket: bool,
 }
 
 fn scan_fields<'h>(headers: &[httparse::Header<'h>]) -> Result<Fields<'h>, u16> {
@@ -212,9 +231,18 @@ fn scan_fields<'h>(headers: &[httparse::Header<'h>]) -> Result<Fields<'h>, u16> 
                 .any(|t| t.trim_ascii().eq_ignore_ascii_case(b"upgrade"));
         } else if name.eq_ignore_ascii_case("upgrade") {
             fields.upgrade = true;
+            fields.websocket |= lists_websocket(header.value);
         }
     }
     Ok(fields)
+}
+
+/// Whether an `Upgrade` field value lists the protocol `websocket` (case-insensitive; RFC
+/// 9110 §7.8: a comma-separated list of `protocol-name ["/" protocol-version]`).
+pub fn lists_websocket(value: &[u8]) -> bool {
+    value
+        .split(|&b| b == b',')
+        .any(|t| t.trim_ascii().eq_ignore_ascii_case(b"websocket"))
 }
 
 /// RFC 9112 §3.2: `Host = uri-host [ ":" port ]` — RFC 3986's IP literal in brackets, or a
@@ -341,9 +369,17 @@ fn accept(
     // where the target sits in `src` (httparse hands out a slice of it)
     let start = (target.as_ptr() as usize).wrapping_sub(src.as_ptr() as usize);
     let retarget = target_form::check(method, target, start)?;
-    // no protocol upgrades (WebSocket, h2c) yet: an `Upgrade` field with the `upgrade`
-    // connection option (llhttp's `should_upgrade`)
-    if fields.upgrade_option && fields.upgrade {
+    // A WebSocket request goes on (a WebSocket route takes it, or it is answered as an
+    // ordinary request, its `Upgrade` ignored); any other upgrade (h2c, ...) is refused when
+    // the `upgrade` connection option asks for it (llhttp's `should_upgrade`).
+    let upgrade = if !fields.upgrade || !http11 {
+        Upgrade::None
+    } else if fields.websocket && method == "GET" {
+        Upgrade::WebSocket
+    } else {
+        Upgrade::Other
+    };
+    if fields.upgrade_option && fields.upgrade && upgrade != Upgrade::WebSocket {
         return Err(400);
     }
     let framing = if fields.transfer_encoding.is_empty() {
@@ -363,6 +399,7 @@ fn accept(
         len,
         framing,
         retarget,
+        upgrade,
     })
 }
 
@@ -405,7 +442,8 @@ pub(crate) mod tests {
             Verdict::Accept(super::Head {
                 len: head.len() - 4,
                 framing: Framing::None,
-                retarget: None
+                retarget: None,
+                upgrade: super::Upgrade::None,
             })
         );
         assert_eq!(verdict("GET /a HTTP/1.1\r\nHost: x\r\n"), Verdict::Partial);
@@ -543,12 +581,44 @@ pub(crate) mod tests {
     }
 
     #[test]
-    fn upgrades_are_refused_but_the_option_alone_is_not() {
-        let ws = "GET / HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n";
-        assert_eq!(status(ws), Some(400));
+    fn upgrades_other_than_websocket_are_refused_but_the_option_alone_is_not() {
+        let h2c = "GET / HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: h2c\r\n\r\n";
+        assert_eq!(status(h2c), Some(400));
+        // a WebSocket upgrade on another method, or over HTTP/1.0, is no WebSocket request
+        let post =
+            "POST / HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n";
+        assert_eq!(status(post), Some(400));
+        let old = "GET / HTTP/1.0\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n";
+        assert_eq!(status(old), Some(400));
         assert_eq!(
             status("GET / HTTP/1.1\r\nHost: x\r\nConnection: upgrade\r\n\r\n"),
             None
+        );
+    }
+
+    fn upgrade_of(head: &str) -> Option<super::Upgrade> {
+        match verdict(head) {
+            Verdict::Accept(head) => Some(head.upgrade),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn websocket_requests_are_told_apart() {
+        use super::Upgrade;
+        let ws = "GET /ws HTTP/1.1\r\nHost: x\r\nConnection: keep-alive, Upgrade\r\n\
+                  Upgrade: h2c, WebSocket\r\n\r\n";
+        assert_eq!(upgrade_of(ws), Some(Upgrade::WebSocket));
+        // several fields form one list; no connection option needed to be one
+        let split = "GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: h2c\r\nUpgrade: websocket\r\n\r\n";
+        assert_eq!(upgrade_of(split), Some(Upgrade::WebSocket));
+        let other = "GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websockets\r\n\r\n";
+        assert_eq!(upgrade_of(other), Some(Upgrade::Other));
+        let old = "GET /ws HTTP/1.0\r\nUpgrade: websocket\r\n\r\n";
+        assert_eq!(upgrade_of(old), Some(Upgrade::None));
+        assert_eq!(
+            upgrade_of("GET / HTTP/1.1\r\nHost: x\r\n\r\n"),
+            Some(Upgrade::None)
         );
     }
 }

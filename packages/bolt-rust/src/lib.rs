@@ -25,6 +25,7 @@ mod router;
 mod server;
 mod target_form;
 mod testing;
+mod websocket;
 
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
@@ -34,6 +35,7 @@ fn _bolt(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<request::Request>()?;
     m.add_class::<bridge::Completion>()?;
     m.add_class::<server::StopHandle>()?;
+    m.add_class::<websocket::Channel>()?;
     m.add_class::<access_log::AccessLogReader>()?;
     m.add_function(wrap_pyfunction!(server::serve, m)?)?;
     testing::register(m)?;

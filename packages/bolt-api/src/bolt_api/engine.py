@@ -392,8 +392,10 @@ class ServerConfig:
     #: Seconds a WebSocket client may stay silent (no frame of any kind, pongs included)
     #: before the engine closes the connection; 0: no limit.
     ws_client_timeout: float = 10.0
-    #: Offer ``permessage-deflate`` (RFC 7692) to clients that ask for it.
-    ws_per_message_deflate: bool = True
+    #: Negotiate ``permessage-deflate`` (RFC 7692) with clients that offer it. Off by
+    #: default: it costs a compressor per connection (hundreds of KiB at the default
+    #: ``ws_max_connections``), and the Rust engine cannot honour it (it refuses to start).
+    ws_per_message_deflate: bool = False
 
     @property
     def logs_requests(self) -> bool:

@@ -44,6 +44,7 @@ from ._bodies import send_file, send_stream
 from ._request import Request, decode_path
 from ._response import CONTINUE, STATUS_LINES, STATUS_LINES_10, header_block, status_line
 from ._state import ServerState
+from ._websocket import WebSocket, lists_websocket
 
 __all__ = ["HttpProtocol"]
 
@@ -83,6 +84,11 @@ _HOST_TWICE: Final = 16
 _LENGTH: Final = 32
 _CONN_UPGRADE: Final = 64
 _HOST_BAD: Final = 128
+#: A WebSocket request (ENGINE_CONTRACT.md §8): an HTTP/1.1 GET whose Upgrade lists websocket.
+_WEBSOCKET: Final = 256
+#: ``_upgrade`` after a WebSocket request no WebSocket route matched: it was answered as an
+#: ordinary request, so llhttp's upgrade pause is resumed and the bytes after it parsed.
+_IGNORED: Final = object()
 
 #: RFC 9112 §3.2: ``Host = uri-host [ ":" port ]`` (RFC 3986: an IP literal in brackets, or a
 #: reg-name — which covers IPv4 — of unreserved, pct-encoded and sub-delims characters; a
@@ -185,6 +191,8 @@ class HttpProtocol(asyncio.Protocol):
         "_te",
         "_timer",
         "_transport",
+        "_upgrade",
+        "_upgrade_value",
         "_url",
         "_writable_waiter",
         "_writing_paused",
@@ -243,6 +251,11 @@ class HttpProtocol(asyncio.Protocol):
         self._declared = 0
         self._body: list[bytes] = []
         self._body_size = 0
+        #: The ``Upgrade`` fields of the head being read (set only when it has one).
+        self._upgrade_value = b""
+        #: A WebSocket request in hand: ``[request, call, early bytes]`` until it starts,
+        #: then its :class:`~bolt_py._websocket.WebSocket`; or ``_IGNORED``; else ``None``.
+        self._upgrade: Any = None
 
     # -- connection events -------------------------------------------------------------
 
@@ -288,9 +301,8 @@ class HttpProtocol(asyncio.Protocol):
             self._last_active = self._loop.time()
         try:
             self._parser.feed_data(data)
-        except HttpParserUpgrade:
-            if not self._closing:
-                self._fail(400)
+        except HttpParserUpgrade as exc:
+            self._upgraded(data[exc.args[0] :] if exc.args else b"")
         except HttpParserInvalidMethodError:
             if not self._closing:
                 self._fail(400, head=False)  # llhttp left the last request's method in place
@@ -405,6 +417,9 @@ class HttpProtocol(asyncio.Protocol):
                 ):
                     self._flags |= _CONN_UPGRADE
             elif lname == b"upgrade":
+                self._upgrade_value = (
+                    self._upgrade_value + b"," + value if self._flags & _UPGRADE else value
+                )
                 self._flags |= _UPGRADE
 
     def on_headers_complete(self) -> None:
@@ -439,8 +454,13 @@ class HttpProtocol(asyncio.Protocol):
         url = self._url
         if url[:1] != b"/" and (method != b"OPTIONS" if url == b"*" else b"://" not in url):
             return 400  # asterisk-form is for OPTIONS only; authority-form for CONNECT only
-        if flags & _UPGRADE and flags & _CONN_UPGRADE:
-            return 400  # no protocol upgrades (WebSocket, h2c) yet
+        if flags & _UPGRADE:
+            if method == b"GET" and version == "1.1" and lists_websocket(self._upgrade_value):
+                self._flags = flags | _WEBSOCKET
+                if self._te is not None or self._declared > 0:
+                    return 400  # a handshake has no body
+            elif flags & _CONN_UPGRADE:
+                return 400  # no other protocol upgrades (h2c, ...)
         if self._te is not None:
             if version == "1.0" or flags & _LENGTH:
                 return 400
@@ -469,8 +489,8 @@ class HttpProtocol(asyncio.Protocol):
         mode = 0 if parser.get_http_version() == "1.1" else _HTTP10
         flags = self._flags
         if flags:
-            if flags & _UPGRADE and parser.should_upgrade():
-                self._fail(400)  # no protocol upgrades (WebSocket, h2c) yet
+            if flags & _UPGRADE and not flags & _WEBSOCKET and parser.should_upgrade():
+                self._fail(400)  # no other protocol upgrades (h2c, ...)
                 return
             if flags & _CONNECTION and keep_alive and mode:
                 mode |= _KA_HEADER
@@ -507,6 +527,8 @@ class HttpProtocol(asyncio.Protocol):
         )
         if self._state.access_log is not None:
             request.log_context = (url, parser.get_http_version(), time.perf_counter())
+        if flags & _WEBSOCKET and self._websocket_request(request, raw_path):
+            return
         if not keep_alive:
             self._closing = True  # this is the last request read on this connection
             self._pause_reading()
@@ -517,6 +539,69 @@ class HttpProtocol(asyncio.Protocol):
                 self._pause_reading()
         else:
             self._dispatch(request, raw_path, keep_alive, mode)
+
+    # -- WebSocket requests ------------------------------------------------------------
+
+    def _websocket_request(self, request: Request, raw_path: str) -> bool:
+        """A WebSocket request read: start it (in its turn) if a WebSocket route matches and
+        say so; else it is an ordinary request (§8), its ``Upgrade`` ignored."""
+        matcher = self._state.ws_matcher
+        found = matcher.match("GET", raw_path) if matcher is not None else None
+        if found is None:
+            if self._parser.should_upgrade():
+                self._upgrade = _IGNORED
+            return False
+        (call, _), request.path_params = found
+        # nothing after the handshake is HTTP: stop reading until the WebSocket takes over
+        self._closing = True
+        self._pause_reading()
+        self._upgrade = [request, call, b""]
+        if self._busy or self._queue:
+            self._queue.append((None, self._start_websocket, False, 0))
+        else:
+            self._start_websocket()
+        return True
+
+    def _start_websocket(self) -> None:
+        """Hand the connection to a :class:`~bolt_py._websocket.WebSocket`, which calls the
+        route; ``render_error(503)`` instead beyond ``ws_max_connections`` or while stopping."""
+        request, call, early = self._upgrade
+        state = self._state
+        transport = self._transport
+        if transport is None:
+            return
+        if state.ws_open >= state.ws_max_connections or state.stopping:
+            self._upgrade = None
+            if request.log_context is not None:
+                self._current = request
+            self._respond(self._errors[503], False, False, 0)
+            return
+        state.ws_open += 1
+        # the header and keep-alive timers end with HTTP on this connection
+        for timer in (self._timer, self._head_timer):
+            if timer is not None:
+                timer.cancel()
+        self._timer = self._head_timer = None
+        state.connections.discard(self)
+        self._transport = None
+        self._queue.clear()
+        session = WebSocket(state, transport, request, call, early, self._writing_paused)
+        self._upgrade = session
+        session.start()
+
+    def _upgraded(self, rest: bytes) -> None:
+        """llhttp paused after a head asking for an upgrade; ``rest`` is what followed it."""
+        upgrade = self._upgrade
+        if upgrade is _IGNORED:
+            self._upgrade = None
+            if rest:
+                self.data_received(rest)  # the parser was resumed: go on with HTTP
+        elif isinstance(upgrade, list):
+            upgrade[2] += rest  # the client's first frames, for the WebSocket to come
+        elif isinstance(upgrade, WebSocket):
+            upgrade.add_early(rest)
+        elif not self._closing:
+            self._fail(400)
 
     # -- answering ---------------------------------------------------------------------
 
@@ -570,7 +655,10 @@ class HttpProtocol(asyncio.Protocol):
             request, raw_path, keep_alive, mode = queue.popleft()
             if request is None:
                 self._current = None
-                self._respond(self._errors[raw_path], bool(mode), False, 0)
+                if type(raw_path) is int:
+                    self._respond(self._errors[raw_path], bool(mode), False, 0)
+                else:
+                    raw_path()  # a WebSocket request's turn: _start_websocket
             else:
                 self._dispatch(request, raw_path, keep_alive, mode)
         if self._transport is None:

@@ -86,9 +86,14 @@ def _check(config: ServerConfig) -> None:
         raise ValueError(f"graceful_timeout must be >= 0, got {config.graceful_timeout}")
     if not config.header_timeout >= 0:
         raise ValueError(f"header_timeout must be >= 0, got {config.header_timeout}")
-    for name in ("max_uri_size", "max_header_size", "max_header_count"):
+    for name in ("ws_heartbeat_interval", "ws_client_timeout"):
+        if not getattr(config, name) >= 0:
+            raise ValueError(f"{name} must be >= 0, got {getattr(config, name)}")
+    for name in ("max_uri_size", "max_header_size", "max_header_count", "ws_max_message_size"):
         if getattr(config, name) < 1:
             raise ValueError(f"{name} must be at least 1, got {getattr(config, name)}")
+    if config.ws_max_connections < 0:
+        raise ValueError(f"ws_max_connections must be >= 0, got {config.ws_max_connections}")
 
 
 async def _serve(app: CompiledApp, config: ServerConfig) -> None:

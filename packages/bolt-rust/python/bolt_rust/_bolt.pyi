@@ -1,5 +1,6 @@
 """Type stubs for the native module ``bolt_rust._bolt`` (hand-written; checked by stubtest)."""
 
+import asyncio
 from collections.abc import Callable, Coroutine, Sequence
 from typing import Any, final
 
@@ -10,6 +11,7 @@ from ._engine import BoltApiParts
 
 __all__ = [
     "AccessLogReader",
+    "Channel",
     "Completion",
     "Request",
     "StopHandle",
@@ -20,6 +22,15 @@ __all__ = [
 ]
 
 __version__: str
+
+@final
+class Channel:
+    """A WebSocket route's ``receive`` and ``send`` (ENGINE_CONTRACT.md §8)."""
+
+    def receive(self) -> asyncio.Future[dict[str, Any]]: ...
+    def send(self, message: dict[str, Any]) -> asyncio.Future[None]: ...
+    def _wake(self) -> None: ...
+    def _settle(self, future: asyncio.Future[None], broken: bool) -> None: ...
 
 @final
 class Request:
@@ -90,6 +101,7 @@ def serve(
     submit: Callable[[Coroutine[Any, Any, Any], Completion], None],
     start_access_log: Callable[[AccessLogReader], None] | None,
     trusted_proxies: TrustedProxies | None,
+    ws_loop: asyncio.AbstractEventLoop,
 ) -> None:
     """Serve ``app`` as ``config`` says until a signal or ``config.stop_token`` stops it.
 

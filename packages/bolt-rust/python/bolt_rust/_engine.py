@@ -79,6 +79,7 @@ class Engine:
                     submit=loop.submit,
                     start_access_log=writer.start if writer is not None else None,
                     trusted_proxies=proxies,
+                    ws_loop=loop.loop,
                 )
         finally:
             loop.stop()

@@ -3,8 +3,10 @@
 //! hyper answers pipelined requests in order (a `HEAD` frames its response as one), sends
 //! `100 Continue`, keeps the connection alive or closes it as the request and the response
 //! say; the gate (`crate::server::gate`) supplies the head policy, the timers and the drain.
-//! The connection is not upgraded: WebSocket routes will take hyper's upgrade
-//! (`serve_connection(...).with_upgrades()`) from here.
+//! A WebSocket handshake that a route accepts (`crate::websocket`) ends hyper's part once it
+//! has written the 101: the connection takes the socket back from hyper (`into_parts`, hyper's
+//! manual upgrade — `with_upgrades()` wants a `Send` socket, and the gate shares `Rc` state
+//! with its connection) and runs the WebSocket on it, without the gate and its timers.
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
@@ -71,13 +73,36 @@ pub async fn serve(worker: &Worker, stream: TcpStream, peer: SocketAddr) {
         let conn = Rc::clone(&shared);
         async move { Ok::<_, Infallible>(dispatch::serve(app, conn, Some(peer), req).await) }
     });
-    let connection = worker.http.serve_connection(TokioIo::new(gate), service);
-    let mut connection = std::pin::pin!(connection);
+    // `Unpin` (hyper boxes the handler's future), so that it can be taken apart afterwards
+    let mut connection = worker.http.serve_connection(TokioIo::new(gate), service);
     let mut stop = worker.drain.subscribe();
     // an error ends this connection only (the client went away, a cut body, ...)
-    tokio::select! {
-        _ = connection.as_mut() => return,
-        () = Drain::stopped(&mut stop) => state.stop(),
+    let served = tokio::select! {
+        served = &mut connection => served,
+        () = Drain::stopped(&mut stop) => {
+            state.stop();
+            (&mut connection).await
+        }
+    };
+    // hyper shuts the socket down itself unless an upgrade was pending: an HTTP/1.1 head
+    // with an `Upgrade` field, answered 101 or not
+    if served.is_err() || !state.upgrade_seen() {
+        if let Some(accepted) = state.take_upgraded() {
+            accepted.abandon();
+        }
+        return;
     }
-    let _ = connection.await;
+    let parts = connection.into_parts();
+    let mut gate = parts.io.into_inner();
+    if let Some(accepted) = state.take_upgraded() {
+        let (stream, unread) = gate.into_parts();
+        // what hyper and the gate had read past the handshake head: the first frames
+        let mut prefix = Vec::with_capacity(parts.read_buf.len() + unread.len());
+        prefix.extend_from_slice(&parts.read_buf);
+        prefix.extend_from_slice(&unread);
+        crate::websocket::run(&worker.app, accepted, stream, prefix, &worker.drain).await;
+        return;
+    }
+    // not upgraded: the shutdown hyper skipped (the gate's pending reply, FIN, linger)
+    let _ = tokio::io::AsyncWriteExt::shutdown(&mut gate).await;
 }

@@ -20,6 +20,11 @@
 //!   the server stops;
 //! * a response body that fails after its head was sent cuts the connection once hyper has
 //!   flushed what it had (`ConnState::cut`).
+//! * after a WebSocket request (`head_policy::Upgrade::WebSocket`, `ENGINE_CONTRACT.md` §8)
+//!   it hands hyper nothing more until the request's handler decides: an ordinary request
+//!   after all (`ConnState::release`: read on), or an accepted handshake, after which the
+//!   connection takes the socket and what the gate had read (`Gate::into_parts`) away from
+//!   hyper and the gate.
 
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
@@ -58,6 +63,18 @@ pub struct ConnState {
     taken: Cell<u64>,
     /// A response body failed after its head was sent: close once hyper has flushed.
     cut: Cell<bool>,
+    /// The number of the last head that was a WebSocket request (0: none yet).
+    websocket_head: Cell<u64>,
+    /// The gate holds back what follows a WebSocket request until its handler decides
+    /// (`release`: an ordinary request after all; otherwise the connection is upgraded).
+    held: Cell<bool>,
+    /// hyper keeps an upgrade pending for an HTTP/1.1 head with an `Upgrade` field and then
+    /// ends the connection without shutting the socket down (`crate::server::conn` does).
+    upgrade_seen: Cell<bool>,
+    /// The WebSocket a handshake accepted (a `crate::websocket::Accepted`), run once hyper
+    /// has written the 101. Boxed as `Any` so that this state's drop glue holds no Python
+    /// object (the unit tests run without libpython).
+    upgraded: RefCell<Option<Box<dyn std::any::Any>>>,
 }
 
 impl ConnState {
@@ -92,6 +109,35 @@ impl ConnState {
 
     pub fn is_cut(&self) -> bool {
         self.cut.get()
+    }
+
+    /// Whether the request the handler took last ([`Self::next_raw_target`]) is a WebSocket
+    /// request (`ENGINE_CONTRACT.md` §8).
+    pub fn is_websocket_request(&self) -> bool {
+        self.websocket_head.get() == self.taken.get() && self.taken.get() > 0
+    }
+
+    /// The WebSocket request was an ordinary request after all: read on.
+    pub fn release(&self) {
+        if self.held.replace(false) {
+            if let Some(waker) = self.reader.take() {
+                waker.wake();
+            }
+        }
+    }
+
+    pub fn upgrade_seen(&self) -> bool {
+        self.upgrade_seen.get()
+    }
+
+    /// Keep the accepted WebSocket for the connection to run after the 101.
+    pub fn set_upgraded(&self, accepted: crate::websocket::Accepted) {
+        *self.upgraded.borrow_mut() = Some(Box::new(accepted));
+    }
+
+    pub fn take_upgraded(&self) -> Option<crate::websocket::Accepted> {
+        let upgraded = self.upgraded.borrow_mut().take()?;
+        upgraded.downcast().ok().map(|accepted| *accepted)
     }
 }
 
@@ -146,6 +192,11 @@ pub struct Gate<IO> {
 }
 
 impl<IO> Gate<IO> {
+    /// The socket and what was read from it but not handed to hyper (after an upgrade).
+    pub fn into_parts(self) -> (IO, BytesMut) {
+        (self.io, self.unread)
+    }
+
     pub fn new(
         io: IO,
         limits: HeadLimits,
@@ -269,6 +320,19 @@ impl<IO> Gate<IO> {
                 Bytes::from(out)
             }
         };
+        match head.upgrade {
+            head_policy::Upgrade::None => {}
+            head_policy::Upgrade::Other => self.state.upgrade_seen.set(true),
+            head_policy::Upgrade::WebSocket => {
+                self.state.upgrade_seen.set(true);
+                self.state.websocket_head.set(self.heads);
+                // what follows is WebSocket frames if the handshake is accepted: held back
+                // until the handler decides (a handshake with a body is refused, not held)
+                if head.framing == Framing::None {
+                    self.state.held.set(true);
+                }
+            }
+        }
         self.phase = match head.framing {
             Framing::None => Phase::Head,
             Framing::Length(n) => Phase::Body(n),
@@ -336,6 +400,15 @@ impl<IO: AsyncRead + Unpin> AsyncRead for Gate<IO> {
     ) -> Poll<io::Result<()>> {
         let this = self.get_mut();
         loop {
+            if this.ready.is_empty() && this.state.held.get() {
+                // after a WebSocket request: nothing more until `ConnState::release`
+                let waker = match this.state.reader.take() {
+                    Some(old) if old.will_wake(cx.waker()) => old,
+                    _ => cx.waker().clone(),
+                };
+                this.state.reader.set(Some(waker));
+                return Poll::Pending;
+            }
             if !this.ready.is_empty() {
                 let n = this.ready.len().min(out.remaining());
                 out.put_slice(&this.ready[..n]);
@@ -595,5 +668,51 @@ mod tests {
         assert_eq!(seen, expected.to_vec());
         assert_eq!(state.next_raw_target(), None);
         assert_eq!(state.next_raw_target().as_deref(), Some("/a<b>"));
+    }
+
+    #[test]
+    fn a_websocket_request_holds_what_follows_until_released_or_taken() {
+        let head =
+            b"GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n";
+        let next = b"GET /b HTTP/1.1\r\nHost: x\r\n\r\n";
+        block_on(async {
+            let (mut client, server) = tokio::io::duplex(1 << 16);
+            client.write_all(head).await.expect("written");
+            client.write_all(next).await.expect("written");
+            client.shutdown().await.expect("half-closed");
+            let state = Rc::new(ConnState::default());
+            let mut gate = gate(server, &state);
+            let mut buf = vec![0; 4096];
+            let n = gate.read(&mut buf).await.expect("read");
+            assert_eq!(&buf[..n], head.as_slice());
+            assert!(state.upgrade_seen());
+            assert_eq!(state.next_raw_target(), None);
+            assert!(state.is_websocket_request());
+            // held: nothing more reaches hyper
+            let wait = std::time::Duration::from_millis(20);
+            assert!(tokio::time::timeout(wait, gate.read(&mut buf))
+                .await
+                .is_err());
+            // an ordinary request after all: the next head passes
+            state.release();
+            let mut rest = Vec::new();
+            gate.read_to_end(&mut rest).await.expect("read");
+            assert_eq!(rest, next.to_vec());
+            assert_eq!(state.next_raw_target(), None);
+            assert!(!state.is_websocket_request());
+        });
+        // accepted instead: what was read past the head stays for the WebSocket
+        block_on(async {
+            let (mut client, server) = tokio::io::duplex(1 << 16);
+            client.write_all(head).await.expect("written");
+            client.write_all(b"\x81\x80frame").await.expect("written");
+            let state = Rc::new(ConnState::default());
+            let mut gate = gate(server, &state);
+            let mut buf = vec![0; 4096];
+            let n = gate.read(&mut buf).await.expect("read");
+            assert_eq!(&buf[..n], head.as_slice());
+            let (_io, unread) = gate.into_parts();
+            assert!(unread.is_empty() || unread.as_ref() == b"\x81\x80frame");
+        });
     }
 }

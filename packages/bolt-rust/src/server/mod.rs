@@ -37,11 +37,15 @@ use crate::router::Router;
 use drain::{Drain, Ended};
 use gate::Timeouts;
 
-/// The route table: the router, and per route what a request needs of it.
-fn route_table(specs: Vec<RouteSpec>) -> PyResult<(Router, Vec<Route>)> {
-    let mut router = Router::default();
+/// The route tables: the HTTP routes and the WebSocket routes (`ENGINE_CONTRACT.md` §8: a
+/// separate table), each a router and per route what a request needs of it.
+type Tables = ((Router, Vec<Route>), (Router, Vec<Route>));
+
+fn route_table(specs: Vec<RouteSpec>) -> PyResult<Tables> {
+    let (mut router, mut ws_router) = (Router::default(), Router::default());
     let mut table = Vec::with_capacity(specs.len());
-    for (index, spec) in specs.into_iter().enumerate() {
+    let mut ws_table = Vec::new();
+    for spec in specs {
         let RouteSpec {
             method,
             path,
@@ -49,9 +53,27 @@ fn route_table(specs: Vec<RouteSpec>) -> PyResult<(Router, Vec<Route>)> {
             is_async,
             needs,
             params,
+            websocket,
         } = spec;
+        if websocket {
+            if method != "GET" || !is_async {
+                return Err(PyValueError::new_err(format!(
+                    "the WebSocket route {path} must be a GET with is_async set"
+                )));
+            }
+            ws_router
+                .insert(&method, &path, ws_table.len())
+                .map_err(PyValueError::new_err)?;
+            ws_table.push(Route {
+                call,
+                is_async,
+                needs,
+                params: None,
+            });
+            continue;
+        }
         router
-            .insert(&method, &path, index)
+            .insert(&method, &path, table.len())
             .map_err(PyValueError::new_err)?;
         // bolt-api publishes `ParamSpec`s for sync routes only; decided here, not per request
         let params = params
@@ -66,7 +88,7 @@ fn route_table(specs: Vec<RouteSpec>) -> PyResult<(Router, Vec<Route>)> {
             params,
         });
     }
-    Ok((router, table))
+    Ok(((router, table), (ws_router, ws_table)))
 }
 
 /// The engine's own error responses: `render_error(status)` for every status of
@@ -128,13 +150,15 @@ fn subscribe(
 /// `submit(coro, completion)` runs a coroutine on the asyncio loop thread; with
 /// `start_access_log`, the access log goes through `logging`: it is called once with the
 /// reader of the lines; `trusted_proxies` is the `bolt_api.proxies.TrustedProxies` of
-/// `config.trusted_proxies`, `None` when that is empty.
+/// `config.trusted_proxies`, `None` when that is empty; `ws_loop` is the loop `submit` runs
+/// coroutines on (WebSocket routes' `receive`/`send` futures belong to it).
 ///
 /// The first SIGINT or SIGTERM closes the listener, closes idle keep-alive connections and
 /// lets requests in flight finish (answered with `connection: close`) for up to
 /// `graceful_timeout` seconds; then the rest are cut. A second SIGINT cuts them at once.
 #[pyfunction]
-#[pyo3(signature = (app, config, bolt_api, *, submit, start_access_log, trusted_proxies))]
+#[allow(clippy::too_many_arguments, clippy::too_many_lines)] // the Python entry point
+#[pyo3(signature = (app, config, bolt_api, *, submit, start_access_log, trusted_proxies, ws_loop))]
 pub fn serve(
     py: Python<'_>,
     app: CompiledApp<'_>,
@@ -143,6 +167,7 @@ pub fn serve(
     submit: Py<PyAny>,
     start_access_log: Option<Py<PyAny>>,
     trusted_proxies: Option<Py<PyAny>>,
+    ws_loop: Py<PyAny>,
 ) -> PyResult<()> {
     // First, so the descriptor is owned (and closed) whatever fails next.
     let adopted = config.listen_fd.map(accept::adopt).transpose()?;
@@ -163,7 +188,22 @@ pub fn serve(
         not_found,
         ..
     } = app;
-    let (router, table) = route_table(specs)?;
+    let ((router, table), (ws_router, ws_table)) = route_table(specs)?;
+    let websockets = crate::websocket::Settings::new(
+        config.ws_max_message_size,
+        config.ws_max_connections,
+        config.ws_heartbeat_interval,
+        config.ws_client_timeout,
+        ws_loop,
+    )?;
+    if config.ws_per_message_deflate {
+        // tungstenite has no RFC 7692: a setting this engine cannot honour is an error
+        return Err(PyValueError::new_err(
+            "ws_per_message_deflate: the rust engine cannot negotiate permessage-deflate \
+             (its WebSocket crate, tungstenite, has no RFC 7692); leave it off or serve \
+             with --engine python",
+        ));
+    }
     let log = bolt_api.logger;
     let (access_log, file_writer) = start_access_log_for(
         py,
@@ -196,6 +236,9 @@ pub fn serve(
     let state = Arc::new(AppState {
         routes: table,
         router,
+        ws_routes: ws_table,
+        ws_router,
+        websockets,
         fallback,
         submit,
         errors,
@@ -423,7 +466,9 @@ fn run(state: Arc<AppState>, listener: TcpListener, serving: Serving) -> PyResul
         match ended {
             Ended::Drained => return Ok(()),
             Ended::TimedOut => {
-                let cut = state.in_flight.load(std::sync::atomic::Ordering::Relaxed);
+                // open WebSockets are requests in flight too (their handlers still run)
+                let cut = state.in_flight.load(std::sync::atomic::Ordering::Relaxed)
+                    + state.websockets.open();
                 if cut > 0 {
                     let message = drain::timeout_message(graceful, cut);
                     Python::attach(|py| state.log.warning(py, &message));

@@ -1,5 +1,6 @@
 """The request limits as flags: ``--max-body-size``, ``--header-timeout``, ``--max-uri-size``,
-``--max-header-size``, ``--max-header-count``.
+``--max-header-size``, ``--max-header-count``, and the WebSocket ones, ``--ws-max-message-size``,
+``--ws-max-connections``, ``--ws-heartbeat-interval``, ``--ws-client-timeout``.
 
 Each is a :class:`~bolt_api.engine.ServerConfig` field that both engines enforce
 (ENGINE_CONTRACT.md §6). ``bolt serve`` and ``runbolt`` add the same flags; a flag left out
@@ -27,7 +28,8 @@ _DEFAULTS = ServerConfig()
 @dataclass(frozen=True, slots=True)
 class Limit:
     """One limit: its ``ServerConfig`` field, and whether it counts bytes/fields (an integer,
-    1 or more) or seconds (a number, 0 or more; 0 switches the timer off)."""
+    1 or more) or seconds (a number, 0 or more; 0 switches the timer off) — or, for a
+    ``switch``, turns a feature on or off (``--flag``/``--no-flag``, a ``bool`` setting)."""
 
     field: str
     #: Its Django setting, ``BOLT_<FIELD>`` (spelled out: the settings table's test finds
@@ -35,6 +37,7 @@ class Limit:
     setting: str
     seconds: bool
     help: str
+    switch: bool = False
 
     @property
     def flag(self) -> str:
@@ -47,6 +50,10 @@ class Limit:
 
     def check(self, value: Any, source: str) -> int | float:
         """``value`` as this limit's type; ``ValueError`` naming ``source`` when it is not one."""
+        if self.switch:
+            if isinstance(value, bool):
+                return value
+            raise ValueError(f"{source} must be True or False, got {value!r}.")
         if self.seconds:
             ok = isinstance(value, int | float) and not isinstance(value, bool)
             if ok and 0 <= value < math.inf:
@@ -86,6 +93,38 @@ LIMITS: tuple[Limit, ...] = (
         False,
         "most header fields in one request; 431 beyond",
     ),
+    Limit(
+        "ws_max_message_size",
+        "BOLT_WS_MAX_MESSAGE_SIZE",
+        False,
+        "largest WebSocket message in bytes, its fragments together; close 1009 beyond",
+    ),
+    Limit(
+        "ws_max_connections",
+        "BOLT_WS_MAX_CONNECTIONS",
+        False,
+        "most open WebSockets per process; 503 to an upgrade beyond",
+    ),
+    Limit(
+        "ws_heartbeat_interval",
+        "BOLT_WS_HEARTBEAT_INTERVAL",
+        True,
+        "seconds between the server's pings on an open WebSocket (0: none)",
+    ),
+    Limit(
+        "ws_client_timeout",
+        "BOLT_WS_CLIENT_TIMEOUT",
+        True,
+        "seconds a WebSocket client may send nothing, pongs included; close 1001 beyond (0: none)",
+    ),
+    Limit(
+        "ws_per_message_deflate",
+        "BOLT_WS_PER_MESSAGE_DEFLATE",
+        False,
+        "negotiate permessage-deflate (RFC 7692) with WebSocket clients that offer it"
+        " (the python engine only; the rust engine refuses to start with it)",
+        switch=True,
+    ),
 )
 
 
@@ -94,6 +133,15 @@ def add_limit_arguments(parser: argparse.ArgumentParser, *, settings: bool = Fal
     fallback (``runbolt``)."""
     for limit in LIMITS:
         fallback = f"settings.{limit.setting}, else " if settings else ""
+        if limit.switch:
+            parser.add_argument(
+                limit.flag,
+                action=argparse.BooleanOptionalAction,
+                default=None,
+                help=f"{limit.help[0].upper()}{limit.help[1:]} (default: {fallback}"
+                f"{'on' if limit.default else 'off'}).",
+            )
+            continue
         parser.add_argument(
             limit.flag,
             type=float if limit.seconds else int,
