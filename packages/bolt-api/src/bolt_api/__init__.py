@@ -97,8 +97,20 @@ from .views import (
     UpdateMixin,
     ViewSet,
 )
+from .websocket import (
+    CloseCode,
+    WebSocket,
+    WebSocketDisconnect,
+    WebSocketException,
+    WebSocketState,
+)
 
 __all__ = [
+    "CloseCode",
+    "WebSocket",
+    "WebSocketDisconnect",
+    "WebSocketException",
+    "WebSocketState",
     "APIKeyAuthentication",
     "APIView",
     "AllowAny",
