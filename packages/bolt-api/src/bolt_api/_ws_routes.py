@@ -76,7 +76,10 @@ async def _answer(send: WebSocketSend, response: ResponseTuple) -> None:
 async def _close_quietly(ws: WebSocket, code: int, reason: str) -> None:
     """Close after the accept; the connection may be gone already (then there is no one to
     tell)."""
-    if ws.application_state is WebSocketState.CONNECTED:
+    if (
+        ws.application_state is WebSocketState.CONNECTED
+        and ws.client_state is not WebSocketState.DISCONNECTED
+    ):
         with contextlib.suppress(OSError, RuntimeError):
             await ws.close(code, reason[:123])  # a close reason holds 123 bytes at most
 

@@ -302,7 +302,7 @@ class TestClient(_Served, httpx.Client):
         self.close()
 
 
-class HandshakeRejected(Exception):  # noqa: N818 - django-bolt's name
+class HandshakeRejected(Exception):
     """The server answered the WebSocket handshake with ``status`` instead of upgrading."""
 
     def __init__(self, status: int, headers: dict[str, str], body: bytes) -> None:
@@ -336,7 +336,7 @@ class WebSocketTestSession:
         self._timeout = timeout
         self._sink = sink
         try:
-            self._conn = connect(
+            conn = connect(
                 f"ws://127.0.0.1:{port}{path}",
                 subprotocols=subprotocols,  # type: ignore[arg-type]
                 additional_headers=headers,
@@ -344,6 +344,9 @@ class WebSocketTestSession:
                 max_size=None,
                 compression=None,
             )
+            # websockets 17.1 wants connect() as a context manager: enter it here, close()
+            # ends it
+            self._conn = conn.__enter__()
         except InvalidStatus as exc:
             response = exc.response
             raise HandshakeRejected(
