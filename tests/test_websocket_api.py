@@ -406,7 +406,7 @@ def test_a_websocket_and_an_http_route_share_a_path_and_stay_out_of_openapi() ->
             pass
 
 
-# --- the ASGI mount ---------------------------------------------------------------------------------
+# --- the ASGI mount ---
 
 
 async def asgi_app(scope: dict[str, Any], receive: Any, send: Any) -> None:
@@ -447,7 +447,7 @@ def test_mount_asgi_gets_websocket_scopes() -> None:
     assert deny[0]["status"] == 403
 
 
-# --- through real sockets, on both engines ---------------------------------------------------------
+# --- through real sockets, on both engines ---
 
 
 def socket_api() -> BoltAPI:

