@@ -100,17 +100,13 @@ from .views import (
 from .websocket import (
     CloseCode,
     WebSocket,
+    WebSocketClose,
     WebSocketDisconnect,
     WebSocketException,
     WebSocketState,
 )
 
 __all__ = [
-    "CloseCode",
-    "WebSocket",
-    "WebSocketDisconnect",
-    "WebSocketException",
-    "WebSocketState",
     "APIKeyAuthentication",
     "APIView",
     "AllowAny",
@@ -123,6 +119,7 @@ __all__ = [
     "BoltAPI",
     "BoltError",
     "CORSConfig",
+    "CloseCode",
     "CompiledApp",
     "CompressionConfig",
     "Conflict",
@@ -194,6 +191,11 @@ __all__ = [
     "UpdateMixin",
     "UploadFile",
     "ViewSet",
+    "WebSocket",
+    "WebSocketClose",
+    "WebSocketDisconnect",
+    "WebSocketException",
+    "WebSocketState",
     "YamlRenderPlugin",
     "action",
     "available_engines",

@@ -27,6 +27,7 @@ from .engine import Request, WebSocketMessage, WebSocketReceive, WebSocketSend
 __all__ = [
     "CloseCode",
     "WebSocket",
+    "WebSocketClose",
     "WebSocketDisconnect",
     "WebSocketException",
     "WebSocketState",
@@ -82,6 +83,14 @@ class WebSocketException(Exception):
         super().__init__(code, reason)
         self.code = code
         self.reason = reason
+
+
+class WebSocketClose(WebSocketException):
+    """Raise it to close the connection normally (``code`` 1000 unless given): django-bolt's
+    way to end a handler from deep inside it."""
+
+    def __init__(self, code: int = 1000, reason: str = "") -> None:
+        super().__init__(code, reason)
 
 
 def _header_pairs(
