@@ -532,3 +532,61 @@ def test_socket_websocket_exception_code(ws_client: TestClient) -> None:
 def test_socket_http_route_on_the_same_path(ws_client: TestClient) -> None:
     assert ws_client.get("/ws/text").json() == {"plain": "http"}
     assert ws_client.get("/ws/deny").status_code == 404
+
+
+def guarded_api() -> BoltAPI:
+    api = BoltAPI()
+
+    def token_guard(context: Any, request: Any) -> bool:
+        return bool(request.headers.get("x-token") == "sesame")
+
+    @api.websocket("/ws/private", guards=[token_guard])
+    async def private(websocket: WebSocket) -> None:
+        await websocket.accept()
+        await websocket.send_text("welcome")
+
+    api.mount_asgi("/legacy", asgi_app)
+    return api
+
+
+def test_socket_guards_and_asgi_mount(engine: str) -> None:
+    with TestClient(guarded_api(), engine) as client:
+        with pytest.raises(HandshakeRejected) as info:
+            client.websocket_connect("/ws/private")
+        assert info.value.status == 403
+        with client.websocket_connect("/ws/private", headers={"x-token": "sesame"}) as ws:
+            assert ws.receive_text() == "welcome"
+        with client.websocket_connect("/legacy/chat", subprotocols=["p1", "p2"]) as ws:
+            assert ws.subprotocol == "p1"
+            ws.send_text("x")
+            assert ws.receive_text() == "/legacy:x"
+        with pytest.raises(HandshakeRejected) as info:
+            client.websocket_connect("/legacy/deny")
+        assert info.value.status == 403
+
+
+def raw_handshake(port: int, path: str, headers: dict[str, str]) -> bytes:
+    import socket
+
+    head = f"GET {path} HTTP/1.1\r\n" + "".join(f"{k}: {v}\r\n" for k, v in headers.items())
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+        sock.sendall((head + "\r\n").encode())
+        data = b""
+        while b"\r\n\r\n" not in data:
+            chunk = sock.recv(4096)
+            if not chunk:
+                break
+            data += chunk
+    return data
+
+
+@pytest.mark.parametrize(
+    ("change", "status"),
+    [({"sec-websocket-version": "8"}, b"426"), ({"sec-websocket-key": "bad"}, b"400")],
+)
+def test_socket_handshake_checks(engine: str, change: dict[str, str], status: bytes) -> None:
+    with TestClient(socket_api(), engine) as client:
+        answer = raw_handshake(client._server.port, "/ws/text", dict(GOOD, **change))
+    assert answer.split(b" ")[1] == status
+    if status == b"426":
+        assert b"sec-websocket-version: 13" in answer.lower()
