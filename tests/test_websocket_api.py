@@ -364,6 +364,48 @@ def test_guards_refuse_before_the_upgrade() -> None:
     assert run(api, "/ws", [])[0]["status"] == 403
 
 
+def test_auth_backends_refuse_before_the_upgrade() -> None:
+    from bolt_api import APIKeyAuthentication, IsAuthenticated
+
+    api = BoltAPI()
+
+    @api.websocket("/ws", auth=[APIKeyAuthentication(api_keys=["k1"])], guards=[IsAuthenticated()])
+    async def handler(websocket: WebSocket) -> None:
+        await websocket.accept()
+
+    assert run(api, "/ws", [])[0]["status"] == 401
+    request = FakeRequest(headers=dict(GOOD, **{"x-api-key": "k1"}))
+    assert run(api, "/ws", [], request)[0]["type"] == "websocket.accept"
+
+
+def test_route_middleware_and_cors_are_refused_not_ignored() -> None:
+    from bolt_api import cors
+    from bolt_api.middleware import middleware
+
+    api = BoltAPI()
+
+    @api.websocket("/ws")
+    @cors(origins=["https://a.example"])
+    async def handler(websocket: WebSocket) -> None:
+        await websocket.accept()
+
+    with pytest.raises(ValueError, match="@cors"):
+        api.compile()
+
+    async def layer(request: Any, call_next: Any) -> Any:
+        return await call_next(request)
+
+    api2 = BoltAPI()
+
+    @api2.websocket("/ws")
+    @middleware(layer)
+    async def handler2(websocket: WebSocket) -> None:
+        await websocket.accept()
+
+    with pytest.raises(ValueError, match="@middleware"):
+        api2.compile()
+
+
 def test_registration_errors() -> None:
     api = BoltAPI()
     with pytest.raises(TypeError, match="async def"):

@@ -571,6 +571,10 @@ def _websocket_spec(
     label = _route_label(entry)
     if getattr(handler, "__bolt_cors__", None) is not None:
         raise ValueError(f"{label}: @cors is not supported on WebSocket routes")
+    if getattr(handler, "__bolt_middleware__", ()):
+        raise ValueError(
+            f"{label}: @middleware wraps HTTP responses and cannot run on a WebSocket route"
+        )
     if limiter_for(entry, backends) is not None:
         raise ValueError(f"{label}: rate limits are not supported on WebSocket routes yet")
     call = websocket_call(entry.plan, handling, access_for(backends, guards), hosts)
