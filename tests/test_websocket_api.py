@@ -310,6 +310,34 @@ def test_subprotocol_and_headers_in_the_accept() -> None:
     }
 
 
+def test_a_send_to_a_gone_client_ends_quietly(caplog: pytest.LogCaptureFixture) -> None:
+    api = BoltAPI()
+    spec_calls: list[str] = []
+
+    @api.websocket("/ws")
+    async def handler(websocket: WebSocket) -> None:
+        await websocket.accept()
+        await websocket.send_text("x")
+        spec_calls.append("not reached")
+
+    spec = ws_spec(api, "/ws")
+    sent: list[dict[str, Any]] = []
+    inbox = [{"type": "websocket.connect"}]
+
+    async def receive() -> dict[str, Any]:
+        return inbox.pop(0) if inbox else {"type": "websocket.disconnect", "code": 1006}
+
+    async def send(message: dict[str, Any]) -> None:
+        if message["type"] == "websocket.send":
+            raise ConnectionResetError("gone")
+        sent.append(message)
+
+    asyncio.run(spec.call(FakeRequest(), receive, send))  # type: ignore[arg-type]
+    assert spec_calls == []
+    assert [m["type"] for m in sent] == ["websocket.accept"]
+    assert not [r for r in caplog.records if r.levelname == "ERROR"]
+
+
 # --- binding, auth, registration ----------------------------------------------------------------
 
 

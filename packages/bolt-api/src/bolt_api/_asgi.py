@@ -20,6 +20,7 @@ application closing before it accepts is answered with the 403 the ASGI spec ask
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import inspect
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
@@ -235,4 +236,15 @@ class ASGIWebSocketMount:
                     answered = True
             await send(dict(message))
 
-        await self.app(self.scope(request), cast(Receive, receive), app_send)
+        try:
+            await self.app(self.scope(request), cast(Receive, receive), app_send)
+        except Exception as exc:  # logged once here; the client gets a 500 or a 1011
+            _log.error("ASGI application failed on a WebSocket", exc_info=exc)
+            with contextlib.suppress(OSError):
+                if not accepted and not answered:
+                    await send(
+                        {"type": "websocket.http.response.start", "status": 500, "headers": []}
+                    )
+                    await send({"type": "websocket.http.response.body", "body": b""})
+                elif accepted:
+                    await send({"type": "websocket.close", "code": 1011, "reason": ""})

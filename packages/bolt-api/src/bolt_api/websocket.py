@@ -291,7 +291,14 @@ class WebSocket:
             raise RuntimeError("the WebSocket is closed")
         if message.get("type") == "websocket.close":
             self.application_state = WebSocketState.DISCONNECTED
-        await self._send(message)
+        try:
+            await self._send(message)
+        except OSError:
+            # the client is gone (the engine's send raises on a closed connection): the
+            # same end as a disconnect the handler receives, not a server error to log
+            self.client_state = WebSocketState.DISCONNECTED
+            self.application_state = WebSocketState.DISCONNECTED
+            raise WebSocketDisconnect(CloseCode.ABNORMAL_CLOSURE, "") from None
 
     async def send_text(self, data: str) -> None:
         await self.send({"type": "websocket.send", "text": data})
