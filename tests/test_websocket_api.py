@@ -338,6 +338,43 @@ def test_a_send_to_a_gone_client_ends_quietly(caplog: pytest.LogCaptureFixture) 
     assert not [r for r in caplog.records if r.levelname == "ERROR"]
 
 
+def test_the_request_parts() -> None:
+    api = BoltAPI()
+    seen: dict[str, Any] = {}
+
+    @api.websocket("/ws/{room}")
+    async def handler(websocket: WebSocket, room: str) -> None:
+        with pytest.raises(RuntimeError):
+            await websocket.receive()  # before the accept
+        seen.update(
+            url=websocket.url,
+            path=websocket.path,
+            query=websocket.query_params,
+            qs=websocket.query_string,
+            client=websocket.client,
+            params=websocket.path_params,
+            cookies=websocket.cookies,
+        )
+        websocket.state["x"] = 1
+        await websocket.accept()
+        seen["bytes"] = [b async for b in websocket.iter_bytes()]
+
+    request = FakeRequest("/ws/r1", query={"a": "1"}, params={"room": "r1"})
+    request.cookies = {"sid": "s"}
+    run(api, "/ws/r1", [{"type": "websocket.receive", "bytes": b"ab"}], request, "/ws/{room}")
+    assert seen == {
+        "url": "ws://testserver/ws/r1?a=1",
+        "path": "/ws/r1",
+        "query": {"a": "1"},
+        "qs": "a=1",
+        "client": ("127.0.0.1", 5000),
+        "params": {"room": "r1"},
+        "cookies": {"sid": "s"},
+        "bytes": [b"ab"],
+    }
+    assert request.state == {"x": 1}
+
+
 # --- binding, auth, registration ----------------------------------------------------------------
 
 
