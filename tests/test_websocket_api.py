@@ -471,6 +471,23 @@ def test_route_middleware_and_cors_are_refused_not_ignored() -> None:
         api2.compile()
 
 
+def test_max_requests_counts_handshakes() -> None:
+    hit: list[bool] = []
+    app = echo_api().compile(max_requests=2, on_max_requests=lambda: hit.append(True))
+    spec = next(s for s in app.routes if s.websocket)
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "websocket.connect"}
+
+    async def send(message: dict[str, Any]) -> None:
+        pass
+
+    bad = FakeRequest(headers={})  # refused at once: still a request
+    for _ in range(2):
+        asyncio.run(spec.call(bad, receive, send))  # type: ignore[arg-type]
+    assert hit == [True]
+
+
 def test_registration_errors() -> None:
     api = BoltAPI()
     with pytest.raises(TypeError, match="async def"):

@@ -463,7 +463,7 @@ class BoltAPI(RouteRegistrar):
                 entry = dataclasses.replace(entry, plan=limited(entry.plan, self.max_param_length))
             backends, guards = resolve(entry.definition, self.default_auth, self.default_guards)
             if entry.definition.websocket:
-                ws_specs.append(_websocket_spec(entry, handling, backends, guards, hosts))
+                ws_specs.append(_websocket_spec(entry, handling, backends, guards, hosts, counter))
                 continue
             layers, skip = route_middleware(entry.definition, _route_label(entry))
             cors = None if skip & {"cors", "*"} else _route_cors(entry, self.cors, api_cors)
@@ -564,6 +564,7 @@ def _websocket_spec(
     backends: tuple[Any, ...],
     guards: tuple[Any, ...],
     hosts: AllowedHosts | None,
+    counter: RequestCounter | None,
 ) -> RouteSpec:
     """The engine route of a ``@api.websocket`` route. What HTTP routes get through their
     pipeline and a WebSocket route cannot honour is refused here, never ignored."""
@@ -577,7 +578,7 @@ def _websocket_spec(
         )
     if limiter_for(entry, backends) is not None:
         raise ValueError(f"{label}: rate limits are not supported on WebSocket routes yet")
-    call = websocket_call(entry.plan, handling, access_for(backends, guards), hosts)
+    call = websocket_call(entry.plan, handling, access_for(backends, guards), hosts, counter)
     # RouteSpec.call is typed for HTTP routes; websocket=True says it is a WebSocketCall
     return RouteSpec(
         "GET", entry.path, cast(RouteCall, call), True, Needs.ALL, entry.name, websocket=True

@@ -21,6 +21,7 @@ from typing import Any
 
 from ._binding import Plan, RequestScope
 from ._dependencies import solve_async, teardown_async
+from ._pipeline import RequestCounter
 from .auth._access import Access
 from .engine import Request, ResponseTuple, WebSocketCall, WebSocketReceive, WebSocketSend
 from .errors import ErrorHandling
@@ -89,11 +90,16 @@ def websocket_call(
     handling: ErrorHandling,
     access: Access | None,
     hosts: AllowedHosts | None,
+    counter: RequestCounter | None = None,
 ) -> WebSocketCall:
-    """The engine callable of one WebSocket route (see the module docstring)."""
+    """The engine callable of one WebSocket route (see the module docstring). ``counter``:
+    ``--max-requests`` counts a handshake as one request."""
     fn = plan.fn
+    tick = None if counter is None else counter.tick
 
     async def call(request: Request, receive: WebSocketReceive, send: WebSocketSend) -> None:
+        if tick is not None:
+            tick()
         first = await receive()
         if first.get("type") != "websocket.connect":
             return
