@@ -48,9 +48,6 @@ DJANGO_BOLT = {
 
 #: Names Bolt does not have (yet); the README says so, and why.
 NOT_PROVIDED = {
-    # WebSockets are not served yet
-    "WebSocket", "WebSocketState", "WebSocketDisconnect", "WebSocketClose",
-    "WebSocketException", "CloseCode",
     # typing helpers for a generic Request[User, Claims, State]: Bolt's Request is not generic
     "RequestProtocol", "UserType", "DjangoModel", "JWTClaims", "APIKeyAuth", "TimingState",
     "TracingState",

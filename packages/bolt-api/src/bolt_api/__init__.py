@@ -97,6 +97,14 @@ from .views import (
     UpdateMixin,
     ViewSet,
 )
+from .websocket import (
+    CloseCode,
+    WebSocket,
+    WebSocketClose,
+    WebSocketDisconnect,
+    WebSocketException,
+    WebSocketState,
+)
 
 __all__ = [
     "APIKeyAuthentication",
@@ -111,6 +119,7 @@ __all__ = [
     "BoltAPI",
     "BoltError",
     "CORSConfig",
+    "CloseCode",
     "CompiledApp",
     "CompressionConfig",
     "Conflict",
@@ -182,6 +191,11 @@ __all__ = [
     "UpdateMixin",
     "UploadFile",
     "ViewSet",
+    "WebSocket",
+    "WebSocketClose",
+    "WebSocketDisconnect",
+    "WebSocketException",
+    "WebSocketState",
     "YamlRenderPlugin",
     "action",
     "available_engines",

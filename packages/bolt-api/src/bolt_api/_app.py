@@ -14,7 +14,7 @@ import dataclasses
 import inspect
 import os
 from collections.abc import Callable, Collection, Iterable, Sequence
-from typing import Any, Literal, TypeVar, get_type_hints
+from typing import Any, Literal, TypeVar, cast, get_type_hints
 
 from ._binding import DEFAULT_MAX_PARAM_LENGTH, MAX_PARAM_LENGTH_RANGE, compile_plan, limited
 from ._cors import CORSPolicy, with_cors
@@ -25,7 +25,7 @@ from ._hosts import host_checked, host_checked_fallback
 from ._lifespan import Lifespan, combine
 from ._middleware import check_middleware, route_middleware
 from ._misses import bolt_answer, make_fallback, trailing_slash_redirect
-from ._mounts import Mount, asgi_mount, check_mount_path, mount_routes
+from ._mounts import Mount, asgi_mount, asgi_websocket_routes, check_mount_path, mount_routes
 from ._pipeline import (
     ABLATIONS,
     RequestCounter,
@@ -38,10 +38,11 @@ from ._pipeline import (
 from ._ratelimit import limiter_for
 from ._router import UNSET, RouteDef, Router, RouteRegistrar
 from ._routing import PathTemplate, RouteMatcher, TrailingSlash, join_paths
+from ._ws_routes import websocket_call
 from .auth._access import access_for, check_auth, check_guards, resolve
 from .compression import CompressionConfig, Compressor
 from .cors import CORSConfig
-from .engine import CompiledApp, Needs, RouteSpec
+from .engine import CompiledApp, Needs, RouteCall, RouteSpec
 from .errors import ErrorFormatter, ErrorHandling
 from .files import FileAccess, FileResponse
 from .hosts import AllowedHosts
@@ -193,7 +194,9 @@ class BoltAPI(RouteRegistrar):
             self._insert(RouteEntry(method, template, route, plan, return_type, needs, handling))
 
     def _insert(self, compiled: RouteEntry) -> None:
-        key = (compiled.method, compiled.template.shape)
+        # WebSocket routes are a table of their own (ENGINE_CONTRACT.md §8)
+        method = "WEBSOCKET" if compiled.definition.websocket else compiled.method
+        key = (method, compiled.template.shape)
         existing = self._keys.get(key)
         if existing is not None:
             raise ValueError(
@@ -450,6 +453,7 @@ class BoltAPI(RouteRegistrar):
         errors = self._errors.for_route(None, debug=self.debug)
         if on_unhandled is not None:
             errors = errors.observed(on_unhandled)
+        ws_specs: list[RouteSpec] = []
         for entry in self._routes:
             # one per route: its log line names the route
             handling = entry.errors.for_route(_route_label(entry), debug=self.debug)
@@ -458,6 +462,9 @@ class BoltAPI(RouteRegistrar):
             if entry.plan.max_param_length != self.max_param_length:
                 entry = dataclasses.replace(entry, plan=limited(entry.plan, self.max_param_length))
             backends, guards = resolve(entry.definition, self.default_auth, self.default_guards)
+            if entry.definition.websocket:
+                ws_specs.append(_websocket_spec(entry, handling, backends, guards, hosts, counter))
+                continue
             layers, skip = route_middleware(entry.definition, _route_label(entry))
             cors = None if skip & {"cors", "*"} else _route_cors(entry, self.cors, api_cors)
             if cors is not None:
@@ -533,6 +540,8 @@ class BoltAPI(RouteRegistrar):
             counter=counter,
             hosts=hosts,
         )
+        specs += ws_specs
+        specs += asgi_websocket_routes(mounts, ws_specs, hosts=hosts)
         return CompiledApp(
             routes=tuple(specs),
             fallback=counted_fallback(fallback, counter),
@@ -547,6 +556,33 @@ class BoltAPI(RouteRegistrar):
             ),
             lifespan=combine([(api, api.lifespan) for api in self._lifespan_apis]),
         )
+
+
+def _websocket_spec(
+    entry: RouteEntry,
+    handling: ErrorHandling,
+    backends: tuple[Any, ...],
+    guards: tuple[Any, ...],
+    hosts: AllowedHosts | None,
+    counter: RequestCounter | None,
+) -> RouteSpec:
+    """The engine route of a ``@api.websocket`` route. What HTTP routes get through their
+    pipeline and a WebSocket route cannot honour is refused here, never ignored."""
+    handler = entry.definition.handler
+    label = _route_label(entry)
+    if getattr(handler, "__bolt_cors__", None) is not None:
+        raise ValueError(f"{label}: @cors is not supported on WebSocket routes")
+    if getattr(handler, "__bolt_middleware__", ()):
+        raise ValueError(
+            f"{label}: @middleware wraps HTTP responses and cannot run on a WebSocket route"
+        )
+    if limiter_for(entry, backends) is not None:
+        raise ValueError(f"{label}: rate limits are not supported on WebSocket routes yet")
+    call = websocket_call(entry.plan, handling, access_for(backends, guards), hosts, counter)
+    # RouteSpec.call is typed for HTTP routes; websocket=True says it is a WebSocketCall
+    return RouteSpec(
+        "GET", entry.path, cast(RouteCall, call), True, Needs.ALL, entry.name, websocket=True
+    )
 
 
 def _hosts(value: Iterable[str] | AllowedHosts | None) -> AllowedHosts | None:

@@ -10,13 +10,17 @@ by the rest, with a small queue between the application and the engine, so a slo
 slows the application instead of filling memory. When the client goes away mid-stream the
 engine closes the stream and the application's task is cancelled.
 
-Only ``http`` scopes: lifespan events are not sent to a mounted application (the API's own
-lifespan is the place for start-up work), and WebSocket scopes come with WebSocket routes.
+Lifespan events are not sent to a mounted application (the API's own lifespan is the place
+for start-up work). A WebSocket request under the prefix gets a ``websocket`` scope
+(:class:`ASGIWebSocketMount`): the engine's messages already are ASGI ``websocket`` messages
+(ENGINE_CONTRACT.md §8), so ``receive``/``send`` pass straight through, except that an
+application closing before it accepts is answered with the 403 the ASGI spec asks for.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import inspect
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
@@ -25,7 +29,7 @@ from urllib.parse import quote
 
 from .engine import Request, ResponseTuple, StreamBody
 
-__all__ = ["ASGIApp", "ASGIMount", "check_asgi_app"]
+__all__ = ["ASGIApp", "ASGIMount", "ASGIWebSocketMount", "check_asgi_app"]
 
 Scope: TypeAlias = MutableMapping[str, Any]
 Message: TypeAlias = MutableMapping[str, Any]
@@ -185,3 +189,62 @@ class ASGIMount:
         except asyncio.CancelledError:
             task.cancel()
             raise
+
+
+class ASGIWebSocketMount:
+    """The WebSocket route callable for an ASGI application mounted at ``root_path``."""
+
+    def __init__(self, app: ASGIApp, root_path: str) -> None:
+        self.app = app
+        self.root_path = root_path
+
+    def scope(self, request: Request) -> Scope:
+        """The ``websocket`` scope, with the subprotocols the client offered."""
+        scope = ASGIMount.scope(cast(ASGIMount, self), request)
+        offered = request.headers.get("sec-websocket-protocol", "")
+        scope.pop("method", None)
+        scope["type"] = "websocket"
+        scope["asgi"] = {"version": "3.0", "spec_version": "2.4"}
+        scope["scheme"] = "wss" if request.scheme == "https" else "ws"
+        scope["subprotocols"] = [p.strip() for p in offered.split(",") if p.strip()]
+        scope["extensions"] = {"websocket.http.response": {}}
+        return scope
+
+    async def __call__(
+        self,
+        request: Request,
+        receive: Callable[[], Awaitable[dict[str, Any]]],
+        send: Callable[[dict[str, Any]], Awaitable[None]],
+    ) -> None:
+        accepted = False
+        answered = False
+
+        async def app_send(message: Message) -> None:
+            nonlocal accepted, answered
+            kind = message.get("type")
+            if not accepted and not answered:
+                if kind == "websocket.close":  # a close before the accept: HTTP 403
+                    answered = True
+                    await send(
+                        {"type": "websocket.http.response.start", "status": 403, "headers": []}
+                    )
+                    await send({"type": "websocket.http.response.body", "body": b""})
+                    return
+                if kind == "websocket.accept":
+                    accepted = True
+                elif kind == "websocket.http.response.start":
+                    answered = True
+            await send(dict(message))
+
+        try:
+            await self.app(self.scope(request), cast(Receive, receive), app_send)
+        except Exception as exc:  # logged once here; the client gets a 500 or a 1011
+            _log.error("ASGI application failed on a WebSocket", exc_info=exc)
+            with contextlib.suppress(OSError):
+                if not accepted and not answered:
+                    await send(
+                        {"type": "websocket.http.response.start", "status": 500, "headers": []}
+                    )
+                    await send({"type": "websocket.http.response.body", "body": b""})
+                elif accepted:
+                    await send({"type": "websocket.close", "code": 1011, "reason": ""})

@@ -178,12 +178,20 @@ def _lax(tp: Any, marker: Param | None) -> Converter | None:
     return convert_lax
 
 
+def _is_websocket(tp: Any) -> bool:
+    """A ``websocket: WebSocket`` parameter: in a WebSocket route, the connection is the
+    request (it reads the handshake request's parts), so it binds like ``request``."""
+    from .websocket import WebSocket
+
+    return isinstance(tp, type) and issubclass(tp, WebSocket)
+
+
 def _infer(name: str, tp: Any, marker: Param | None, path_names: frozenset[str]) -> str:
     if marker is not None:
         return marker.source
     if name in path_names:
         return "path"
-    if name in _REQUEST_NAMES:
+    if name in _REQUEST_NAMES or _is_websocket(tp):
         return "request"
     if is_upload(tp):
         return "file"

@@ -22,17 +22,34 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, cast
 
-from ._asgi import ASGIApp, ASGIMount, check_asgi_app
+from ._asgi import ASGIApp, ASGIMount, ASGIWebSocketMount, check_asgi_app
 from ._django_app import DjangoApp, django_ready
 from ._hosts import host_checked
 from ._pipeline import RequestCounter, counted
 from ._threads import in_thread
-from .engine import Needs, Request, ResponseTuple, RouteCall, RouteSpec
+from .engine import (
+    Needs,
+    Request,
+    ResponseTuple,
+    RouteCall,
+    RouteSpec,
+    WebSocketCall,
+    WebSocketReceive,
+    WebSocketSend,
+)
 from .hosts import AllowedHosts
 
-__all__ = ["MOUNT_METHODS", "BoltAnswer", "Mount", "asgi_mount", "check_mount_path", "mount_routes"]
+__all__ = [
+    "MOUNT_METHODS",
+    "BoltAnswer",
+    "Mount",
+    "asgi_mount",
+    "asgi_websocket_routes",
+    "check_mount_path",
+    "mount_routes",
+]
 
 #: Every method a mount answers (the methods Bolt routes).
 MOUNT_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "QUERY")
@@ -202,6 +219,50 @@ def mount_routes(
             add(spec)
         specs += added
     return specs
+
+
+def asgi_websocket_routes(
+    mounts: Collection[Mount], routes: Collection[RouteSpec], *, hosts: AllowedHosts | None
+) -> list[RouteSpec]:
+    """The WebSocket routes of the ASGI mounts: every WebSocket request under a mount's
+    prefix that no WebSocket route of the API matches goes to the application, with a
+    ``websocket`` scope (the WebSocket table is separate from the HTTP one: §8)."""
+    table = [tuple(spec.path[1:].split("/")) for spec in routes]
+    taken = {_shape(spec.path) for spec in routes}
+    specs: list[RouteSpec] = []
+    for mount in sorted(mounts, key=lambda m: -m.path.count("/")):
+        if mount.kind != "asgi" or mount.app is None:
+            continue
+        app = ASGIWebSocketMount(mount.app, mount.path)
+        call: WebSocketCall = app.__call__
+        if hosts is not None:
+            call = _ws_host_checked(call, hosts)
+        node = tuple(mount.path[1:].split("/")) if mount.path else ()
+        for segments in dict.fromkeys(_cover(node, table)):
+            path = "/" + "/".join(segments)
+            if _shape(path) not in taken:
+                taken.add(_shape(path))
+                table.append(segments)
+                name = f"mount_asgi:{mount.path or '/'}"
+                route_call = cast(RouteCall, call)  # a WebSocketCall: websocket=True
+                specs.append(
+                    RouteSpec("GET", path, route_call, True, Needs.ALL, name, websocket=True)
+                )
+    return specs
+
+
+def _ws_host_checked(call: WebSocketCall, hosts: AllowedHosts) -> WebSocketCall:
+    """A host not allowed is a 400 before the mounted application sees the handshake."""
+
+    async def checked(request: Request, receive: WebSocketReceive, send: WebSocketSend) -> None:
+        if hosts.allows(request):
+            await call(request, receive, send)
+            return
+        await receive()  # websocket.connect
+        await send({"type": "websocket.http.response.start", "status": 400, "headers": []})
+        await send({"type": "websocket.http.response.body", "body": b""})
+
+    return checked
 
 
 def asgi_mount(path: str, app: object) -> Mount:

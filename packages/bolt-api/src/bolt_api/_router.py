@@ -7,6 +7,7 @@ so the set of path parameters — known.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
@@ -52,6 +53,9 @@ class RouteDef:
     middleware: tuple[Any, ...] = ()
     #: The API's ``django_middleware=`` (resolved against Django's settings at compile).
     django_middleware: Any = None
+    #: A WebSocket route (``@api.websocket``): ``methods`` is ``("GET",)``, matched only
+    #: for upgrade requests (:mod:`bolt_api._ws_routes`).
+    websocket: bool = False
 
 
 class RouteRegistrar:
@@ -102,6 +106,58 @@ class RouteRegistrar:
                     name,
                     auth=backends,
                     guards=checked_guards,
+                )
+            )
+            return fn
+
+        return decorator
+
+    def websocket(
+        self,
+        path: str,
+        *,
+        auth: list[Any] | None = None,
+        guards: list[Any] | None = None,
+        name: str | None = None,
+        tags: list[str] | None = None,
+        summary: str | None = None,
+        description: str | None = None,
+        include_in_schema: bool = False,
+    ) -> Callable[[F], F]:
+        """Register the decorated ``async def handler(websocket: WebSocket, ...)`` as the
+        WebSocket endpoint on ``path`` (:mod:`bolt_api.websocket`).
+
+        Its other parameters bind as an HTTP route's do (path, query, header, cookie,
+        ``Depends``), from the handshake request. ``auth``/``guards`` are checked before the
+        upgrade, as for HTTP routes: a refusal is the HTTP 401/403, not a connection.
+        WebSocket routes are not in the OpenAPI document (it cannot describe them);
+        ``include_in_schema=True`` is refused rather than ignored.
+        """
+        if not isinstance(path, str):
+            raise TypeError(f"websocket path must be a str, got {type(path).__name__}")
+        if include_in_schema:
+            raise ValueError(
+                f"websocket {path!r}: include_in_schema=True is not supported, OpenAPI "
+                "cannot describe WebSocket routes"
+            )
+        backends = check_auth(auth, f"websocket {path!r}")
+        checked_guards = check_guards(guards, f"websocket {path!r}")
+
+        def decorator(fn: F) -> F:
+            if not inspect.iscoroutinefunction(inspect.unwrap(fn)):
+                raise TypeError(f"websocket handler for {path!r} must be an 'async def' function")
+            self._add(
+                RouteDef(
+                    ("GET",),
+                    path,
+                    fn,
+                    tags=tuple(tags or ()),
+                    summary=summary,
+                    description=description,
+                    name=name,
+                    auth=backends,
+                    guards=checked_guards,
+                    websocket=True,
                 )
             )
             return fn

@@ -23,6 +23,7 @@ them: there, use ``TransactionTestCase`` (``django_db(transaction=True)``).
 from __future__ import annotations
 
 import contextlib
+import importlib
 import threading
 from collections.abc import Callable, Iterator
 from types import TracebackType
@@ -35,13 +36,21 @@ except ImportError as exc:  # pragma: no cover - exercised in a subprocess by te
         'bolt_api.testing is built on httpx: pip install "bolt-api[testing]"'
     ) from exc
 
+import msgspec
+
 from ._app import BoltAPI
 from ._django_requests import shared_connections
 from .engine import ServerConfig, StopToken
 from .engines import DEFAULT_ENGINE, load_engine
 from .exceptions import LifespanError
 
-__all__ = ["AsyncTestClient", "TestClient", "TestResponse"]
+__all__ = [
+    "AsyncTestClient",
+    "HandshakeRejected",
+    "TestClient",
+    "TestResponse",
+    "WebSocketTestSession",
+]
 
 
 class TestResponse(httpx.Response):
@@ -266,6 +275,21 @@ class TestClient(_Served, httpx.Client):
         """``OPTIONS`` (``stream``: see :meth:`_send`)."""
         return self._send("OPTIONS", url, kwargs)
 
+    def websocket_connect(
+        self,
+        path: str,
+        *,
+        subprotocols: list[str] | None = None,
+        headers: dict[str, str] | None = None,
+        timeout: float = 5.0,
+    ) -> WebSocketTestSession:
+        """Open a WebSocket to ``path`` over a real socket to the engine
+        (``with client.websocket_connect("/ws") as ws: ...``); a refused handshake raises
+        :class:`HandshakeRejected` with the HTTP status. Needs the ``websockets`` library."""
+        return WebSocketTestSession(
+            self._server.port, path, subprotocols, headers, timeout, self._sink
+        )
+
     def close(self) -> None:
         super().close()
         self._stop()
@@ -277,6 +301,122 @@ class TestClient(_Served, httpx.Client):
         traceback: TracebackType | None = None,
     ) -> None:
         self.close()
+
+
+class HandshakeRejected(Exception):
+    """The server answered the WebSocket handshake with ``status`` instead of upgrading."""
+
+    def __init__(self, status: int, headers: dict[str, str], body: bytes) -> None:
+        super().__init__(f"WebSocket handshake rejected with HTTP {status}")
+        self.status = status
+        self.status_code = status
+        self.headers = headers
+        self.body = body
+
+
+class WebSocketTestSession:
+    """One client WebSocket to the test engine, spoken by the ``websockets`` library (a real
+    RFC 6455 client, so a test exercises the engine's framing, not a shortcut)."""
+
+    __test__ = False
+
+    def __init__(
+        self,
+        port: int,
+        path: str,
+        subprotocols: list[str] | None,
+        headers: dict[str, str] | None,
+        timeout: float,
+        sink: _Sink | None,
+    ) -> None:
+        try:  # imported by name: a test dependency, not one of bolt-api's
+            invalid_status = importlib.import_module("websockets.exceptions").InvalidStatus
+            connect = importlib.import_module("websockets.sync.client").connect
+        except ImportError as exc:  # pragma: no cover - a test dependency
+            raise ImportError("websocket_connect() needs the websockets library") from exc
+        self._timeout = timeout
+        self._sink = sink
+        try:
+            conn = connect(
+                f"ws://127.0.0.1:{port}{path}",
+                subprotocols=subprotocols,
+                additional_headers=headers,
+                open_timeout=timeout,
+                max_size=None,
+                compression=None,
+            )
+            # websockets 17.1 wants connect() as a context manager: enter it here, close()
+            # ends it
+            self._conn: Any = conn.__enter__()
+        except invalid_status as exc:
+            response = exc.response
+            raise HandshakeRejected(
+                response.status_code, dict(response.headers.raw_items()), response.body or b""
+            ) from None
+
+    @property
+    def subprotocol(self) -> str | None:
+        """The subprotocol the server accepted."""
+        subprotocol: str | None = self._conn.subprotocol
+        return subprotocol
+
+    @property
+    def close_code(self) -> int | None:
+        """The server's close code, once the connection is closed."""
+        code: int | None = self._conn.close_code
+        return code
+
+    @property
+    def close_reason(self) -> str | None:
+        reason: str | None = self._conn.close_reason
+        return reason
+
+    def send_text(self, data: str) -> None:
+        self._conn.send(data)
+
+    def send_bytes(self, data: bytes) -> None:
+        self._conn.send(data)
+
+    def send_json(self, data: Any, mode: str = "text") -> None:
+        encoded = msgspec.json.encode(data)
+        self._conn.send(encoded.decode() if mode == "text" else encoded)
+
+    def receive(self) -> str | bytes:
+        """The next message; raises ``websockets.exceptions.ConnectionClosed`` once the
+        server has closed (``close_code`` then says how)."""
+        message: str | bytes = self._conn.recv(timeout=self._timeout)
+        return message
+
+    def receive_text(self) -> str:
+        message = self.receive()
+        if not isinstance(message, str):
+            raise TypeError(f"expected a text message, got {len(message)} bytes")
+        return message
+
+    def receive_bytes(self) -> bytes:
+        message = self.receive()
+        if not isinstance(message, bytes):
+            raise TypeError(f"expected a binary message, got the text {message!r}")
+        return message
+
+    def receive_json(self, mode: str = "text") -> Any:
+        return msgspec.json.decode(self.receive_text() if mode == "text" else self.receive_bytes())
+
+    def close(self, code: int = 1000, reason: str = "") -> None:
+        self._conn.close(code, reason)
+
+    def __enter__(self) -> WebSocketTestSession:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None = None,
+        exc_value: BaseException | None = None,
+        traceback: TracebackType | None = None,
+    ) -> None:
+        self.close()
+        if self._sink is not None and exc_type is None:
+            self._sink.raise_first()
 
 
 class AsyncTestClient(_Served, httpx.AsyncClient):

@@ -114,7 +114,9 @@ def build_openapi_schema(api: BoltAPI, config: OpenAPIConfig | None = None) -> d
     generator = _Generator(cfg, formatter)
     generator.default_auth = getattr(api, "default_auth", None)
     generator.default_guards = getattr(api, "default_guards", None)
-    return generator.build(api.routes)
+    # WebSocket routes are not operations OpenAPI can describe (django-bolt leaves them
+    # out unless asked; bolt-api refuses include_in_schema=True for them)
+    return generator.build([r for r in api.routes if not r.definition.websocket])
 
 
 # --- the generator ----------------------------------------------------------------------------
