@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import time
 
-from bolt_api import BoltAPI, run_in_thread
+from bolt_api import BoltAPI, Request, run_in_thread
 
 __all__ = ["api"]
 
@@ -30,3 +30,8 @@ def sleep_in_thread(seconds: float) -> dict[str, float]:
 @api.get("/fast")
 def fast() -> dict[str, bool]:
     return {"fast": True}
+
+
+@api.post("/upload")
+async def upload(request: Request) -> dict[str, int]:
+    return {"size": len(request.body)}

@@ -217,7 +217,11 @@ async fn read_body(
             sliced: true,
         });
     };
-    let mut buf = BytesMut::with_capacity(declared.unwrap_or(0).max(first.len()));
+    // Room for what has come, not for what is declared: a client that declares 1 MiB and
+    // trickles it must not make the server hold 1 MiB per connection before it has sent
+    // it (issue 19); the buffer grows (doubling) as the body arrives.
+    let arrived = first.len() + second.as_ref().map_or(0, bytes::Bytes::len);
+    let mut buf = BytesMut::with_capacity(arrived);
     buf.extend_from_slice(&first);
     let mut next = Some(second);
     while let Some(chunk) = next {
@@ -286,14 +290,7 @@ pub async fn serve(
     let (parts, body) = req.into_parts();
     let shared = Arc::clone(&state);
     let mut response = limits::guarded(
-        handle(
-            &state,
-            conn.is_websocket_request().then_some(&*conn),
-            &parts,
-            body,
-            peer,
-            raw_target.as_deref(),
-        ),
+        handle(&state, &conn, &parts, body, peer, raw_target.as_deref()),
         move |panic| {
             let message = format!("bolt: a request handler panicked ({panic}); answered 500");
             Python::attach(|py| shared.log.error(py, &message));
@@ -310,17 +307,17 @@ pub async fn serve(
 
 async fn handle(
     state: &AppState,
-    websocket: Option<&ConnState>,
+    conn: &ConnState,
     parts: &Parts,
     body: Incoming,
     peer: Option<SocketAddr>,
     raw_target: Option<&str>,
 ) -> HttpResponse {
     let Some(log) = &state.access_log else {
-        return dispatch(state, websocket, parts, body, peer, raw_target).await;
+        return dispatch(state, conn, parts, body, peer, raw_target).await;
     };
     let start = Instant::now();
-    let response = dispatch(state, websocket, parts, body, peer, raw_target).await;
+    let response = dispatch(state, conn, parts, body, peer, raw_target).await;
     let resolved = state
         .proxies
         .as_ref()
@@ -450,14 +447,14 @@ async fn websocket(
 
 async fn dispatch(
     state: &AppState,
-    websocket_conn: Option<&ConnState>,
+    conn: &ConnState,
     parts: &Parts,
     body: Incoming,
     peer: Option<SocketAddr>,
     raw_target: Option<&str>,
 ) -> HttpResponse {
     let _in_flight = InFlight::new(&state.in_flight);
-    if let Some(conn) = websocket_conn {
+    if conn.is_websocket_request() {
         if let Some(response) = websocket(state, conn, parts, peer, raw_target).await {
             return response;
         }
@@ -465,6 +462,8 @@ async fn dispatch(
     let read = match read_body(&parts.headers, body, state.max_body).await {
         Ok(read) => read,
         Err(BodyError::TooLarge) => return state.errors.get(413, true),
+        // the gate ended the body because it came too slowly (`body_timeout`, `body_min_rate`)
+        Err(BodyError::Broken) if conn.body_timed_out() => return state.errors.get(408, true),
         Err(BodyError::Broken) => return state.errors.get(400, true),
     };
     let head = parts.method == Method::HEAD;

@@ -17,6 +17,7 @@ use pyo3::PyResult;
 
 use crate::head_policy::HeadLimits;
 use crate::response::HttpResponse;
+use crate::server::gate::BodyClock;
 
 /// The longest request target `http::Uri` takes.
 const MAX_URI: usize = 65_534;
@@ -28,6 +29,8 @@ pub struct Limits {
     pub header_timeout: Option<Duration>,
     /// What the head policy enforces.
     pub head: HeadLimits,
+    /// How slowly a body may come (set by [`Limits::with_body_clock`]; off until then).
+    pub body: BodyClock,
 }
 
 impl Limits {
@@ -67,7 +70,23 @@ impl Limits {
                 max_header_count,
                 max_body: u64::try_from(max_body_size).unwrap_or(u64::MAX),
             },
+            body: BodyClock::OFF,
         })
+    }
+
+    /// Check and add the body clock (`body_timeout`, `body_min_rate`, `body_rate_grace`).
+    pub fn with_body_clock(mut self, timeout: f64, min_rate: u64, grace: f64) -> PyResult<Self> {
+        let seconds = |name: &str, value: f64| {
+            Duration::try_from_secs_f64(value)
+                .map_err(|_| PyValueError::new_err(format!("{name} must be >= 0, got {value}")))
+        };
+        let gap = seconds("body_timeout", timeout)?;
+        self.body = BodyClock {
+            gap: (!gap.is_zero()).then_some(gap),
+            min_rate,
+            grace: seconds("body_rate_grace", grace)?,
+        };
+        Ok(self)
     }
 }
 

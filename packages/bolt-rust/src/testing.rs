@@ -142,6 +142,7 @@ fn serve_one(
             Timeouts {
                 header: None,
                 idle: None,
+                body: crate::server::gate::BodyClock::OFF,
             },
             Rc::clone(&state),
             replies,

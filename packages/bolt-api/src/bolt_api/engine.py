@@ -349,6 +349,17 @@ class ServerConfig:
     #: 408 beyond. A connection that sends nothing at all is closed without a response.
     #: 0 disables the limit.
     header_timeout: float = 10.0
+    #: Seconds a request body may pause: when no byte of it arrives for longer, the engine
+    #: answers 408 and closes (nginx's ``client_body_timeout``). Counted while the engine
+    #: waits for body bytes it asked for (after a ``100 Continue``, when it sent one).
+    #: 0 disables the limit.
+    body_timeout: float = 30.0
+    #: Bytes per second a request body must average once ``body_rate_grace`` has passed
+    #: (Apache ``mod_reqtimeout``'s ``MinRate``): the body may take ``body_rate_grace`` plus
+    #: one second per ``body_min_rate`` bytes received; 408 and close beyond. 0 disables it.
+    body_min_rate: int = 500
+    #: Seconds a request body has before ``body_min_rate`` applies.
+    body_rate_grace: float = 10.0
     #: Longest accepted request target (path and query string), in bytes; 414 beyond.
     max_uri_size: int = 8192
     #: Most bytes of header field names plus values (values without surrounding

@@ -152,8 +152,13 @@ class HttpProtocol(asyncio.Protocol):
     __slots__ = (
         "_allowed",
         "_body",
+        "_body_base",
+        "_body_clock",
+        "_body_last",
+        "_body_since",
         "_body_size",
         "_body_task",
+        "_body_timer",
         "_busy",
         "_client",
         "_closing",
@@ -251,6 +256,15 @@ class HttpProtocol(asyncio.Protocol):
         self._declared = 0
         self._body: list[bytes] = []
         self._body_size = 0
+        #: The body clock (``body_timeout``, ``body_min_rate``), decided once: whether any of
+        #: it is on. While it runs, ``_body_timer`` is armed; it re-checks when it fires
+        #: (a timer per body chunk would cost more than the chunk's parsing).
+        self._body_clock = state.body_timeout > 0 or state.body_min_rate > 0
+        self._body_timer: asyncio.TimerHandle | None = None
+        #: When the clock started, the body bytes counted then, and the last byte's time.
+        self._body_since = 0.0
+        self._body_base = 0
+        self._body_last = 0.0
         #: The ``Upgrade`` fields of the head being read (set only when it has one).
         self._upgrade_value = b""
         #: A WebSocket request in hand: ``[request, call, early bytes]`` until it starts,
@@ -292,6 +306,7 @@ class HttpProtocol(asyncio.Protocol):
         if self._head_timer is not None:
             self._head_timer.cancel()
             self._head_timer = None
+        self._stop_body_clock()
         self._state.connections.discard(self)
 
     def data_received(self, data: bytes) -> None:
@@ -318,6 +333,16 @@ class HttpProtocol(asyncio.Protocol):
                 self._head_bytes += len(data)
                 if self._head_bytes > self._head_limit and not self._closing:
                     self._fail(431)
+            elif (
+                self._in_message
+                and self._body_timer is None
+                and self._body_clock
+                and not self._continue_pending
+                and not self._closing
+                and not self._reading_paused
+            ):
+                # a body still to come (one that came with its head costs no timer)
+                self._start_body_clock()
 
     def eof_received(self) -> bool | None:
         if self._in_message and self._headers_done and not self._closing:
@@ -476,10 +501,14 @@ class HttpProtocol(asyncio.Protocol):
             raise _Abort
         self._body_size = size
         self._body.append(body)
+        if self._body_timer is not None:
+            self._body_last = self._loop.time()
 
     def on_message_complete(self) -> None:
         self._in_message = False
         self._continue_pending = False
+        if self._body_timer is not None:
+            self._stop_body_clock()
         if self._closing:
             return
         parser = self._parser
@@ -673,6 +702,8 @@ class HttpProtocol(asyncio.Protocol):
         if self._continue_pending and not queue and not self._busy:
             self._continue_pending = False
             self._transport.write(CONTINUE)
+            if self._body_clock and not self._reading_paused:
+                self._start_body_clock()  # the body may come now
 
     def _respond(self, result: Any, head: bool, keep_alive: bool, mode: int) -> None:
         """Write one response (a single ``transport.write``); close if it is the last."""
@@ -877,12 +908,22 @@ class HttpProtocol(asyncio.Protocol):
     def _pause_reading(self) -> None:
         if not self._reading_paused and self._transport is not None:
             self._reading_paused = True
+            if self._body_timer is not None:
+                self._stop_body_clock()  # the client cannot send what we do not read
             with contextlib.suppress(RuntimeError, AttributeError):
                 self._transport.pause_reading()
 
     def _resume_reading(self) -> None:
         if self._reading_paused and self._transport is not None:
             self._reading_paused = False
+            if (
+                self._body_clock
+                and self._in_message
+                and self._headers_done
+                and not self._continue_pending
+                and not self._closing
+            ):
+                self._start_body_clock()  # a fresh start: the pause was ours
             with contextlib.suppress(RuntimeError, AttributeError):
                 self._transport.resume_reading()
 
@@ -909,6 +950,48 @@ class HttpProtocol(asyncio.Protocol):
                 return
             delay -= idle
         self._timer = self._loop.call_later(delay, self._on_timer)
+
+    # -- the body clock (``body_timeout``, ``body_min_rate``) -------------------------------
+
+    def _start_body_clock(self) -> None:
+        """Time the body being read from now: it may not pause longer than ``body_timeout``,
+        and must average ``body_min_rate`` bytes/s once ``body_rate_grace`` has passed."""
+        if self._body_timer is not None:
+            self._body_timer.cancel()
+        now = self._loop.time()
+        self._body_since = self._body_last = now
+        self._body_base = self._body_size
+        self._body_timer = self._loop.call_at(self._body_deadline(), self._on_body_timeout)
+
+    def _stop_body_clock(self) -> None:
+        if self._body_timer is not None:
+            self._body_timer.cancel()
+            self._body_timer = None
+
+    def _body_deadline(self) -> float:
+        """When the body being read is cut, given what has arrived since the clock started."""
+        state = self._state
+        deadline = float("inf")
+        if state.body_timeout > 0:
+            deadline = self._body_last + state.body_timeout
+        if state.body_min_rate > 0:
+            received = self._body_size - self._body_base
+            deadline = min(
+                deadline,
+                self._body_since + state.body_rate_grace + received / state.body_min_rate,
+            )
+        return deadline
+
+    def _on_body_timeout(self) -> None:
+        """The body clock's timer: 408 and close when the body is late, else wait on."""
+        self._body_timer = None
+        if self._transport is None or self._closing or not self._in_message:
+            return
+        deadline = self._body_deadline()
+        if self._loop.time() < deadline:
+            self._body_timer = self._loop.call_at(deadline, self._on_body_timeout)
+        else:
+            self._fail(408)
 
     def _on_head_timeout(self) -> None:
         """``header_timeout`` ran out: 408 for a request head not received in full (after

@@ -86,6 +86,9 @@ def _check(config: ServerConfig) -> None:
         raise ValueError(f"graceful_timeout must be >= 0, got {config.graceful_timeout}")
     if not config.header_timeout >= 0:
         raise ValueError(f"header_timeout must be >= 0, got {config.header_timeout}")
+    for name in ("body_timeout", "body_min_rate", "body_rate_grace"):
+        if not getattr(config, name) >= 0:
+            raise ValueError(f"{name} must be >= 0, got {getattr(config, name)}")
     for name in ("ws_heartbeat_interval", "ws_client_timeout"):
         if not getattr(config, name) >= 0:
             raise ValueError(f"{name} must be >= 0, got {getattr(config, name)}")

@@ -33,6 +33,9 @@ class ServerState:
 
     __slots__ = (
         "access_log",
+        "body_min_rate",
+        "body_rate_grace",
+        "body_timeout",
         "connections",
         "date",
         "errors",
@@ -80,6 +83,9 @@ class ServerState:
         self.keep_alive = float(config.keep_alive)
         self.max_body_size = int(config.max_body_size)
         self.header_timeout = float(config.header_timeout)
+        self.body_timeout = float(config.body_timeout)
+        self.body_min_rate = int(config.body_min_rate)
+        self.body_rate_grace = float(config.body_rate_grace)
         self.max_uri_size = int(config.max_uri_size)
         self.max_header_size = int(config.max_header_size)
         self.max_header_count = int(config.max_header_count)

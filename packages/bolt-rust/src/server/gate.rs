@@ -75,9 +75,16 @@ pub struct ConnState {
     /// has written the 101. Boxed as `Any` so that this state's drop glue holds no Python
     /// object (the unit tests run without libpython).
     upgraded: RefCell<Option<Box<dyn std::any::Any>>>,
+    /// The gate ended a request body that came too slowly: the handler answers 408.
+    body_timed_out: Cell<bool>,
 }
 
 impl ConnState {
+    /// Whether the gate ended the current request's body for coming too slowly.
+    pub fn body_timed_out(&self) -> bool {
+        self.body_timed_out.get()
+    }
+
     /// Start the graceful stop on this connection.
     pub fn stop(&self) {
         self.stopping.set(true);
@@ -146,6 +153,52 @@ impl ConnState {
 pub struct Timeouts {
     pub header: Option<Duration>,
     pub idle: Option<Duration>,
+    pub body: BodyClock,
+}
+
+/// How slowly a request body may arrive (`ServerConfig.body_timeout`, `body_min_rate`,
+/// `body_rate_grace`): no pause longer than `gap`, and — once `grace` has passed — at least
+/// `min_rate` bytes per second on average; the clock runs while hyper waits for body bytes.
+#[derive(Debug, Clone, Copy)]
+pub struct BodyClock {
+    pub gap: Option<Duration>,
+    /// Bytes per second; 0: no minimum.
+    pub min_rate: u64,
+    pub grace: Duration,
+}
+
+impl BodyClock {
+    pub const OFF: Self = Self {
+        gap: None,
+        min_rate: 0,
+        grace: Duration::ZERO,
+    };
+
+    fn on(&self) -> bool {
+        self.gap.is_some() || self.min_rate > 0
+    }
+
+    /// When a body whose clock started at `since`, whose last byte came at `last` and of
+    /// which `read` bytes came since `since`, is cut.
+    fn deadline(&self, since: Instant, last: Instant, read: u64) -> Instant {
+        let mut deadline = far_after(since);
+        if let Some(gap) = self.gap {
+            deadline = deadline.min(last.checked_add(gap).unwrap_or(deadline));
+        }
+        if self.min_rate > 0 {
+            #[allow(clippy::cast_precision_loss)] // seconds: a rounding error is nothing
+            let earned = Duration::try_from_secs_f64(read as f64 / self.min_rate as f64)
+                .unwrap_or(Duration::MAX);
+            let allowed = self.grace.saturating_add(earned);
+            deadline = deadline.min(since.checked_add(allowed).unwrap_or(deadline));
+        }
+        deadline
+    }
+}
+
+/// An instant no timer reaches (a year on).
+fn far_after(from: Instant) -> Instant {
+    from + Duration::from_secs(365 * 24 * 3600)
 }
 
 #[derive(Debug)]
@@ -164,6 +217,8 @@ enum Timer {
     Head,
     /// An idle keep-alive connection.
     Idle,
+    /// Waiting for body bytes (`Timeouts::body`).
+    Body,
 }
 
 /// The socket as hyper sees it (see the module documentation).
@@ -189,6 +244,10 @@ pub struct Gate<IO> {
     /// Our side is shut down: waiting for the client's (`poll_linger`).
     lingering: bool,
     discarded: usize,
+    /// The body clock: when it started, the last body byte's time, the bytes since.
+    body_since: Instant,
+    body_last: Instant,
+    body_read: u64,
 }
 
 impl<IO> Gate<IO> {
@@ -221,6 +280,9 @@ impl<IO> Gate<IO> {
             reply: None,
             lingering: false,
             discarded: 0,
+            body_since: now,
+            body_last: now,
+            body_read: 0,
         };
         // the first head is timed from the connection's start
         gate.arm(Timer::Head, now);
@@ -229,7 +291,8 @@ impl<IO> Gate<IO> {
 
     fn arm(&mut self, timer: Timer, from: Instant) {
         let limit = match timer {
-            Timer::Off => None,
+            // the body clock is armed by `body_waiting`
+            Timer::Off | Timer::Body => None,
             Timer::Head => self.timeouts.header,
             Timer::Idle => self.timeouts.idle,
         };
@@ -239,6 +302,50 @@ impl<IO> Gate<IO> {
                 self.timer = timer;
             }
             None => self.timer = Timer::Off,
+        }
+    }
+
+    /// `n` body bytes handed to hyper: the body clock's progress, and its end with the body.
+    fn body_came(&mut self, n: usize) {
+        if self.timer != Timer::Body {
+            return;
+        }
+        if matches!(self.phase, Phase::Head) {
+            self.timer = Timer::Off;
+        } else if n > 0 {
+            self.body_read += n as u64;
+            self.body_last = Instant::now();
+        }
+    }
+
+    /// hyper waits for body bytes the socket has not brought: the body clock runs (started
+    /// now if it was not running), and ends the body with a 408 when it is late.
+    fn body_waiting(&mut self, cx: &mut Context<'_>) -> Poll<()> {
+        let clock = self.timeouts.body;
+        if !clock.on() {
+            return Poll::Pending;
+        }
+        if self.timer != Timer::Body {
+            let now = Instant::now();
+            self.timer = Timer::Body;
+            self.body_since = now;
+            self.body_last = now;
+            self.body_read = 0;
+            let deadline = clock.deadline(now, now, 0);
+            self.sleep.as_mut().reset(deadline);
+        }
+        loop {
+            if self.sleep.as_mut().poll(cx).is_pending() {
+                return Poll::Pending;
+            }
+            let deadline = clock.deadline(self.body_since, self.body_last, self.body_read);
+            if Instant::now() < deadline {
+                self.sleep.as_mut().reset(deadline);
+                continue;
+            }
+            self.state.body_timed_out.set(true);
+            self.close(None); // hyper sees the body end early: the handler answers 408
+            return Poll::Ready(());
         }
     }
 
@@ -270,6 +377,7 @@ impl<IO> Gate<IO> {
                     self.phase = Phase::Head;
                 }
                 self.ready = self.unread.split_to(take).freeze();
+                self.body_came(take);
                 true
             }
             Phase::Chunked(framer) => {
@@ -283,6 +391,7 @@ impl<IO> Gate<IO> {
                     self.phase = Phase::Head;
                 }
                 self.unread.advance(take);
+                self.body_came(take);
                 self.ready = Bytes::from(forward);
                 // all of it may have been an extension: read on
                 !self.ready.is_empty() || !matches!(self.phase, Phase::Chunked(_))
@@ -362,10 +471,12 @@ impl<IO: AsyncRead + Unpin> Gate<IO> {
         }
     }
 
-    /// The timers and the stop, while hyper waits for a head.
+    /// The timers and the stop, while hyper waits for a head or body bytes.
     fn waiting(&mut self, cx: &mut Context<'_>) -> Poll<()> {
-        if !matches!(self.phase, Phase::Head) {
-            return Poll::Pending;
+        match self.phase {
+            Phase::Head => {}
+            Phase::Body(_) | Phase::Chunked(_) => return self.body_waiting(cx),
+            Phase::Closed => return Poll::Pending,
         }
         let idle = self.unread.is_empty();
         if idle && self.heads > 0 {
@@ -554,6 +665,7 @@ mod tests {
         let timeouts = Timeouts {
             header: None,
             idle: None,
+            body: super::BodyClock::OFF,
         };
         let replies = Rc::new(ErrorReplies::default());
         Gate::new(server, LIMITS, timeouts, Rc::clone(state), replies)

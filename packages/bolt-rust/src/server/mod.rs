@@ -231,6 +231,11 @@ pub fn serve(
         config.max_header_size,
         config.max_header_count,
         config.max_body_size,
+    )?
+    .with_body_clock(
+        config.body_timeout,
+        config.body_min_rate,
+        config.body_rate_grace,
     )?;
     let stop_notify = subscribe(py, config.stop_token.as_ref())?;
     let state = Arc::new(AppState {
@@ -387,6 +392,7 @@ fn start_worker(
                 timeouts: Timeouts {
                     header: limits.header_timeout,
                     idle: keep_alive,
+                    body: limits.body,
                 },
                 drain: Arc::clone(&drain),
             });

@@ -1,4 +1,5 @@
-"""The request limits as flags: ``--max-body-size``, ``--header-timeout``, ``--max-uri-size``,
+"""The request limits as flags: ``--max-body-size``, ``--header-timeout``, ``--body-timeout``,
+``--body-min-rate``, ``--body-rate-grace``, ``--max-uri-size``,
 ``--max-header-size``, ``--max-header-count``, and the WebSocket ones, ``--ws-max-message-size``,
 ``--ws-max-connections``, ``--ws-heartbeat-interval``, ``--ws-client-timeout``.
 
@@ -38,6 +39,8 @@ class Limit:
     seconds: bool
     help: str
     switch: bool = False
+    #: A count that may be 0 (which switches the check off).
+    zero_ok: bool = False
 
     @property
     def flag(self) -> str:
@@ -59,9 +62,10 @@ class Limit:
             if ok and 0 <= value < math.inf:
                 return float(value)
             raise ValueError(f"{source} must be a number of seconds, 0 or more, got {value!r}.")
-        if isinstance(value, int) and not isinstance(value, bool) and value >= 1:
+        least = 0 if self.zero_ok else 1
+        if isinstance(value, int) and not isinstance(value, bool) and value >= least:
             return value
-        raise ValueError(f"{source} must be a whole number, 1 or more, got {value!r}.")
+        raise ValueError(f"{source} must be a whole number, {least} or more, got {value!r}.")
 
 
 #: Every limit with a flag, in the order ``--help`` lists them.
@@ -74,6 +78,26 @@ LIMITS: tuple[Limit, ...] = (
         "BOLT_HEADER_TIMEOUT",
         True,
         "seconds a client has to send a request head in full; 408 beyond (0: no limit)",
+    ),
+    Limit(
+        "body_timeout",
+        "BOLT_BODY_TIMEOUT",
+        True,
+        "seconds a request body may pause (no byte arriving); 408 beyond (0: no limit)",
+    ),
+    Limit(
+        "body_min_rate",
+        "BOLT_BODY_MIN_RATE",
+        False,
+        "bytes per second a request body must average after --body-rate-grace; 408 below"
+        " (0: no minimum)",
+        zero_ok=True,
+    ),
+    Limit(
+        "body_rate_grace",
+        "BOLT_BODY_RATE_GRACE",
+        True,
+        "seconds a request body has before --body-min-rate applies",
     ),
     Limit(
         "max_uri_size",
