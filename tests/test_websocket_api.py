@@ -20,6 +20,7 @@ import pytest
 from bolt_api import (
     BoltAPI,
     CloseCode,
+    CORSConfig,
     Depends,
     Header,
     Router,
@@ -714,3 +715,37 @@ def test_socket_handshake_checks(engine: str, change: dict[str, str], status: by
     assert answer.split(b" ")[1] == status
     if status == b"426":
         assert b"sec-websocket-version: 13" in answer.lower()
+
+
+# --- the Origin check (cross-site WebSocket hijacking) --------------------------------------
+
+
+def origin_api(cors: CORSConfig | None) -> BoltAPI:
+    api = BoltAPI(cors=cors)
+
+    @api.websocket("/ws/me")
+    async def me(websocket: WebSocket) -> None:
+        await websocket.accept()
+        await websocket.send_text("hello")
+
+    return api
+
+
+def test_socket_origin_must_be_the_servers_own_or_allowed_by_cors(engine: str) -> None:
+    with TestClient(origin_api(None), engine) as client:
+        port = client._server.port  # the Host the client sends: 127.0.0.1:<port>
+        for origin in (None, f"http://127.0.0.1:{port}", f"https://127.0.0.1:{port}"):
+            headers = {} if origin is None else {"Origin": origin}
+            with client.websocket_connect("/ws/me", headers=headers) as ws:
+                assert ws.receive_text() == "hello"
+        for origin in ("https://evil.example", "http://127.0.0.1:1", "null", "not a url"):
+            with pytest.raises(HandshakeRejected) as info:
+                client.websocket_connect("/ws/me", headers={"Origin": origin})
+            assert info.value.status == 403, origin
+    allowed = CORSConfig(allowed_origins=["https://app.example"])
+    with TestClient(origin_api(allowed), engine) as client:
+        with client.websocket_connect("/ws/me", headers={"Origin": "https://app.example"}) as ws:
+            assert ws.receive_text() == "hello"
+        with pytest.raises(HandshakeRejected) as info:
+            client.websocket_connect("/ws/me", headers={"Origin": "https://evil.example"})
+        assert info.value.status == 403

@@ -38,6 +38,7 @@ from ._pipeline import (
 from ._ratelimit import limiter_for
 from ._router import UNSET, RouteDef, Router, RouteRegistrar
 from ._routing import PathTemplate, RouteMatcher, TrailingSlash, join_paths
+from ._ws_origin import OriginCheck
 from ._ws_routes import websocket_call
 from .auth._access import access_for, check_auth, check_guards, resolve
 from .compression import CompressionConfig, Compressor
@@ -463,7 +464,11 @@ class BoltAPI(RouteRegistrar):
                 entry = dataclasses.replace(entry, plan=limited(entry.plan, self.max_param_length))
             backends, guards = resolve(entry.definition, self.default_auth, self.default_guards)
             if entry.definition.websocket:
-                ws_specs.append(_websocket_spec(entry, handling, backends, guards, hosts, counter))
+                ws_specs.append(
+                    _websocket_spec(
+                        entry, handling, backends, guards, hosts, counter, OriginCheck(api_cors)
+                    )
+                )
                 continue
             layers, skip = route_middleware(entry.definition, _route_label(entry))
             cors = None if skip & {"cors", "*"} else _route_cors(entry, self.cors, api_cors)
@@ -565,6 +570,7 @@ def _websocket_spec(
     guards: tuple[Any, ...],
     hosts: AllowedHosts | None,
     counter: RequestCounter | None,
+    origins: OriginCheck,
 ) -> RouteSpec:
     """The engine route of a ``@api.websocket`` route. What HTTP routes get through their
     pipeline and a WebSocket route cannot honour is refused here, never ignored."""
@@ -578,7 +584,9 @@ def _websocket_spec(
         )
     if limiter_for(entry, backends) is not None:
         raise ValueError(f"{label}: rate limits are not supported on WebSocket routes yet")
-    call = websocket_call(entry.plan, handling, access_for(backends, guards), hosts, counter)
+    call = websocket_call(
+        entry.plan, handling, access_for(backends, guards), hosts, counter, origins
+    )
     # RouteSpec.call is typed for HTTP routes; websocket=True says it is a WebSocketCall
     return RouteSpec(
         "GET", entry.path, cast(RouteCall, call), True, Needs.ALL, entry.name, websocket=True

@@ -3,7 +3,8 @@
 The engine only moves frames (ENGINE_CONTRACT.md §8); what a WebSocket request *means* is
 decided here, in this order, each refusal answered as a plain HTTP response before any
 upgrade: the handshake headers (RFC 6455 §4.2.1: 400, or 426 for another version), the
-allowed hosts (400), authentication and guards (401/403), the parameters (422, bound by the
+allowed hosts (400), the ``Origin`` (403, :mod:`bolt_api._ws_origin`), authentication and
+guards (401/403), the parameters (422, bound by the
 same binder as HTTP routes). Then the handler runs with a :class:`~bolt_api.websocket.WebSocket`.
 
 What the handler raises is mapped once, here: :class:`WebSocketDisconnect` ends the route
@@ -22,6 +23,7 @@ from typing import Any
 from ._binding import Plan, RequestScope
 from ._dependencies import solve_async, teardown_async
 from ._pipeline import RequestCounter
+from ._ws_origin import OriginCheck
 from .auth._access import Access
 from .engine import Request, ResponseTuple, WebSocketCall, WebSocketReceive, WebSocketSend
 from .errors import ErrorHandling
@@ -91,9 +93,11 @@ def websocket_call(
     access: Access | None,
     hosts: AllowedHosts | None,
     counter: RequestCounter | None = None,
+    origins: OriginCheck | None = None,
 ) -> WebSocketCall:
     """The engine callable of one WebSocket route (see the module docstring). ``counter``:
-    ``--max-requests`` counts a handshake as one request."""
+    ``--max-requests`` counts a handshake as one request. ``origins``: the handshake's
+    ``Origin`` check (``None``: none — only for tests that call the route directly)."""
     fn = plan.fn
     tick = None if counter is None else counter.tick
 
@@ -106,6 +110,8 @@ def websocket_call(
         refusal = handshake_refusal(request)
         if refusal is None and hosts is not None and not hosts.allows(request):
             refusal = HTTPException(400, "Invalid HTTP_HOST header")
+        if refusal is None and origins is not None and not origins.allows(request):
+            refusal = HTTPException(403, "WebSocket handshake: Origin not allowed")
         if refusal is None and access is not None:
             refusal = await access.acheck(request)
         if refusal is not None:
