@@ -749,3 +749,26 @@ def test_socket_origin_must_be_the_servers_own_or_allowed_by_cors(engine: str) -
         with pytest.raises(HandshakeRejected) as info:
             client.websocket_connect("/ws/me", headers={"Origin": "https://evil.example"})
         assert info.value.status == 403
+
+
+# --- @rate_limit, before the upgrade ------------------------------------------------------------
+
+
+def test_socket_rate_limit_refuses_handshakes_beyond_the_burst(engine: str) -> None:
+    from bolt_api.ratelimit import rate_limit
+
+    api = BoltAPI()
+
+    @api.websocket("/ws/limited")
+    @rate_limit(rps=1, burst=2)
+    async def limited(websocket: WebSocket) -> None:
+        await websocket.accept()
+        await websocket.send_text("in")
+
+    with TestClient(api, engine) as client:
+        for _ in range(2):
+            with client.websocket_connect("/ws/limited") as ws:
+                assert ws.receive_text() == "in"
+        with pytest.raises(HandshakeRejected) as info:
+            client.websocket_connect("/ws/limited")
+        assert info.value.status == 429

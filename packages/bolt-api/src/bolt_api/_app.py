@@ -582,10 +582,14 @@ def _websocket_spec(
         raise ValueError(
             f"{label}: @middleware wraps HTTP responses and cannot run on a WebSocket route"
         )
-    if limiter_for(entry, backends) is not None:
-        raise ValueError(f"{label}: rate limits are not supported on WebSocket routes yet")
     call = websocket_call(
-        entry.plan, handling, access_for(backends, guards), hosts, counter, origins
+        entry.plan,
+        handling,
+        access_for(backends, guards),
+        hosts,
+        counter,
+        origins,
+        limiter_for(entry, backends),
     )
     # RouteSpec.call is typed for HTTP routes; websocket=True says it is a WebSocketCall
     return RouteSpec(

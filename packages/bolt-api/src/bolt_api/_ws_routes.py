@@ -4,7 +4,8 @@ The engine only moves frames (ENGINE_CONTRACT.md §8); what a WebSocket request 
 decided here, in this order, each refusal answered as a plain HTTP response before any
 upgrade: the handshake headers (RFC 6455 §4.2.1: 400, or 426 for another version), the
 allowed hosts (400), the ``Origin`` (403, :mod:`bolt_api._ws_origin`), authentication and
-guards (401/403), the parameters (422, bound by the
+guards (401/403), ``@rate_limit`` (429; a handshake counts as one request), the parameters
+(422, bound by the
 same binder as HTTP routes). Then the handler runs with a :class:`~bolt_api.websocket.WebSocket`.
 
 What the handler raises is mapped once, here: :class:`WebSocketDisconnect` ends the route
@@ -23,6 +24,7 @@ from typing import Any
 from ._binding import Plan, RequestScope
 from ._dependencies import solve_async, teardown_async
 from ._pipeline import RequestCounter
+from ._ratelimit import Limiter
 from ._ws_origin import OriginCheck
 from .auth._access import Access
 from .engine import Request, ResponseTuple, WebSocketCall, WebSocketReceive, WebSocketSend
@@ -71,6 +73,13 @@ def handshake_refusal(request: Request) -> HTTPException | None:
     return None
 
 
+def _as_coroutine(check: Any) -> Any:
+    async def checked(request: Request) -> Any:
+        return check(request)
+
+    return checked
+
+
 async def _answer(send: WebSocketSend, response: ResponseTuple) -> None:
     status, headers, body = response
     await deny(send, status, headers, body if isinstance(body, bytes) else b"")
@@ -94,12 +103,22 @@ def websocket_call(
     hosts: AllowedHosts | None,
     counter: RequestCounter | None = None,
     origins: OriginCheck | None = None,
+    limiter: Limiter | None = None,
 ) -> WebSocketCall:
     """The engine callable of one WebSocket route (see the module docstring). ``counter``:
     ``--max-requests`` counts a handshake as one request. ``origins``: the handshake's
     ``Origin`` check (``None``: none — only for tests that call the route directly)."""
     fn = plan.fn
     tick = None if counter is None else counter.tick
+    limit: Any = None
+    if limiter is not None:
+        limit = limiter.check
+        if limiter.blocks:  # a shared store waits on I/O: not on the event loop
+            from asgiref.sync import sync_to_async
+
+            limit = sync_to_async(limiter.check)
+        else:
+            limit = _as_coroutine(limiter.check)
 
     async def call(request: Request, receive: WebSocketReceive, send: WebSocketSend) -> None:
         if tick is not None:
@@ -114,6 +133,12 @@ def websocket_call(
             refusal = HTTPException(403, "WebSocket handshake: Origin not allowed")
         if refusal is None and access is not None:
             refusal = await access.acheck(request)
+        if refusal is None and limit is not None:
+            try:
+                refusal = await limit(request)
+            except Exception as exc:  # the store failed: answered as on HTTP routes
+                await _answer(send, handling.handle_exception(exc, request))
+                return
         if refusal is not None:
             await _answer(send, handling.handle_exception(refusal, request))
             return
