@@ -61,6 +61,26 @@ CASES: list[Case] = [
         close=False,
     ),
     Case("pipelined_then_garbage", get("/", H) + b"GARBAGE\r\n\r\n", (200, 400)),
+    # issue 19: nothing pipelined after the last request of a connection is read or answered
+    Case(
+        "pipelined_after_connection_close",
+        get("/", H, "Connection: close") + post("Content-Length: 3", body=b"abc") + get("/", H),
+        (200,),
+    ),
+    Case("pipelined_after_http10", get("/", version="1.0") + get("/", H), (200,)),
+    # issue 19: HTTP/1.0 keep-alive is found in any Connection field, and in a list
+    Case(
+        "http10_keep_alive_second_field",
+        get("/", "Connection: foo", "Connection: keep-alive", version="1.0"),
+        (200,),
+        close=False,
+    ),
+    Case(
+        "http10_keep_alive_after_upgrade",
+        get("/", "Connection: upgrade, keep-alive", version="1.0"),
+        (200,),
+        close=False,
+    ),
     Case("pipelined_then_too_long", get("/", H) + get("/" + "a" * 9000, H), (200, 414)),
     Case("leading_crlf", b"\r\n" + get("/", H), (200,), close=False),
     Case("multiple_spaces", b"GET  /   HTTP/1.1\r\nHost: x\r\n\r\n", (200,), close=False),
