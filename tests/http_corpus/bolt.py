@@ -82,6 +82,11 @@ CASES: list[Case] = [
         close=False,
     ),
     Case("pipelined_then_too_long", get("/", H) + get("/" + "a" * 9000, H), (200, 414)),
+    # issue 19: a too long target holding an invalid byte is malformed (llhttp fails on the
+    # byte before it reports the target); a too long valid one followed by a bad field is 414
+    Case("too_long_target_with_invalid_byte", get("/" + "a" * 9000 + "\x01", H), (400,)),
+    Case("too_long_target_with_del", get("/" + "a" * 9000 + "\x7f", H), (400,)),
+    Case("too_long_target_then_bad_field", get("/" + "a" * 9000, H, "Bad Name: x"), (414,)),
     Case("leading_crlf", b"\r\n" + get("/", H), (200,), close=False),
     Case("multiple_spaces", b"GET  /   HTTP/1.1\r\nHost: x\r\n\r\n", (200,), close=False),
     Case(

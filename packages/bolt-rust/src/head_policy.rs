@@ -141,24 +141,40 @@ pub fn has_bare_lf(head: &[u8]) -> bool {
     false
 }
 
-/// The length of the request target of an incomplete or malformed head, when its request
-/// line shows it: everything after the method and its spaces, up to the next space or line end.
-pub fn partial_target_len(src: &[u8]) -> usize {
+/// The request target of an incomplete or malformed head, as far as its request line shows
+/// it: everything after the method and its spaces, up to the next space or line end.
+fn partial_target(src: &[u8]) -> &[u8] {
     let line_end = src
         .iter()
         .position(|&b| b == b'\r' || b == b'\n')
         .unwrap_or(src.len());
     let line = &src[..line_end];
     let Some(first_space) = line.iter().position(|&b| b == b' ') else {
-        return 0;
+        return &[];
     };
     let rest = &line[first_space..];
     let start = rest.iter().position(|&b| b != b' ').unwrap_or(rest.len());
     let target = &rest[start..];
-    target
+    let end = target
         .iter()
         .position(|&b| b == b' ')
-        .unwrap_or(target.len())
+        .unwrap_or(target.len());
+    &target[..end]
+}
+
+/// The length of [`partial_target`].
+pub fn partial_target_len(src: &[u8]) -> usize {
+    partial_target(src).len()
+}
+
+/// Whether a malformed head is refused for its target's length (414) rather than as
+/// malformed (400): the target is too long and holds only bytes a target may hold, so what is
+/// wrong comes after it. llhttp fails on an invalid target byte before it reports the target,
+/// so bolt-py answers 400 there whatever the length; a head with a valid, too long target and
+/// a malformed rest gets its 414 from both.
+fn too_long_before_the_error(src: &[u8], limits: &HeadLimits) -> bool {
+    let target = partial_target(src);
+    target.len() > limits.max_uri && target.iter().all(|b| (b'!'..=b'~').contains(b))
 }
 
 /// Check `Transfer-Encoding` (all its fields, in order, as one list): `chunked` must be the
@@ -308,7 +324,7 @@ pub fn check(src: &[u8], limits: &HeadLimits) -> Verdict {
         Ok(status) => status,
         Err(err) => {
             // a target too long is a 414 even when something after it is malformed
-            if partial_target_len(src) > limits.max_uri {
+            if too_long_before_the_error(src, limits) {
                 return Verdict::Reject(414);
             }
             return Verdict::Reject(if err == httparse::Error::TooManyHeaders {
@@ -521,6 +537,24 @@ pub(crate) mod tests {
         assert!(!names_head(b"HEADX / HTTP/1.1\r\n"));
         assert!(!names_head(b"GET / HTTP/1.1\r\n"));
         assert!(!names_head(b"HEA"));
+    }
+
+    #[test]
+    fn an_invalid_byte_in_a_long_target_is_a_400_as_llhttp_says() {
+        let long = "a".repeat(70);
+        assert_eq!(
+            status(&format!("GET /{long}\x01 HTTP/1.1\r\nHost: x\r\n\r\n")),
+            Some(400)
+        );
+        assert_eq!(
+            status(&format!("GET /{long}\x7f HTTP/1.1\r\nHost: x\r\n\r\n")),
+            Some(400)
+        );
+        // what is wrong comes after the target: its length decides
+        assert_eq!(
+            status(&format!("GET /{long} HTTP/1.1\r\nBad Name: x\r\n\r\n")),
+            Some(414)
+        );
     }
 
     #[test]
