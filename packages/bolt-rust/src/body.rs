@@ -15,6 +15,7 @@
 
 use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom};
+use std::os::unix::fs::MetadataExt;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
@@ -224,11 +225,26 @@ pub fn async_stream(chunks: Py<PyAny>, submit: Py<PyAny>, log: Logger) -> ChunkS
     }))
 }
 
-/// Read `length` bytes of `path` from `offset` on the blocking pool.
-pub fn file_stream(path: String, offset: u64, length: u64) -> ChunkStream {
+/// Read `length` bytes of `path` from `offset` on the blocking pool — none when the file
+/// opened is not the one `identity` (`(st_dev, st_ino)`) names: bolt-api checked that one,
+/// and the path may have been swapped since (a folder replaced by a symlink).
+pub fn file_stream(
+    path: String,
+    offset: u64,
+    length: u64,
+    identity: Option<(u64, u64)>,
+) -> ChunkStream {
     let (tx, rx) = mpsc::channel(CHANNEL);
     spawn_blocking(move || {
         let opened = File::open(&path).and_then(|mut f| {
+            if let Some(expected) = identity {
+                let meta = f.metadata()?;
+                if (meta.dev(), meta.ino()) != expected {
+                    return Err(io::Error::other(format!(
+                        "{path} changed after it was checked"
+                    )));
+                }
+            }
             f.seek(SeekFrom::Start(offset))?;
             Ok(f)
         });

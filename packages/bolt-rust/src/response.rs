@@ -306,11 +306,13 @@ pub enum Body {
         is_async: bool,
         inline: bool,
     },
-    /// A `FileBody`: bytes `offset..offset + length` of `path`.
+    /// A `FileBody`: bytes `offset..offset + length` of `path`, when it is still the file
+    /// `identity` (`(st_dev, st_ino)`) names.
     File {
         path: String,
         offset: u64,
         length: u64,
+        identity: Option<(u64, u64)>,
     },
 }
 
@@ -356,8 +358,9 @@ impl Parts {
                 path,
                 offset,
                 length,
+                identity,
             } => with(ResBody::Stream {
-                chunks: file_stream(path, offset, length),
+                chunks: file_stream(path, offset, length, identity),
                 length: Some(length),
                 conn: None,
             }),
@@ -556,6 +559,11 @@ fn parse(
                     .ok()?,
                 length: body_obj
                     .getattr(intern!(py, "length"))
+                    .ok()?
+                    .extract()
+                    .ok()?,
+                identity: body_obj
+                    .getattr(intern!(py, "identity"))
                     .ok()?
                     .extract()
                     .ok()?,

@@ -96,11 +96,17 @@ class FileBody:
 
     bolt-api has already checked the file, answered conditional and range requests and set
     ``content-length``; the engine only copies the bytes (never into Python).
+
+    ``identity``: the ``(st_dev, st_ino)`` of the file bolt-api checked. The engine opens
+    ``path`` later; when what it opened is another file (the path was swapped in between,
+    e.g. a folder replaced by a symlink leading out of the allowed root), it sends none of
+    it and fails the body as any failing body (ENGINE_CONTRACT.md §3).
     """
 
     path: str
     offset: int
     length: int
+    identity: tuple[int, int] | None = None
 
 
 #: A response body: bytes, or one of the body objects above. An engine answers any other

@@ -8,8 +8,10 @@ those bytes straight from disk, so a large file never passes through Python.
 
 from __future__ import annotations
 
+import errno
 import mimetypes
 import os
+import stat
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from email.utils import formatdate, parsedate_to_datetime
@@ -42,13 +44,50 @@ class FileAccess:
         if "\0" in os.fspath(path):
             raise HTTPException(400, "Invalid file path: it contains a NUL byte")
         real = os.path.realpath(path)
-        roots = self.roots
-        if roots is not None and not any(
-            real == root or real.startswith(root.rstrip(os.sep) + os.sep) for root in roots
-        ):
+        if not self._inside(real):
             raise PermissionError(f"{path!s} is outside the allowed file paths")
         return real
 
+    def _inside(self, real: str) -> bool:
+        roots = self.roots
+        return roots is None or any(
+            real == root or real.startswith(root.rstrip(os.sep) + os.sep) for root in roots
+        )
+
+    def open(self, path: str | os.PathLike[str]) -> tuple[str, int]:
+        """:meth:`check` ``path``, then open it for reading: ``(real path, descriptor)``.
+
+        The check and the open are two steps, and a folder on the way can be swapped for a
+        symlink in between; so where the paths are restricted, the file *opened* is checked
+        again — its path as the kernel knows it (``/proc/self/fd``) must be inside a root.
+        The caller fstat()s the descriptor and hands the engine its identity
+        (:attr:`FileBody.identity`), so the engine's own later open is held to this file.
+        """
+        real = self.check(path)
+        try:
+            # not following a last component swapped for a symlink; not waiting on a FIFO
+            fd = os.open(real, _OPEN_FLAGS)
+        except OSError as exc:
+            if exc.errno == errno.ELOOP:
+                raise PermissionError(f"{path!s} is outside the allowed file paths") from None
+            raise
+        if self.roots is not None:
+            try:
+                opened = os.readlink(f"/proc/self/fd/{fd}")
+            except OSError:  # no /proc (not Linux): the realpath check stands alone
+                opened = real
+            if not self._inside(opened):
+                os.close(fd)
+                raise PermissionError(f"{path!s} is outside the allowed file paths")
+        return real, fd
+
+
+_OPEN_FLAGS = (
+    os.O_RDONLY
+    | getattr(os, "O_NOFOLLOW", 0)
+    | getattr(os, "O_NONBLOCK", 0)
+    | getattr(os, "O_CLOEXEC", 0)
+)
 
 #: No restriction: what an API without ``allowed_file_paths`` serves.
 ANY_FILE = FileAccess()
@@ -89,14 +128,14 @@ class PendingFile:
         self, request: Request, response: ResponseTuple, access: FileAccess = ANY_FILE
     ) -> ResponseTuple:
         """The response for ``request``: 304, 206, 416 or 200 with a ``FileBody``."""
-        path = access.check(self.path)
-        if self.whole:
-            with open(path, "rb") as f:
+        path, fd = access.open(self.path)
+        with open(fd, "rb") as f:  # closes fd
+            st = os.fstat(fd)
+            if not stat.S_ISREG(st.st_mode):
+                raise FileNotFoundError(self.path)
+            if self.whole:
                 return response[0], response[1], f.read()
         status, headers, _ = response
-        st = os.stat(path)
-        if not os.path.isfile(path):
-            raise FileNotFoundError(self.path)
         size = st.st_size
         etag = f'"{st.st_mtime_ns:x}-{size:x}"'
         last_modified = formatdate(st.st_mtime, usegmt=True)
@@ -119,7 +158,7 @@ class PendingFile:
                 offset, length = parsed
                 status = 206
                 meta.append(("content-range", f"bytes {offset}-{offset + length - 1}/{size}"))
-        return status, meta, FileBody(path, offset, length)
+        return status, meta, FileBody(path, offset, length, (st.st_dev, st.st_ino))
 
 
 def _not_modified(headers: Mapping[str, str], etag: str, mtime: float) -> bool:

@@ -11,6 +11,7 @@ generator runs its ``finally``.
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
 
@@ -107,6 +108,11 @@ async def send_file(body: FileBody, write: Write, wait_writable: WaitWritable) -
     loop = asyncio.get_running_loop()
     f = await loop.run_in_executor(None, open, body.path, "rb")
     try:
+        if body.identity is not None:
+            st = os.fstat(f.fileno())
+            if (st.st_dev, st.st_ino) != tuple(body.identity):
+                # the path leads elsewhere than the file bolt-api checked: send none of it
+                raise OSError(f"{body.path} changed after it was checked")
         await loop.run_in_executor(None, f.seek, body.offset)
         remaining = body.length
         while remaining > 0:
