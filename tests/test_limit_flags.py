@@ -96,6 +96,8 @@ def test_header_timeout_flag(limited: Server) -> None:
     [
         ("--max-body-size", "0", "--max-body-size must be a whole number, 1 or more, got 0."),
         ("--max-uri-size", "-5", "--max-uri-size must be a whole number, 1 or more, got -5."),
+        ("--max-uri-size", "65535", "--max-uri-size must be at most 65534"),
+        ("--body-min-rate", "-1", "--body-min-rate must be a whole number, 0 or more, got -1."),
         ("--header-timeout", "inf", "--header-timeout must be a number of seconds"),
         ("--header-timeout", "-1", "--header-timeout must be a number of seconds"),
     ],

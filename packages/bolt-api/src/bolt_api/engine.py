@@ -34,6 +34,7 @@ from ._request_methods import user as request_user
 from ._routing import PathTemplate, RouteMatcher
 
 __all__ = [
+    "MAX_URI_SIZE",
     "ACCESS_LOGGER",
     "Body",
     "CompiledApp",
@@ -335,6 +336,11 @@ class CompiledApp:
     lifespan: Callable[[], AbstractAsyncContextManager[None]] | None = field(
         default=None, compare=False
     )
+
+
+#: The largest ``ServerConfig.max_uri_size`` the engines take: ``http::Uri`` (under the Rust
+#: engine's hyper) holds no longer target, and the engines keep one limit.
+MAX_URI_SIZE = 65_534
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,7 +19,7 @@ import sys
 import time
 from typing import ClassVar
 
-from bolt_api.engine import CompiledApp, ServerConfig
+from bolt_api.engine import MAX_URI_SIZE, CompiledApp, ServerConfig
 
 from ._protocol import HttpProtocol
 from ._state import ServerState
@@ -95,6 +95,9 @@ def _check(config: ServerConfig) -> None:
     for name in ("max_uri_size", "max_header_size", "max_header_count", "ws_max_message_size"):
         if getattr(config, name) < 1:
             raise ValueError(f"{name} must be at least 1, got {getattr(config, name)}")
+    if config.max_uri_size > MAX_URI_SIZE:
+        # the Rust engine cannot take a longer target; the engines keep one limit
+        raise ValueError(f"max_uri_size must be at most {MAX_URI_SIZE}, got {config.max_uri_size}")
     if config.ws_max_connections < 0:
         raise ValueError(f"ws_max_connections must be >= 0, got {config.ws_max_connections}")
 

@@ -19,7 +19,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ..engine import ServerConfig
+from ..engine import MAX_URI_SIZE, ServerConfig
 
 __all__ = ["LIMITS", "Limit", "add_limit_arguments", "limits_from"]
 
@@ -41,6 +41,9 @@ class Limit:
     switch: bool = False
     #: A count that may be 0 (which switches the check off).
     zero_ok: bool = False
+    #: The largest value either engine can honour (``None``: no bound), and why.
+    most: int | None = None
+    why_most: str = ""
 
     @property
     def flag(self) -> str:
@@ -64,6 +67,10 @@ class Limit:
             raise ValueError(f"{source} must be a number of seconds, 0 or more, got {value!r}.")
         least = 0 if self.zero_ok else 1
         if isinstance(value, int) and not isinstance(value, bool) and value >= least:
+            if self.most is not None and value > self.most:
+                raise ValueError(
+                    f"{source} must be at most {self.most} ({self.why_most}), got {value!r}."
+                )
             return value
         raise ValueError(f"{source} must be a whole number, {least} or more, got {value!r}.")
 
@@ -104,6 +111,8 @@ LIMITS: tuple[Limit, ...] = (
         "BOLT_MAX_URI_SIZE",
         False,
         "longest request target (path and query) in bytes; 414 beyond",
+        most=MAX_URI_SIZE,
+        why_most="the Rust engine's http::Uri takes no longer target, and both engines agree",
     ),
     Limit(
         "max_header_size",
