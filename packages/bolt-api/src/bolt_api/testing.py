@@ -47,7 +47,7 @@ from .exceptions import LifespanError
 
 __all__ = [
     "AsyncTestClient",
-    "ConnectionClosed",
+    "ConnectionClosed",  # noqa: F822 - websockets', looked up by __getattr__
     "HandshakeRejected",
     "TestClient",
     "TestResponse",
@@ -394,7 +394,9 @@ class WebSocketTestSession:
         self._timeout = timeout
         self._sink = sink
         try:
-            conn = connect(**_connect_options(port, path, subprotocols, headers), open_timeout=timeout)
+            conn = connect(
+                **_connect_options(port, path, subprotocols, headers), open_timeout=timeout
+            )
             # websockets 17.1 wants connect() as a context manager: enter it here, close()
             # ends it
             self._conn: Any = conn.__enter__()
