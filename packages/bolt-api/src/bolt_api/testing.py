@@ -539,7 +539,9 @@ class WebSocketTestClient(_Served):
             self._api.cors = own
 
     async def __aenter__(self) -> WebSocketTestClient:
-        port = await asyncio.to_thread(self._serve)  # waits for the engine off the loop
+        # started from this (the test's) thread, as TestClient is: the Rust engine crashed
+        # (SIGSEGV) when its thread was started from an executor thread (asyncio.to_thread)
+        port = self._serve()
         invalid_status = _websockets("exceptions").InvalidStatus
         connect = _websockets("asyncio.client").connect
         options = _connect_options(port, self._path, self._subprotocols, self._headers)
