@@ -22,10 +22,11 @@ them: there, use ``TransactionTestCase`` (``django_db(transaction=True)``).
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import importlib
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from types import TracebackType
 from typing import Any
 
@@ -46,9 +47,11 @@ from .exceptions import LifespanError
 
 __all__ = [
     "AsyncTestClient",
+    "ConnectionClosed",  # noqa: F822 - websockets', looked up by __getattr__
     "HandshakeRejected",
     "TestClient",
     "TestResponse",
+    "WebSocketTestClient",
     "WebSocketTestSession",
 ]
 
@@ -314,6 +317,63 @@ class HandshakeRejected(Exception):
         self.body = body
 
 
+def _websockets(module: str) -> Any:
+    """``websockets.<module>``, imported by name: a test dependency, not one of bolt-api's."""
+    try:
+        return importlib.import_module(f"websockets.{module}")
+    except ImportError as exc:  # pragma: no cover - a test dependency
+        raise ImportError("bolt-api's WebSocket test clients need the websockets library") from exc
+
+
+def __getattr__(name: str) -> Any:
+    """``ConnectionClosed`` is websockets' own exception (what its clients raise once the
+    server closed), looked up on first use so that importing this module does not need
+    the websockets library."""
+    if name == "ConnectionClosed":
+        return _websockets("exceptions").ConnectionClosed
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def _connect_options(
+    port: int, path: str, subprotocols: list[str] | None, headers: dict[str, str] | None
+) -> dict[str, Any]:
+    """The arguments both websockets clients (sync and asyncio) are opened with: no size
+    limit and no compression, so the engine's own limits are what a test sees."""
+    return {
+        "uri": f"ws://127.0.0.1:{port}{path}",
+        "subprotocols": subprotocols,
+        "additional_headers": headers,
+        "max_size": None,
+        "compression": None,
+    }
+
+
+def _rejected(exc: Any) -> HandshakeRejected:
+    """websockets' ``InvalidStatus`` as :class:`HandshakeRejected` (status, headers, body)."""
+    response = exc.response
+    return HandshakeRejected(
+        response.status_code, dict(response.headers.raw_items()), response.body or b""
+    )
+
+
+def _text(message: str | bytes) -> str:
+    if not isinstance(message, str):
+        raise TypeError(f"expected a text message, got {len(message)} bytes")
+    return message
+
+
+def _bytes(message: str | bytes) -> bytes:
+    if not isinstance(message, bytes):
+        raise TypeError(f"expected a binary message, got the text {message!r}")
+    return message
+
+
+def _json_message(data: Any, mode: str) -> str | bytes:
+    """``data`` as msgspec encodes it, as a text (``mode="text"``) or binary message."""
+    encoded = msgspec.json.encode(data)
+    return encoded.decode() if mode == "text" else encoded
+
+
 class WebSocketTestSession:
     """One client WebSocket to the test engine, spoken by the ``websockets`` library (a real
     RFC 6455 client, so a test exercises the engine's framing, not a shortcut)."""
@@ -329,30 +389,19 @@ class WebSocketTestSession:
         timeout: float,
         sink: _Sink | None,
     ) -> None:
-        try:  # imported by name: a test dependency, not one of bolt-api's
-            invalid_status = importlib.import_module("websockets.exceptions").InvalidStatus
-            connect = importlib.import_module("websockets.sync.client").connect
-        except ImportError as exc:  # pragma: no cover - a test dependency
-            raise ImportError("websocket_connect() needs the websockets library") from exc
+        invalid_status = _websockets("exceptions").InvalidStatus
+        connect = _websockets("sync.client").connect
         self._timeout = timeout
         self._sink = sink
         try:
             conn = connect(
-                f"ws://127.0.0.1:{port}{path}",
-                subprotocols=subprotocols,
-                additional_headers=headers,
-                open_timeout=timeout,
-                max_size=None,
-                compression=None,
+                **_connect_options(port, path, subprotocols, headers), open_timeout=timeout
             )
             # websockets 17.1 wants connect() as a context manager: enter it here, close()
             # ends it
             self._conn: Any = conn.__enter__()
         except invalid_status as exc:
-            response = exc.response
-            raise HandshakeRejected(
-                response.status_code, dict(response.headers.raw_items()), response.body or b""
-            ) from None
+            raise _rejected(exc) from None
 
     @property
     def subprotocol(self) -> str | None:
@@ -378,8 +427,7 @@ class WebSocketTestSession:
         self._conn.send(data)
 
     def send_json(self, data: Any, mode: str = "text") -> None:
-        encoded = msgspec.json.encode(data)
-        self._conn.send(encoded.decode() if mode == "text" else encoded)
+        self._conn.send(_json_message(data, mode))
 
     def receive(self) -> str | bytes:
         """The next message; raises ``websockets.exceptions.ConnectionClosed`` once the
@@ -388,16 +436,10 @@ class WebSocketTestSession:
         return message
 
     def receive_text(self) -> str:
-        message = self.receive()
-        if not isinstance(message, str):
-            raise TypeError(f"expected a text message, got {len(message)} bytes")
-        return message
+        return _text(self.receive())
 
     def receive_bytes(self) -> bytes:
-        message = self.receive()
-        if not isinstance(message, bytes):
-            raise TypeError(f"expected a binary message, got the text {message!r}")
-        return message
+        return _bytes(self.receive())
 
     def receive_json(self, mode: str = "text") -> Any:
         return msgspec.json.decode(self.receive_text() if mode == "text" else self.receive_bytes())
@@ -417,6 +459,179 @@ class WebSocketTestSession:
         self.close()
         if self._sink is not None and exc_type is None:
             self._sink.raise_first()
+
+
+class WebSocketTestClient(_Served):
+    """django-bolt's async WebSocket test client, under its name and signature, so a
+    django-bolt test ports by changing its import::
+
+        async with WebSocketTestClient(api, "/ws/rooms/1", query_string="nick=ann") as ws:
+            await ws.send_text("hi")
+            assert await ws.receive_text() == "ann: hi"
+
+    Unlike django-bolt's (which calls the handler in-process), it serves ``api`` on a real
+    ``engine`` (as :class:`TestClient` does, for this client alone) and talks to it over a
+    real socket with the ``websockets`` asyncio client, so the handshake checks and the
+    framing are the production ones. A refused handshake raises :class:`HandshakeRejected`;
+    once the server closed, ``receive_*`` raise ``ConnectionClosed`` (websockets' exception,
+    importable from here) and ``iter_*`` end.
+
+    ``auth_context`` is refused (``TypeError``): django-bolt injects an authentication
+    context without a credential, which would skip the very checks a real engine makes
+    before the upgrade — send a real token or cookie in ``headers`` instead.
+    ``cors_allowed_origins`` is honoured: the API is compiled for this client with a CORS
+    policy allowing those origins (the WebSocket ``Origin`` check uses it).
+    ``read_django_settings`` must stay ``True``: bolt-api always reads the Django settings
+    when Django is configured (as :class:`TestClient` does) and cannot switch that off, so
+    ``False`` is refused rather than ignored.
+    """
+
+    __test__ = False
+
+    def __init__(
+        self,
+        api: BoltAPI,
+        path: str,
+        headers: dict[str, str] | None = None,
+        query_string: str = "",
+        subprotocols: list[str] | None = None,
+        auth_context: Any = None,
+        cors_allowed_origins: list[str] | None = None,
+        read_django_settings: bool = True,
+        *,
+        engine: str = DEFAULT_ENGINE,
+        raise_server_exceptions: bool = True,
+        timeout: float = 5.0,
+    ) -> None:
+        if auth_context is not None:
+            raise TypeError(
+                "WebSocketTestClient(auth_context=...) is not supported: bolt-api tests go "
+                "through a real engine, which authenticates the handshake itself; send real "
+                "credentials in headers= (e.g. {'Authorization': 'Bearer <token>'} or a cookie)"
+            )
+        if not read_django_settings:
+            raise ValueError(
+                "WebSocketTestClient(read_django_settings=False) is not supported: bolt-api "
+                "reads the Django settings whenever Django is configured"
+            )
+        self._api = api
+        self._engine_name = engine
+        self._raise = raise_server_exceptions
+        self._cors = cors_allowed_origins
+        self._path = f"{path}?{query_string}" if query_string else path
+        self._headers = headers
+        self._subprotocols = subprotocols
+        self._timeout = timeout
+        self._conn: Any = None
+
+    def _serve(self) -> int:
+        """Start the engine; with ``cors_allowed_origins``, compile ``api`` under a CORS
+        policy allowing them (the API's own is put back once compiled)."""
+        if self._cors is None:
+            return self._start(self._api, self._engine_name, self._raise)
+        from .cors import CORSConfig
+
+        own = self._api.cors
+        self._api.cors = CORSConfig(allowed_origins=tuple(self._cors))
+        try:
+            return self._start(self._api, self._engine_name, self._raise)
+        finally:
+            self._api.cors = own
+
+    async def __aenter__(self) -> WebSocketTestClient:
+        # started from this (the test's) thread, as TestClient is: the Rust engine crashed
+        # (SIGSEGV) when its thread was started from an executor thread (asyncio.to_thread)
+        port = self._serve()
+        invalid_status = _websockets("exceptions").InvalidStatus
+        connect = _websockets("asyncio.client").connect
+        options = _connect_options(port, self._path, self._subprotocols, self._headers)
+        try:
+            self._conn = await connect(**options, open_timeout=self._timeout)
+        except invalid_status as exc:
+            await asyncio.to_thread(self._stop)
+            raise _rejected(exc) from None
+        except BaseException:
+            await asyncio.to_thread(self._stop)
+            raise
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None = None,
+        exc_value: BaseException | None = None,
+        traceback: TracebackType | None = None,
+    ) -> None:
+        try:
+            await self.close()
+        finally:
+            await asyncio.to_thread(self._stop)
+        if self._sink is not None and exc_type is None:
+            self._sink.raise_first()
+
+    @property
+    def subprotocol(self) -> str | None:
+        """The subprotocol the server accepted."""
+        subprotocol: str | None = self._conn.subprotocol
+        return subprotocol
+
+    @property
+    def close_code(self) -> int | None:
+        """The server's close code, once the connection is closed."""
+        code: int | None = self._conn.close_code
+        return code
+
+    @property
+    def close_reason(self) -> str | None:
+        reason: str | None = self._conn.close_reason
+        return reason
+
+    async def send_text(self, data: str) -> None:
+        await self._conn.send(data)
+
+    async def send_bytes(self, data: bytes) -> None:
+        await self._conn.send(data)
+
+    async def send_json(self, data: Any, mode: str = "text") -> None:
+        await self._conn.send(_json_message(data, mode))
+
+    async def receive(self, timeout: float | None = 5.0) -> str | bytes:
+        """The next message within ``timeout`` seconds (``TimeoutError`` otherwise);
+        raises ``ConnectionClosed`` once the server has closed."""
+        message: str | bytes = await asyncio.wait_for(self._conn.recv(), timeout)
+        return message
+
+    async def receive_text(self, timeout: float | None = 5.0) -> str:
+        return _text(await self.receive(timeout))
+
+    async def receive_bytes(self, timeout: float | None = 5.0) -> bytes:
+        return _bytes(await self.receive(timeout))
+
+    async def receive_json(self, mode: str = "text", timeout: float | None = 5.0) -> Any:
+        if mode == "text":
+            return msgspec.json.decode(await self.receive_text(timeout))
+        return msgspec.json.decode(await self.receive_bytes(timeout))
+
+    async def _iter(self, receive: Callable[[], Any]) -> AsyncIterator[Any]:
+        """Messages until the server closes (no timeout: the close ends the loop)."""
+        closed = _websockets("exceptions").ConnectionClosed
+        while True:
+            try:
+                yield await receive()
+            except closed:
+                return
+
+    def iter_text(self) -> AsyncIterator[str]:
+        return self._iter(lambda: self.receive_text(None))
+
+    def iter_bytes(self) -> AsyncIterator[bytes]:
+        return self._iter(lambda: self.receive_bytes(None))
+
+    def iter_json(self, mode: str = "text") -> AsyncIterator[Any]:
+        return self._iter(lambda: self.receive_json(mode, None))
+
+    async def close(self, code: int = 1000, reason: str = "") -> None:
+        if self._conn is not None:
+            await self._conn.close(code, reason)
 
 
 class AsyncTestClient(_Served, httpx.AsyncClient):
