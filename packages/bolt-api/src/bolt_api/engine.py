@@ -34,7 +34,6 @@ from ._request_methods import user as request_user
 from ._routing import PathTemplate, RouteMatcher
 
 __all__ = [
-    "MAX_URI_SIZE",
     "ACCESS_LOGGER",
     "Body",
     "CompiledApp",
@@ -44,6 +43,7 @@ __all__ = [
     "Fallback",
     "FileBody",
     "Headers",
+    "MAX_URI_SIZE",
     "Needs",
     "ParamSpec",
     "PathTemplate",
