@@ -124,23 +124,37 @@ pub struct AppState {
 
 /// Give this worker thread a Python thread state for its whole life, so a request's
 /// `Python::attach` only takes the GIL instead of creating and destroying a thread state.
-pub fn pin_thread_state() {
-    thread_local! {
-        static PINNED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+/// The state is deleted when the returned guard drops, before the thread ends: a state left
+/// behind by a finished thread stays in the interpreter's list, and a later server started
+/// from a thread pool crashed on it (a test client started from `asyncio.to_thread`).
+pub fn pin_thread_state() -> PinnedThreadState {
+    // SAFETY: the interpreter is initialised (this extension runs inside it).
+    // `PyGILState_Ensure` creates this thread's state and takes the GIL;
+    // `PyEval_SaveThread` releases the GIL but keeps the state, and the counter
+    // left at one stops later `PyGILState_Release` calls from deleting it.
+    unsafe {
+        let gil = pyo3::ffi::PyGILState_Ensure();
+        let state = pyo3::ffi::PyEval_SaveThread();
+        PinnedThreadState { state, gil }
     }
-    PINNED.with(|pinned| {
-        if !pinned.get() {
-            pinned.set(true);
-            // SAFETY: the interpreter is initialised (this extension runs inside it).
-            // `PyGILState_Ensure` creates this thread's state and takes the GIL;
-            // `PyEval_SaveThread` releases the GIL but keeps the state, and the counter
-            // left at one stops later `PyGILState_Release` calls from deleting it.
-            unsafe {
-                let _ = pyo3::ffi::PyGILState_Ensure();
-                let _ = pyo3::ffi::PyEval_SaveThread();
-            }
+}
+
+/// A worker thread's pinned thread state (see [`pin_thread_state`]); dropped on that thread.
+pub struct PinnedThreadState {
+    state: *mut pyo3::ffi::PyThreadState,
+    gil: pyo3::ffi::PyGILState_STATE,
+}
+
+impl Drop for PinnedThreadState {
+    fn drop(&mut self) {
+        // SAFETY: on the thread that pinned the state (the guard is not `Send`), with the GIL
+        // not held: take it back with the state, then the matching release deletes the state
+        // (its counter drops to zero) and releases the GIL.
+        unsafe {
+            pyo3::ffi::PyEval_RestoreThread(self.state);
+            pyo3::ffi::PyGILState_Release(self.gil);
         }
-    });
+    }
 }
 
 /// Counts one request in flight for as long as its handler future lives (a forced stop

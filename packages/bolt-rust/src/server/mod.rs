@@ -375,9 +375,8 @@ fn start_worker(
         .name(format!("bolt-worker-{index}"))
         .spawn(move || {
             let _finished = Finished(finished);
-            if pin {
-                pin_thread_state();
-            }
+            // dropped before `_finished` reports the end, after the runtime
+            let _pinned = pin.then(pin_thread_state);
             let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
                 .build()
