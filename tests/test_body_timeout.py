@@ -150,8 +150,9 @@ def rss_kib(pid: int) -> int:
 
 
 #: What a connection sending a body of 1 MiB slowly may cost, the connection itself included
-#: (it has sent 2 KiB so far; measured: about 72 KiB on the Rust engine, 3 on the Python one).
-BUDGET_KIB_PER_CONNECTION = 96
+#: (it has sent 2 KiB so far). Measured: about 72 KiB on the Rust engine under Python 3.11,
+#: 103 under 3.13, 3 on the Python engine; before the fix, about 1,000 on the Rust engine.
+BUDGET_KIB_PER_CONNECTION = 256
 
 
 @pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads /proc")
