@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import Server, serve_api
+from .conftest import Server, read_until_closed, serve_api
 
 APP = "tests.apps.slow_app:api"
 
@@ -22,18 +22,6 @@ APP = "tests.apps.slow_app:api"
 def post_head(length: int, *extra: str) -> bytes:
     fields = "".join(f"{field}\r\n" for field in extra)
     return f"POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: {length}\r\n{fields}\r\n".encode()
-
-
-def read_all(sock: socket.socket) -> bytes:
-    data = b""
-    while True:
-        try:
-            chunk = sock.recv(65536)
-        except ConnectionResetError:
-            return data
-        if not chunk:
-            return data
-        data += chunk
 
 
 def status_and_body(data: bytes) -> tuple[int, bytes]:
@@ -61,7 +49,7 @@ def test_a_body_that_stops_is_cut_with_408(gap_server: Server) -> None:
     with socket.create_connection((gap_server.host, gap_server.port), timeout=10) as sock:
         sock.sendall(post_head(100) + b"x" * 10)
         start = time.monotonic()
-        data = read_all(sock)
+        data = read_until_closed(sock)
         waited = time.monotonic() - start
     status, body = status_and_body(data)
     assert status == 408
@@ -77,7 +65,7 @@ def test_a_body_with_short_pauses_is_served(gap_server: Server) -> None:
             time.sleep(0.5)
             sock.sendall(b"x")
         sock.shutdown(socket.SHUT_WR)
-        status, body = status_and_body(read_all(sock))
+        status, body = status_and_body(read_until_closed(sock))
     assert (status, json.loads(body)) == (200, {"size": 6})
 
 
@@ -89,7 +77,7 @@ def test_a_body_waiting_for_its_100_continue_is_timed_from_it(gap_server: Server
         assert sock.recv(4096).startswith(b"HTTP/1.1 100 Continue\r\n\r\n")
         sock.sendall(b"abcd")
         sock.shutdown(socket.SHUT_WR)
-        status, body = status_and_body(read_all(sock))
+        status, body = status_and_body(read_until_closed(sock))
     assert (status, json.loads(body)) == (200, {"size": 4})
 
 
@@ -117,7 +105,7 @@ def test_a_trickled_body_is_cut_by_the_minimum_rate(rate_server: Server) -> None
             if data:
                 break
         waited = time.monotonic() - start
-        data += read_all(sock)
+        data += read_until_closed(sock)
     assert status_and_body(data)[0] == 408
     assert 0.8 < waited < 5  # the grace (1 s) plus a second per 200 bytes received
 
@@ -129,7 +117,7 @@ def test_a_body_at_the_minimum_rate_is_served(rate_server: Server) -> None:
             time.sleep(0.25)
             sock.sendall(b"z" * 200)
         sock.shutdown(socket.SHUT_WR)
-        status, body = status_and_body(read_all(sock))
+        status, body = status_and_body(read_until_closed(sock))
     assert (status, json.loads(body)) == (200, {"size": 2000})
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import Server, serve_api
+from .conftest import Server, read_until_closed, serve_api
 
 INSIDE = b"inside the root\n"
 SECRET = b"SECRET outside the root\n"
@@ -44,15 +44,7 @@ def fetch(server: Server, path: str) -> bytes:
     """Everything the server sends to ``GET path`` on a connection of its own."""
     with socket.create_connection((server.host, server.port), timeout=10) as sock:
         sock.sendall(f"GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".encode())
-        data = b""
-        while True:
-            try:
-                chunk = sock.recv(65536)
-            except ConnectionResetError:
-                return data
-            if not chunk:
-                return data
-            data += chunk
+        return read_until_closed(sock)
 
 
 def test_the_file_is_served_while_nothing_moves(server: Server) -> None:

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from .conftest import Server, serve_api
+from .conftest import Server, read_until_closed, serve_api
 
 
 @pytest.fixture(scope="module")
@@ -30,16 +30,7 @@ def answer(server: Server, raw: bytes, *, half_close: bool = True) -> bytes:
                 sock.shutdown(socket.SHUT_WR)
         except (BrokenPipeError, ConnectionResetError):
             pass  # answered and closed before taking it all
-        data = b""
-        while True:
-            try:
-                chunk = sock.recv(65536)
-            except ConnectionResetError:
-                break
-            if not chunk:
-                return data
-            data += chunk
-    return data
+        return read_until_closed(sock)
 
 
 def split(data: bytes) -> tuple[int, dict[bytes, bytes], bytes]:

@@ -26,7 +26,7 @@ import pytest
 from bolt_api.engine import CompiledApp, ServerConfig
 from bolt_rust import _bolt
 
-from .conftest import ENGINES, Server, start_server
+from .conftest import ENGINES, Server, read_until_closed, start_server
 from .protocol import TABLES, Limits, Row, Table, load, text_bytes
 from .protocol.hooks import parse
 
@@ -172,15 +172,7 @@ def exchange(server: Server, raw: bytes) -> list[tuple[int, bytes]]:
             sock.shutdown(socket.SHUT_WR)
         except (BrokenPipeError, ConnectionResetError):
             pass  # answered and closed before taking it all: read the answer
-        data = b""
-        while True:
-            try:
-                chunk = sock.recv(65536)
-            except ConnectionResetError:
-                break
-            if not chunk:
-                break
-            data += chunk
+        data = read_until_closed(sock)
     responses = []
     while b"\r\n\r\n" in data:
         head, data = data.split(b"\r\n\r\n", 1)

@@ -110,15 +110,13 @@ def websocket_call(
     ``Origin`` check (``None``: none — only for tests that call the route directly)."""
     fn = plan.fn
     tick = None if counter is None else counter.tick
-    limit: Any = None
-    if limiter is not None:
-        limit = limiter.check
-        if limiter.blocks:  # a shared store waits on I/O: not on the event loop
-            from asgiref.sync import sync_to_async
+    limit: Any = None  # the rate-limit check, awaited before the upgrade
+    if limiter is not None and limiter.blocks:  # a shared store waits on I/O: off the loop
+        from asgiref.sync import sync_to_async
 
-            limit = sync_to_async(limiter.check)
-        else:
-            limit = _as_coroutine(limiter.check)
+        limit = sync_to_async(limiter.check)
+    elif limiter is not None:
+        limit = _as_coroutine(limiter.check)
 
     async def call(request: Request, receive: WebSocketReceive, send: WebSocketSend) -> None:
         if tick is not None:

@@ -11,9 +11,12 @@ from __future__ import annotations
 import logging
 import sys
 import time
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from bolt_api.engine import ACCESS_LOGGER
+
+if TYPE_CHECKING:
+    from ._request import Request
 
 __all__ = ["AccessLogger", "escape"]
 
@@ -57,6 +60,24 @@ class AccessLogger:
             self._file.flush()
             if self._file is not sys.stdout:
                 self._file.close()
+
+    def log_request(self, request: Request, status: int, size: int | None) -> None:
+        """The line for ``request`` (an HTTP request or a WebSocket handshake), when it
+        carries the context the protocol recorded for the log (``log_context``)."""
+        context = request.log_context
+        if context is None:
+            return
+        target, version, started = context
+        self.log(
+            request.client,
+            request.method,
+            target,
+            version,
+            request.raw_headers,
+            status,
+            size,
+            started,
+        )
 
     def log(
         self,

@@ -866,19 +866,8 @@ class HttpProtocol(asyncio.Protocol):
 
     def _log(self, access_log: AccessLogger, status: int, size: int | None) -> None:
         request, self._current = self._current, None
-        if request is None or request.log_context is None:
-            return
-        target, version, started = request.log_context
-        access_log.log(
-            request.client,
-            request.method,
-            target,
-            version,
-            request.raw_headers,
-            status,
-            size,
-            started,
-        )
+        if request is not None:
+            access_log.log_request(request, status, size)
 
     def _fail(self, status: int, head: bool | None = None) -> None:
         """Answer an engine-detected error after everything before it, then close.

@@ -389,20 +389,8 @@ class WebSocket(asyncio.Protocol):
 
     def _log(self, status: int, size: int | None) -> None:
         access_log = self._state.access_log
-        request = self._request
-        if access_log is None or request.log_context is None:
-            return
-        target, version, started = request.log_context
-        access_log.log(
-            request.client,
-            request.method,
-            target,
-            version,
-            request.raw_headers,
-            status,
-            size,
-            started,
-        )
+        if access_log is not None:
+            access_log.log_request(self._request, status, size)
 
     # -- frames in -------------------------------------------------------------------------
 
